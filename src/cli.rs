@@ -1,0 +1,141 @@
+//! Command line: parses arguments into a [`RunConfig`], runs the pipeline and the report, and
+//! prints where things went. Everything else lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use crate::cluster::ClusterParams;
+use crate::pipeline::{analyze, RunConfig};
+use crate::report;
+use crate::trends::Period;
+use crate::vectorize::TfidfParams;
+
+/// The sample corpus shipped in the repository, used when no input is given.
+pub const DEFAULT_INPUT: &str = "data/sample";
+pub const DEFAULT_OUT: &str = "reports";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tidings",
+    version,
+    about = "Find the themes in a stream of news articles and track how they rise and fall",
+    after_help = "Example:\n  tidings run data/sample --out reports --period week"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cluster articles into themes; write Parquet tables, PNG charts and summary.md.
+    #[command(after_help = "Examples:\n  tidings run                                   # the bundled sample, into reports/\n  tidings run news/ feed.jsonl.gz --out out --k 12 --period day")]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Files or folders (read recursively): .txt (one article, first line is the title),
+    /// .jsonl or .jsonl.gz (one JSON object per line with a `text` field).
+    #[arg(default_value = DEFAULT_INPUT)]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder, created if missing.
+    #[arg(long, short, default_value = DEFAULT_OUT)]
+    pub out: PathBuf,
+    /// Number of themes; chosen by silhouette when omitted.
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Largest k tried when choosing k automatically.
+    #[arg(long, default_value_t = 20)]
+    pub k_max: usize,
+    /// Random seed: the same input and seed give byte-identical tables.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Time bucket for trend counts (weeks are ISO weeks).
+    #[arg(long, value_enum, default_value_t = Period::Week)]
+    pub period: Period,
+    /// Ignore terms found in fewer articles than this.
+    #[arg(long, default_value_t = 2)]
+    pub min_df: usize,
+    /// Ignore terms found in more than this share of articles.
+    #[arg(long, default_value_t = 0.5)]
+    pub max_df: f64,
+    /// LSA dimensions before k-means; 0 clusters the raw TF-IDF vectors.
+    #[arg(long, default_value_t = 100)]
+    pub dims: usize,
+    /// k-means restarts; the lowest-inertia run wins.
+    #[arg(long, default_value_t = 10)]
+    pub restarts: usize,
+    /// Unigrams only (no two-word terms).
+    #[arg(long)]
+    pub no_bigrams: bool,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            inputs: self.inputs.clone(),
+            tfidf: TfidfParams {
+                min_df: self.min_df,
+                max_df: self.max_df,
+                sublinear_tf: true,
+                bigrams: !self.no_bigrams,
+            },
+            dims: self.dims,
+            cluster: ClusterParams {
+                k: self.k,
+                k_max: self.k_max,
+                seed: self.seed,
+                n_runs: self.restarts.max(1),
+                ..ClusterParams::default()
+            },
+            period: self.period,
+            verbose: !self.quiet,
+        }
+    }
+}
+
+fn run(args: &RunArgs) -> Result<()> {
+    let config = args.config();
+    let analysis = analyze(&config)?;
+    let written = report::write_all(&analysis, &args.out)?;
+    if !args.quiet {
+        for w in analysis.warnings.iter().take(0) {
+            eprintln!("warning: {w}");
+        }
+        println!("{}", report::summary::accounting(&analysis));
+        println!(
+            "{}",
+            analysis.clustering.choice.describe(analysis.clustering.k)
+        );
+        for t in &analysis.themes.themes {
+            println!("  T{:<2} {:>5} articles  {}", t.id, t.size, t.label);
+        }
+        println!("wrote:");
+        for p in written {
+            println!("  {}", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// Entry point for the binary: errors are printed with their whole context chain.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Clustering: k-means (linfa-clustering, k-means++ initialisation, several restarts, seeded)
+//! on unit-length document vectors, with k chosen by silhouette when the user gives none.
+
+use linfa::prelude::*;
+use linfa::DatasetBase;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rand::seq::index::sample;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ClusterError {
+    #[error("no articles to cluster")]
+    Empty,
+    #[error("k must be at least 1")]
+    ZeroK,
+    #[error("k = {k} is larger than the number of articles to cluster ({n}); use --k {n} or less")]
+    KTooLarge { k: usize, n: usize },
+    #[error("k-means failed: {0}")]
+    KMeans(String),
+}
+
+/// Clustering hyper-parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterParams {
+    /// Number of themes; `None` chooses it by silhouette.
+    pub k: Option<usize>,
+    /// Largest k tried by the automatic choice.
+    pub k_max: usize,
+    pub seed: u64,
+    /// k-means restarts for the final fit (the best inertia wins).
+    pub n_runs: usize,
+    pub max_iter: u64,
+    pub tolerance: f64,
+    /// Articles sampled to score silhouettes; the score is quadratic in this.
+    pub silhouette_sample: usize,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            k: None,
+            k_max: 20,
+            seed: 42,
+            n_runs: 10,
+            max_iter: 300,
+            tolerance: 1e-4,
+            silhouette_sample: 2000,
+        }
+    }
+}
+
+/// Parameters checked against the number of articles they will cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidClusterParams {
+    params: ClusterParams,
+    n: usize,
+}
+
+impl ClusterParams {
+    pub fn check(&self, n: usize) -> Result<ValidClusterParams, ClusterError> {
+        if n == 0 {
+            return Err(ClusterError::Empty);
+        }
+        match self.k {
+            Some(0) => return Err(ClusterError::ZeroK),
+            Some(k) if k > n => return Err(ClusterError::KTooLarge { k, n }),
+            _ => {}
+        }
+        Ok(ValidClusterParams {
+            params: self.clone(),
+            n,
+        })
+    }
+}
+
+/// How k was chosen, for the user to judge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KChoice {
+    Given,
+    /// Too few articles to compare several k.
+    TooFew,
+    /// Best mean silhouette (cosine) among the candidates, scored on `sample` articles.
+    Silhouette {
+        scores: Vec<(usize, f64)>,
+        sample: usize,
+    },
+}
+
+impl KChoice {
+    pub fn describe(&self, k: usize) -> String {
+        match self {
+            KChoice::Given => format!("k = {k}, as given"),
+            KChoice::TooFew => format!("k = {k}: too few articles to compare several k"),
+            KChoice::Silhouette { scores, sample } => {
+                let (lo, hi) = (scores[0].0, scores[scores.len() - 1].0);
+                format!(
+                    "k = {k}: highest mean silhouette (cosine, {sample} articles) among k = {lo}..{hi}"
+                )
+            }
+        }
+    }
+}
+
+/// A fitted clustering of the documents it was fitted on.
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    pub k: usize,
+    pub choice: KChoice,
+    pub centroids: Array2<f64>,
+    pub assignments: Vec<usize>,
+    /// Euclidean distance of each document to its centroid.
+    pub distances: Vec<f64>,
+    pub inertia: f64,
+}
+
+fn kmeans(
+    x: ArrayView2<f64>,
+    k: usize,
+    n_runs: usize,
+    p: &ClusterParams,
+) -> Result<KMeans<f64, linfa_nn::distance::L2Dist>, ClusterError> {
+    let rng = Xoshiro256Plus::seed_from_u64(p.seed);
+    let data = DatasetBase::from(x);
+    KMeans::params_with_rng(k, rng)
+        .n_runs(n_runs)
+        .max_n_iterations(p.max_iter)
+        .tolerance(p.tolerance)
+        .init_method(KMeansInit::KMeansPlusPlus)
+        .fit(&data)
+        .map_err(|e| ClusterError::KMeans(e.to_string()))
+}
+
+impl ValidClusterParams {
+    /// Clusters the rows of `x`, which should be unit length (TF-IDF or LSA rows).
+    pub fn fit(&self, x: ArrayView2<f64>) -> Result<Clustering, ClusterError> {
+        let p = &self.params;
+        let (k, choice) = match p.k {
+            Some(k) => (k, KChoice::Given),
+            None => self.choose_k(x)?,
+        };
+        let model = kmeans(x, k, p.n_runs, p)?;
+        let assignments = model.predict(&x).to_vec();
+        let distances = distances_to(x, model.centroids(), &assignments);
+        Ok(Clustering {
+            k,
+            choice,
+            centroids: model.centroids().clone(),
+            assignments,
+            distances,
+            inertia: model.inertia(),
+        })
+    }
+
+    /// Candidates run from 2 to `min(k_max, sqrt(n))`: more themes than that on a small corpus
+    /// would be a handful of articles each. Each candidate gets a cheaper fit (3 restarts).
+    fn choose_k(&self, x: ArrayView2<f64>) -> Result<(usize, KChoice), ClusterError> {
+        let p = &self.params;
+        let n = self.n;
+        let hi = p.k_max.min((n as f64).sqrt().floor() as usize).min(n - 1);
+        if n < 4 || hi < 2 {
+            return Ok((n.min(2).max(1), KChoice::TooFew));
+        }
+        let mut rng = Xoshiro256Plus::seed_from_u64(p.seed ^ 0x5111_0e77);
+        let mut idx: Vec<usize> = if n > p.silhouette_sample {
+            sample(&mut rng, n, p.silhouette_sample).into_vec()
+        } else {
+            (0..n).collect()
+        };
+        idx.sort_unstable();
+        let sub = x.select(Axis(0), &idx);
+        let sims = sub.dot(&sub.t());
+        let mut scores = Vec::new();
+        for k in 2..=hi {
+            let model = kmeans(x, k, 3, p)?;
+            let labels = model.predict(&sub);
+            scores.push((k, silhouette_from_similarity(&sims, labels.as_slice().unwrap_or(&[]))));
+        }
+        let best = scores
+            .iter()
+            .copied()
+            .fold((0, f64::NEG_INFINITY), |b, s| if s.1 > b.1 { s } else { b });
+        Ok((
+            best.0,
+            KChoice::Silhouette {
+                scores,
+                sample: idx.len(),
+            },
+        ))
+    }
+}
+
+fn distances_to(x: ArrayView2<f64>, centroids: &Array2<f64>, assignments: &[usize]) -> Vec<f64> {
+    x.outer_iter()
+        .zip(assignments)
+        .map(|(row, &c)| {
+            let diff = &row - &centroids.row(c);
+            diff.dot(&diff).sqrt()
+        })
+        .collect()
+}
+
+/// Mean silhouette with cosine distance `1 - sim` from a precomputed similarity matrix.
+/// Points alone in their cluster score 0, as in scikit-learn.
+pub fn silhouette_from_similarity(sims: &Array2<f64>, labels: &[usize]) -> f64 {
+    let n = labels.len();
+    let k = labels.iter().max().map_or(0, |&m| m + 1);
+    if n == 0 || k < 2 {
+        return 0.0;
+    }
+    let mut sizes = vec![0usize; k];
+    labels.iter().for_each(|&l| sizes[l] += 1);
+    let mut total = 0.0;
+    for i in 0..n {
+        let mut sum = Array1::<f64>::zeros(k);
+        for j in 0..n {
+            if i != j {
+                sum[labels[j]] += 1.0 - sims[[i, j]];
+            }
+        }
+        let own = labels[i];
+        if sizes[own] <= 1 {
+            continue;
+        }
+        let a = sum[own] / (sizes[own] - 1) as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && sizes[c] > 0)
+            .map(|c| sum[c] / sizes[c] as f64)
+            .fold(f64::INFINITY, f64::min);
+        if b.is_finite() {
+            total += (b - a) / a.max(b).max(f64::MIN_POSITIVE);
+        }
+    }
+    total / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn rejects_bad_k() {
+        let p = ClusterParams {
+            k: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(p.check(3), Err(ClusterError::KTooLarge { k: 5, n: 3 }));
+        assert_eq!(ClusterParams::default().check(0), Err(ClusterError::Empty));
+        let p = ClusterParams {
+            k: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(p.check(3), Err(ClusterError::ZeroK));
+    }
+
+    #[test]
+    fn silhouette_known_value() {
+        // Points on the unit circle at angles 0, 0 and 90, 90 degrees: perfect separation.
+        let x = array![[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]];
+        let s = silhouette_from_similarity(&x.dot(&x.t()), &[0, 0, 1, 1]);
+        assert!((s - 1.0).abs() < 1e-12);
+        // Mixing them up gives a negative score: a = 0.5 (one same, one orthogonal), b = 0.5...
+        let bad = silhouette_from_similarity(&x.dot(&x.t()), &[0, 1, 0, 1]);
+        assert!(bad < 0.0, "{bad}");
+    }
+
+    #[test]
+    fn finds_three_obvious_groups() {
+        let mut rows = Vec::new();
+        for g in 0..3 {
+            for i in 0..10 {
+                let mut v = [0.05 * (i as f64 % 3.0); 3];
+                v[g] = 1.0;
+                let n = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+                rows.extend(v.iter().map(|a| a / n));
+            }
+        }
+        let x = Array2::from_shape_vec((30, 3), rows).unwrap();
+        let c = ClusterParams::default().check(30).unwrap().fit(x.view()).unwrap();
+        assert_eq!(c.k, 3, "{:?}", c.choice);
+        for g in 0..3 {
+            let first = c.assignments[g * 10];
+            assert!(c.assignments[g * 10..g * 10 + 10].iter().all(|&a| a == first));
+        }
+        let again = ClusterParams::default().check(30).unwrap().fit(x.view()).unwrap();
+        assert_eq!(c.assignments, again.assignments);
+    }
+}

@@ -1,0 +1,18 @@
+//! tidings: finds the themes in a stream of news articles and tracks how they rise and fall.
+//!
+//! The pipeline runs one way through these modules: [`corpus`] reads articles, [`text`]
+//! analyses them into stems, [`vectorize`] builds TF-IDF rows, [`reduce`] projects them with
+//! LSA, [`cluster`] groups them with k-means, [`themes`] names the groups, [`trends`] counts
+//! them over time and [`report`] writes tables, charts and a summary. [`pipeline`] wires the
+//! stages; [`cli`] is the command line over all of it.
+
+pub mod cli;
+pub mod cluster;
+pub mod corpus;
+pub mod pipeline;
+pub mod reduce;
+pub mod report;
+pub mod text;
+pub mod themes;
+pub mod trends;
+pub mod vectorize;

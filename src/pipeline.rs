@@ -1,0 +1,221 @@
+//! The pipeline: corpus → text → vectorize → reduce → cluster → themes → trends, each stage
+//! owned by its module; this one only wires them in order and times them.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use crate::cluster::{ClusterParams, Clustering};
+use crate::corpus::{self, Article, Corpus, Reject};
+use crate::reduce::Lsa;
+use crate::text::{Analyzer, SurfaceForms, Tokens};
+use crate::themes::{build_themes, ThemeSet};
+use crate::trends::{Period, Trends};
+use crate::vectorize::{TfidfModel, TfidfParams};
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub inputs: Vec<PathBuf>,
+    pub tfidf: TfidfParams,
+    /// LSA dimensions; 0 clusters the TF-IDF rows themselves.
+    pub dims: usize,
+    pub cluster: ClusterParams,
+    pub period: Period,
+    /// Progress lines on stderr.
+    pub verbose: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            inputs: Vec::new(),
+            tfidf: TfidfParams::default(),
+            dims: 100,
+            cluster: ClusterParams::default(),
+            period: Period::Week,
+            verbose: false,
+        }
+    }
+}
+
+/// The result of a run: the clustered articles and all the pipeline learned about them.
+#[derive(Debug)]
+pub struct Analysis {
+    pub config: RunConfig,
+    /// Articles that were clustered, in input order.
+    pub articles: Vec<Article>,
+    /// Inputs that could not be clustered, with their reasons.
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<String>,
+    /// Articles read in total: `articles.len() + rejects.len()`.
+    pub n_read: usize,
+    pub model: TfidfModel,
+    pub surfaces: SurfaceForms,
+    pub lsa: Option<Lsa>,
+    pub clustering: Clustering,
+    pub themes: ThemeSet,
+    pub trends: Trends,
+    /// Wall time per stage, in pipeline order.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+struct Timer {
+    start: Instant,
+    timings: Vec<(&'static str, Duration)>,
+    verbose: bool,
+}
+
+impl Timer {
+    fn lap(&mut self, stage: &'static str, note: impl FnOnce() -> String) {
+        let elapsed = self.start.elapsed();
+        self.start = Instant::now();
+        if self.verbose {
+            eprintln!("[{:>7.2}s] {stage}: {}", elapsed.as_secs_f64(), note());
+        }
+        self.timings.push((stage, elapsed));
+    }
+}
+
+/// Runs every stage up to the trends; writing the outputs is the report's job.
+pub fn analyze(config: &RunConfig) -> Result<Analysis> {
+    let mut timer = Timer {
+        start: Instant::now(),
+        timings: Vec::new(),
+        verbose: config.verbose,
+    };
+    let tfidf_params = config.tfidf.check()?;
+    let Corpus {
+        articles,
+        mut rejects,
+        warnings,
+    } = corpus::read_inputs(&config.inputs)?;
+    let n_read = articles.len() + rejects.len();
+    if config.verbose {
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    timer.lap("read", || {
+        format!("{} articles read, {} rejected", articles.len(), rejects.len())
+    });
+    if articles.is_empty() {
+        bail!(
+            "no readable articles in {} ({} inputs rejected{})",
+            config
+                .inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            rejects.len(),
+            rejects
+                .first()
+                .map(|r| format!("; first: {}: {}", location(r), r.reason))
+                .unwrap_or_default()
+        );
+    }
+
+    let analyzer = Analyzer::english();
+    let tokens: Vec<Tokens> = articles
+        .par_iter()
+        .map(|a| analyzer.analyze(&format!("{}\n{}", a.title, a.text)))
+        .collect();
+    timer.lap("tokenize", || {
+        format!(
+            "{} tokens",
+            tokens.iter().map(|t| t.stems.len()).sum::<usize>()
+        )
+    });
+
+    let model = tfidf_params
+        .fit(&tokens)
+        .context("building the vocabulary")?;
+    let counts = model.counts(&tokens);
+    // Articles with no vocabulary term would land in a theme at random: reject them instead.
+    let keep: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
+    let mut kept_articles = Vec::with_capacity(articles.len());
+    let mut kept_tokens = Vec::with_capacity(articles.len());
+    for ((article, toks), keep) in articles.into_iter().zip(tokens).zip(&keep) {
+        if *keep {
+            kept_articles.push(article);
+            kept_tokens.push(toks);
+        } else {
+            rejects.push(Reject {
+                file: article.file,
+                line: article.line,
+                reason: format!(
+                    "no vocabulary terms left after stop words and pruning (id {})",
+                    article.id
+                ),
+            });
+        }
+    }
+    let articles = kept_articles;
+    let surfaces = kept_tokens
+        .par_iter()
+        .fold(SurfaceForms::default, |mut s, t| {
+            s.add(t);
+            s
+        })
+        .reduce(SurfaceForms::default, SurfaceForms::merge);
+    let counts = model.counts(&kept_tokens);
+    drop(kept_tokens);
+    let tfidf = model.weight(&counts);
+    timer.lap("vectorize", || {
+        format!(
+            "{} terms, {} non-zeros",
+            model.n_terms(),
+            tfidf.nnz()
+        )
+    });
+    if articles.is_empty() {
+        bail!("no article has any vocabulary term left after pruning; try --min-df 1");
+    }
+
+    let cluster_params = config.cluster.check(articles.len())?;
+    let (lsa, vectors): (Option<Lsa>, Array2<f64>) = if config.dims > 0 {
+        let lsa = Lsa::fit(&tfidf, config.dims, config.cluster.seed);
+        let v = lsa.transform(&tfidf);
+        (Some(lsa), v)
+    } else {
+        (None, tfidf.to_dense())
+    };
+    timer.lap("reduce", || {
+        format!("{} dimensions", vectors.ncols())
+    });
+
+    let clustering = cluster_params.fit(vectors.view())?;
+    timer.lap("cluster", || clustering.choice.describe(clustering.k));
+
+    let themes = build_themes(&clustering, &counts, &model.vocabulary, &surfaces);
+    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
+    let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
+    timer.lap("themes", || format!("{} themes", themes.themes.len()));
+
+    Ok(Analysis {
+        config: config.clone(),
+        articles,
+        rejects,
+        warnings,
+        n_read,
+        model,
+        surfaces,
+        lsa,
+        clustering,
+        themes,
+        trends,
+        timings: timer.timings,
+    })
+}
+
+/// `file:line`, or just `file` for whole-file inputs.
+pub fn location(r: &Reject) -> String {
+    match r.line {
+        Some(l) => format!("{}:{l}", r.file),
+        None => r.file.clone(),
+    }
+}

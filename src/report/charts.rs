@@ -1,0 +1,243 @@
+//! PNG charts. Text is drawn with DejaVu Sans compiled into the binary, so charts are legible
+//! on machines with no fonts installed (servers, CI, containers). Each theme keeps one colour
+//! in every chart of a run.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontStyle};
+
+use crate::pipeline::Analysis;
+use crate::trends::Bucket;
+
+const FONT: &str = "sans-serif";
+static DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Tableau 20: distinguishable colours, in an order where neighbours differ.
+const PALETTE: [(u8, u8, u8); 20] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+    (174, 199, 232),
+    (255, 187, 120),
+    (152, 223, 138),
+    (255, 152, 150),
+    (197, 176, 213),
+    (196, 156, 148),
+    (247, 182, 210),
+    (199, 199, 199),
+    (219, 219, 141),
+    (158, 218, 229),
+];
+
+pub fn theme_colour(theme: usize) -> RGBColor {
+    let (r, g, b) = PALETTE[theme % PALETTE.len()];
+    RGBColor(r, g, b)
+}
+
+fn ensure_font() -> Result<()> {
+    static LOADED: OnceLock<bool> = OnceLock::new();
+    if *LOADED.get_or_init(|| register_font(FONT, FontStyle::Normal, DEJAVU).is_ok()) {
+        Ok(())
+    } else {
+        Err(anyhow!("the embedded DejaVu Sans font could not be loaded"))
+    }
+}
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing chart: {e:?}")
+}
+
+/// Shortens long labels on a character boundary.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// "T0  oil · opec · crude · barrels"
+fn theme_name(a: &Analysis, t: usize) -> String {
+    format!("T{t}  {}", clip(&a.themes.themes[t].label, 48))
+}
+
+/// Horizontal bars, largest theme on top, each labelled with its name and count.
+pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
+    ensure_font()?;
+    let themes = &a.themes.themes;
+    let k = themes.len();
+    let (w, h) = (1200u32, 110 + 34 * k as u32);
+    let label_w = 470;
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let max = themes.iter().map(|t| t.size).max().unwrap_or(1).max(1) as f64;
+    let title = format!(
+        "Articles per theme: {} articles, {} themes{}",
+        a.articles.len(),
+        k,
+        date_span(a)
+    );
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 22))
+        .margin(12)
+        .margin_left(label_w)
+        .x_label_area_size(36)
+        .build_cartesian_2d(0f64..max * 1.12, -0.5f64..k as f64 - 0.5)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc("articles")
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(plot_err)?;
+    for (i, t) in themes.iter().enumerate() {
+        let y = (k - 1 - i) as f64;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y - 0.35), (t.size as f64, y + 0.35)],
+                theme_colour(t.id).filled(),
+            )))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {} ({:.0}%)", t.size, t.share * 100.0),
+                (t.size as f64, y),
+                (FONT, 14)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            )))
+            .map_err(plot_err)?;
+        let (px, py) = chart.backend_coord(&(0.0, y));
+        root.draw(&Text::new(
+            theme_name(a, t.id),
+            (px - 8, py),
+            (FONT, 15)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Right, VPos::Center)),
+        ))
+        .map_err(plot_err)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+fn date_span(a: &Analysis) -> String {
+    let dates = a.trends.buckets.iter().filter_map(Bucket::start);
+    let first = a.trends.buckets.iter().find(|b| b.start().is_some());
+    let last = a.trends.buckets.iter().rev().find(|b| b.start().is_some());
+    match (first, last, dates.count()) {
+        (Some(f), Some(l), n) if n > 1 => format!(", {f} to {l}"),
+        (Some(f), _, 1) => format!(", {f}"),
+        _ => String::new(),
+    }
+}
+
+/// Articles per theme per period as lines, with the legend beside the plot so it never hides
+/// a line. Undated articles cannot be placed on a time axis; the subtitle says how many.
+pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
+    ensure_font()?;
+    let tr = &a.trends;
+    let dated: Vec<usize> = (0..tr.buckets.len())
+        .filter(|&b| tr.buckets[b] != Bucket::Undated)
+        .collect();
+    let undated: usize = (0..tr.buckets.len())
+        .filter(|&b| tr.buckets[b] == Bucket::Undated)
+        .map(|b| tr.period_total(b))
+        .sum();
+    let k = a.themes.themes.len();
+    let (w, h) = (1400u32, 620u32.max(90 + 24 * k as u32));
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let (plot_area, legend_area) = root.split_horizontally(w - 440);
+    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(a));
+    if undated > 0 {
+        title.push_str(&format!(" ({undated} undated not shown)"));
+    }
+    let max = dated
+        .iter()
+        .flat_map(|&b| tr.counts[b].iter().copied())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let n = dated.len().max(1);
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(title, (FONT, 22))
+        .margin(14)
+        .x_label_area_size(60)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.3f64..(n as f64 - 0.7).max(0.7), 0f64..max * 1.1)
+        .map_err(plot_err)?;
+    let labels: Vec<String> = dated.iter().map(|&b| tr.buckets[b].to_string()).collect();
+    let step = n.div_ceil(14).max(1);
+    chart
+        .configure_mesh()
+        .x_labels(n.min(40))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            let idx = i as usize;
+            if (x - i).abs() < 1e-6 && i >= 0.0 && idx < labels.len() && idx % step == 0 {
+                labels[idx].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("articles")
+        .x_desc(tr.period.to_string())
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(plot_err)?;
+    for t in 0..k {
+        let colour = theme_colour(t);
+        let points: Vec<(f64, f64)> = dated
+            .iter()
+            .enumerate()
+            .map(|(x, &b)| (x as f64, tr.counts[b][t] as f64))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, colour.filled())),
+            )
+            .map_err(plot_err)?;
+    }
+    for t in 0..k {
+        let y = 60 + 24 * t as i32;
+        legend_area
+            .draw(&Rectangle::new(
+                [(8, y - 6), (30, y + 6)],
+                theme_colour(t).filled(),
+            ))
+            .map_err(plot_err)?;
+        legend_area
+            .draw(&Text::new(
+                theme_name(a, t),
+                (38, y),
+                (FONT, 14)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(plot_err)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}

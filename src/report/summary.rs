@@ -1,0 +1,115 @@
+//! `summary.md`: what a person reads first. It states the accounting (read = clustered +
+//! rejected), the parameters, why k was chosen, the themes and the charts.
+
+use std::fmt::Write;
+
+use crate::cluster::KChoice;
+use crate::pipeline::{location, Analysis};
+
+const LISTED: usize = 20;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The read/clustered/rejected line, shared by the summary and the terminal.
+pub fn accounting(a: &Analysis) -> String {
+    format!(
+        "{} articles read = {} clustered + {} rejected",
+        a.n_read,
+        a.articles.len(),
+        a.rejects.len()
+    )
+}
+
+pub fn render(a: &Analysis) -> String {
+    let c = &a.config;
+    let mut s = String::new();
+    let inputs: Vec<String> = c.inputs.iter().map(|p| p.display().to_string()).collect();
+    let _ = writeln!(s, "# tidings: themes in {}\n", inputs.join(", "));
+    let _ = writeln!(s, "- **Articles:** {}", accounting(a));
+    let _ = writeln!(s, "- **Themes:** {}", a.clustering.choice.describe(a.clustering.k));
+    let _ = writeln!(
+        s,
+        "- **Parameters:** k = {}, seed = {}, period = {}, min_df = {}, max_df = {}, \
+         bigrams = {}, sublinear tf = {}, LSA dimensions = {}, k-means restarts = {}",
+        c.cluster.k.map_or("auto".to_string(), |k| k.to_string()),
+        c.cluster.seed,
+        c.period,
+        c.tfidf.min_df,
+        c.tfidf.max_df,
+        c.tfidf.bigrams,
+        c.tfidf.sublinear_tf,
+        a.lsa
+            .as_ref()
+            .map_or("none (TF-IDF)".to_string(), |l| l.dims().to_string()),
+        c.cluster.n_runs
+    );
+    let _ = writeln!(s, "- **Vocabulary:** {} terms", a.model.n_terms());
+    let timings: Vec<String> = a
+        .timings
+        .iter()
+        .map(|(stage, d)| format!("{stage} {:.2}s", d.as_secs_f64()))
+        .collect();
+    let _ = writeln!(s, "- **Time:** {}", timings.join(", "));
+
+    if let KChoice::Silhouette { scores, .. } = &a.clustering.choice {
+        let _ = writeln!(s, "\n### Choosing k\n\n| k | mean silhouette |\n|---:|---:|");
+        for (k, score) in scores {
+            let mark = if *k == a.clustering.k { " ←" } else { "" };
+            let _ = writeln!(s, "| {k} | {score:.4}{mark} |");
+        }
+    }
+
+    let _ = writeln!(
+        s,
+        "\n## Themes\n\n| theme | label | articles | share | most central headlines |\n|---:|---|---:|---:|---|"
+    );
+    for t in &a.themes.themes {
+        let heads: Vec<String> = t
+            .representatives
+            .iter()
+            .map(|&i| {
+                let art = &a.articles[i];
+                let title = if art.title.is_empty() {
+                    art.text.chars().take(80).collect()
+                } else {
+                    art.title.clone()
+                };
+                cell(&title)
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| T{} | {} | {} | {:.1}% | {} |",
+            t.id,
+            cell(&t.label),
+            t.size,
+            t.share * 100.0,
+            heads.join("<br>")
+        );
+    }
+
+    let _ = writeln!(
+        s,
+        "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)",
+        c.period
+    );
+
+    if !a.rejects.is_empty() {
+        let _ = writeln!(s, "\n## Rejected ({}; all in rejects.parquet)\n", a.rejects.len());
+        for r in a.rejects.iter().take(LISTED) {
+            let _ = writeln!(s, "- `{}`: {}", location(r), r.reason);
+        }
+    }
+    if !a.warnings.is_empty() {
+        let _ = writeln!(s, "\n## Warnings ({})\n", a.warnings.len());
+        for w in a.warnings.iter().take(LISTED) {
+            let _ = writeln!(s, "- {w}");
+        }
+        if a.warnings.len() > LISTED {
+            let _ = writeln!(s, "- … and {} more", a.warnings.len() - LISTED);
+        }
+    }
+    s
+}

@@ -1,0 +1,230 @@
+//! Parquet tables for analysts. Column names and types are part of the product: notebooks and
+//! SQL depend on them, so they are documented in the README and checked by the tests.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::pipeline::Analysis;
+
+fn days(d: Option<NaiveDate>) -> Option<i32> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    d.map(|d| (d - epoch).num_days() as i32)
+}
+
+fn date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column> {
+    let raw: Vec<Option<i32>> = dates.iter().map(|&d| days(d)).collect();
+    Ok(Series::new(name.into(), raw)
+        .cast(&DataType::Date)?
+        .into_column())
+}
+
+fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
+    let series: Vec<Series> = lists
+        .iter()
+        .map(|l| Series::new("".into(), l.as_slice()))
+        .collect();
+    if series.is_empty() {
+        return Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String)))
+            .into_column();
+    }
+    Series::new(name.into(), series).into_column()
+}
+
+/// Core columns of the articles table; carried-through fields that collide get an `input_`
+/// prefix (the input's own `source` becomes `input_source`).
+const ARTICLE_COLUMNS: [&str; 8] = [
+    "article_id",
+    "source",
+    "line",
+    "date",
+    "title",
+    "theme_id",
+    "theme_label",
+    "distance",
+];
+
+/// One column from a carried-through JSON field, typed by what its values are: all booleans,
+/// all integers, all numbers or all strings keep that type; anything mixed or nested is kept
+/// as JSON text so nothing is lost.
+fn extra_column(name: &str, values: &[Option<&Value>]) -> Column {
+    let present = || values.iter().flatten().filter(|v| !v.is_null());
+    if present().all(|v| v.is_boolean()) {
+        let v: Vec<Option<bool>> = values.iter().map(|v| v.and_then(Value::as_bool)).collect();
+        return Series::new(name.into(), v).into_column();
+    }
+    if present().all(|v| v.is_i64()) {
+        let v: Vec<Option<i64>> = values.iter().map(|v| v.and_then(Value::as_i64)).collect();
+        return Series::new(name.into(), v).into_column();
+    }
+    if present().all(|v| v.is_number()) {
+        let v: Vec<Option<f64>> = values.iter().map(|v| v.and_then(Value::as_f64)).collect();
+        return Series::new(name.into(), v).into_column();
+    }
+    let v: Vec<Option<String>> = values
+        .iter()
+        .map(|v| match v {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        })
+        .collect();
+    Series::new(name.into(), v).into_column()
+}
+
+pub fn articles(a: &Analysis) -> Result<DataFrame> {
+    let n = a.articles.len();
+    let labels: Vec<&str> = a
+        .themes
+        .assignments
+        .iter()
+        .map(|&t| a.themes.themes[t].label.as_str())
+        .collect();
+    let mut columns = vec![
+        Column::new(
+            "article_id".into(),
+            a.articles.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "source".into(),
+            a.articles.iter().map(|x| x.file.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "line".into(),
+            a.articles
+                .iter()
+                .map(|x| x.line.map(|l| l as i64))
+                .collect::<Vec<_>>(),
+        ),
+        date_column("date", &a.articles.iter().map(|x| x.date).collect::<Vec<_>>())?,
+        Column::new(
+            "title".into(),
+            a.articles.iter().map(|x| x.title.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "theme_id".into(),
+            a.themes
+                .assignments
+                .iter()
+                .map(|&t| t as i64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("theme_label".into(), labels),
+        Column::new("distance".into(), a.clustering.distances.clone()),
+    ];
+    let mut extra: BTreeMap<&str, Vec<Option<&Value>>> = BTreeMap::new();
+    for (i, article) in a.articles.iter().enumerate() {
+        for (key, value) in &article.extra {
+            extra.entry(key.as_str()).or_insert_with(|| vec![None; n])[i] = Some(value);
+        }
+    }
+    for (key, values) in extra {
+        let name = if ARTICLE_COLUMNS.contains(&key) {
+            format!("input_{key}")
+        } else {
+            key.to_string()
+        };
+        columns.push(extra_column(&name, &values));
+    }
+    Ok(DataFrame::new(n, columns)?)
+}
+
+pub fn themes(a: &Analysis) -> Result<DataFrame> {
+    let t = &a.themes.themes;
+    let reps = |f: &dyn Fn(usize) -> String| -> Vec<Vec<String>> {
+        t.iter()
+            .map(|th| th.representatives.iter().map(|&i| f(i)).collect())
+            .collect()
+    };
+    Ok(DataFrame::new(
+        t.len(),
+        vec![
+            Column::new(
+                "theme_id".into(),
+                t.iter().map(|th| th.id as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "label".into(),
+                t.iter().map(|th| th.label.as_str()).collect::<Vec<_>>(),
+            ),
+            string_list(
+                "top_terms",
+                &t.iter().map(|th| th.top_terms.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "size".into(),
+                t.iter().map(|th| th.size as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share".into(),
+                t.iter().map(|th| th.share).collect::<Vec<_>>(),
+            ),
+            string_list(
+                "representative_ids",
+                &reps(&|i| a.articles[i].id.clone()),
+            ),
+            string_list(
+                "representative_titles",
+                &reps(&|i| a.articles[i].title.clone()),
+            ),
+        ],
+    )?)
+}
+
+/// Long format: one row per period × theme, zeros included.
+pub fn theme_counts(a: &Analysis) -> Result<DataFrame> {
+    let tr = &a.trends;
+    let k = a.themes.themes.len();
+    let (mut period, mut start, mut theme, mut label, mut count, mut share) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (b, bucket) in tr.buckets.iter().enumerate() {
+        let total = tr.period_total(b);
+        for (t, th) in a.themes.themes.iter().enumerate().take(k) {
+            period.push(bucket.to_string());
+            start.push(bucket.start());
+            theme.push(t as i64);
+            label.push(th.label.as_str());
+            let c = tr.counts[b][t];
+            count.push(c as i64);
+            share.push((total > 0).then(|| c as f64 / total as f64));
+        }
+    }
+    let n = period.len();
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new("period".into(), period),
+            date_column("period_start", &start)?,
+            Column::new("theme_id".into(), theme),
+            Column::new("theme_label".into(), label),
+            Column::new("count".into(), count),
+            Column::new("share".into(), share),
+        ],
+    )?)
+}
+
+pub fn rejects(a: &Analysis) -> Result<DataFrame> {
+    let r = &a.rejects;
+    Ok(DataFrame::new(
+        r.len(),
+        vec![
+            Column::new(
+                "source".into(),
+                r.iter().map(|x| x.file.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "line".into(),
+                r.iter()
+                    .map(|x| x.line.map(|l| l as i64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "reason".into(),
+                r.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}

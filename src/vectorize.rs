@@ -1,0 +1,325 @@
+//! Vectorizing: analysed documents to sparse TF-IDF rows, with scikit-learn's
+//! `TfidfVectorizer(sublinear_tf=True, smooth_idf=True, norm="l2")` definitions, so numbers
+//! can be checked against the tool analysts already know:
+//!
+//! - terms are stems and, with `bigrams`, pairs of adjacent stems (after stop-word removal,
+//!   as scikit-learn forms n-grams), written `"stem1 stem2"`;
+//! - `df(t)` is the number of documents containing `t`; terms with `df < min_df` or
+//!   `df > max_df * n_docs` are pruned; the vocabulary is sorted, so column order is stable;
+//! - `tf(t, d)` is the raw count; with `sublinear_tf`, `1 + ln(tf)`;
+//! - `idf(t) = ln((1 + n_docs) / (1 + df(t))) + 1`;
+//! - each row `tf * idf` is scaled to unit L2 norm (a document with no vocabulary term stays 0).
+//!
+//! Hyper-parameters follow linfa's pattern: [`TfidfParams`] is checked once into a
+//! [`ValidTfidfParams`], whose `fit` learns a [`TfidfModel`] that can `transform` any documents.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use sprs::{CsMat, TriMat};
+
+use crate::text::Tokens;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum VectorizeError {
+    #[error("min_df must be at least 1, got {0}")]
+    MinDf(usize),
+    #[error("max_df must be in (0, 1], got {0}")]
+    MaxDf(f64),
+    #[error("no documents to vectorize")]
+    NoDocuments,
+    #[error(
+        "no terms left after pruning the vocabulary of {n_docs} articles (min_df={min_df}, \
+         max_df={max_df}); try --min-df 1 or a higher --max-df"
+    )]
+    EmptyVocabulary {
+        n_docs: usize,
+        min_df: usize,
+        max_df: f64,
+    },
+}
+
+/// TF-IDF hyper-parameters. Defaults match the scikit-learn reference pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TfidfParams {
+    /// Minimum number of documents a term must occur in.
+    pub min_df: usize,
+    /// Maximum share of documents a term may occur in; commoner terms carry no theme.
+    pub max_df: f64,
+    pub sublinear_tf: bool,
+    pub bigrams: bool,
+}
+
+impl Default for TfidfParams {
+    fn default() -> Self {
+        TfidfParams {
+            min_df: 2,
+            max_df: 0.5,
+            sublinear_tf: true,
+            bigrams: true,
+        }
+    }
+}
+
+/// Parameters that passed [`TfidfParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTfidfParams(TfidfParams);
+
+impl TfidfParams {
+    pub fn check(&self) -> Result<ValidTfidfParams, VectorizeError> {
+        if self.min_df == 0 {
+            return Err(VectorizeError::MinDf(self.min_df));
+        }
+        if !(self.max_df > 0.0 && self.max_df <= 1.0) {
+            return Err(VectorizeError::MaxDf(self.max_df));
+        }
+        Ok(ValidTfidfParams(self.clone()))
+    }
+}
+
+/// A fitted vocabulary with its IDF weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TfidfModel {
+    /// Terms in column order (sorted).
+    pub vocabulary: Vec<String>,
+    pub idf: Vec<f64>,
+    /// Document frequency of each term in the fitted corpus.
+    pub df: Vec<usize>,
+    pub n_docs: usize,
+    index: HashMap<String, usize>,
+    sublinear_tf: bool,
+    bigrams: bool,
+}
+
+/// The terms of one document, in order: stems, then (optionally) adjacent stem pairs.
+fn terms(tokens: &Tokens, bigrams: bool) -> impl Iterator<Item = String> + '_ {
+    let pairs = tokens
+        .stems
+        .windows(2)
+        .filter(move |_| bigrams)
+        .map(|w| format!("{} {}", w[0], w[1]));
+    tokens.stems.iter().cloned().chain(pairs)
+}
+
+fn count_terms(tokens: &Tokens, bigrams: bool) -> HashMap<String, u32> {
+    let mut counts = HashMap::new();
+    for term in terms(tokens, bigrams) {
+        *counts.entry(term).or_insert(0) += 1;
+    }
+    counts
+}
+
+impl ValidTfidfParams {
+    pub fn params(&self) -> &TfidfParams {
+        &self.0
+    }
+
+    pub fn fit(&self, docs: &[Tokens]) -> Result<TfidfModel, VectorizeError> {
+        let p = &self.0;
+        if docs.is_empty() {
+            return Err(VectorizeError::NoDocuments);
+        }
+        let df: HashMap<String, usize> = docs
+            .par_iter()
+            .fold(HashMap::new, |mut acc: HashMap<String, usize>, doc| {
+                for term in count_terms(doc, p.bigrams).into_keys() {
+                    *acc.entry(term).or_insert(0) += 1;
+                }
+                acc
+            })
+            .reduce(HashMap::new, |mut a, b| {
+                for (term, n) in b {
+                    *a.entry(term).or_insert(0) += n;
+                }
+                a
+            });
+        let n_docs = docs.len();
+        let max_count = p.max_df * n_docs as f64;
+        let mut kept: Vec<(String, usize)> = df
+            .into_iter()
+            .filter(|&(_, d)| d >= p.min_df && d as f64 <= max_count)
+            .collect();
+        if kept.is_empty() {
+            return Err(VectorizeError::EmptyVocabulary {
+                n_docs,
+                min_df: p.min_df,
+                max_df: p.max_df,
+            });
+        }
+        kept.sort_unstable();
+        let idf = kept
+            .iter()
+            .map(|&(_, d)| ((1.0 + n_docs as f64) / (1.0 + d as f64)).ln() + 1.0)
+            .collect();
+        let (vocabulary, df): (Vec<String>, Vec<usize>) = kept.into_iter().unzip();
+        let index = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i))
+            .collect();
+        Ok(TfidfModel {
+            vocabulary,
+            idf,
+            df,
+            n_docs,
+            index,
+            sublinear_tf: p.sublinear_tf,
+            bigrams: p.bigrams,
+        })
+    }
+}
+
+impl TfidfModel {
+    pub fn n_terms(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    pub fn term_index(&self, term: &str) -> Option<usize> {
+        self.index.get(term).copied()
+    }
+
+    /// Raw term counts (documents × vocabulary); out-of-vocabulary terms are ignored.
+    pub fn counts(&self, docs: &[Tokens]) -> CsMat<f64> {
+        let rows: Vec<Vec<(usize, f64)>> = docs
+            .par_iter()
+            .map(|doc| {
+                let mut row: Vec<(usize, f64)> = count_terms(doc, self.bigrams)
+                    .into_iter()
+                    .filter_map(|(t, n)| self.term_index(&t).map(|i| (i, n as f64)))
+                    .collect();
+                row.sort_unstable_by_key(|&(i, _)| i);
+                row
+            })
+            .collect();
+        csr_from_rows(rows, self.n_terms())
+    }
+
+    /// TF-IDF weights from a count matrix made by [`TfidfModel::counts`].
+    pub fn weight(&self, counts: &CsMat<f64>) -> CsMat<f64> {
+        let rows: Vec<Vec<(usize, f64)>> = counts
+            .outer_iterator()
+            .map(|row| {
+                let mut out: Vec<(usize, f64)> = row
+                    .iter()
+                    .map(|(i, &n)| {
+                        let tf = if self.sublinear_tf { 1.0 + n.ln() } else { n };
+                        (i, tf * self.idf[i])
+                    })
+                    .collect();
+                let norm = out.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    out.iter_mut().for_each(|(_, v)| *v /= norm);
+                }
+                out
+            })
+            .collect();
+        csr_from_rows(rows, self.n_terms())
+    }
+
+    pub fn transform(&self, docs: &[Tokens]) -> CsMat<f64> {
+        self.weight(&self.counts(docs))
+    }
+}
+
+/// Builds a CSR matrix from rows whose column indices are already sorted.
+fn csr_from_rows(rows: Vec<Vec<(usize, f64)>>, n_cols: usize) -> CsMat<f64> {
+    let mut tri = TriMat::with_capacity((rows.len(), n_cols), rows.iter().map(Vec::len).sum());
+    for (r, row) in rows.into_iter().enumerate() {
+        for (c, v) in row {
+            tri.add_triplet(r, c, v);
+        }
+    }
+    tri.to_csr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Analyzer;
+
+    fn docs(texts: &[&str]) -> Vec<Tokens> {
+        let a = Analyzer::english();
+        texts.iter().map(|t| a.analyze(t)).collect()
+    }
+
+    #[test]
+    fn checks_params() {
+        let bad = TfidfParams {
+            min_df: 0,
+            ..Default::default()
+        };
+        assert_eq!(bad.check(), Err(VectorizeError::MinDf(0)));
+        let bad = TfidfParams {
+            max_df: 1.5,
+            ..Default::default()
+        };
+        assert_eq!(bad.check(), Err(VectorizeError::MaxDf(1.5)));
+    }
+
+    #[test]
+    fn prunes_by_document_frequency() {
+        let d = docs(&["gaza famine", "gaza aid", "gaza talks", "oil price oil"]);
+        let params = TfidfParams {
+            min_df: 1,
+            max_df: 0.5,
+            sublinear_tf: true,
+            bigrams: false,
+        };
+        let m = params.check().unwrap().fit(&d).unwrap();
+        // gaza is in 3 of 4 documents (> 0.5): pruned; everything else occurs once.
+        assert_eq!(m.vocabulary, ["aid", "famin", "oil", "price", "talk"]);
+        let p2 = TfidfParams {
+            min_df: 2,
+            max_df: 1.0,
+            ..params
+        };
+        assert_eq!(p2.check().unwrap().fit(&d).unwrap().vocabulary, ["gaza"]);
+        let p3 = TfidfParams {
+            min_df: 5,
+            ..p2
+        };
+        assert!(matches!(
+            p3.check().unwrap().fit(&d),
+            Err(VectorizeError::EmptyVocabulary { .. })
+        ));
+    }
+
+    /// Hand-computed: n=3; idf(oil)=ln(4/3)+1, idf(price)=ln(4/2)+1; doc 1 has oil twice, so
+    /// tf(oil)=1+ln 2; the row (2.1802, 1.6931) normalised is (0.78981, 0.61336).
+    #[test]
+    fn tfidf_matches_hand_computed_values() {
+        let d = docs(&["oil oil price", "oil tanker", "tanker attack"]);
+        let params = TfidfParams {
+            min_df: 1,
+            max_df: 1.0,
+            sublinear_tf: true,
+            bigrams: false,
+        };
+        let m = params.check().unwrap().fit(&d).unwrap();
+        assert_eq!(m.vocabulary, ["attack", "oil", "price", "tanker"]);
+        assert!((m.idf[1] - ((4.0f64 / 3.0).ln() + 1.0)).abs() < 1e-12);
+        let x = m.transform(&d);
+        let get = |r: usize, c: usize| x.get(r, c).copied().unwrap_or(0.0);
+        assert!((get(0, 1) - 0.7898069290660905).abs() < 1e-12);
+        assert!((get(0, 2) - 0.6133555370249717).abs() < 1e-12);
+        assert_eq!(get(0, 0), 0.0);
+        assert!((get(1, 1) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
+        assert!((get(1, 3) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
+        // Unseen terms are ignored; a document with none has an all-zero row.
+        let y = m.transform(&docs(&["unrelated words"]));
+        assert_eq!(y.nnz(), 0);
+    }
+
+    #[test]
+    fn bigrams_are_adjacent_stem_pairs() {
+        let d = docs(&["gaza famine warning", "gaza famine relief"]);
+        let params = TfidfParams {
+            min_df: 2,
+            max_df: 1.0,
+            sublinear_tf: false,
+            bigrams: true,
+        };
+        let m = params.check().unwrap().fit(&d).unwrap();
+        assert_eq!(m.vocabulary, ["famin", "gaza", "gaza famin"]);
+    }
+}
