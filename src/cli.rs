@@ -32,7 +32,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Cluster articles into themes; write Parquet tables, PNG charts and summary.md.
-    #[command(after_help = "Examples:\n  tidings run                                   # the bundled sample, into reports/\n  tidings run news/ feed.jsonl.gz --out out --k 12 --period day")]
+    #[command(
+        after_help = "Examples:\n  tidings run                                   # the bundled sample, into reports/\n  tidings run news/ feed.jsonl.gz --out out --k 12 --period day"
+    )]
     Run(RunArgs),
 }
 
@@ -106,9 +108,6 @@ fn run(args: &RunArgs) -> Result<()> {
     let analysis = analyze(&config)?;
     let written = report::write_all(&analysis, &args.out)?;
     if !args.quiet {
-        for w in analysis.warnings.iter().take(0) {
-            eprintln!("warning: {w}");
-        }
         println!("{}", report::summary::accounting(&analysis));
         println!(
             "{}",

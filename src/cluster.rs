@@ -160,7 +160,7 @@ impl ValidClusterParams {
         let n = self.n;
         let hi = p.k_max.min((n as f64).sqrt().floor() as usize).min(n - 1);
         if n < 4 || hi < 2 {
-            return Ok((n.min(2).max(1), KChoice::TooFew));
+            return Ok((n.clamp(1, 2), KChoice::TooFew));
         }
         let mut rng = Xoshiro256Plus::seed_from_u64(p.seed ^ 0x5111_0e77);
         let mut idx: Vec<usize> = if n > p.silhouette_sample {
@@ -175,12 +175,16 @@ impl ValidClusterParams {
         for k in 2..=hi {
             let model = kmeans(x, k, 3, p)?;
             let labels = model.predict(&sub);
-            scores.push((k, silhouette_from_similarity(&sims, labels.as_slice().unwrap_or(&[]))));
+            scores.push((
+                k,
+                silhouette_from_similarity(&sims, labels.as_slice().unwrap_or(&[])),
+            ));
         }
-        let best = scores
-            .iter()
-            .copied()
-            .fold((0, f64::NEG_INFINITY), |b, s| if s.1 > b.1 { s } else { b });
+        let best =
+            scores
+                .iter()
+                .copied()
+                .fold((0, f64::NEG_INFINITY), |b, s| if s.1 > b.1 { s } else { b });
         Ok((
             best.0,
             KChoice::Silhouette {
@@ -278,13 +282,23 @@ mod tests {
             }
         }
         let x = Array2::from_shape_vec((30, 3), rows).unwrap();
-        let c = ClusterParams::default().check(30).unwrap().fit(x.view()).unwrap();
+        let c = ClusterParams::default()
+            .check(30)
+            .unwrap()
+            .fit(x.view())
+            .unwrap();
         assert_eq!(c.k, 3, "{:?}", c.choice);
         for g in 0..3 {
             let first = c.assignments[g * 10];
-            assert!(c.assignments[g * 10..g * 10 + 10].iter().all(|&a| a == first));
+            assert!(c.assignments[g * 10..g * 10 + 10]
+                .iter()
+                .all(|&a| a == first));
         }
-        let again = ClusterParams::default().check(30).unwrap().fit(x.view()).unwrap();
+        let again = ClusterParams::default()
+            .check(30)
+            .unwrap()
+            .fit(x.view())
+            .unwrap();
         assert_eq!(c.assignments, again.assignments);
     }
 }

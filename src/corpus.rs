@@ -373,7 +373,10 @@ mod tests {
         assert!(b.id.ends_with("a.jsonl#3"), "{}", b.id);
         assert_eq!(b.date, NaiveDate::from_ymd_opt(2025, 5, 13));
         assert_eq!(corpus.articles[2].date, None);
-        assert!(corpus.warnings.iter().any(|w| w.contains(":7: unreadable date")));
+        assert!(corpus
+            .warnings
+            .iter()
+            .any(|w| w.contains(":7: unreadable date")));
         let reasons: Vec<_> = corpus
             .rejects
             .iter()

@@ -100,7 +100,11 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         }
     }
     timer.lap("read", || {
-        format!("{} articles read, {} rejected", articles.len(), rejects.len())
+        format!(
+            "{} articles read, {} rejected",
+            articles.len(),
+            rejects.len()
+        )
     });
     if articles.is_empty() {
         bail!(
@@ -166,11 +170,7 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     drop(kept_tokens);
     let tfidf = model.weight(&counts);
     timer.lap("vectorize", || {
-        format!(
-            "{} terms, {} non-zeros",
-            model.n_terms(),
-            tfidf.nnz()
-        )
+        format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz())
     });
     if articles.is_empty() {
         bail!("no article has any vocabulary term left after pruning; try --min-df 1");
@@ -184,9 +184,7 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     } else {
         (None, tfidf.to_dense())
     };
-    timer.lap("reduce", || {
-        format!("{} dimensions", vectors.ncols())
-    });
+    timer.lap("reduce", || format!("{} dimensions", vectors.ncols()));
 
     let clustering = cluster_params.fit(vectors.view())?;
     timer.lap("cluster", || clustering.choice.describe(clustering.k));
@@ -195,6 +193,9 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
     timer.lap("themes", || format!("{} themes", themes.themes.len()));
+    if config.verbose {
+        report_rejects(&rejects);
+    }
 
     Ok(Analysis {
         config: config.clone(),
@@ -210,6 +211,19 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         trends,
         timings: timer.timings,
     })
+}
+
+fn report_rejects(rejects: &[Reject]) {
+    const SHOWN: usize = 20;
+    for r in rejects.iter().take(SHOWN) {
+        eprintln!("rejected: {}: {}", location(r), r.reason);
+    }
+    if rejects.len() > SHOWN {
+        eprintln!(
+            "rejected: ... and {} more (all listed in rejects.parquet)",
+            rejects.len() - SHOWN
+        );
+    }
 }
 
 /// `file:line`, or just `file` for whole-file inputs.

@@ -82,7 +82,10 @@ impl Lsa {
             let w = eig.eigenvectors.column(i);
             let v = &bt * w;
             // Fix each component's sign (largest loading positive) so runs agree exactly.
-            let flip = v.iter().fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a }) < 0.0;
+            let flip = v
+                .iter()
+                .fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a })
+                < 0.0;
             for t in 0..m {
                 components[[t, c]] = if flip { -v[t] } else { v[t] } / s;
             }

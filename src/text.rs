@@ -152,7 +152,8 @@ mod tests {
     #[test]
     fn chain_normalises_drops_and_stems() {
         let a = Analyzer::english();
-        let t = a.analyze("Syria’s leaders met Russia's envoys in 2025, and the talks WENT well: 3.5%");
+        let t =
+            a.analyze("Syria’s leaders met Russia's envoys in 2025, and the talks WENT well: 3.5%");
         assert_eq!(
             t.surfaces,
             ["syria", "leaders", "met", "russia", "envoys", "talks", "went"]

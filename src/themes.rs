@@ -126,9 +126,8 @@ pub fn build_themes(
                 .take(TOP_TERMS)
                 .map(|&(t, _)| surfaces.surface(&vocabulary[t]))
                 .collect();
-            let mut members: Vec<usize> = (0..n)
-                .filter(|&i| clustering.assignments[i] == c)
-                .collect();
+            let mut members: Vec<usize> =
+                (0..n).filter(|&i| clustering.assignments[i] == c).collect();
             members.sort_by(|&a, &b| {
                 clustering.distances[a]
                     .total_cmp(&clustering.distances[b])
@@ -140,7 +139,11 @@ pub fn build_themes(
                 label: label_from(&top_terms),
                 top_terms,
                 size: sizes[c],
-                share: if n > 0 { sizes[c] as f64 / n as f64 } else { 0.0 },
+                share: if n > 0 {
+                    sizes[c] as f64 / n as f64
+                } else {
+                    0.0
+                },
                 representatives: members,
             }
         })

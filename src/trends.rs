@@ -104,7 +104,9 @@ impl Trends {
     ) -> Trends {
         let mut cells: BTreeMap<Bucket, Vec<usize>> = BTreeMap::new();
         for (&date, &theme) in dates.iter().zip(themes) {
-            cells.entry(Bucket::of(date, period)).or_insert_with(|| vec![0; k])[theme] += 1;
+            cells
+                .entry(Bucket::of(date, period))
+                .or_insert_with(|| vec![0; k])[theme] += 1;
         }
         let dated: Vec<NaiveDate> = cells.keys().filter_map(Bucket::start).collect();
         if let (Some(&first), Some(&last)) = (dated.first(), dated.last()) {
@@ -113,9 +115,7 @@ impl Trends {
                 d = match period {
                     Period::Day => d + Duration::days(1),
                     Period::Week => d + Duration::days(7),
-                    Period::Month => d
-                        .checked_add_months(chrono::Months::new(1))
-                        .unwrap_or(last),
+                    Period::Month => d.checked_add_months(chrono::Months::new(1)).unwrap_or(last),
                 };
                 cells
                     .entry(Bucket::Dated(d, period))
@@ -156,7 +156,10 @@ mod tests {
         let dates = [d("2024-12-30"), d("2025-01-05"), None, d("2025-01-20")];
         let t = Trends::count(&dates, &[0, 1, 1, 0], 2, Period::Week);
         let labels: Vec<String> = t.buckets.iter().map(|b| b.to_string()).collect();
-        assert_eq!(labels, ["2025-W01", "2025-W02", "2025-W03", "2025-W04", "undated"]);
+        assert_eq!(
+            labels,
+            ["2025-W01", "2025-W02", "2025-W03", "2025-W04", "undated"]
+        );
         assert_eq!(t.counts, [[1, 1], [0, 0], [0, 0], [1, 0], [0, 1]]);
         assert_eq!(t.buckets[0].start(), d("2024-12-30"));
         let total: usize = (0..t.buckets.len()).map(|b| t.period_total(b)).sum();

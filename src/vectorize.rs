@@ -274,10 +274,7 @@ mod tests {
             ..params
         };
         assert_eq!(p2.check().unwrap().fit(&d).unwrap().vocabulary, ["gaza"]);
-        let p3 = TfidfParams {
-            min_df: 5,
-            ..p2
-        };
+        let p3 = TfidfParams { min_df: 5, ..p2 };
         assert!(matches!(
             p3.check().unwrap().fit(&d),
             Err(VectorizeError::EmptyVocabulary { .. })

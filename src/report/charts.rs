@@ -78,7 +78,9 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
     let themes = &a.themes.themes;
     let k = themes.len();
     let (w, h) = (1200u32, 110 + 34 * k as u32);
-    let label_w = 470;
+    // Room for the longest label (about 8 px a character at this size) and no more.
+    let longest = (0..k).map(|t| theme_name(a, t).chars().count()).max().unwrap_or(10);
+    let label_w = (longest as u32 * 8 + 30).clamp(150, 520);
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let max = themes.iter().map(|t| t.size).max().unwrap_or(1).max(1) as f64;
@@ -99,6 +101,8 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .x_desc("articles")
         .label_style((FONT, 14))
         .draw()
@@ -190,12 +194,14 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
         .x_label_formatter(&|x| {
             let i = x.round();
             let idx = i as usize;
-            if (x - i).abs() < 1e-6 && i >= 0.0 && idx < labels.len() && idx % step == 0 {
+            if (x - i).abs() < 1e-6 && i >= 0.0 && idx < labels.len() && idx.is_multiple_of(step) {
                 labels[idx].clone()
             } else {
                 String::new()
             }
         })
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .light_line_style(TRANSPARENT)
         .y_desc("articles")
         .x_desc(tr.period.to_string())
         .label_style((FONT, 14))
@@ -212,11 +218,7 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
             .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
             .map_err(plot_err)?;
         chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&p| Circle::new(p, 3, colour.filled())),
-            )
+            .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
             .map_err(plot_err)?;
     }
     for t in 0..k {

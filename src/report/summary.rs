@@ -28,7 +28,11 @@ pub fn render(a: &Analysis) -> String {
     let inputs: Vec<String> = c.inputs.iter().map(|p| p.display().to_string()).collect();
     let _ = writeln!(s, "# tidings: themes in {}\n", inputs.join(", "));
     let _ = writeln!(s, "- **Articles:** {}", accounting(a));
-    let _ = writeln!(s, "- **Themes:** {}", a.clustering.choice.describe(a.clustering.k));
+    let _ = writeln!(
+        s,
+        "- **Themes:** {}",
+        a.clustering.choice.describe(a.clustering.k)
+    );
     let _ = writeln!(
         s,
         "- **Parameters:** k = {}, seed = {}, period = {}, min_df = {}, max_df = {}, \
@@ -54,7 +58,10 @@ pub fn render(a: &Analysis) -> String {
     let _ = writeln!(s, "- **Time:** {}", timings.join(", "));
 
     if let KChoice::Silhouette { scores, .. } = &a.clustering.choice {
-        let _ = writeln!(s, "\n### Choosing k\n\n| k | mean silhouette |\n|---:|---:|");
+        let _ = writeln!(
+            s,
+            "\n### Choosing k\n\n| k | mean silhouette |\n|---:|---:|"
+        );
         for (k, score) in scores {
             let mark = if *k == a.clustering.k { " ←" } else { "" };
             let _ = writeln!(s, "| {k} | {score:.4}{mark} |");
@@ -97,7 +104,11 @@ pub fn render(a: &Analysis) -> String {
     );
 
     if !a.rejects.is_empty() {
-        let _ = writeln!(s, "\n## Rejected ({}; all in rejects.parquet)\n", a.rejects.len());
+        let _ = writeln!(
+            s,
+            "\n## Rejected ({}; all in rejects.parquet)\n",
+            a.rejects.len()
+        );
         for r in a.rejects.iter().take(LISTED) {
             let _ = writeln!(s, "- `{}`: {}", location(r), r.reason);
         }

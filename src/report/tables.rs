@@ -90,7 +90,10 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
         ),
         Column::new(
             "source".into(),
-            a.articles.iter().map(|x| x.file.as_str()).collect::<Vec<_>>(),
+            a.articles
+                .iter()
+                .map(|x| x.file.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "line".into(),
@@ -99,10 +102,16 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
                 .map(|x| x.line.map(|l| l as i64))
                 .collect::<Vec<_>>(),
         ),
-        date_column("date", &a.articles.iter().map(|x| x.date).collect::<Vec<_>>())?,
+        date_column(
+            "date",
+            &a.articles.iter().map(|x| x.date).collect::<Vec<_>>(),
+        )?,
         Column::new(
             "title".into(),
-            a.articles.iter().map(|x| x.title.as_str()).collect::<Vec<_>>(),
+            a.articles
+                .iter()
+                .map(|x| x.title.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "theme_id".into(),
@@ -162,10 +171,7 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 "share".into(),
                 t.iter().map(|th| th.share).collect::<Vec<_>>(),
             ),
-            string_list(
-                "representative_ids",
-                &reps(&|i| a.articles[i].id.clone()),
-            ),
+            string_list("representative_ids", &reps(&|i| a.articles[i].id.clone())),
             string_list(
                 "representative_titles",
                 &reps(&|i| a.articles[i].title.clone()),

@@ -1,0 +1,176 @@
+//! End-to-end behaviour of `tidings run`: theme quality on a labelled corpus, the documented
+//! tables and their accounting, charts, and byte-identical output for the same seed.
+
+mod common;
+
+use std::collections::HashMap;
+use std::fs;
+
+use common::*;
+
+const TABLES: [&str; 4] = [
+    "articles.parquet",
+    "themes.parquet",
+    "theme_counts.parquet",
+    "rejects.parquet",
+];
+
+fn columns(df: &polars::prelude::DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// The sample is eight Reuters topics; with k = 8 the themes must recover them.
+#[test]
+fn sample_run_recovers_labels_and_writes_documented_tables() {
+    let out = tempfile::tempdir().unwrap();
+    let out_s = out.path().to_str().unwrap();
+    let o = tidings(&["run", "--out", out_s, "--k", "8", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let articles = read_parquet(&out.path().join("articles.parquet"));
+    assert_eq!(
+        columns(&articles)[..8],
+        [
+            "article_id",
+            "source",
+            "line",
+            "date",
+            "title",
+            "theme_id",
+            "theme_label",
+            "distance"
+        ]
+    );
+    // Carried-through fields: `label` as is, the input's own `source` renamed.
+    assert!(columns(&articles).contains(&"label".to_string()));
+    assert!(columns(&articles).contains(&"input_source".to_string()));
+    assert_eq!(articles.height(), 599);
+
+    let labels = strings(&articles, "label");
+    let themes_of = ints(&articles, "theme_id");
+    let score = nmi(&labels, &themes_of);
+    eprintln!("NMI against Reuters topics: {score:.3}");
+    assert!(score >= 0.65, "NMI {score}");
+
+    let themes = read_parquet(&out.path().join("themes.parquet"));
+    assert_eq!(
+        columns(&themes),
+        [
+            "theme_id",
+            "label",
+            "top_terms",
+            "size",
+            "share",
+            "representative_ids",
+            "representative_titles"
+        ]
+    );
+    assert_eq!(themes.height(), 8);
+    let sizes = ints(&themes, "size");
+    assert_eq!(sizes.iter().sum::<i64>(), 599);
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "largest first");
+    // Sizes agree with the articles table.
+    let mut per_theme: HashMap<i64, i64> = HashMap::new();
+    themes_of
+        .iter()
+        .for_each(|&t| *per_theme.entry(t).or_default() += 1);
+    for (t, &size) in sizes.iter().enumerate() {
+        assert_eq!(per_theme[&(t as i64)], size);
+    }
+    // Oil is a topic of its own in this corpus: some label must say so.
+    let theme_labels = strings(&themes, "label");
+    assert!(
+        theme_labels.iter().any(|l| l.contains("oil")),
+        "{theme_labels:?}"
+    );
+    // Representatives are real article ids, three per theme.
+    let ids: std::collections::HashSet<String> =
+        strings(&articles, "article_id").into_iter().collect();
+    let reps = themes.column("representative_ids").unwrap().list().unwrap();
+    for i in 0..reps.len() {
+        let rep = reps.get_as_series(i).unwrap();
+        let rep = rep.str().unwrap();
+        assert_eq!(rep.len(), 3);
+        for j in 0..rep.len() {
+            assert!(ids.contains(rep.get(j).unwrap()));
+        }
+    }
+
+    let counts = read_parquet(&out.path().join("theme_counts.parquet"));
+    assert_eq!(
+        columns(&counts),
+        [
+            "period",
+            "period_start",
+            "theme_id",
+            "theme_label",
+            "count",
+            "share"
+        ]
+    );
+    assert_eq!(ints(&counts, "count").iter().sum::<i64>(), 599);
+    let periods: std::collections::BTreeSet<String> =
+        strings(&counts, "period").into_iter().collect();
+    assert!(periods.len() >= 3, "{periods:?}");
+    assert!(periods.contains("1987-W12"));
+    assert_eq!(counts.height(), periods.len() * 8);
+
+    let rejects = read_parquet(&out.path().join("rejects.parquet"));
+    assert_eq!(columns(&rejects), ["source", "line", "reason"]);
+    assert_eq!(rejects.height(), 0);
+
+    for png in ["theme_frequency.png", "theme_trends.png"] {
+        let bytes = fs::read(out.path().join(png)).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+        assert!(bytes.len() > 20_000, "{png} looks empty");
+    }
+    let summary = fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(summary.contains("599 articles read = 599 clustered + 0 rejected"));
+    assert!(summary.contains("k = 8, as given"));
+    assert!(summary.contains("![Articles per theme](theme_frequency.png)"));
+    // No temporary files are left behind.
+    let names: Vec<_> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with(".tidings-")),
+        "{names:?}"
+    );
+}
+
+/// Same input and seed give the same bytes, whatever the number of threads; another seed is
+/// allowed to differ but must still account for every article.
+#[test]
+fn same_seed_gives_identical_tables_across_thread_counts() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let run = |dir: &tempfile::TempDir, threads: &str| {
+        let o = tidings_env(
+            &[
+                "run",
+                "--out",
+                dir.path().to_str().unwrap(),
+                "--quiet",
+                "--seed",
+                "7",
+            ],
+            &[("RAYON_NUM_THREADS", threads)],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&a, "1");
+    run(&b, "2");
+    for t in TABLES {
+        let (x, y) = (
+            fs::read(a.path().join(t)).unwrap(),
+            fs::read(b.path().join(t)).unwrap(),
+        );
+        assert!(x == y, "{t} differs between runs");
+    }
+    let summary = fs::read_to_string(a.path().join("summary.md")).unwrap();
+    assert!(summary.contains("highest mean silhouette"), "{summary}");
+}
