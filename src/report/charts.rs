@@ -79,7 +79,10 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
     let k = themes.len();
     let (w, h) = (1200u32, 110 + 34 * k as u32);
     // Room for the longest label (about 8 px a character at this size) and no more.
-    let longest = (0..k).map(|t| theme_name(a, t).chars().count()).max().unwrap_or(10);
+    let longest = (0..k)
+        .map(|t| theme_name(a, t).chars().count())
+        .max()
+        .unwrap_or(10);
     let label_w = (longest as u32 * 8 + 30).clamp(150, 520);
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
