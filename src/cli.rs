@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
+use chrono::NaiveDate;
+
 use crate::cluster::ClusterParams;
+use crate::corpus::ReadOptions;
+use crate::dedup::DedupParams;
 use crate::pipeline::{analyze, RunConfig};
 use crate::report;
 use crate::trends::Period;
@@ -40,8 +44,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Files or folders (read recursively): .txt (one article, first line is the title),
-    /// .jsonl or .jsonl.gz (one JSON object per line with a `text` field).
+    /// Files or folders (read recursively): .txt (scraped pages, split into articles), .jsonl
+    /// (one JSON object per line), .csv or .parquet (one article per row); any may be .gz.
     #[arg(default_value = DEFAULT_INPUT)]
     pub inputs: Vec<PathBuf>,
     /// Output folder, created if missing.
@@ -71,6 +75,24 @@ pub struct RunArgs {
     /// k-means restarts; the lowest-inertia run wins.
     #[arg(long, default_value_t = 10)]
     pub restarts: usize,
+    /// Keep duplicate articles instead of setting copies aside.
+    #[arg(long)]
+    pub keep_duplicates: bool,
+    /// Estimated word-shingle Jaccard similarity from which an article is a near-duplicate.
+    #[arg(long, default_value_t = 0.8)]
+    pub duplicate_threshold: f64,
+    /// Field (JSON Lines) or column (CSV, Parquet) holding the article text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Field or column holding the headline.
+    #[arg(long, default_value = "title")]
+    pub title_field: String,
+    /// Field or column holding the publication date.
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    /// Date (YYYY-MM-DD) for articles with none in their record or path.
+    #[arg(long, value_parser = parse_date_arg)]
+    pub date: Option<NaiveDate>,
     /// Unigrams only (no two-word terms).
     #[arg(long)]
     pub no_bigrams: bool,
@@ -83,6 +105,15 @@ impl RunArgs {
     pub fn config(&self) -> RunConfig {
         RunConfig {
             inputs: self.inputs.clone(),
+            read: ReadOptions {
+                text_field: self.text_field.clone(),
+                title_field: self.title_field.clone(),
+                date_field: self.date_field.clone(),
+                default_date: self.date,
+            },
+            dedup: (!self.keep_duplicates).then_some(DedupParams {
+                threshold: self.duplicate_threshold,
+            }),
             tfidf: TfidfParams {
                 min_df: self.min_df,
                 max_df: self.max_df,
@@ -101,6 +132,10 @@ impl RunArgs {
             verbose: !self.quiet,
         }
     }
+}
+
+fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
+    crate::corpus::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
 fn run(args: &RunArgs) -> Result<()> {

@@ -1,9 +1,15 @@
 //! Corpus reading: turns files and folders into [`Article`]s, and every input that cannot become
 //! an article into a [`Reject`] with its reason, so nothing read is ever silently lost.
 //!
-//! Supported inputs: `.txt` (one article per file, first non-empty line is the title) and
-//! `.jsonl` / `.jsonl.gz` (one JSON object per line: `text` required; `title`, `date`, `id`,
-//! `source` optional; every other field is carried through to the articles table).
+//! Supported inputs, each optionally gzip-compressed (`.gz`):
+//! - `.txt`: a scraped page holding one or more articles, split and cleaned by [`crate::pages`];
+//! - `.jsonl`: one JSON object per line;
+//! - `.csv` (with a header row) and `.parquet`: one article per row.
+//!
+//! Records have `text` (required), `title`, `date`, `id` and `source` (optional; the first
+//! three can be mapped to other names with [`ReadOptions`]); every other field is carried
+//! through to the articles table. Articles with no date take one from their path (a folder or
+//! file name like `2025-05-12` or `2025-W19`) or from [`ReadOptions::default_date`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -68,9 +74,38 @@ impl Corpus {
     }
 }
 
+/// How to read records: which fields hold the text, title and date, and the date to give
+/// articles that have none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadOptions {
+    pub text_field: String,
+    pub title_field: String,
+    pub date_field: String,
+    pub default_date: Option<NaiveDate>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            text_field: "text".into(),
+            title_field: "title".into(),
+            date_field: "date".into(),
+            default_date: None,
+        }
+    }
+}
+
+/// Reads every input path with the default options.
+pub fn read_inputs<P: AsRef<Path>>(inputs: &[P]) -> Result<Corpus, CorpusError> {
+    read_inputs_with(inputs, &ReadOptions::default())
+}
+
 /// Reads every input path; directories are walked recursively in sorted order so that the
 /// article order, and therefore every generated id and table, is the same on every run.
-pub fn read_inputs<P: AsRef<Path>>(inputs: &[P]) -> Result<Corpus, CorpusError> {
+pub fn read_inputs_with<P: AsRef<Path>>(
+    inputs: &[P],
+    options: &ReadOptions,
+) -> Result<Corpus, CorpusError> {
     if inputs.is_empty() {
         return Err(CorpusError::NoInput);
     }
@@ -86,7 +121,14 @@ pub fn read_inputs<P: AsRef<Path>>(inputs: &[P]) -> Result<Corpus, CorpusError> 
     }
     let mut corpus = Corpus::default();
     for file in &files {
-        read_file(file, &mut corpus)?;
+        let before = corpus.articles.len();
+        read_file(file, options, &mut corpus)?;
+        let path_date = date_from_path(file).or(options.default_date);
+        for article in &mut corpus.articles[before..] {
+            if article.date.is_none() {
+                article.date = path_date;
+            }
+        }
     }
     dedupe_ids(&mut corpus);
     Ok(corpus)
@@ -121,8 +163,10 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError>
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Format {
-    Text,
+    Page,
     JsonLines,
+    Csv,
+    Parquet,
 }
 
 fn detect_format(path: &Path) -> Option<(Format, bool)> {
@@ -132,18 +176,21 @@ fn detect_format(path: &Path) -> Option<(Format, bool)> {
         None => (name, false),
     };
     let format = match Path::new(&stem).extension()?.to_str()? {
-        "txt" => Format::Text,
+        "txt" | "text" => Format::Page,
         "jsonl" | "ndjson" => Format::JsonLines,
+        "csv" => Format::Csv,
+        "parquet" => Format::Parquet,
         _ => return None,
     };
     Some((format, gz))
 }
 
-fn read_file(path: &Path, corpus: &mut Corpus) -> Result<(), CorpusError> {
+fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<(), CorpusError> {
     let display = path.display().to_string();
     let Some((format, gz)) = detect_format(path) else {
         corpus.warnings.push(format!(
-            "{display}: skipped: unsupported file type (expected .txt, .jsonl or .jsonl.gz)"
+            "{display}: skipped: unsupported file type (expected .txt, .jsonl, .csv or .parquet, \
+             optionally .gz)"
         ));
         return Ok(());
     };
@@ -159,10 +206,22 @@ fn read_file(path: &Path, corpus: &mut Corpus) -> Result<(), CorpusError> {
             .map_err(io_err)?;
         bytes = decoded;
     }
+    if format == Format::Parquet {
+        read_parquet(&display, bytes, options, corpus);
+        return Ok(());
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        corpus.warnings.push(format!(
+            "{display}: skipped: binary content (a NUL byte in the first 8 KiB) in a text file"
+        ));
+        return Ok(());
+    }
     let text = decode_utf8(&display, &bytes, &mut corpus.warnings);
     match format {
-        Format::Text => read_text_article(&display, &text, corpus),
-        Format::JsonLines => read_json_lines(&display, &text, corpus),
+        Format::Page => read_page(&display, &text, corpus),
+        Format::JsonLines => read_json_lines(&display, &text, options, corpus),
+        Format::Csv => read_csv(&display, &text, options, corpus),
+        Format::Parquet => unreachable!("handled above"),
     }
     Ok(())
 }
@@ -182,42 +241,45 @@ fn decode_utf8(file: &str, bytes: &[u8], warnings: &mut Vec<String>) -> String {
     }
 }
 
-fn read_text_article(file: &str, content: &str, corpus: &mut Corpus) {
-    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
-    let mut lines = content.lines();
-    let title = lines
-        .by_ref()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    let body = lines.collect::<Vec<_>>().join("\n").trim().to_string();
-    let reason = if title.is_empty() {
-        Some("empty file")
-    } else if body.is_empty() {
-        Some("no body text after the title line")
-    } else {
-        None
-    };
-    if let Some(reason) = reason {
+fn read_page(file: &str, content: &str, corpus: &mut Corpus) {
+    let articles = crate::pages::split_page(content);
+    if articles.is_empty() {
         corpus.rejects.push(Reject {
             file: file.to_string(),
             line: None,
-            reason: reason.to_string(),
+            reason: "empty page: no text lines".to_string(),
         });
-        return;
     }
-    corpus.articles.push(Article {
-        id: file.to_string(),
-        file: file.to_string(),
-        line: None,
-        date: None,
-        title: title.to_string(),
-        text: body,
-        extra: BTreeMap::new(),
-    });
+    for a in articles {
+        let location = Reject {
+            file: file.to_string(),
+            line: Some(a.line),
+            reason: String::new(),
+        };
+        if a.body.trim().is_empty() {
+            corpus.rejects.push(Reject {
+                reason: format!("no body text after the headline {:?}", a.title),
+                ..location
+            });
+            continue;
+        }
+        let mut extra = BTreeMap::new();
+        if !a.captions.is_empty() {
+            extra.insert("caption".to_string(), Value::String(a.captions.join("\n")));
+        }
+        corpus.articles.push(Article {
+            id: format!("{file}#{}", a.line),
+            file: file.to_string(),
+            line: Some(a.line),
+            date: None,
+            title: a.title,
+            text: a.body,
+            extra,
+        });
+    }
 }
 
-fn read_json_lines(file: &str, content: &str, corpus: &mut Corpus) {
+fn read_json_lines(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpus) {
     let mut any_line = false;
     for (i, raw) in content.lines().enumerate() {
         let line_no = i as u64 + 1;
@@ -226,7 +288,14 @@ fn read_json_lines(file: &str, content: &str, corpus: &mut Corpus) {
             continue;
         }
         any_line = true;
-        match parse_json_article(file, line_no, raw, &mut corpus.warnings) {
+        let record = match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(fields)) => Ok(fields),
+            Ok(_) => Err("not a JSON object".to_string()),
+            Err(e) => Err(format!("malformed JSON: {e}")),
+        };
+        match record
+            .and_then(|r| record_to_article(file, line_no, r, options, &mut corpus.warnings))
+        {
             Ok(article) => corpus.articles.push(article),
             Err(reason) => corpus.rejects.push(Reject {
                 file: file.to_string(),
@@ -242,25 +311,24 @@ fn read_json_lines(file: &str, content: &str, corpus: &mut Corpus) {
     }
 }
 
-fn parse_json_article(
+/// Turns one record (a JSON object, a CSV or Parquet row) into an article, or says why not.
+fn record_to_article(
     file: &str,
     line: u64,
-    raw: &str,
+    mut fields: serde_json::Map<String, Value>,
+    options: &ReadOptions,
     warnings: &mut Vec<String>,
 ) -> Result<Article, String> {
-    let value: Value = serde_json::from_str(raw).map_err(|e| format!("malformed JSON: {e}"))?;
-    let Value::Object(mut fields) = value else {
-        return Err("not a JSON object".to_string());
-    };
-    let text = match fields.remove("text") {
+    let text_field = options.text_field.as_str();
+    let text = match fields.remove(text_field) {
         Some(Value::String(s)) => s,
-        Some(Value::Null) | None => return Err("missing field `text`".to_string()),
-        Some(other) => return Err(format!("field `text` is not a string: {other}")),
+        Some(Value::Null) | None => return Err(format!("missing field `{text_field}`")),
+        Some(other) => return Err(format!("field `{text_field}` is not a string: {other}")),
     };
     if text.trim().is_empty() {
-        return Err("empty `text`".to_string());
+        return Err(format!("empty `{text_field}`"));
     }
-    let title = match fields.remove("title") {
+    let title = match fields.remove(&options.title_field) {
         Some(Value::String(s)) => s.trim().to_string(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
@@ -270,7 +338,7 @@ fn parse_json_article(
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("{file}#{line}"),
     };
-    let date = match fields.remove("date") {
+    let date = match fields.remove(&options.date_field) {
         Some(Value::String(s)) if !s.trim().is_empty() => match parse_date(&s) {
             Some(d) => Some(d),
             None => {
@@ -296,6 +364,140 @@ fn parse_json_article(
         title,
         text,
         extra: fields.into_iter().collect(),
+    })
+}
+
+fn read_csv(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpus) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(content.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            corpus
+                .warnings
+                .push(format!("{file}: skipped: no CSV header row: {e}"));
+            return;
+        }
+    };
+    if !headers.iter().any(|h| h == options.text_field) {
+        corpus.warnings.push(format!(
+            "{file}: skipped: no `{}` column in the CSV header (columns: {}); map another with \
+             --text-field",
+            options.text_field,
+            headers.iter().collect::<Vec<_>>().join(", ")
+        ));
+        return;
+    }
+    for record in reader.records() {
+        let (line, result) = match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                let fields = headers
+                    .iter()
+                    .zip(r.iter())
+                    .map(|(h, v)| {
+                        let v = if v.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(v.to_string())
+                        };
+                        (h.to_string(), v)
+                    })
+                    .collect();
+                (
+                    line,
+                    record_to_article(file, line, fields, options, &mut corpus.warnings),
+                )
+            }
+            Err(e) => (
+                e.position().map_or(0, |p| p.line()),
+                Err(format!("malformed CSV row: {e}")),
+            ),
+        };
+        match result {
+            Ok(a) => corpus.articles.push(a),
+            Err(reason) => corpus.rejects.push(Reject {
+                file: file.to_string(),
+                line: Some(line),
+                reason,
+            }),
+        }
+    }
+}
+
+/// Parquet rows are numbered like lines (1-based) so rejects can point at them.
+fn read_parquet(file: &str, bytes: Vec<u8>, options: &ReadOptions, corpus: &mut Corpus) {
+    use polars::prelude::{AnyValue, ParquetReader, SerReader};
+    let df = match ParquetReader::new(std::io::Cursor::new(bytes)).finish() {
+        Ok(df) => df,
+        Err(e) => {
+            corpus
+                .warnings
+                .push(format!("{file}: skipped: not a readable Parquet file: {e}"));
+            return;
+        }
+    };
+    if df.column(&options.text_field).is_err() {
+        corpus.warnings.push(format!(
+            "{file}: skipped: no `{}` column in the Parquet file; map another with --text-field",
+            options.text_field
+        ));
+        return;
+    }
+    let columns = df.columns();
+    for row in 0..df.height() {
+        let mut fields = serde_json::Map::new();
+        for col in columns {
+            let value = match col.get(row) {
+                Ok(AnyValue::Null) | Err(_) => Value::Null,
+                Ok(AnyValue::String(s)) => Value::String(s.to_string()),
+                Ok(AnyValue::StringOwned(s)) => Value::String(s.to_string()),
+                Ok(AnyValue::Boolean(b)) => Value::Bool(b),
+                Ok(v) if v.is_integer() => v
+                    .extract::<i64>()
+                    .map_or(Value::Null, |i| Value::Number(i.into())),
+                Ok(v) if v.is_float() => v
+                    .extract::<f64>()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::Null, Value::Number),
+                Ok(v) => Value::String(v.to_string().trim_matches('"').to_string()),
+            };
+            fields.insert(col.name().to_string(), value);
+        }
+        let line = row as u64 + 1;
+        match record_to_article(file, line, fields, options, &mut corpus.warnings) {
+            Ok(a) => corpus.articles.push(a),
+            Err(reason) => corpus.rejects.push(Reject {
+                file: file.to_string(),
+                line: Some(line),
+                reason,
+            }),
+        }
+    }
+}
+
+/// The most specific date in a path: the last component holding `YYYY-MM-DD` (that day) or
+/// `YYYY-Www` (the Monday of that ISO week).
+pub fn date_from_path(path: &Path) -> Option<NaiveDate> {
+    path.components().rev().find_map(|c| {
+        let name = c.as_os_str().to_str()?;
+        let b = name.as_bytes();
+        (0..b.len()).find_map(|i| {
+            let rest = name.get(i..)?;
+            if let Some(d) = rest
+                .get(..10)
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            {
+                return Some(d);
+            }
+            let w = rest.get(..8)?;
+            let (year, week) = w.split_once("-W")?;
+            if year.len() != 4 || week.len() != 2 {
+                return None;
+            }
+            NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, chrono::Weekday::Mon)
+        })
     })
 }
 
@@ -388,17 +590,88 @@ mod tests {
     }
 
     #[test]
-    fn text_file_title_and_body() {
+    fn text_page_title_body_and_line() {
         let corpus = read_str("t.txt", b"\n\n  Headline here \n\nFirst para.\nSecond.\n");
-        assert_eq!(corpus.articles[0].title, "Headline here");
-        assert_eq!(corpus.articles[0].text, "First para.\nSecond.");
+        let a = &corpus.articles[0];
+        assert_eq!(a.title, "Headline here");
+        assert_eq!(a.text, "First para. Second.");
+        assert_eq!(a.line, Some(3));
+        assert!(a.id.ends_with("t.txt#3"));
         let empty = read_str("e.txt", b"  \n");
-        assert_eq!(empty.rejects[0].reason, "empty file");
+        assert_eq!(empty.rejects[0].reason, "empty page: no text lines");
+    }
+
+    #[test]
+    fn csv_with_mapped_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.csv");
+        fs::write(
+            &path,
+            "headline,body,published,lang\n\"Oil, again\",\"Crude rose.\nA second line.\",2025-05-12,en\nNo body,,2025-05-13,en\n",
+        )
+        .unwrap();
+        let options = ReadOptions {
+            text_field: "body".into(),
+            title_field: "headline".into(),
+            date_field: "published".into(),
+            default_date: None,
+        };
+        let corpus = read_inputs_with(&[&path], &options).unwrap();
+        let a = &corpus.articles[0];
+        assert_eq!(
+            (a.title.as_str(), a.text.as_str()),
+            ("Oil, again", "Crude rose.\nA second line.")
+        );
+        assert_eq!(a.date, NaiveDate::from_ymd_opt(2025, 5, 12));
+        assert_eq!(a.extra["lang"], Value::String("en".into()));
+        assert_eq!(corpus.rejects[0].reason, "missing field `body`");
+        assert_eq!(corpus.rejects[0].line, Some(4));
+    }
+
+    #[test]
+    fn dates_from_paths_and_default() {
+        assert_eq!(
+            date_from_path(Path::new("news/2025-05-12/a.txt")),
+            NaiveDate::from_ymd_opt(2025, 5, 12)
+        );
+        assert_eq!(
+            date_from_path(Path::new("2024-01-01/week-2025-W19.jsonl")),
+            NaiveDate::from_ymd_opt(2025, 5, 5)
+        );
+        assert_eq!(date_from_path(Path::new("news/a.txt")), None);
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("2025-W20");
+        fs::create_dir(&sub).unwrap();
+        fs::write(
+            sub.join("a.jsonl"),
+            "{\"text\":\"x\"}\n{\"text\":\"y\",\"date\":\"2020-01-01\"}\n",
+        )
+        .unwrap();
+        let corpus = read_inputs(&[dir.path()]).unwrap();
+        assert_eq!(
+            corpus.articles[0].date,
+            NaiveDate::from_ymd_opt(2025, 5, 12)
+        );
+        assert_eq!(corpus.articles[1].date, NaiveDate::from_ymd_opt(2020, 1, 1));
+        fs::write(dir.path().join("b.jsonl"), "{\"text\":\"z\"}\n").unwrap();
+        let options = ReadOptions {
+            default_date: NaiveDate::from_ymd_opt(2025, 1, 1),
+            ..Default::default()
+        };
+        let corpus = read_inputs_with(&[dir.path().join("b.jsonl")], &options).unwrap();
+        assert_eq!(corpus.articles[0].date, NaiveDate::from_ymd_opt(2025, 1, 1));
+    }
+
+    #[test]
+    fn binary_content_is_skipped() {
+        let corpus = read_str("blob.txt", b"PK\x03\x04\x00\x00binary");
+        assert!(corpus.articles.is_empty() && corpus.rejects.is_empty());
+        assert!(corpus.warnings[0].contains("blob.txt: skipped: binary content"));
     }
 
     #[test]
     fn invalid_utf8_is_decoded_lossily_with_position() {
-        let corpus = read_str("u.txt", b"Title\nline two\nbad \xff byte\n");
+        let corpus = read_str("u.txt", b"Title\nline two\nbad \xff byte here\n");
         assert_eq!(corpus.articles.len(), 1);
         assert!(corpus.articles[0].text.contains('\u{fffd}'));
         assert!(

@@ -9,6 +9,8 @@
 pub mod cli;
 pub mod cluster;
 pub mod corpus;
+pub mod dedup;
+pub mod pages;
 pub mod pipeline;
 pub mod reduce;
 pub mod report;

@@ -9,7 +9,8 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::cluster::{ClusterParams, Clustering};
-use crate::corpus::{self, Article, Corpus, Reject};
+use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
+use crate::dedup::{find_duplicates, DedupParams};
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, SurfaceForms, Tokens};
 use crate::themes::{build_themes, ThemeSet};
@@ -20,6 +21,9 @@ use crate::vectorize::{TfidfModel, TfidfParams};
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub inputs: Vec<PathBuf>,
+    pub read: ReadOptions,
+    /// `None` keeps duplicates.
+    pub dedup: Option<DedupParams>,
     pub tfidf: TfidfParams,
     /// LSA dimensions; 0 clusters the TF-IDF rows themselves.
     pub dims: usize,
@@ -33,6 +37,8 @@ impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
             inputs: Vec::new(),
+            read: ReadOptions::default(),
+            dedup: Some(DedupParams::default()),
             tfidf: TfidfParams::default(),
             dims: 100,
             cluster: ClusterParams::default(),
@@ -48,10 +54,14 @@ pub struct Analysis {
     pub config: RunConfig,
     /// Articles that were clustered, in input order.
     pub articles: Vec<Article>,
+    /// How many times each clustered article was seen (1 + its dropped copies).
+    pub times_seen: Vec<usize>,
+    /// Copies set aside, each pointing at the clustered article it repeats.
+    pub duplicates: Vec<DuplicateRecord>,
     /// Inputs that could not be clustered, with their reasons.
     pub rejects: Vec<Reject>,
     pub warnings: Vec<String>,
-    /// Articles read in total: `articles.len() + rejects.len()`.
+    /// Articles read in total: clustered + duplicates + rejected.
     pub n_read: usize,
     pub model: TfidfModel,
     pub surfaces: SurfaceForms,
@@ -61,6 +71,18 @@ pub struct Analysis {
     pub trends: Trends,
     /// Wall time per stage, in pipeline order.
     pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// A dropped copy, with enough to find it in the input and the article it repeats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateRecord {
+    pub article_id: String,
+    pub file: String,
+    pub line: Option<u64>,
+    pub title: String,
+    pub duplicate_of: String,
+    pub similarity: f64,
+    pub exact: bool,
 }
 
 struct Timer {
@@ -92,7 +114,7 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         articles,
         mut rejects,
         warnings,
-    } = corpus::read_inputs(&config.inputs)?;
+    } = corpus::read_inputs_with(&config.inputs, &config.read)?;
     let n_read = articles.len() + rejects.len();
     if config.verbose {
         for w in &warnings {
@@ -123,6 +145,15 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         );
     }
 
+    let (articles, mut times_seen, duplicates) = remove_duplicates(articles, config.dedup.as_ref());
+    timer.lap("dedup", || {
+        format!(
+            "{} duplicates set aside ({} exact)",
+            duplicates.len(),
+            duplicates.iter().filter(|d| d.exact).count()
+        )
+    });
+
     let analyzer = Analyzer::english();
     let tokens: Vec<Tokens> = articles
         .par_iter()
@@ -143,10 +174,14 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     let keep: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
     let mut kept_articles = Vec::with_capacity(articles.len());
     let mut kept_tokens = Vec::with_capacity(articles.len());
-    for ((article, toks), keep) in articles.into_iter().zip(tokens).zip(&keep) {
+    let mut kept_seen = Vec::with_capacity(articles.len());
+    for (((article, toks), keep), seen) in
+        articles.into_iter().zip(tokens).zip(&keep).zip(times_seen)
+    {
         if *keep {
             kept_articles.push(article);
             kept_tokens.push(toks);
+            kept_seen.push(seen);
         } else {
             rejects.push(Reject {
                 file: article.file,
@@ -159,6 +194,7 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         }
     }
     let articles = kept_articles;
+    times_seen = kept_seen;
     let surfaces = kept_tokens
         .par_iter()
         .fold(SurfaceForms::default, |mut s, t| {
@@ -200,6 +236,8 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     Ok(Analysis {
         config: config.clone(),
         articles,
+        times_seen,
+        duplicates,
         rejects,
         warnings,
         n_read,
@@ -211,6 +249,45 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         trends,
         timings: timer.timings,
     })
+}
+
+/// Sets copies aside (unless `params` is `None`), returning the kept articles, how many times
+/// each was seen, and a record per copy.
+fn remove_duplicates(
+    articles: Vec<Article>,
+    params: Option<&DedupParams>,
+) -> (Vec<Article>, Vec<usize>, Vec<DuplicateRecord>) {
+    let Some(params) = params else {
+        let n = articles.len();
+        return (articles, vec![1; n], Vec::new());
+    };
+    let texts: Vec<&str> = articles.iter().map(|a| a.text.as_str()).collect();
+    let found = find_duplicates(&texts, params);
+    let records = found
+        .duplicates
+        .iter()
+        .map(|d| {
+            let copy = &articles[d.index];
+            DuplicateRecord {
+                article_id: copy.id.clone(),
+                file: copy.file.clone(),
+                line: copy.line,
+                title: copy.title.clone(),
+                duplicate_of: articles[d.duplicate_of].id.clone(),
+                similarity: d.similarity,
+                exact: d.exact,
+            }
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(articles.len() - found.duplicates.len());
+    let mut seen = Vec::with_capacity(kept.capacity());
+    for (i, a) in articles.into_iter().enumerate() {
+        if !found.is_duplicate(i) {
+            kept.push(a);
+            seen.push(found.times_seen[i]);
+        }
+    }
+    (kept, seen, records)
 }
 
 fn report_rejects(rejects: &[Reject]) {

@@ -51,7 +51,7 @@ fn empty_inputs_are_an_error() {
     let err = stderr(&o);
     assert!(err.contains("empty.jsonl: empty file"), "{err}");
     assert!(err.contains("no readable articles"), "{err}");
-    assert!(err.contains("empty.txt: empty file"), "{err}");
+    assert!(err.contains("empty.txt: empty page"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     // An empty folder too.
     let folder = dir.path().join("nothing");
@@ -114,7 +114,7 @@ fn bad_lines_are_rejected_or_warned_and_accounted_for() {
     assert_eq!(articles.height(), 42);
     let summary = fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
-        summary.contains("45 articles read = 42 clustered + 3 rejected"),
+        summary.contains("45 articles read = 42 clustered + 0 duplicates + 3 rejected"),
         "{summary}"
     );
     // The article with the bad date is kept, in the undated bucket.
@@ -149,7 +149,7 @@ fn text_files_and_unknown_files() {
         let (name, body) = topics[i % 2];
         fs::write(
             news.join(format!("{name}-{i}.txt")),
-            format!("{name} story {i}\n\n{body}\nMore on {name} markets today.\n"),
+            format!("{name} story {i}\n\n{body}\nReport number {i} on {name} markets.\n"),
         )
         .unwrap();
     }
@@ -164,7 +164,7 @@ fn text_files_and_unknown_files() {
         "{err}"
     );
     assert!(
-        err.contains("only-a-title.txt: no body text after the title line"),
+        err.contains("only-a-title.txt:1: no body text after the headline"),
         "{err}"
     );
     let articles = read_parquet(&out.join("articles.parquet"));
@@ -182,7 +182,7 @@ fn text_files_and_unknown_files() {
     }
     let summary = fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
-        summary.contains("7 articles read = 6 clustered + 1 rejected"),
+        summary.contains("7 articles read = 6 clustered + 0 duplicates + 1 rejected"),
         "{summary}"
     );
 }

@@ -8,10 +8,11 @@ use std::fs;
 
 use common::*;
 
-const TABLES: [&str; 4] = [
+const TABLES: [&str; 5] = [
     "articles.parquet",
     "themes.parquet",
     "theme_counts.parquet",
+    "duplicates.parquet",
     "rejects.parquet",
 ];
 
@@ -47,7 +48,8 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
     // Carried-through fields: `label` as is, the input's own `source` renamed.
     assert!(columns(&articles).contains(&"label".to_string()));
     assert!(columns(&articles).contains(&"input_source".to_string()));
-    assert_eq!(articles.height(), 599);
+    // The sample holds 8 Reuters duplicates (7 exact, 1 near), set aside before clustering.
+    assert_eq!(articles.height(), 591);
 
     let labels = strings(&articles, "label");
     let themes_of = ints(&articles, "theme_id");
@@ -70,7 +72,7 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
     );
     assert_eq!(themes.height(), 8);
     let sizes = ints(&themes, "size");
-    assert_eq!(sizes.iter().sum::<i64>(), 599);
+    assert_eq!(sizes.iter().sum::<i64>(), 591);
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "largest first");
     // Sizes agree with the articles table.
     let mut per_theme: HashMap<i64, i64> = HashMap::new();
@@ -111,7 +113,7 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
             "share"
         ]
     );
-    assert_eq!(ints(&counts, "count").iter().sum::<i64>(), 599);
+    assert_eq!(ints(&counts, "count").iter().sum::<i64>(), 591);
     let periods: std::collections::BTreeSet<String> =
         strings(&counts, "period").into_iter().collect();
     assert!(periods.len() >= 3, "{periods:?}");
@@ -128,7 +130,7 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
         assert!(bytes.len() > 20_000, "{png} looks empty");
     }
     let summary = fs::read_to_string(out.path().join("summary.md")).unwrap();
-    assert!(summary.contains("599 articles read = 599 clustered + 0 rejected"));
+    assert!(summary.contains("599 articles read = 591 clustered + 8 duplicates + 0 rejected"));
     assert!(summary.contains("k = 8, as given"));
     assert!(summary.contains("![Articles per theme](theme_frequency.png)"));
     // No temporary files are left behind.

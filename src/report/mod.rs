@@ -20,6 +20,7 @@ pub const ARTICLES: &str = "articles.parquet";
 pub const THEMES: &str = "themes.parquet";
 pub const THEME_COUNTS: &str = "theme_counts.parquet";
 pub const REJECTS: &str = "rejects.parquet";
+pub const DUPLICATES: &str = "duplicates.parquet";
 pub const FREQUENCY_PNG: &str = "theme_frequency.png";
 pub const TRENDS_PNG: &str = "theme_trends.png";
 pub const SUMMARY: &str = "summary.md";
@@ -65,6 +66,7 @@ pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     write_parquet(&path(ARTICLES), tables::articles(a)?)?;
     write_parquet(&path(THEMES), tables::themes(a)?)?;
     write_parquet(&path(THEME_COUNTS), tables::theme_counts(a)?)?;
+    write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
     write_parquet(&path(REJECTS), tables::rejects(a)?)?;
     write_atomic(&path(FREQUENCY_PNG), |tmp| charts::theme_frequency(a, tmp))?;
     write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp))?;
@@ -74,6 +76,7 @@ pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
         ARTICLES,
         THEMES,
         THEME_COUNTS,
+        DUPLICATES,
         REJECTS,
         FREQUENCY_PNG,
         TRENDS_PNG,

@@ -1,5 +1,5 @@
 //! `summary.md`: what a person reads first. It states the accounting (read = clustered +
-//! rejected), the parameters, why k was chosen, the themes and the charts.
+//! duplicates + rejected), the parameters, why k was chosen, the themes and the charts.
 
 use std::fmt::Write;
 
@@ -12,12 +12,13 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The read/clustered/rejected line, shared by the summary and the terminal.
+/// The read = clustered + duplicates + rejected line, shared by the summary and the terminal.
 pub fn accounting(a: &Analysis) -> String {
     format!(
-        "{} articles read = {} clustered + {} rejected",
+        "{} articles read = {} clustered + {} duplicates + {} rejected",
         a.n_read,
         a.articles.len(),
+        a.duplicates.len(),
         a.rejects.len()
     )
 }
@@ -36,7 +37,8 @@ pub fn render(a: &Analysis) -> String {
     let _ = writeln!(
         s,
         "- **Parameters:** k = {}, seed = {}, period = {}, min_df = {}, max_df = {}, \
-         bigrams = {}, sublinear tf = {}, LSA dimensions = {}, k-means restarts = {}",
+         bigrams = {}, sublinear tf = {}, LSA dimensions = {}, k-means restarts = {}, \
+         near-duplicate threshold = {}",
         c.cluster.k.map_or("auto".to_string(), |k| k.to_string()),
         c.cluster.seed,
         c.period,
@@ -47,7 +49,12 @@ pub fn render(a: &Analysis) -> String {
         a.lsa
             .as_ref()
             .map_or("none (TF-IDF)".to_string(), |l| l.dims().to_string()),
-        c.cluster.n_runs
+        c.cluster.n_runs,
+        c.dedup
+            .as_ref()
+            .map_or("off (duplicates kept)".to_string(), |d| d
+                .threshold
+                .to_string())
     );
     let _ = writeln!(s, "- **Vocabulary:** {} terms", a.model.n_terms());
     let timings: Vec<String> = a
@@ -103,6 +110,24 @@ pub fn render(a: &Analysis) -> String {
         c.period
     );
 
+    if !a.duplicates.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Duplicates ({}; all in duplicates.parquet)\n",
+            a.duplicates.len()
+        );
+        for d in a.duplicates.iter().take(LISTED) {
+            let place = d.line.map_or(d.file.clone(), |l| format!("{}:{l}", d.file));
+            let _ = writeln!(
+                s,
+                "- `{place}` {} copy (similarity {:.2}) of `{}`: {}",
+                if d.exact { "exact" } else { "near" },
+                d.similarity,
+                d.duplicate_of,
+                cell(&d.title)
+            );
+        }
+    }
     if !a.rejects.is_empty() {
         let _ = writeln!(
             s,

@@ -36,7 +36,7 @@ fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
 
 /// Core columns of the articles table; carried-through fields that collide get an `input_`
 /// prefix (the input's own `source` becomes `input_source`).
-const ARTICLE_COLUMNS: [&str; 8] = [
+const ARTICLE_COLUMNS: [&str; 10] = [
     "article_id",
     "source",
     "line",
@@ -45,6 +45,8 @@ const ARTICLE_COLUMNS: [&str; 8] = [
     "theme_id",
     "theme_label",
     "distance",
+    "times_seen",
+    "text",
 ];
 
 /// One column from a carried-through JSON field, typed by what its values are: all booleans,
@@ -123,6 +125,17 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
         ),
         Column::new("theme_label".into(), labels),
         Column::new("distance".into(), a.clustering.distances.clone()),
+        Column::new(
+            "times_seen".into(),
+            a.times_seen.iter().map(|&n| n as i64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "text".into(),
+            a.articles
+                .iter()
+                .map(|x| x.text.as_str())
+                .collect::<Vec<_>>(),
+        ),
     ];
     let mut extra: BTreeMap<&str, Vec<Option<&Value>>> = BTreeMap::new();
     for (i, article) in a.articles.iter().enumerate() {
@@ -208,6 +221,49 @@ pub fn theme_counts(a: &Analysis) -> Result<DataFrame> {
             Column::new("theme_label".into(), label),
             Column::new("count".into(), count),
             Column::new("share".into(), share),
+        ],
+    )?)
+}
+
+pub fn duplicates(a: &Analysis) -> Result<DataFrame> {
+    let d = &a.duplicates;
+    Ok(DataFrame::new(
+        d.len(),
+        vec![
+            Column::new(
+                "article_id".into(),
+                d.iter().map(|x| x.article_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "source".into(),
+                d.iter().map(|x| x.file.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "line".into(),
+                d.iter()
+                    .map(|x| x.line.map(|l| l as i64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "title".into(),
+                d.iter().map(|x| x.title.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "duplicate_of".into(),
+                d.iter()
+                    .map(|x| x.duplicate_of.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "similarity".into(),
+                d.iter().map(|x| x.similarity).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "kind".into(),
+                d.iter()
+                    .map(|x| if x.exact { "exact" } else { "near" })
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )?)
 }
