@@ -216,7 +216,7 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
         ));
         return Ok(());
     }
-    let text = decode_utf8(&display, &bytes, &mut corpus.warnings);
+    let text = decode_utf8(&display, bytes, &mut corpus.warnings);
     match format {
         Format::Page => read_page(&display, &text, corpus),
         Format::JsonLines => read_json_lines(&display, &text, options, corpus),
@@ -227,16 +227,18 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
 }
 
 /// Decodes lossily: one bad byte should not cost a whole file, but the user must hear of it.
-fn decode_utf8(file: &str, bytes: &[u8], warnings: &mut Vec<String>) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
+/// Valid input is taken over without a copy.
+fn decode_utf8(file: &str, bytes: Vec<u8>, warnings: &mut Vec<String>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
         Err(e) => {
-            let offset = e.valid_up_to();
+            let offset = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             warnings.push(format!(
                 "{file}:{line}: invalid UTF-8 at byte {offset}; undecodable bytes replaced with U+FFFD"
             ));
-            String::from_utf8_lossy(bytes).into_owned()
+            String::from_utf8_lossy(&bytes).into_owned()
         }
     }
 }

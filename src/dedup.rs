@@ -65,19 +65,55 @@ fn hash_of<T: Hash + ?Sized>(t: &T) -> u64 {
     h.finish()
 }
 
-/// SplitMix64 finaliser: a cheap, well-mixed family of hash functions indexed by `seed`.
-fn mix(x: u64, seed: u64) -> u64 {
-    let mut z = x ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+/// SplitMix64 finaliser: a cheap, well-mixed 64-bit hash of a 64-bit value.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
 
-fn normalised_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+/// The MinHash family: `h_i(x) = a_i·x + b_i mod 2⁶⁴` with odd `a_i`, one multiply-add per
+/// slot, over an already well-mixed `x`.
+struct Family {
+    a: [u64; SIGNATURE],
+    b: [u64; SIGNATURE],
+}
+
+fn family() -> &'static Family {
+    static FAMILY: std::sync::OnceLock<Family> = std::sync::OnceLock::new();
+    FAMILY.get_or_init(|| {
+        let mut a = [0u64; SIGNATURE];
+        let mut b = [0u64; SIGNATURE];
+        for i in 0..SIGNATURE {
+            a[i] = mix(2 * i as u64) | 1;
+            b[i] = mix(2 * i as u64 + 1);
+        }
+        Family { a, b }
+    })
+}
+
+/// Hashes of the words of a text, lower-cased on the fly (no per-word allocation).
+fn word_hashes(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut h: u64 = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            for lc in c.to_lowercase() {
+                h = (h ^ lc as u64).wrapping_mul(0x0000_0100_0000_01b3); // FNV-1a step
+            }
+            in_word = true;
+        } else if in_word {
+            out.push(mix(h));
+            h = 0;
+            in_word = false;
+        }
+    }
+    if in_word {
+        out.push(mix(h));
+    }
+    out
 }
 
 struct Fingerprint {
@@ -86,14 +122,19 @@ struct Fingerprint {
 }
 
 fn fingerprint(text: &str) -> Fingerprint {
-    let words = normalised_words(text);
-    let exact = hash_of(&words);
+    let words = word_hashes(text);
+    let exact = words
+        .iter()
+        .fold(words.len() as u64, |acc, &w| mix(acc ^ w));
     let mut signature = [u64::MAX; SIGNATURE];
     let width = SHINGLE.min(words.len()).max(1);
+    let fam = family();
     for shingle in words.windows(width) {
-        let h = hash_of(shingle);
-        for (i, slot) in signature.iter_mut().enumerate() {
-            let v = mix(h, i as u64 + 1);
+        let h = shingle
+            .iter()
+            .fold(0u64, |acc, &w| mix(acc.rotate_left(17) ^ w));
+        for ((slot, &a), &b) in signature.iter_mut().zip(&fam.a).zip(&fam.b) {
+            let v = h.wrapping_mul(a).wrapping_add(b);
             if v < *slot {
                 *slot = v;
             }
