@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// Date (YYYY-MM-DD) for articles with none in their record or path.
     #[arg(long, value_parser = parse_date_arg)]
     pub date: Option<NaiveDate>,
+    /// Field holding a ground-truth label: scores the themes against it (NMI, ARI, V-measure,
+    /// purity) in summary.md and metrics.parquet.
+    #[arg(long)]
+    pub label_field: Option<String>,
     /// Unigrams only (no two-word terms).
     #[arg(long)]
     pub no_bigrams: bool,
@@ -129,6 +133,7 @@ impl RunArgs {
                 ..ClusterParams::default()
             },
             period: self.period,
+            label_field: self.label_field.clone(),
             verbose: !self.quiet,
         }
     }

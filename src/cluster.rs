@@ -8,6 +8,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
+use rayon::prelude::*;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ClusterError {
@@ -115,21 +116,49 @@ pub struct Clustering {
     pub inertia: f64,
 }
 
+type Model = KMeans<f64, linfa_nn::distance::L2Dist>;
+
+/// Convergence threshold on the centroids' total movement, scaled to the data as in
+/// scikit-learn (`tol · mean feature variance`, on the squared shift): a fixed absolute
+/// tolerance means hundreds of useless iterations on unit-length LSA vectors.
+fn scaled_tolerance(x: ArrayView2<f64>, tol: f64) -> f64 {
+    let mean_var = x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
+    (tol * mean_var).sqrt().max(f64::EPSILON)
+}
+
+/// `n_runs` k-means++ restarts, run in parallel, each with its own seed derived from the
+/// run's seed; the lowest inertia wins (ties to the first run), so the result does not
+/// depend on the number of threads.
 fn kmeans(
     x: ArrayView2<f64>,
     k: usize,
     n_runs: usize,
     p: &ClusterParams,
-) -> Result<KMeans<f64, linfa_nn::distance::L2Dist>, ClusterError> {
-    let rng = Xoshiro256Plus::seed_from_u64(p.seed);
+) -> Result<Model, ClusterError> {
     let data = DatasetBase::from(x);
-    KMeans::params_with_rng(k, rng)
-        .n_runs(n_runs)
-        .max_n_iterations(p.max_iter)
-        .tolerance(p.tolerance)
-        .init_method(KMeansInit::KMeansPlusPlus)
-        .fit(&data)
-        .map_err(|e| ClusterError::KMeans(e.to_string()))
+    let tolerance = scaled_tolerance(x, p.tolerance);
+    let fits: Vec<Result<Model, ClusterError>> = (0..n_runs.max(1) as u64)
+        .into_par_iter()
+        .map(|run| {
+            let rng =
+                Xoshiro256Plus::seed_from_u64(p.seed.wrapping_add(run.wrapping_mul(0x9e37_79b9)));
+            KMeans::params_with_rng(k, rng)
+                .n_runs(1)
+                .max_n_iterations(p.max_iter)
+                .tolerance(tolerance)
+                .init_method(KMeansInit::KMeansPlusPlus)
+                .fit(&data)
+                .map_err(|e| ClusterError::KMeans(e.to_string()))
+        })
+        .collect();
+    let mut best: Option<Model> = None;
+    for fit in fits {
+        let fit = fit?;
+        if best.as_ref().is_none_or(|b| fit.inertia() < b.inertia()) {
+            best = Some(fit);
+        }
+    }
+    best.ok_or_else(|| ClusterError::KMeans("no k-means run".into()))
 }
 
 impl ValidClusterParams {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cluster;
 pub mod corpus;
 pub mod dedup;
+pub mod evaluate;
 pub mod pages;
 pub mod pipeline;
 pub mod reduce;

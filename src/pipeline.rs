@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::cluster::{ClusterParams, Clustering};
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
 use crate::dedup::{find_duplicates, DedupParams};
+use crate::evaluate::{evaluate, Metrics};
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, SurfaceForms, Tokens};
 use crate::themes::{build_themes, ThemeSet};
@@ -29,6 +30,8 @@ pub struct RunConfig {
     pub dims: usize,
     pub cluster: ClusterParams,
     pub period: Period,
+    /// Field holding a ground-truth label to score the themes against.
+    pub label_field: Option<String>,
     /// Progress lines on stderr.
     pub verbose: bool,
 }
@@ -43,6 +46,7 @@ impl Default for RunConfig {
             dims: 100,
             cluster: ClusterParams::default(),
             period: Period::Week,
+            label_field: None,
             verbose: false,
         }
     }
@@ -69,6 +73,8 @@ pub struct Analysis {
     pub clustering: Clustering,
     pub themes: ThemeSet,
     pub trends: Trends,
+    /// Scores against `config.label_field`, when given and present.
+    pub metrics: Option<Metrics>,
     /// Wall time per stage, in pipeline order.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -229,6 +235,16 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
     timer.lap("themes", || format!("{} themes", themes.themes.len()));
+    let metrics = config
+        .label_field
+        .as_deref()
+        .and_then(|field| score(&articles, &themes.assignments, field));
+    if let (true, Some(m)) = (config.verbose, &metrics) {
+        eprintln!(
+            "evaluation on {} labelled articles: NMI {:.3}, ARI {:.3}, V-measure {:.3}, purity {:.3}",
+            m.n, m.nmi, m.ari, m.v_measure, m.purity
+        );
+    }
     if config.verbose {
         report_rejects(&rejects);
     }
@@ -247,8 +263,23 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         clustering,
         themes,
         trends,
+        metrics,
         timings: timer.timings,
     })
+}
+
+/// Scores the themes of the articles that carry `field` (as a string or number).
+fn score(articles: &[Article], themes: &[usize], field: &str) -> Option<Metrics> {
+    let (truth, pred): (Vec<String>, Vec<usize>) = articles
+        .iter()
+        .zip(themes)
+        .filter_map(|(a, &t)| match a.extra.get(field)? {
+            serde_json::Value::String(s) if !s.is_empty() => Some((s.clone(), t)),
+            serde_json::Value::Number(n) => Some((n.to_string(), t)),
+            _ => None,
+        })
+        .unzip();
+    (!truth.is_empty()).then(|| evaluate(&truth, &pred))
 }
 
 /// Sets copies aside (unless `params` is `None`), returning the kept articles, how many times

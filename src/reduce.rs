@@ -42,11 +42,37 @@ fn spmm(x: CsMatView<f64>, dense: &[f64], l: usize) -> Vec<f64> {
     out
 }
 
+fn to_nalgebra(a: &Array2<f64>) -> DMatrix<f64> {
+    DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| a[[i, j]])
+}
+
+fn from_nalgebra(m: &DMatrix<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+}
+
 /// Orthonormal basis of the columns of a row-major n×l matrix, returned row-major.
-fn orthonormalise(rows: usize, l: usize, data: &[f64]) -> Vec<f64> {
-    let q = DMatrix::from_row_slice(rows, l, data).qr().q();
-    // A column-major l-wide matrix transposed is its row-major layout.
-    q.transpose().as_slice().to_vec()
+///
+/// CholeskyQR2: `Q = Y R⁻¹` with `RᵀR = YᵀY`, done twice for accuracy. Two Gram products
+/// (matrixmultiply's blocked GEMM) replace a Householder QR of the tall matrix, which
+/// dominated the run time. A rank-deficient Y falls back to Householder QR.
+fn orthonormalise(rows: usize, l: usize, data: Vec<f64>) -> Vec<f64> {
+    let householder = |data: &[f64]| {
+        let q = DMatrix::from_row_slice(rows, l, data).qr().q();
+        // A column-major l-wide matrix transposed is its row-major layout.
+        q.transpose().as_slice().to_vec()
+    };
+    let mut y = Array2::from_shape_vec((rows, l), data).expect("shape matches data length");
+    for _ in 0..2 {
+        let gram = to_nalgebra(&y.t().dot(&y));
+        let Some(r_inv) = gram
+            .cholesky()
+            .and_then(|c| c.l().transpose().try_inverse())
+        else {
+            return householder(y.as_slice().expect("standard layout"));
+        };
+        y = y.dot(&from_nalgebra(&r_inv));
+    }
+    y.into_raw_vec_and_offset().0
 }
 
 impl Lsa {
@@ -58,14 +84,16 @@ impl Lsa {
         let xt: CsMat<f64> = x.transpose_view().to_csr();
         let mut rng = Xoshiro256Plus::seed_from_u64(seed);
         let omega: Vec<f64> = (0..m * l).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        let mut q = orthonormalise(n, l, &spmm(x.view(), &omega, l));
+        // Subspace iteration, normalised once per round on the (smaller) document side.
+        let mut q = orthonormalise(n, l, spmm(x.view(), &omega, l));
         for _ in 0..POWER_ITERATIONS {
-            let z = orthonormalise(m, l, &spmm(xt.view(), &q, l));
-            q = orthonormalise(n, l, &spmm(x.view(), &z, l));
+            let z = spmm(xt.view(), &q, l);
+            q = orthonormalise(n, l, spmm(x.view(), &z, l));
         }
         // Bᵀ = Xᵀ Q (m×l); B Bᵀ = W Σ² Wᵀ gives B's left singular vectors W and values Σ.
-        let bt = DMatrix::from_row_slice(m, l, &spmm(xt.view(), &q, l));
-        let eig = SymmetricEigen::new(bt.transpose() * &bt);
+        let bt = Array2::from_shape_vec((m, l), spmm(xt.view(), &q, l))
+            .expect("shape matches data length");
+        let eig = SymmetricEigen::new(to_nalgebra(&bt.t().dot(&bt)));
         let mut order: Vec<usize> = (0..l).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
         order.truncate(dims);
@@ -73,21 +101,23 @@ impl Lsa {
             .iter()
             .map(|&i| eig.eigenvalues[i].max(0.0).sqrt())
             .collect();
-        // Right singular vectors V = Bᵀ W Σ⁻¹ are the term loadings.
-        let mut components = Array2::zeros((m, dims));
-        for (c, (&i, &s)) in order.iter().zip(&singular_values).enumerate() {
-            if s <= f64::EPSILON {
-                continue;
+        // Right singular vectors V = Bᵀ W Σ⁻¹ are the term loadings; each column's sign is
+        // fixed (largest loading positive) so runs agree exactly.
+        let w = Array2::from_shape_fn((l, dims), |(r, c)| {
+            let s = singular_values[c];
+            if s > f64::EPSILON {
+                eig.eigenvectors[(r, order[c])] / s
+            } else {
+                0.0
             }
-            let w = eig.eigenvectors.column(i);
-            let v = &bt * w;
-            // Fix each component's sign (largest loading positive) so runs agree exactly.
-            let flip = v
+        });
+        let mut components = bt.dot(&w);
+        for mut col in components.columns_mut() {
+            let peak = col
                 .iter()
-                .fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a })
-                < 0.0;
-            for t in 0..m {
-                components[[t, c]] = if flip { -v[t] } else { v[t] } / s;
+                .fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a });
+            if peak < 0.0 {
+                col.mapv_inplace(|v| -v);
             }
         }
         Lsa {
@@ -103,13 +133,8 @@ impl Lsa {
     /// Projects TF-IDF rows and scales each to unit length (zero rows stay zero).
     pub fn transform(&self, x: &CsMat<f64>) -> Array2<f64> {
         let d = self.dims();
-        let comps = self
-            .components
-            .as_standard_layout()
-            .into_owned()
-            .into_raw_vec_and_offset()
-            .0;
-        let mut data = spmm(x.view(), &comps, d);
+        let comps = self.components.as_standard_layout();
+        let mut data = spmm(x.view(), comps.as_slice().expect("standard layout"), d);
         data.par_chunks_mut(d.max(1)).for_each(|row| {
             let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
             if norm > 0.0 {

@@ -21,6 +21,7 @@ pub const THEMES: &str = "themes.parquet";
 pub const THEME_COUNTS: &str = "theme_counts.parquet";
 pub const REJECTS: &str = "rejects.parquet";
 pub const DUPLICATES: &str = "duplicates.parquet";
+pub const METRICS: &str = "metrics.parquet";
 pub const FREQUENCY_PNG: &str = "theme_frequency.png";
 pub const TRENDS_PNG: &str = "theme_trends.png";
 pub const SUMMARY: &str = "summary.md";
@@ -68,21 +69,19 @@ pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     write_parquet(&path(THEME_COUNTS), tables::theme_counts(a)?)?;
     write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
     write_parquet(&path(REJECTS), tables::rejects(a)?)?;
+    let metrics = tables::metrics(a)?;
+    let wrote_metrics = metrics.is_some();
+    if let Some(df) = metrics {
+        write_parquet(&path(METRICS), df)?;
+    }
     write_atomic(&path(FREQUENCY_PNG), |tmp| charts::theme_frequency(a, tmp))?;
     write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp))?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
-    Ok([
-        ARTICLES,
-        THEMES,
-        THEME_COUNTS,
-        DUPLICATES,
-        REJECTS,
-        FREQUENCY_PNG,
-        TRENDS_PNG,
-        SUMMARY,
-    ]
-    .iter()
-    .map(|n| path(n))
-    .collect())
+    let mut names = vec![ARTICLES, THEMES, THEME_COUNTS, DUPLICATES, REJECTS];
+    if wrote_metrics {
+        names.push(METRICS);
+    }
+    names.extend([FREQUENCY_PNG, TRENDS_PNG, SUMMARY]);
+    Ok(names.iter().map(|n| path(n)).collect())
 }

@@ -64,6 +64,20 @@ pub fn render(a: &Analysis) -> String {
         .collect();
     let _ = writeln!(s, "- **Time:** {}", timings.join(", "));
 
+    if let Some(m) = &a.metrics {
+        let _ = writeln!(
+            s,
+            "\n### Against the labels in `{}` ({} labelled articles)\n\n| NMI | ARI | V-measure | homogeneity | completeness | purity |\n|---:|---:|---:|---:|---:|---:|\n| {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            c.label_field.as_deref().unwrap_or(""),
+            m.n,
+            m.nmi,
+            m.ari,
+            m.v_measure,
+            m.homogeneity,
+            m.completeness,
+            m.purity
+        );
+    }
     if let KChoice::Silhouette { scores, .. } = &a.clustering.choice {
         let _ = writeln!(
             s,

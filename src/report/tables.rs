@@ -268,6 +268,29 @@ pub fn duplicates(a: &Analysis) -> Result<DataFrame> {
     )?)
 }
 
+/// One row per score; `articles` is how many labelled articles were scored.
+pub fn metrics(a: &Analysis) -> Result<Option<DataFrame>> {
+    let Some(m) = &a.metrics else {
+        return Ok(None);
+    };
+    let rows = m.rows();
+    Ok(Some(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "metric".into(),
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ),
+            Column::new("value".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            Column::new("articles".into(), vec![m.n as i64; rows.len()]),
+            Column::new(
+                "label_field".into(),
+                vec![a.config.label_field.clone().unwrap_or_default(); rows.len()],
+            ),
+        ],
+    )?))
+}
+
 pub fn rejects(a: &Analysis) -> Result<DataFrame> {
     let r = &a.rejects;
     Ok(DataFrame::new(
