@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: tidings against the scikit-learn reference pipeline
+# (bench/reference.py), in the same run on the same machine.
+#
+#   bash bench/compare.sh [CORPUS] [SEEDS]
+#
+# CORPUS defaults to ../shared/data/reuters21578.jsonl.gz. Prints, for the full corpus (k=8):
+# wall time and peak memory of each and their ratio; then for R8 (the eight largest
+# single-topic classes, k=8): NMI and ARI of each over SEEDS seeds (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus="${1:-../shared/data/reuters21578.jsonl.gz}"
+seeds="${2:-5}"
+venv="${BENCH_VENV:-bench/.venv}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tidings-target}"
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r bench/requirements.txt
+fi
+cargo build --release -q
+tidings="$CARGO_TARGET_DIR/release/tidings"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# R8: single-topic articles of the eight largest classes.
+"$venv/bin/python" - "$corpus" "$work/r8.jsonl" <<'PY'
+import gzip, json, sys
+r8 = {"earn", "acq", "crude", "trade", "money-fx", "interest", "ship", "sugar"}
+src, dst = sys.argv[1], sys.argv[2]
+opener = gzip.open if src.endswith(".gz") else open
+with opener(src, "rt", encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+    for line in f:
+        if json.loads(line).get("label") in r8:
+            out.write(line)
+PY
+
+measure() { # prints "seconds peak_MiB" of a command
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
+  awk '{printf "%s %.0f\n", $1, $2/1024}' "$work/time"
+}
+
+echo "## Speed: $corpus, k=8 (both end to end: read, vectorize, reduce, cluster; tidings also de-duplicates and writes its tables and charts)"
+read -r ts tm < <(measure "$tidings" run "$corpus" --k 8 --out "$work/t" --quiet)
+read -r rs rm < <(measure "$venv/bin/python" bench/reference.py "$corpus" --k 8)
+echo "| pipeline | wall (s) | peak memory (MiB) |"
+echo "|---|---:|---:|"
+echo "| tidings run --k 8 | $ts | $tm |"
+echo "| scikit-learn reference | $rs | $rm |"
+awk -v t="$ts" -v r="$rs" 'BEGIN { printf "\ntidings is %.2fx the speed of the reference\n", r / t }'
+
+echo
+echo "## Quality: R8 ($(wc -l < "$work/r8.jsonl") articles), k=8, seeds 1..$seeds"
+echo "| seed | tidings NMI | tidings ARI | reference NMI | reference ARI |"
+echo "|---:|---:|---:|---:|---:|"
+for seed in $(seq 1 "$seeds"); do
+  "$tidings" run "$work/r8.jsonl" --k 8 --seed "$seed" --label-field label --keep-duplicates \
+    --out "$work/r8-$seed" --quiet
+  tn=$(grep -A4 "Against the labels" "$work/r8-$seed/summary.md" | tail -1 | awk -F'|' '{print $2, $3}')
+  rn=$("$venv/bin/python" bench/reference.py "$work/r8.jsonl" --k 8 --seed "$seed" --label-field label \
+    | "$venv/bin/python" -c "import json,sys; d=json.load(sys.stdin); print(f\"{d['nmi']:.3f} {d['ari']:.3f}\")")
+  read -r tnmi tari <<< "$tn"
+  read -r rnmi rari <<< "$rn"
+  echo "| $seed | $tnmi | $tari | $rnmi | $rari |"
+  echo "$tnmi $rnmi" >> "$work/nmi"
+done
+awk '{t += $1; r += $2; tt += $1*$1; rr += $2*$2; n++}
+  END { printf "\nmean NMI: tidings %.3f (sd %.3f), reference %.3f (sd %.3f)\n",
+        t/n, sqrt(tt/n - (t/n)^2), r/n, sqrt(rr/n - (r/n)^2) }' "$work/nmi"
