@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{anyhow, bail, Result};
 use clap::{Args, Parser, Subcommand};
 
 use chrono::NaiveDate;
 
 use crate::cluster::ClusterParams;
+use crate::compare::{CompareInput, DateRange};
 use crate::corpus::ReadOptions;
 use crate::dedup::DedupParams;
 use crate::pipeline::{analyze, RunConfig};
@@ -40,6 +41,28 @@ pub enum Command {
         after_help = "Examples:\n  tidings run                                   # the bundled sample, into reports/\n  tidings run news/ feed.jsonl.gz --out out --k 12 --period day"
     )]
     Run(RunArgs),
+    /// Compare two corpora (e.g. last week and this week): themes fitted on both together,
+    /// share changes per theme, rising and falling terms, charts and compare.md.
+    #[command(
+        after_help = "Examples:\n  tidings compare last-week/ this-week/ --out reports/compare\n  tidings compare feed.jsonl.gz --before 2025-W19 --after 2025-W20\n  tidings compare feed.jsonl.gz --before 2025-05-01..2025-05-14 --after 2025-05-15..2025-05-28"
+    )]
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// BEFORE and AFTER (files or folders); or, with --before and --after, the dated input(s)
+    /// to split.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The earlier period of a dated input: 2025-W19, 2025-05-12, 2025-05 or FROM..TO.
+    #[arg(long, requires = "after")]
+    pub before: Option<String>,
+    /// The later period of a dated input (same forms as --before).
+    #[arg(long, requires = "before")]
+    pub after: Option<String>,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +71,13 @@ pub struct RunArgs {
     /// (one JSON object per line), .csv or .parquet (one article per row); any may be .gz.
     #[arg(default_value = DEFAULT_INPUT)]
     pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+/// Options shared by `run` and `compare`.
+#[derive(Debug, Args)]
+pub struct RunOptions {
     /// Output folder, created if missing.
     #[arg(long, short, default_value = DEFAULT_OUT)]
     pub out: PathBuf,
@@ -105,10 +135,10 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-impl RunArgs {
-    pub fn config(&self) -> RunConfig {
+impl RunOptions {
+    pub fn config(&self, inputs: &[PathBuf]) -> RunConfig {
         RunConfig {
-            inputs: self.inputs.clone(),
+            inputs: inputs.to_vec(),
             read: ReadOptions {
                 text_field: self.text_field.clone(),
                 title_field: self.title_field.clone(),
@@ -143,11 +173,65 @@ fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
     crate::corpus::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
+fn print_written(written: &[PathBuf]) {
+    println!("wrote:");
+    for p in written {
+        println!("  {}", p.display());
+    }
+}
+
+fn compare(args: &CompareArgs) -> Result<()> {
+    let opts = &args.run;
+    let input = match (&args.before, &args.after) {
+        (Some(b), Some(a)) => CompareInput::Dated {
+            inputs: args.inputs.clone(),
+            before: DateRange::parse(b).map_err(|e| anyhow!("--before {e}"))?,
+            after: DateRange::parse(a).map_err(|e| anyhow!("--after {e}"))?,
+        },
+        _ => {
+            let [before, after] = args.inputs.as_slice() else {
+                bail!(
+                    "compare needs exactly two inputs, BEFORE and AFTER (got {}); or one dated \
+                     input with --before and --after",
+                    args.inputs.len()
+                );
+            };
+            CompareInput::Inputs {
+                before: vec![before.clone()],
+                after: vec![after.clone()],
+            }
+        }
+    };
+    let cmp = crate::compare::compare(&opts.config(&args.inputs), &input)?;
+    let mut written = report::write_all(&cmp.analysis, &opts.out)?;
+    written.extend(report::comparison::write(&cmp, &opts.out)?);
+    if !opts.quiet {
+        println!(
+            "{} → {}: {} articles before, {} after",
+            cmp.before_name, cmp.after_name, cmp.n_before, cmp.n_after
+        );
+        println!("{}", report::summary::accounting(&cmp.analysis));
+        for (t, ch) in cmp.themes.iter().enumerate() {
+            println!(
+                "  T{:<2} {:>5} → {:<5} {:+6.1} points  {}",
+                t,
+                ch.before,
+                ch.after,
+                (ch.share_after - ch.share_before) * 100.0,
+                cmp.analysis.themes.themes[t].label
+            );
+        }
+        print_written(&written);
+    }
+    Ok(())
+}
+
 fn run(args: &RunArgs) -> Result<()> {
-    let config = args.config();
+    let opts = &args.run;
+    let config = opts.config(&args.inputs);
     let analysis = analyze(&config)?;
-    let written = report::write_all(&analysis, &args.out)?;
-    if !args.quiet {
+    let written = report::write_all(&analysis, &opts.out)?;
+    if !opts.quiet {
         println!("{}", report::summary::accounting(&analysis));
         println!(
             "{}",
@@ -156,10 +240,7 @@ fn run(args: &RunArgs) -> Result<()> {
         for t in &analysis.themes.themes {
             println!("  T{:<2} {:>5} articles  {}", t.id, t.size, t.label);
         }
-        println!("wrote:");
-        for p in written {
-            println!("  {}", p.display());
-        }
+        print_written(&written);
     }
     Ok(())
 }
@@ -169,6 +250,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => run(args),
+        Command::Compare(args) => compare(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod compare;
 pub mod corpus;
 pub mod dedup;
 pub mod evaluate;

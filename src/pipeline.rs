@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use ndarray::Array2;
 use rayon::prelude::*;
+use sprs::CsMat;
 
 use crate::cluster::{ClusterParams, Clustering};
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
@@ -68,6 +69,8 @@ pub struct Analysis {
     /// Articles read in total: clustered + duplicates + rejected.
     pub n_read: usize,
     pub model: TfidfModel,
+    /// Raw term counts of the clustered articles (articles × vocabulary).
+    pub counts: CsMat<f64>,
     pub surfaces: SurfaceForms,
     pub lsa: Option<Lsa>,
     pub clustering: Clustering,
@@ -110,8 +113,15 @@ impl Timer {
 
 /// Runs every stage up to the trends; writing the outputs is the report's job.
 pub fn analyze(config: &RunConfig) -> Result<Analysis> {
+    let start = Instant::now();
+    let corpus = corpus::read_inputs_with(&config.inputs, &config.read)?;
+    analyze_corpus(config, corpus, start)
+}
+
+/// The stages after reading, for callers that assemble the corpus themselves (`compare`).
+pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Result<Analysis> {
     let mut timer = Timer {
-        start: Instant::now(),
+        start,
         timings: Vec::new(),
         verbose: config.verbose,
     };
@@ -120,7 +130,7 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         articles,
         mut rejects,
         warnings,
-    } = corpus::read_inputs_with(&config.inputs, &config.read)?;
+    } = corpus;
     let n_read = articles.len() + rejects.len();
     if config.verbose {
         for w in &warnings {
@@ -258,6 +268,7 @@ pub fn analyze(config: &RunConfig) -> Result<Analysis> {
         warnings,
         n_read,
         model,
+        counts,
         surfaces,
         lsa,
         clustering,

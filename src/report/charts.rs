@@ -246,3 +246,89 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
     root.present().map_err(plot_err)?;
     Ok(())
 }
+
+/// Horizontal bars either side of zero, one per item, in the given order from the top, each
+/// labelled on the left. Used for share changes per theme and for rising/falling terms.
+pub fn diverging_bars(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    items: &[(String, f64, RGBColor)],
+) -> Result<()> {
+    ensure_font()?;
+    let n = items.len().max(1);
+    let (w, h) = (1200u32, 110 + 30 * n as u32);
+    let longest = items
+        .iter()
+        .map(|i| i.0.chars().count())
+        .max()
+        .unwrap_or(10);
+    let label_w = (longest as u32 * 8 + 30).clamp(150, 520);
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let reach = items
+        .iter()
+        .map(|i| i.1.abs())
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.25;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 20))
+        .margin(12)
+        .margin_left(label_w)
+        .x_label_area_size(36)
+        .build_cartesian_2d(-reach..reach, -0.5f64..n as f64 - 0.5)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .light_line_style(TRANSPARENT)
+        .x_label_formatter(&|v| format!("{v:+.1}"))
+        .x_desc(x_desc)
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(plot_err)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(plot_err)?;
+    for (i, (label, value, colour)) in items.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y - 0.35), (*value, y + 0.35)],
+                colour.filled(),
+            )))
+            .map_err(plot_err)?;
+        let anchor = if *value >= 0.0 {
+            HPos::Left
+        } else {
+            HPos::Right
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {value:+.1} "),
+                (*value, y),
+                (FONT, 13)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(anchor, VPos::Center)),
+            )))
+            .map_err(plot_err)?;
+        let (px, py) = chart.backend_coord(&(-reach, y));
+        root.draw(&Text::new(
+            clip(label, 60),
+            (px - 8, py),
+            (FONT, 15)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Right, VPos::Center)),
+        ))
+        .map_err(plot_err)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}

@@ -3,6 +3,7 @@
 //! sees a half-written table and a failed run leaves the previous outputs intact.
 
 pub mod charts;
+pub mod comparison;
 pub mod summary;
 pub mod tables;
 
@@ -27,7 +28,7 @@ pub const TRENDS_PNG: &str = "theme_trends.png";
 pub const SUMMARY: &str = "summary.md";
 
 /// Writes `path` through a temporary file in the same directory, then renames it into place.
-fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new()
         .prefix(".tidings-")
@@ -51,7 +52,7 @@ fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<
     Ok(())
 }
 
-fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
+pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     write_atomic(path, |tmp| {
         let mut file = fs::File::create(tmp)?;
         ParquetWriter::new(&mut file).finish(&mut df)?;

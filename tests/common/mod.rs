@@ -81,3 +81,10 @@ pub fn nmi(truth: &[String], pred: &[i64]) -> f64 {
         2.0 * mi / (ha + hb)
     }
 }
+
+pub fn floats(df: &DataFrame, col: &str) -> Vec<f64> {
+    let ca = df.column(col).unwrap().f64().unwrap();
+    (0..ca.len())
+        .map(|i| ca.get(i).unwrap_or(f64::NAN))
+        .collect()
+}

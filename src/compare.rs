@@ -1,0 +1,454 @@
+//! Comparing two corpora (last week and this week): how each theme's share changed, whether
+//! the change is more than noise, and which words moved, overall and inside each theme.
+//!
+//! - Share change: a two-proportion z-test on the theme's share of each side (pooled
+//!   standard error), with its two-sided p-value.
+//! - Word shifts: the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi and
+//!   Quinn 2008, "Fightin' Words", eq. 16-22). The prior is the pooled frequency of each term
+//!   over both sides, scaled to `PRIOR_MASS` pseudo-counts, so rare words need real evidence
+//!   to rank and frequent words are not favoured merely for being frequent.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use chrono::{Datelike, NaiveDate};
+use serde_json::Value;
+
+use crate::corpus::{self, Corpus, Reject};
+use crate::pipeline::{analyze_corpus, Analysis, RunConfig};
+
+/// Total pseudo-counts of the Dirichlet prior.
+pub const PRIOR_MASS: f64 = 1000.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Before,
+    After,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Before => "before",
+            Side::After => "after",
+        }
+    }
+}
+
+/// A closed date range given as `2025-W19`, `2025-05-12`, `2025-05` or `FROM..TO` (each end
+/// any of those forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl DateRange {
+    pub fn parse(s: &str) -> Result<DateRange, String> {
+        let s = s.trim();
+        if let Some((a, b)) = s.split_once("..") {
+            let (a, b) = (Self::parse(a)?, Self::parse(b)?);
+            if b.last < a.first {
+                return Err(format!("{s:?}: the range ends before it starts"));
+            }
+            return Ok(DateRange {
+                first: a.first,
+                last: b.last,
+            });
+        }
+        let bad = || format!("{s:?}: expected YYYY-Www, YYYY-MM-DD, YYYY-MM or FROM..TO");
+        if let Some((y, w)) = s.split_once("-W") {
+            let (y, w) = (y.parse().map_err(|_| bad())?, w.parse().map_err(|_| bad())?);
+            let first = NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon).ok_or_else(bad)?;
+            return Ok(DateRange {
+                first,
+                last: first + chrono::Duration::days(6),
+            });
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(DateRange { first: d, last: d });
+        }
+        let first = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .ok_or_else(bad)?;
+        Ok(DateRange {
+            first,
+            last: next.pred_opt().ok_or_else(bad)?,
+        })
+    }
+
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.first <= d && d <= self.last
+    }
+}
+
+impl std::fmt::Display for DateRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let iso = self.first.iso_week();
+        if self.first.weekday() == chrono::Weekday::Mon
+            && self.last == self.first + chrono::Duration::days(6)
+        {
+            write!(f, "{}-W{:02}", iso.year(), iso.week())
+        } else if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{} to {}", self.first, self.last)
+        }
+    }
+}
+
+/// Complementary error function (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7),
+/// for p-values without another dependency.
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+/// Two-sided p-value of a standard normal z.
+pub fn p_value(z: f64) -> f64 {
+    erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0)
+}
+
+/// The change of one theme between the sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareChange {
+    pub before: usize,
+    pub after: usize,
+    pub share_before: f64,
+    pub share_after: f64,
+    /// z of the two-proportion test (after minus before); 0 when undefined.
+    pub z: f64,
+    pub p_value: f64,
+}
+
+impl ShareChange {
+    pub fn new(before: usize, after: usize, n_before: usize, n_after: usize) -> ShareChange {
+        let (nb, na) = (n_before as f64, n_after as f64);
+        let share_before = if nb > 0.0 { before as f64 / nb } else { 0.0 };
+        let share_after = if na > 0.0 { after as f64 / na } else { 0.0 };
+        let pooled = (before + after) as f64 / (nb + na).max(1.0);
+        let se = (pooled * (1.0 - pooled) * (1.0 / nb.max(1.0) + 1.0 / na.max(1.0))).sqrt();
+        let z = if se > 0.0 {
+            (share_after - share_before) / se
+        } else {
+            0.0
+        };
+        ShareChange {
+            before,
+            after,
+            share_before,
+            share_after,
+            z,
+            p_value: p_value(z),
+        }
+    }
+
+    /// `new` (absent before), `vanished` (absent after) or `continuing`.
+    pub fn status(&self) -> &'static str {
+        match (self.before, self.after) {
+            (0, a) if a > 0 => "new",
+            (b, 0) if b > 0 => "vanished",
+            _ => "continuing",
+        }
+    }
+}
+
+/// One term's shift between the sides: `delta` > 0 means more used after.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TermShift {
+    pub term: usize,
+    pub before: f64,
+    pub after: f64,
+    pub delta: f64,
+    pub z: f64,
+}
+
+/// Log-odds ratios with an informative Dirichlet prior for every term with a count on either
+/// side. `before[w]`, `after[w]` are term counts; the prior is `PRIOR_MASS` times the pooled
+/// term frequency.
+pub fn log_odds_shifts(before: &[f64], after: &[f64]) -> Vec<TermShift> {
+    let (nb, na): (f64, f64) = (before.iter().sum(), after.iter().sum());
+    let pooled = nb + na;
+    if pooled == 0.0 {
+        return Vec::new();
+    }
+    before
+        .iter()
+        .zip(after)
+        .enumerate()
+        .filter(|(_, (&b, &a))| a + b > 0.0)
+        .map(|(w, (&b, &a))| {
+            let alpha = PRIOR_MASS * (a + b) / pooled;
+            let log_odds = |y: f64, n: f64| ((y + alpha) / (n + PRIOR_MASS - y - alpha)).ln();
+            let delta = log_odds(a, na) - log_odds(b, nb);
+            let variance = 1.0 / (a + alpha) + 1.0 / (b + alpha);
+            TermShift {
+                term: w,
+                before: b,
+                after: a,
+                delta,
+                z: delta / variance.sqrt(),
+            }
+        })
+        .collect()
+}
+
+/// What to compare: two sets of inputs, or one dated input split by two date ranges.
+#[derive(Debug, Clone)]
+pub enum CompareInput {
+    Inputs {
+        before: Vec<PathBuf>,
+        after: Vec<PathBuf>,
+    },
+    Dated {
+        inputs: Vec<PathBuf>,
+        before: DateRange,
+        after: DateRange,
+    },
+}
+
+/// The field that records each article's side; it is carried to `articles.parquet`.
+pub const SIDE_FIELD: &str = "side";
+
+/// A comparison: one analysis of both sides together (so themes are shared), and the
+/// changes between the sides.
+#[derive(Debug)]
+pub struct Comparison {
+    pub analysis: Analysis,
+    /// How each side was given (paths or a date range), for titles.
+    pub before_name: String,
+    pub after_name: String,
+    pub n_before: usize,
+    pub n_after: usize,
+    /// Per theme id.
+    pub themes: Vec<ShareChange>,
+    /// Over all articles.
+    pub overall_shifts: Vec<TermShift>,
+    /// Per theme id: shifts among that theme's articles.
+    pub theme_shifts: Vec<Vec<TermShift>>,
+}
+
+impl Comparison {
+    pub fn side_of(&self, article: usize) -> Option<Side> {
+        side_of(&self.analysis, article)
+    }
+}
+
+fn side_of(a: &Analysis, article: usize) -> Option<Side> {
+    match a.articles[article].extra.get(SIDE_FIELD)?.as_str()? {
+        "before" => Some(Side::Before),
+        "after" => Some(Side::After),
+        _ => None,
+    }
+}
+
+fn tag(corpus: &mut Corpus, side: Side) {
+    for a in &mut corpus.articles {
+        a.extra.insert(
+            SIDE_FIELD.to_string(),
+            Value::String(side.name().to_string()),
+        );
+    }
+}
+
+fn names(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads both sides, fits themes on them together, and measures what changed.
+pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
+    let start = Instant::now();
+    let (corpus, before_name, after_name) = match input {
+        CompareInput::Inputs { before, after } => {
+            let mut b = corpus::read_inputs_with(before, &config.read)?;
+            let mut a = corpus::read_inputs_with(after, &config.read)?;
+            tag(&mut b, Side::Before);
+            tag(&mut a, Side::After);
+            b.articles.append(&mut a.articles);
+            b.rejects.append(&mut a.rejects);
+            b.warnings.append(&mut a.warnings);
+            (b, names(before), names(after))
+        }
+        CompareInput::Dated {
+            inputs,
+            before,
+            after,
+        } => {
+            if before.first <= after.last && after.first <= before.last {
+                bail!("--before {before} and --after {after} overlap");
+            }
+            let mut c = corpus::read_inputs_with(inputs, &config.read)?;
+            let mut kept = Vec::with_capacity(c.articles.len());
+            for mut a in std::mem::take(&mut c.articles) {
+                let side = match a.date {
+                    Some(d) if before.contains(d) => Side::Before,
+                    Some(d) if after.contains(d) => Side::After,
+                    other => {
+                        c.rejects.push(Reject {
+                            file: a.file,
+                            line: a.line,
+                            reason: match other {
+                                Some(d) => format!("date {d} is outside --before and --after"),
+                                None => "no date, so neither --before nor --after".to_string(),
+                            },
+                        });
+                        continue;
+                    }
+                };
+                a.extra.insert(
+                    SIDE_FIELD.to_string(),
+                    Value::String(side.name().to_string()),
+                );
+                kept.push(a);
+            }
+            c.articles = kept;
+            (c, before.to_string(), after.to_string())
+        }
+    };
+    for (side, name) in [(Side::Before, &before_name), (Side::After, &after_name)] {
+        let has = corpus
+            .articles
+            .iter()
+            .any(|a| a.extra.get(SIDE_FIELD).and_then(Value::as_str) == Some(side.name()));
+        if !has {
+            bail!(
+                "the {} side ({name}) has no readable articles to compare",
+                side.name()
+            );
+        }
+    }
+    let analysis = analyze_corpus(config, corpus, start)?;
+    let sides: Vec<Option<Side>> = (0..analysis.articles.len())
+        .map(|i| side_of(&analysis, i))
+        .collect();
+    let n_before = sides.iter().filter(|s| **s == Some(Side::Before)).count();
+    let n_after = sides.iter().filter(|s| **s == Some(Side::After)).count();
+    if n_before == 0 || n_after == 0 {
+        bail!(
+            "after de-duplication and pruning, the {} side has no articles left to compare",
+            if n_before == 0 { "before" } else { "after" }
+        );
+    }
+    let k = analysis.themes.themes.len();
+    let mut per_theme = vec![(0usize, 0usize); k];
+    for (&t, side) in analysis.themes.assignments.iter().zip(&sides) {
+        match side {
+            Some(Side::Before) => per_theme[t].0 += 1,
+            Some(Side::After) => per_theme[t].1 += 1,
+            None => {}
+        }
+    }
+    let themes = per_theme
+        .iter()
+        .map(|&(b, a)| ShareChange::new(b, a, n_before, n_after))
+        .collect();
+    let m = analysis.model.n_terms();
+    // Term counts per side, overall and per theme.
+    let mut totals = vec![[vec![0.0; m], vec![0.0; m]]; k + 1];
+    for (i, row) in analysis.counts.outer_iterator().enumerate() {
+        let s = match sides[i] {
+            Some(Side::Before) => 0,
+            Some(Side::After) => 1,
+            None => continue,
+        };
+        let t = analysis.themes.assignments[i];
+        for (w, &c) in row.iter() {
+            totals[k][s][w] += c;
+            totals[t][s][w] += c;
+        }
+    }
+    let overall_shifts = log_odds_shifts(&totals[k][0], &totals[k][1]);
+    let theme_shifts = totals[..k]
+        .iter()
+        .map(|[b, a]| log_odds_shifts(b, a))
+        .collect();
+    Ok(Comparison {
+        analysis,
+        before_name,
+        after_name,
+        n_before,
+        n_after,
+        themes,
+        overall_shifts,
+        theme_shifts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_ranges() {
+        let w = DateRange::parse("2025-W19").unwrap();
+        assert_eq!(w.first, NaiveDate::from_ymd_opt(2025, 5, 5).unwrap());
+        assert_eq!(w.last, NaiveDate::from_ymd_opt(2025, 5, 11).unwrap());
+        assert_eq!(w.to_string(), "2025-W19");
+        let m = DateRange::parse("2024-02").unwrap();
+        assert_eq!(m.last, NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        let r = DateRange::parse("2025-05-01..2025-W20").unwrap();
+        assert_eq!(r.last, NaiveDate::from_ymd_opt(2025, 5, 18).unwrap());
+        assert!(r.contains(NaiveDate::from_ymd_opt(2025, 5, 10).unwrap()));
+        assert!(DateRange::parse("last week").is_err());
+        assert!(DateRange::parse("2025-W20..2025-W19").is_err());
+    }
+
+    #[test]
+    fn two_proportion_test() {
+        // 10 of 100 before, 30 of 100 after: pooled 0.2, se = sqrt(0.2·0.8·0.02) = 0.0566,
+        // z = 0.2 / 0.0566 = 3.5355, p = 0.000407.
+        let c = ShareChange::new(10, 30, 100, 100);
+        assert!((c.z - 3.535_533_9).abs() < 1e-6, "{}", c.z);
+        assert!((c.p_value - 0.000_406_9).abs() < 1e-6, "{}", c.p_value);
+        assert_eq!(c.status(), "continuing");
+        assert_eq!(ShareChange::new(0, 5, 10, 10).status(), "new");
+        assert_eq!(ShareChange::new(5, 0, 10, 10).status(), "vanished");
+        assert!((p_value(1.959_964) - 0.05).abs() < 1e-6);
+    }
+
+    /// Hand-computed: two terms, before counts (8, 2), after (2, 8); pooled frequencies are
+    /// 0.5 each so alpha = 500 per term. For term 1 after: log(508 / (10 + 1000 - 508)) =
+    /// log(508/502); before: log(502/508). delta = 2·log(508/502) = 0.023763;
+    /// variance = 1/508 + 1/502; z = 0.023763 / 0.062933 = 0.377588.
+    #[test]
+    fn log_odds_hand_computed() {
+        let s = log_odds_shifts(&[8.0, 2.0, 0.0], &[2.0, 8.0, 0.0]);
+        assert_eq!(s.len(), 2, "terms with no count are left out");
+        let delta = 2.0 * (508.0f64 / 502.0).ln();
+        let z = delta / (1.0 / 508.0 + 1.0 / 502.0f64).sqrt();
+        assert!((s[1].delta - delta).abs() < 1e-12);
+        assert!((s[1].delta - 0.023_763).abs() < 1e-6);
+        assert!((s[1].z - z).abs() < 1e-12);
+        assert!((s[1].z - 0.377_588).abs() < 1e-6, "{}", s[1].z);
+        assert!((s[0].delta + s[1].delta).abs() < 1e-12, "symmetric");
+    }
+
+    #[test]
+    fn disjoint_vocabularies_shift_apart() {
+        let s = log_odds_shifts(&[5.0, 5.0, 0.0, 0.0], &[0.0, 0.0, 5.0, 5.0]);
+        assert!(s[0].z < 0.0 && s[2].z > 0.0);
+        assert!(log_odds_shifts(&[0.0], &[0.0]).is_empty());
+    }
+}

@@ -1,0 +1,353 @@
+//! Outputs of `tidings compare`: the comparison tables, their two charts and `compare.md`,
+//! written next to the usual run outputs of the combined corpus.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use plotters::style::RGBColor;
+use polars::prelude::*;
+
+use super::charts::{diverging_bars, theme_colour};
+use super::{write_atomic, write_parquet};
+use crate::compare::{Comparison, TermShift};
+
+pub const COMPARISON: &str = "comparison.parquet";
+pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";
+pub const COMPARE_PNG: &str = "compare.png";
+pub const COMPARE_TERMS_PNG: &str = "compare_terms.png";
+pub const COMPARE_MD: &str = "compare.md";
+
+/// Terms kept per scope and direction in `keyword_shifts.parquet`.
+pub const SHIFTS_KEPT: usize = 50;
+/// |z| above which a change is called significant (two-sided 5%).
+const Z_SIGNIFICANT: f64 = 1.96;
+
+fn comparison_table(c: &Comparison) -> Result<DataFrame> {
+    let t = &c.analysis.themes.themes;
+    let ch = &c.themes;
+    Ok(DataFrame::new(
+        t.len(),
+        vec![
+            Column::new(
+                "theme_id".into(),
+                t.iter().map(|x| x.id as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "label".into(),
+                t.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "count_before".into(),
+                ch.iter().map(|x| x.before as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "count_after".into(),
+                ch.iter().map(|x| x.after as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share_before".into(),
+                ch.iter().map(|x| x.share_before).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share_after".into(),
+                ch.iter().map(|x| x.share_after).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "count_change".into(),
+                ch.iter()
+                    .map(|x| x.after as i64 - x.before as i64)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share_change".into(),
+                ch.iter()
+                    .map(|x| x.share_after - x.share_before)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "relative_change".into(),
+                ch.iter()
+                    .map(|x| (x.share_before > 0.0).then(|| x.share_after / x.share_before - 1.0))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("z".into(), ch.iter().map(|x| x.z).collect::<Vec<_>>()),
+            Column::new(
+                "p_value".into(),
+                ch.iter().map(|x| x.p_value).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "status".into(),
+                ch.iter().map(|x| x.status()).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
+/// The strongest risers and fallers of one set of shifts, by z.
+fn extremes(shifts: &[TermShift], n: usize) -> Vec<TermShift> {
+    let mut sorted = shifts.to_vec();
+    sorted.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.term.cmp(&b.term)));
+    let rising = sorted.iter().take_while(|s| s.z > 0.0).take(n).copied();
+    let falling = sorted
+        .iter()
+        .rev()
+        .take_while(|s| s.z < 0.0)
+        .take(n)
+        .copied();
+    rising.chain(falling).collect()
+}
+
+fn shifts_table(c: &Comparison) -> Result<DataFrame> {
+    let a = &c.analysis;
+    let term = |s: &TermShift| a.surfaces.surface(&a.model.vocabulary[s.term]);
+    let mut rows: Vec<(Option<usize>, TermShift)> = extremes(&c.overall_shifts, SHIFTS_KEPT)
+        .into_iter()
+        .map(|s| (None, s))
+        .collect();
+    for (t, shifts) in c.theme_shifts.iter().enumerate() {
+        rows.extend(
+            extremes(shifts, SHIFTS_KEPT)
+                .into_iter()
+                .map(|s| (Some(t), s)),
+        );
+    }
+    let labels = &a.themes.themes;
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "scope".into(),
+                rows.iter()
+                    .map(|r| if r.0.is_some() { "theme" } else { "overall" })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_id".into(),
+                rows.iter()
+                    .map(|r| r.0.map(|t| t as i64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_label".into(),
+                rows.iter()
+                    .map(|r| r.0.map(|t| labels[t].label.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "term".into(),
+                rows.iter().map(|r| term(&r.1)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "count_before".into(),
+                rows.iter().map(|r| r.1.before).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "count_after".into(),
+                rows.iter().map(|r| r.1.after).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "log_odds_ratio".into(),
+                rows.iter().map(|r| r.1.delta).collect::<Vec<_>>(),
+            ),
+            Column::new("z".into(), rows.iter().map(|r| r.1.z).collect::<Vec<_>>()),
+            Column::new(
+                "direction".into(),
+                rows.iter()
+                    .map(|r| if r.1.z > 0.0 { "rising" } else { "falling" })
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
+fn rising_terms(c: &Comparison, shifts: &[TermShift], n: usize) -> Vec<String> {
+    let a = &c.analysis;
+    let mut up: Vec<&TermShift> = shifts.iter().filter(|s| s.z >= Z_SIGNIFICANT).collect();
+    up.sort_by(|x, y| y.z.total_cmp(&x.z).then(x.term.cmp(&y.term)));
+    up.iter()
+        .take(n)
+        .map(|s| a.surfaces.surface(&a.model.vocabulary[s.term]))
+        .collect()
+}
+
+fn story(c: &Comparison) -> String {
+    let a = &c.analysis;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# What changed: {} → {}\n\n{} articles before, {} after; {} themes fitted on both together.\n",
+        c.before_name,
+        c.after_name,
+        c.n_before,
+        c.n_after,
+        a.themes.themes.len()
+    );
+    let mut order: Vec<usize> = (0..c.themes.len()).collect();
+    order.sort_by(|&x, &y| {
+        c.themes[y]
+            .z
+            .abs()
+            .total_cmp(&c.themes[x].z.abs())
+            .then(x.cmp(&y))
+    });
+    let _ = writeln!(s, "## The story\n");
+    for &t in &order {
+        let ch = &c.themes[t];
+        let theme = &a.themes.themes[t];
+        let significant = ch.z.abs() >= Z_SIGNIFICANT;
+        let mut line = format!(
+            "- **T{} {}**: {} → {} articles, share {:.1}% → {:.1}% ({:+.1} points, z {:.1}{})",
+            t,
+            theme.label,
+            ch.before,
+            ch.after,
+            ch.share_before * 100.0,
+            ch.share_after * 100.0,
+            (ch.share_after - ch.share_before) * 100.0,
+            ch.z,
+            if significant { ", significant" } else { "" }
+        );
+        match ch.status() {
+            "new" => line.push_str(", **new this period**"),
+            "vanished" => line.push_str(", **gone this period**"),
+            _ => {}
+        }
+        let rising = rising_terms(c, &c.theme_shifts[t], 3);
+        if !rising.is_empty() {
+            let _ = write!(line, "; rising terms: {}", rising.join(", "));
+        }
+        let _ = writeln!(s, "{line}");
+    }
+    let terms = |up: bool| {
+        let mut v: Vec<&TermShift> = c
+            .overall_shifts
+            .iter()
+            .filter(|x| {
+                if up {
+                    x.z >= Z_SIGNIFICANT
+                } else {
+                    x.z <= -Z_SIGNIFICANT
+                }
+            })
+            .collect();
+        v.sort_by(|x, y| {
+            if up {
+                y.z.total_cmp(&x.z)
+            } else {
+                x.z.total_cmp(&y.z)
+            }
+            .then(x.term.cmp(&y.term))
+        });
+        v.iter()
+            .take(12)
+            .map(|x| {
+                format!(
+                    "{} (z {:+.1})",
+                    a.surfaces.surface(&a.model.vocabulary[x.term]),
+                    x.z
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        s,
+        "\n**Rising overall:** {}\n\n**Falling overall:** {}\n",
+        terms(true),
+        terms(false)
+    );
+    let _ = writeln!(
+        s,
+        "Share changes are tested with a two-proportion z-test (|z| ≥ 1.96: significant at 5%); \
+         term shifts are log-odds ratios with an informative Dirichlet prior (Monroe, Colaresi and \
+         Quinn 2008), ranked by z.\n"
+    );
+    let _ = writeln!(
+        s,
+        "## Share change per theme\n\n![Share change per theme]({COMPARE_PNG})\n\n## Rising and falling terms\n\n![Rising and falling terms]({COMPARE_TERMS_PNG})\n"
+    );
+    let _ = writeln!(
+        s,
+        "## Table\n\n| theme | label | before | after | share before | share after | change (points) | z | status |\n|---:|---|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for (t, ch) in c.themes.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "| T{t} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} | {:.2} | {} |",
+            a.themes.themes[t].label.replace('|', "\\|"),
+            ch.before,
+            ch.after,
+            ch.share_before * 100.0,
+            ch.share_after * 100.0,
+            (ch.share_after - ch.share_before) * 100.0,
+            ch.z,
+            ch.status()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nThe themes themselves, with their most central headlines, are in `summary.md`."
+    );
+    s
+}
+
+pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
+    let path = |n: &str| out.join(n);
+    write_parquet(&path(COMPARISON), comparison_table(c)?)?;
+    write_parquet(&path(KEYWORD_SHIFTS), shifts_table(c)?)?;
+
+    let a = &c.analysis;
+    let mut order: Vec<usize> = (0..c.themes.len()).collect();
+    let change = |t: usize| c.themes[t].share_after - c.themes[t].share_before;
+    order.sort_by(|&x, &y| change(y).total_cmp(&change(x)).then(x.cmp(&y)));
+    let bars: Vec<(String, f64, RGBColor)> = order
+        .iter()
+        .map(|&t| {
+            (
+                format!("T{t}  {}", a.themes.themes[t].label),
+                change(t) * 100.0,
+                theme_colour(t),
+            )
+        })
+        .collect();
+    let title = format!(
+        "Change in share of articles per theme, {} → {}",
+        c.before_name, c.after_name
+    );
+    write_atomic(&path(COMPARE_PNG), |tmp| {
+        diverging_bars(tmp, &title, "share change (percentage points)", &bars)
+    })?;
+
+    let terms: Vec<(String, f64, RGBColor)> = extremes(&c.overall_shifts, 12)
+        .iter()
+        .map(|s| {
+            let colour = if s.z > 0.0 {
+                RGBColor(44, 160, 44)
+            } else {
+                RGBColor(214, 39, 40)
+            };
+            (a.surfaces.surface(&a.model.vocabulary[s.term]), s.z, colour)
+        })
+        .collect();
+    let title = format!(
+        "Rising and falling terms, {} → {} (log-odds z-score)",
+        c.before_name, c.after_name
+    );
+    write_atomic(&path(COMPARE_TERMS_PNG), |tmp| {
+        diverging_bars(tmp, &title, "z-score of the log-odds ratio", &terms)
+    })?;
+
+    let md = story(c);
+    write_atomic(&path(COMPARE_MD), |tmp| Ok(std::fs::write(tmp, &md)?))?;
+    Ok([
+        COMPARISON,
+        KEYWORD_SHIFTS,
+        COMPARE_PNG,
+        COMPARE_TERMS_PNG,
+        COMPARE_MD,
+    ]
+    .iter()
+    .map(|n| path(n))
+    .collect())
+}
