@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Parser, Subcommand};
@@ -13,6 +14,7 @@ use crate::cluster::ClusterParams;
 use crate::compare::{CompareInput, DateRange};
 use crate::corpus::ReadOptions;
 use crate::dedup::DedupParams;
+use crate::model::ThemeModel;
 use crate::pipeline::{analyze, RunConfig};
 use crate::report;
 use crate::trends::Period;
@@ -47,6 +49,23 @@ pub enum Command {
         after_help = "Examples:\n  tidings compare last-week/ this-week/ --out reports/compare\n  tidings compare feed.jsonl.gz --before 2025-W19 --after 2025-W20\n  tidings compare feed.jsonl.gz --before 2025-05-01..2025-05-14 --after 2025-05-15..2025-05-28"
     )]
     Compare(CompareArgs),
+    /// Fit themes and save them as a model, so later runs keep the same theme ids and labels.
+    #[command(
+        after_help = "Example (a weekly workflow):\n  tidings fit archive/ --model themes.model\n  tidings run this-week/ --model themes.model --out reports/this-week\n  tidings compare last-week/ this-week/ --model themes.model --out reports/compare"
+    )]
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Files or folders to fit the themes on.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to save the model.
+    #[arg(long)]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +80,9 @@ pub struct CompareArgs {
     /// The later period of a dated input (same forms as --before).
     #[arg(long, requires = "before")]
     pub after: Option<String>,
+    /// Count against the themes of a saved model (from `tidings fit`) instead of fitting.
+    #[arg(long, conflicts_with = "k")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -71,6 +93,10 @@ pub struct RunArgs {
     /// (one JSON object per line), .csv or .parquet (one article per row); any may be .gz.
     #[arg(default_value = DEFAULT_INPUT)]
     pub inputs: Vec<PathBuf>,
+    /// Assign articles to the themes of a saved model (from `tidings fit`) instead of fitting
+    /// new ones, so theme ids and labels stay the same from run to run.
+    #[arg(long, conflicts_with = "k")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -123,6 +149,10 @@ pub struct RunOptions {
     /// Date (YYYY-MM-DD) for articles with none in their record or path.
     #[arg(long, value_parser = parse_date_arg)]
     pub date: Option<NaiveDate>,
+    /// With --model: distance to the nearest theme's centroid beyond which an article is
+    /// unassigned (default: the model's, the largest distance among the fitted articles).
+    #[arg(long)]
+    pub max_distance: Option<f64>,
     /// Field holding a ground-truth label: scores the themes against it (NMI, ARI, V-measure,
     /// purity) in summary.md and metrics.parquet.
     #[arg(long)]
@@ -163,6 +193,8 @@ impl RunOptions {
                 ..ClusterParams::default()
             },
             period: self.period,
+            model: None,
+            max_distance: self.max_distance,
             label_field: self.label_field.clone(),
             verbose: !self.quiet,
         }
@@ -202,7 +234,9 @@ fn compare(args: &CompareArgs) -> Result<()> {
             }
         }
     };
-    let cmp = crate::compare::compare(&opts.config(&args.inputs), &input)?;
+    let mut config = opts.config(&args.inputs);
+    config.model = load_model(args.model.as_deref())?;
+    let cmp = crate::compare::compare(&config, &input)?;
     let mut written = report::write_all(&cmp.analysis, &opts.out)?;
     written.extend(report::comparison::write(&cmp, &opts.out)?);
     if !opts.quiet {
@@ -226,20 +260,48 @@ fn compare(args: &CompareArgs) -> Result<()> {
     Ok(())
 }
 
+fn load_model(path: Option<&std::path::Path>) -> Result<Option<Arc<ThemeModel>>> {
+    path.map(|p| ThemeModel::load(p).map(Arc::new)).transpose()
+}
+
+fn fit(args: &FitArgs) -> Result<()> {
+    let opts = &args.run;
+    let analysis = analyze(&opts.config(&args.inputs))?;
+    let model = ThemeModel::from_analysis(&analysis);
+    model.save(&args.model)?;
+    let written = report::write_all(&analysis, &opts.out)?;
+    if !opts.quiet {
+        report_run(&analysis);
+        println!(
+            "saved {} themes to {} (unassigned beyond distance {:.3})",
+            model.k(),
+            args.model.display(),
+            model.max_distance
+        );
+        print_written(&written);
+    }
+    Ok(())
+}
+
+fn report_run(analysis: &crate::pipeline::Analysis) {
+    println!("{}", report::summary::accounting(analysis));
+    println!(
+        "{}",
+        analysis.clustering.choice.describe(analysis.clustering.k)
+    );
+    for t in &analysis.themes.themes {
+        println!("  T{:<2} {:>5} articles  {}", t.id, t.size, t.label);
+    }
+}
+
 fn run(args: &RunArgs) -> Result<()> {
     let opts = &args.run;
-    let config = opts.config(&args.inputs);
+    let mut config = opts.config(&args.inputs);
+    config.model = load_model(args.model.as_deref())?;
     let analysis = analyze(&config)?;
     let written = report::write_all(&analysis, &opts.out)?;
     if !opts.quiet {
-        println!("{}", report::summary::accounting(&analysis));
-        println!(
-            "{}",
-            analysis.clustering.choice.describe(analysis.clustering.k)
-        );
-        for t in &analysis.themes.themes {
-            println!("  T{:<2} {:>5} articles  {}", t.id, t.size, t.label);
-        }
+        report_run(&analysis);
         print_written(&written);
     }
     Ok(())
@@ -251,6 +313,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Fit(args) => fit(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -80,6 +80,8 @@ impl ClusterParams {
 #[derive(Debug, Clone, PartialEq)]
 pub enum KChoice {
     Given,
+    /// The themes of a saved model, plus one for articles far from all of them.
+    Model,
     /// Too few articles to compare several k.
     TooFew,
     /// Best mean silhouette (cosine) among the candidates, scored on `sample` articles.
@@ -93,6 +95,10 @@ impl KChoice {
     pub fn describe(&self, k: usize) -> String {
         match self {
             KChoice::Given => format!("k = {k}, as given"),
+            KChoice::Model => format!(
+                "{} themes from the saved model, plus unassigned articles",
+                k.saturating_sub(1)
+            ),
             KChoice::TooFew => format!("k = {k}: too few articles to compare several k"),
             KChoice::Silhouette { scores, sample } => {
                 let (lo, hi) = (scores[0].0, scores[scores.len() - 1].0);

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod corpus;
 pub mod dedup;
 pub mod evaluate;
+pub mod model;
 pub mod pages;
 pub mod pipeline;
 pub mod reduce;

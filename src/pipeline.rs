@@ -13,6 +13,7 @@ use crate::cluster::{ClusterParams, Clustering};
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
+use crate::model::ThemeModel;
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, SurfaceForms, Tokens};
 use crate::themes::{build_themes, ThemeSet};
@@ -31,6 +32,11 @@ pub struct RunConfig {
     pub dims: usize,
     pub cluster: ClusterParams,
     pub period: Period,
+    /// A saved model: assign articles to its themes instead of fitting new ones.
+    pub model: Option<std::sync::Arc<ThemeModel>>,
+    /// Distance beyond which an article is unassigned (model mode); the model's own
+    /// threshold when `None`.
+    pub max_distance: Option<f64>,
     /// Field holding a ground-truth label to score the themes against.
     pub label_field: Option<String>,
     /// Progress lines on stderr.
@@ -47,6 +53,8 @@ impl Default for RunConfig {
             dims: 100,
             cluster: ClusterParams::default(),
             period: Period::Week,
+            model: None,
+            max_distance: None,
             label_field: None,
             verbose: false,
         }
@@ -71,6 +79,8 @@ pub struct Analysis {
     pub model: TfidfModel,
     /// Raw term counts of the clustered articles (articles × vocabulary).
     pub counts: CsMat<f64>,
+    /// Per clustered article: share of its TF-IDF mass on vocabulary terms.
+    pub coverage: Vec<f64>,
     pub surfaces: SurfaceForms,
     pub lsa: Option<Lsa>,
     pub clustering: Clustering,
@@ -182,9 +192,12 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         )
     });
 
-    let model = tfidf_params
-        .fit(&tokens)
-        .context("building the vocabulary")?;
+    let model = match &config.model {
+        Some(saved) => saved.tfidf(),
+        None => tfidf_params
+            .fit(&tokens)
+            .context("building the vocabulary")?,
+    };
     let counts = model.counts(&tokens);
     // Articles with no vocabulary term would land in a theme at random: reject them instead.
     let keep: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
@@ -219,7 +232,7 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         })
         .reduce(SurfaceForms::default, SurfaceForms::merge);
     let counts = model.counts(&kept_tokens);
-    drop(kept_tokens);
+    let coverage = model.coverage(&kept_tokens);
     let tfidf = model.weight(&counts);
     timer.lap("vectorize", || {
         format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz())
@@ -228,8 +241,14 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         bail!("no article has any vocabulary term left after pruning; try --min-df 1");
     }
 
-    let cluster_params = config.cluster.check(articles.len())?;
-    let (lsa, vectors): (Option<Lsa>, Array2<f64>) = if config.dims > 0 {
+    let (lsa, vectors): (Option<Lsa>, Array2<f64>) = if let Some(saved) = &config.model {
+        let lsa = saved.lsa()?;
+        let v = match &lsa {
+            Some(l) => l.transform(&tfidf),
+            None => tfidf.to_dense(),
+        };
+        (lsa, v)
+    } else if config.dims > 0 {
         let lsa = Lsa::fit(&tfidf, config.dims, config.cluster.seed);
         let v = lsa.transform(&tfidf);
         (Some(lsa), v)
@@ -238,10 +257,41 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
     };
     timer.lap("reduce", || format!("{} dimensions", vectors.ncols()));
 
-    let clustering = cluster_params.fit(vectors.view())?;
+    let clustering = match &config.model {
+        Some(saved) => saved.assign(
+            vectors.view(),
+            &coverage,
+            config.max_distance.unwrap_or(saved.max_distance),
+        )?,
+        None => config.cluster.check(articles.len())?.fit(vectors.view())?,
+    };
     timer.lap("cluster", || clustering.choice.describe(clustering.k));
 
-    let themes = build_themes(&clustering, &counts, &model.vocabulary, &surfaces);
+    let mut themes = build_themes(
+        &clustering,
+        &counts,
+        &model.vocabulary,
+        &surfaces,
+        config.model.is_some(),
+    );
+    if let Some(saved) = &config.model {
+        // Saved themes keep their labels; the extra last theme holds the unassigned articles,
+        // and its top terms say what they are about.
+        for t in &mut themes.themes {
+            match saved.themes.get(t.id) {
+                Some(s) => {
+                    t.label = s.label.clone();
+                    t.top_terms = s.top_terms.clone();
+                }
+                None => {
+                    t.label = UNASSIGNED.to_string();
+                    t.top_terms =
+                        commonest_words(&kept_tokens, &themes.assignments, t.id, &surfaces);
+                }
+            }
+        }
+    }
+    drop(kept_tokens);
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
     timer.lap("themes", || format!("{} themes", themes.themes.len()));
@@ -269,6 +319,7 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         n_read,
         model,
         counts,
+        coverage,
         surfaces,
         lsa,
         clustering,
@@ -344,6 +395,35 @@ fn report_rejects(rejects: &[Reject]) {
         );
     }
 }
+
+/// The words found in most of the articles of `theme`, vocabulary or not: for articles the
+/// model cannot place, the words it does not know are the news.
+fn commonest_words(
+    tokens: &[Tokens],
+    assignments: &[usize],
+    theme: usize,
+    surfaces: &SurfaceForms,
+) -> Vec<String> {
+    let mut df: std::collections::HashMap<&str, usize> = Default::default();
+    for (doc, _) in tokens.iter().zip(assignments).filter(|(_, &t)| t == theme) {
+        let mut seen: Vec<&str> = doc.stems.iter().map(String::as_str).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for stem in seen {
+            *df.entry(stem).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(&str, usize)> = df.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked
+        .into_iter()
+        .take(crate::themes::TOP_TERMS)
+        .map(|(stem, _)| surfaces.surface(stem))
+        .collect()
+}
+
+/// Label of the extra theme that holds articles far from every saved theme.
+pub const UNASSIGNED: &str = "(unassigned)";
 
 /// `file:line`, or just `file` for whole-file inputs.
 pub fn location(r: &Reject) -> String {

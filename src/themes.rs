@@ -26,11 +26,14 @@ pub struct Theme {
     pub representatives: Vec<usize>,
 }
 
-/// Themes plus each article's theme id (renumbered so that theme 0 is the largest).
+/// Themes plus each article's theme id (renumbered so that theme 0 is the largest, unless
+/// the ids were kept, as when assigning to a saved model's themes).
 #[derive(Debug, Clone)]
 pub struct ThemeSet {
     pub themes: Vec<Theme>,
     pub assignments: Vec<usize>,
+    /// `cluster_of[theme id]` is the clustering's index of that theme (its centroid row).
+    pub cluster_of: Vec<usize>,
 }
 
 /// c-TF-IDF weight of every term in every cluster:
@@ -98,6 +101,7 @@ pub fn build_themes(
     counts: &CsMat<f64>,
     vocabulary: &[String],
     surfaces: &SurfaceForms,
+    keep_ids: bool,
 ) -> ThemeSet {
     let k = clustering.k;
     let n = clustering.assignments.len();
@@ -106,7 +110,9 @@ pub fn build_themes(
     clustering.assignments.iter().for_each(|&c| sizes[c] += 1);
     // Largest first; equal sizes keep k-means order, so the numbering is deterministic.
     let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by_key(|&c| (std::cmp::Reverse(sizes[c]), c));
+    if !keep_ids {
+        order.sort_by_key(|&c| (std::cmp::Reverse(sizes[c]), c));
+    }
     let mut new_id = vec![0; k];
     order.iter().enumerate().for_each(|(i, &c)| new_id[c] = i);
 
@@ -151,6 +157,7 @@ pub fn build_themes(
     ThemeSet {
         themes,
         assignments: clustering.assignments.iter().map(|&c| new_id[c]).collect(),
+        cluster_of: order,
     }
 }
 

@@ -170,6 +170,39 @@ impl ValidTfidfParams {
 }
 
 impl TfidfModel {
+    /// Rebuilds a model from its saved parts.
+    pub fn from_parts(
+        vocabulary: Vec<String>,
+        idf: Vec<f64>,
+        df: Vec<usize>,
+        n_docs: usize,
+        sublinear_tf: bool,
+        bigrams: bool,
+    ) -> TfidfModel {
+        let index = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i))
+            .collect();
+        TfidfModel {
+            vocabulary,
+            idf,
+            df,
+            n_docs,
+            index,
+            sublinear_tf,
+            bigrams,
+        }
+    }
+
+    pub fn sublinear_tf(&self) -> bool {
+        self.sublinear_tf
+    }
+
+    pub fn bigrams(&self) -> bool {
+        self.bigrams
+    }
+
     pub fn n_terms(&self) -> usize {
         self.vocabulary.len()
     }
@@ -192,6 +225,40 @@ impl TfidfModel {
             })
             .collect();
         csr_from_rows(rows, self.n_terms())
+    }
+
+    /// Share of each document's TF-IDF mass (L2) that falls on vocabulary terms, counting
+    /// out-of-vocabulary terms at the IDF of a term never seen. An article whose words the
+    /// vocabulary mostly lacks has low coverage, however close its few known words put it
+    /// to a theme.
+    pub fn coverage(&self, docs: &[Tokens]) -> Vec<f64> {
+        let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
+        docs.par_iter()
+            .map(|doc| {
+                let (mut known, mut all) = (0.0, 0.0);
+                // Summed in term order: hash-map order would change the last bits per run.
+                let mut terms: Vec<(String, u32)> =
+                    count_terms(doc, self.bigrams).into_iter().collect();
+                terms.sort_unstable();
+                for (t, n) in terms {
+                    let n = n as f64;
+                    let tf = if self.sublinear_tf { 1.0 + n.ln() } else { n };
+                    let (w, is_known) = match self.term_index(&t) {
+                        Some(i) => (tf * self.idf[i], true),
+                        None => (tf * unseen_idf, false),
+                    };
+                    all += w * w;
+                    if is_known {
+                        known += w * w;
+                    }
+                }
+                if all > 0.0 {
+                    (known / all).sqrt()
+                } else {
+                    0.0
+                }
+            })
+            .collect()
     }
 
     /// TF-IDF weights from a count matrix made by [`TfidfModel::counts`].

@@ -4,9 +4,58 @@
 use std::fmt::Write;
 
 use crate::cluster::KChoice;
-use crate::pipeline::{location, Analysis};
+use crate::pipeline::{location, Analysis, UNASSIGNED};
 
 const LISTED: usize = 20;
+/// Unassigned articles needed (and at least 5% of the run) before calling them a new theme.
+const NEW_THEME_MIN: usize = 5;
+
+/// "Fastest rising in 1987-W15 against 1987-W14: ...": the three themes whose share of the
+/// last dated period grew most against the period before.
+fn fastest_rising(a: &Analysis) -> Option<String> {
+    let tr = &a.trends;
+    let dated: Vec<usize> = (0..tr.buckets.len())
+        .filter(|&b| tr.buckets[b].start().is_some())
+        .collect();
+    let [.., prev, last] = dated.as_slice() else {
+        return None;
+    };
+    let share = |b: usize, t: usize| {
+        let total = tr.period_total(b);
+        if total == 0 {
+            0.0
+        } else {
+            tr.counts[b][t] as f64 / total as f64
+        }
+    };
+    let mut change: Vec<(usize, f64)> = (0..a.themes.themes.len())
+        .map(|t| (t, share(*last, t) - share(*prev, t)))
+        .filter(|&(_, d)| d > 0.0)
+        .collect();
+    change.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    if change.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = change
+        .iter()
+        .take(3)
+        .map(|&(t, d)| {
+            format!(
+                "T{t} {} ({} → {} articles, {:+.1} points)",
+                a.themes.themes[t].label,
+                tr.counts[*prev][t],
+                tr.counts[*last][t],
+                d * 100.0
+            )
+        })
+        .collect();
+    Some(format!(
+        "**Fastest rising in {} against {}:** {}.",
+        tr.buckets[*last],
+        tr.buckets[*prev],
+        items.join("; ")
+    ))
+}
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -118,6 +167,33 @@ pub fn render(a: &Analysis) -> String {
         );
     }
 
+    if let Some(u) = a.themes.themes.iter().find(|t| t.label == UNASSIGNED) {
+        let threshold = c
+            .max_distance
+            .or(c.model.as_ref().map(|m| m.max_distance))
+            .unwrap_or(f64::NAN);
+        let coverage = c.model.as_ref().map_or(f64::NAN, |m| m.min_coverage);
+        let _ = writeln!(
+            s,
+            "\n**Unassigned:** {} articles ({:.1}%) are unlike every saved theme (T{} above): \
+             farther than {threshold:.3} from the nearest centroid, or with less than {:.0}% of \
+             their words in the model's vocabulary.",
+            u.size,
+            u.share * 100.0,
+            u.id,
+            coverage * 100.0
+        );
+        if u.size >= NEW_THEME_MIN.max((a.articles.len() as f64 * 0.05).ceil() as usize) {
+            let _ = writeln!(
+                s,
+                "A new theme may be forming: the words most of them share are {}.",
+                u.top_terms.join(", ")
+            );
+        }
+    }
+    if let Some(rising) = fastest_rising(a) {
+        let _ = writeln!(s, "\n{rising}");
+    }
     let _ = writeln!(
         s,
         "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)",

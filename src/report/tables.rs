@@ -36,7 +36,7 @@ fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
 
 /// Core columns of the articles table; carried-through fields that collide get an `input_`
 /// prefix (the input's own `source` becomes `input_source`).
-const ARTICLE_COLUMNS: [&str; 10] = [
+const ARTICLE_COLUMNS: [&str; 11] = [
     "article_id",
     "source",
     "line",
@@ -46,6 +46,7 @@ const ARTICLE_COLUMNS: [&str; 10] = [
     "theme_label",
     "distance",
     "times_seen",
+    "vocabulary_coverage",
     "text",
 ];
 
@@ -129,6 +130,7 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
             "times_seen".into(),
             a.times_seen.iter().map(|&n| n as i64).collect::<Vec<_>>(),
         ),
+        Column::new("vocabulary_coverage".into(), a.coverage.clone()),
         Column::new(
             "text".into(),
             a.articles

@@ -1,0 +1,217 @@
+//! Saved theme models, so theme ids and labels stay the same from week to week: `tidings fit`
+//! saves the vocabulary, IDF weights, LSA projection, centroids and labels; `tidings run
+//! --model` assigns new articles to those themes instead of refitting.
+//!
+//! File format (version 1): the 8 bytes `TIDINGSM`, a little-endian `u32` format version,
+//! then the [`ThemeModel`] encoded with bincode 1 (serde). A file of another version is
+//! refused with a clear error rather than misread.
+
+use std::fs;
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::{Clustering, KChoice};
+use crate::pipeline::Analysis;
+use crate::reduce::Lsa;
+use crate::vectorize::TfidfModel;
+
+pub const MAGIC: &[u8; 8] = b"TIDINGSM";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedTheme {
+    pub id: usize,
+    pub label: String,
+    pub top_terms: Vec<String>,
+    pub size: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeModel {
+    pub vocabulary: Vec<String>,
+    pub idf: Vec<f64>,
+    pub df: Vec<usize>,
+    pub n_docs: usize,
+    pub sublinear_tf: bool,
+    pub bigrams: bool,
+    /// Term loadings, vocabulary × dims, row-major (empty when fitted without LSA).
+    pub lsa_components: Vec<f64>,
+    pub lsa_dims: usize,
+    pub singular_values: Vec<f64>,
+    /// Centroids in theme-id order, k × dims, row-major.
+    pub centroids: Vec<f64>,
+    pub dims: usize,
+    pub themes: Vec<SavedTheme>,
+    /// Distance beyond which an article is unassigned: by default the largest distance of any
+    /// fitted article to its centroid, so every article the model was fitted on is assigned
+    /// and only articles unlike all of them are not.
+    pub max_distance: f64,
+    /// Vocabulary coverage below which an article is unassigned: the lowest of any fitted
+    /// article (see [`crate::vectorize::TfidfModel::coverage`]).
+    pub min_coverage: f64,
+    pub seed: u64,
+}
+
+impl ThemeModel {
+    /// Captures what a run learned, with centroids reordered to theme ids.
+    pub fn from_analysis(a: &Analysis) -> ThemeModel {
+        let c = &a.clustering;
+        let dims = c.centroids.ncols();
+        let centroids = a
+            .themes
+            .cluster_of
+            .iter()
+            .flat_map(|&cl| c.centroids.row(cl).to_vec())
+            .collect();
+        let (lsa_components, lsa_dims, singular_values) = match &a.lsa {
+            Some(l) => (
+                l.components.iter().copied().collect(),
+                l.dims(),
+                l.singular_values.clone(),
+            ),
+            None => (Vec::new(), 0, Vec::new()),
+        };
+        ThemeModel {
+            vocabulary: a.model.vocabulary.clone(),
+            idf: a.model.idf.clone(),
+            df: a.model.df.clone(),
+            n_docs: a.model.n_docs,
+            sublinear_tf: a.model.sublinear_tf(),
+            bigrams: a.model.bigrams(),
+            lsa_components,
+            lsa_dims,
+            singular_values,
+            centroids,
+            dims,
+            themes: a
+                .themes
+                .themes
+                .iter()
+                .map(|t| SavedTheme {
+                    id: t.id,
+                    label: t.label.clone(),
+                    top_terms: t.top_terms.clone(),
+                    size: t.size,
+                })
+                .collect(),
+            max_distance: c.distances.iter().copied().fold(0.0, f64::max),
+            min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
+            seed: a.config.cluster.seed,
+        }
+    }
+
+    pub fn k(&self) -> usize {
+        self.themes.len()
+    }
+
+    pub fn tfidf(&self) -> TfidfModel {
+        TfidfModel::from_parts(
+            self.vocabulary.clone(),
+            self.idf.clone(),
+            self.df.clone(),
+            self.n_docs,
+            self.sublinear_tf,
+            self.bigrams,
+        )
+    }
+
+    pub fn lsa(&self) -> Result<Option<Lsa>> {
+        if self.lsa_dims == 0 {
+            return Ok(None);
+        }
+        let components = Array2::from_shape_vec(
+            (self.vocabulary.len(), self.lsa_dims),
+            self.lsa_components.clone(),
+        )
+        .context("model file: LSA components do not match the vocabulary")?;
+        Ok(Some(Lsa {
+            components,
+            singular_values: self.singular_values.clone(),
+        }))
+    }
+
+    fn centroid_matrix(&self) -> Result<Array2<f64>> {
+        Array2::from_shape_vec((self.k(), self.dims), self.centroids.clone())
+            .context("model file: centroids do not match the number of themes")
+    }
+
+    /// Nearest saved centroid for each row of `x`; rows farther than `max_distance` from
+    /// every centroid, or whose vocabulary coverage is below the model's minimum, go to an
+    /// extra cluster `k` ("unassigned").
+    pub fn assign(
+        &self,
+        x: ArrayView2<f64>,
+        coverage: &[f64],
+        max_distance: f64,
+    ) -> Result<Clustering> {
+        let centroids = self.centroid_matrix()?;
+        if x.ncols() != self.dims {
+            bail!(
+                "model file: vectors have {} dimensions, the model's centroids {}",
+                x.ncols(),
+                self.dims
+            );
+        }
+        let k = self.k();
+        let mut assignments = Vec::with_capacity(x.nrows());
+        let mut distances = Vec::with_capacity(x.nrows());
+        for (row, &cov) in x.outer_iter().zip(coverage) {
+            let (best, d2) = centroids
+                .outer_iter()
+                .enumerate()
+                .map(|(c, cen)| {
+                    let diff = &row - &cen;
+                    (c, diff.dot(&diff))
+                })
+                .fold((0, f64::INFINITY), |b, x| if x.1 < b.1 { x } else { b });
+            let d = d2.sqrt();
+            let unlike = d > max_distance || cov < self.min_coverage;
+            assignments.push(if unlike { k } else { best });
+            distances.push(d);
+        }
+        Ok(Clustering {
+            k: k + 1,
+            choice: KChoice::Model,
+            centroids,
+            assignments,
+            distances,
+            inertia: f64::NAN,
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let write = |tmp: &Path| -> Result<()> {
+            let mut w = BufWriter::new(fs::File::create(tmp)?);
+            w.write_all(MAGIC)?;
+            w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+            bincode::serialize_into(&mut w, self)?;
+            w.flush()?;
+            Ok(())
+        };
+        crate::report::write_atomic(path, write)
+    }
+
+    pub fn load(path: &Path) -> Result<ThemeModel> {
+        let mut bytes = Vec::new();
+        fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .with_context(|| format!("{}: cannot read the model file", path.display()))?;
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            bail!("{}: not a tidings model file", path.display());
+        }
+        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        if version != FORMAT_VERSION {
+            bail!(
+                "{}: model format version {version}, but this tidings reads version \
+                 {FORMAT_VERSION}; refit it with `tidings fit`",
+                path.display()
+            );
+        }
+        bincode::deserialize(&bytes[12..])
+            .with_context(|| format!("{}: corrupt model file", path.display()))
+    }
+}

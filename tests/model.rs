@@ -1,0 +1,143 @@
+//! Saved models: fit once, then assign later weeks to the same themes.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+#[test]
+fn fit_save_load_assign_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("themes.model");
+    let (fit_out, run_out) = (dir.path().join("fit"), dir.path().join("run"));
+    let o = tidings(&[
+        "fit",
+        "data/sample",
+        "--model",
+        model.to_str().unwrap(),
+        "--k",
+        "6",
+        "--out",
+        fit_out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tidings(&[
+        "run",
+        "data/sample",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        run_out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fitted = read_parquet(&fit_out.join("articles.parquet"));
+    let assigned = read_parquet(&run_out.join("articles.parquet"));
+    assert_eq!(
+        strings(&fitted, "article_id"),
+        strings(&assigned, "article_id")
+    );
+    assert_eq!(ints(&fitted, "theme_id"), ints(&assigned, "theme_id"));
+    assert_eq!(
+        strings(&fitted, "theme_label"),
+        strings(&assigned, "theme_label")
+    );
+    // The saved themes plus an (empty) unassigned one.
+    let themes = read_parquet(&run_out.join("themes.parquet"));
+    assert_eq!(themes.height(), 7);
+    assert_eq!(strings(&themes, "label")[6], "(unassigned)");
+    assert_eq!(ints(&themes, "size")[6], 0);
+}
+
+#[test]
+fn unlike_articles_are_unassigned_and_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let o = tidings(&[
+        "fit",
+        "data/sample",
+        "--model",
+        model.to_str().unwrap(),
+        "--k",
+        "8",
+        "--out",
+        dir.path().join("fit").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Ten articles about a story the model never saw, mixed with ten it knows.
+    let sample = fs::read_to_string(sample().join("reuters-sample.jsonl")).unwrap();
+    let mut week: String = sample.lines().take(10).map(|l| format!("{l}\n")).collect();
+    for i in 0..10 {
+        week.push_str(&format!(
+            "{{\"id\": \"v{i}\", \"title\": \"Volcano erupts\", \"text\": \"The volcano erupted \
+             again on day {i}, sending ash over villages; volcanologists said lava flows and \
+             ash clouds threatened villages near the crater, and ash fell on farms.\"}}\n"
+        ));
+    }
+    let input = dir.path().join("week.jsonl");
+    fs::write(&input, week).unwrap();
+    let out = dir.path().join("run");
+    let o = tidings(&[
+        "run",
+        input.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--keep-duplicates",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let articles = read_parquet(&out.join("articles.parquet"));
+    let labels = strings(&articles, "theme_label");
+    let unassigned = labels.iter().filter(|l| *l == "(unassigned)").count();
+    assert!(unassigned >= 8, "{labels:?}");
+    let summary = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("A new theme may be forming"), "{summary}");
+    assert!(
+        summary.contains("volcano") || summary.contains("ash"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn wrong_model_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let future = dir.path().join("future.model");
+    let mut bytes = b"TIDINGSM".to_vec();
+    bytes.extend_from_slice(&99u32.to_le_bytes());
+    bytes.extend_from_slice(&[0; 16]);
+    fs::write(&future, bytes).unwrap();
+    let out = dir.path().join("out");
+    let o = tidings(&[
+        "run",
+        "--model",
+        future.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("model format version 99, but this tidings reads version 1"),
+        "{err}"
+    );
+    let junk = dir.path().join("junk.model");
+    fs::write(&junk, "not a model").unwrap();
+    let o = tidings(&[
+        "run",
+        "--model",
+        junk.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not a tidings model file"),
+        "{}",
+        stderr(&o)
+    );
+}
