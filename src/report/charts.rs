@@ -143,6 +143,89 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Dated buckets, their labels, and how many articles had no date.
+fn dated_series(a: &Analysis) -> (Vec<usize>, Vec<String>, usize) {
+    let tr = &a.trends;
+    let dated: Vec<usize> = (0..tr.buckets.len())
+        .filter(|&b| tr.buckets[b] != Bucket::Undated)
+        .collect();
+    let labels = dated.iter().map(|&b| tr.buckets[b].to_string()).collect();
+    let undated = (0..tr.buckets.len())
+        .filter(|&b| tr.buckets[b] == Bucket::Undated)
+        .map(|b| tr.period_total(b))
+        .sum();
+    (dated, labels, undated)
+}
+
+fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
+    let tr = &a.trends;
+    let (dated, labels, undated) = dated_series(a);
+    let k = a.themes.themes.len();
+    let cols = 4usize;
+    let rows = k.div_ceil(cols);
+    let (w, h) = (1600u32, 80 + 230 * rows as u32);
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(a));
+    if undated > 0 {
+        title.push_str(&format!(" ({undated} undated not shown)"));
+    }
+    let body = root.titled(&title, (FONT, 24)).map_err(plot_err)?;
+    let panels = body.split_evenly((rows, cols));
+    let n = dated.len().max(1);
+    // One y scale for all panels, so heights compare across themes.
+    let max = dated
+        .iter()
+        .flat_map(|&b| tr.counts[b].iter().copied())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let first = labels.first().cloned().unwrap_or_default();
+    let last = labels.last().cloned().unwrap_or_default();
+    for (t, panel) in panels.iter().enumerate().take(k) {
+        let colour = theme_colour(t);
+        let mut chart = ChartBuilder::on(panel)
+            .caption(theme_name(a, t), (FONT, 14))
+            .margin(8)
+            .x_label_area_size(22)
+            .y_label_area_size(34)
+            .build_cartesian_2d(-0.3f64..(n as f64 - 0.7).max(0.7), 0f64..max * 1.1)
+            .map_err(plot_err)?;
+        let (f, l) = (first.clone(), last.clone());
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_labels(2)
+            .y_labels(4)
+            .x_label_formatter(&move |x| {
+                if x.round() == 0.0 {
+                    f.clone()
+                } else if (x.round() as usize) == n - 1 {
+                    l.clone()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 11))
+            .draw()
+            .map_err(plot_err)?;
+        let points: Vec<(f64, f64)> = dated
+            .iter()
+            .enumerate()
+            .map(|(x, &b)| (x as f64, tr.counts[b][t] as f64))
+            .collect();
+        chart
+            .draw_series(AreaSeries::new(points.clone(), 0.0, colour.mix(0.25)))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+            .map_err(plot_err)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
 fn date_span(a: &Analysis) -> String {
     let dates = a.trends.buckets.iter().filter_map(Bucket::start);
     let first = a.trends.buckets.iter().find(|b| b.start().is_some());
@@ -154,10 +237,17 @@ fn date_span(a: &Analysis) -> String {
     }
 }
 
+/// Themes beyond which one chart of lines becomes a tangle: small multiples instead.
+const MAX_LINES: usize = 6;
+
 /// Articles per theme per period as lines, with the legend beside the plot so it never hides
-/// a line. Undated articles cannot be placed on a time axis; the subtitle says how many.
+/// a line; with more than six themes, one small chart per theme on a shared time axis.
+/// Undated articles cannot be placed on a time axis; the title says how many.
 pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
     ensure_font()?;
+    if a.themes.themes.len() > MAX_LINES {
+        return theme_trends_small_multiples(a, path);
+    }
     let tr = &a.trends;
     let dated: Vec<usize> = (0..tr.buckets.len())
         .filter(|&b| tr.buckets[b] != Bucket::Undated)
