@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{Clustering, KChoice};
+use crate::cluster::{nearest_centroids, Clustering, KChoice};
 use crate::pipeline::Analysis;
 use crate::reduce::Lsa;
 use crate::vectorize::TfidfModel;
@@ -157,21 +157,11 @@ impl ThemeModel {
             );
         }
         let k = self.k();
-        let mut assignments = Vec::with_capacity(x.nrows());
-        let mut distances = Vec::with_capacity(x.nrows());
-        for (row, &cov) in x.outer_iter().zip(coverage) {
-            let (best, d2) = centroids
-                .outer_iter()
-                .enumerate()
-                .map(|(c, cen)| {
-                    let diff = &row - &cen;
-                    (c, diff.dot(&diff))
-                })
-                .fold((0, f64::INFINITY), |b, x| if x.1 < b.1 { x } else { b });
-            let d = d2.sqrt();
-            let unlike = d > max_distance || cov < self.min_coverage;
-            assignments.push(if unlike { k } else { best });
-            distances.push(d);
+        let (mut assignments, distances) = nearest_centroids(x, &centroids);
+        for ((a, &d), &cov) in assignments.iter_mut().zip(&distances).zip(coverage) {
+            if d > max_distance || cov < self.min_coverage {
+                *a = k;
+            }
         }
         Ok(Clustering {
             k: k + 1,

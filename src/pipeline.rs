@@ -198,19 +198,25 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
             .fit(&tokens)
             .context("building the vocabulary")?,
     };
-    let counts = model.counts(&tokens);
+    let (counts, coverage) = model.counts_and_coverage(&tokens);
     // Articles with no vocabulary term would land in a theme at random: reject them instead.
     let keep: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
     let mut kept_articles = Vec::with_capacity(articles.len());
     let mut kept_tokens = Vec::with_capacity(articles.len());
     let mut kept_seen = Vec::with_capacity(articles.len());
-    for (((article, toks), keep), seen) in
-        articles.into_iter().zip(tokens).zip(&keep).zip(times_seen)
+    let mut kept_coverage = Vec::with_capacity(articles.len());
+    for ((((article, toks), keep), seen), cov) in articles
+        .into_iter()
+        .zip(tokens)
+        .zip(&keep)
+        .zip(times_seen)
+        .zip(coverage)
     {
         if *keep {
             kept_articles.push(article);
             kept_tokens.push(toks);
             kept_seen.push(seen);
+            kept_coverage.push(cov);
         } else {
             rejects.push(Reject {
                 file: article.file,
@@ -231,9 +237,15 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
             s
         })
         .reduce(SurfaceForms::default, SurfaceForms::merge);
-    let counts = model.counts(&kept_tokens);
-    let coverage = model.coverage(&kept_tokens);
-    let tfidf = model.weight(&counts);
+    let coverage = kept_coverage;
+    // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
+    let counts = if keep.iter().all(|&k| k) {
+        counts
+    } else {
+        let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+        select_rows(&counts, &rows)
+    };
+    let tfidf = model.unigram_rows(&model.weight(&counts));
     timer.lap("vectorize", || {
         format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz())
     });
@@ -328,6 +340,18 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         metrics,
         timings: timer.timings,
     })
+}
+
+fn select_rows(m: &CsMat<f64>, rows: &[usize]) -> CsMat<f64> {
+    let mut tri = sprs::TriMat::new((rows.len(), m.cols()));
+    for (r, &i) in rows.iter().enumerate() {
+        if let Some(row) = m.outer_view(i) {
+            for (c, &v) in row.iter() {
+                tri.add_triplet(r, c, v);
+            }
+        }
+    }
+    tri.to_csr()
 }
 
 /// Scores the themes of the articles that carry `field` (as a string or number).

@@ -77,7 +77,37 @@ fn orthonormalise(rows: usize, l: usize, data: Vec<f64>) -> Vec<f64> {
 
 impl Lsa {
     /// Fits up to `dims` components; fewer when the matrix has lower rank than that.
+    /// Columns with no weight (terms left out of the clustering) are dropped for the
+    /// products and get zero loadings, so they cost nothing.
     pub fn fit(x: &CsMat<f64>, dims: usize, seed: u64) -> Lsa {
+        let full_m = x.cols();
+        let mut used = vec![false; full_m];
+        x.iter().for_each(|(_, (_, c))| used[c] = true);
+        let kept: Vec<usize> = (0..full_m).filter(|&c| used[c]).collect();
+        let mut new_index = vec![usize::MAX; full_m];
+        kept.iter().enumerate().for_each(|(i, &c)| new_index[c] = i);
+        let rows: Vec<Vec<(usize, f64)>> = x
+            .outer_iterator()
+            .map(|r| r.iter().map(|(c, &v)| (new_index[c], v)).collect())
+            .collect();
+        let mut tri = sprs::TriMat::new((x.rows(), kept.len()));
+        for (r, row) in rows.into_iter().enumerate() {
+            for (c, v) in row {
+                tri.add_triplet(r, c, v);
+            }
+        }
+        let compact = Self::fit_dense_columns(&tri.to_csr(), dims, seed);
+        let mut components = Array2::zeros((full_m, compact.dims()));
+        for (i, &c) in kept.iter().enumerate() {
+            components.row_mut(c).assign(&compact.components.row(i));
+        }
+        Lsa {
+            components,
+            singular_values: compact.singular_values,
+        }
+    }
+
+    fn fit_dense_columns(x: &CsMat<f64>, dims: usize, seed: u64) -> Lsa {
         let (n, m) = (x.rows(), x.cols());
         let dims = dims.min(n).min(m).max(1);
         let l = (dims + OVERSAMPLES).min(n).min(m);

@@ -213,52 +213,72 @@ impl TfidfModel {
 
     /// Raw term counts (documents × vocabulary); out-of-vocabulary terms are ignored.
     pub fn counts(&self, docs: &[Tokens]) -> CsMat<f64> {
-        let rows: Vec<Vec<(usize, f64)>> = docs
-            .par_iter()
-            .map(|doc| {
-                let mut row: Vec<(usize, f64)> = count_terms(doc, self.bigrams)
-                    .into_iter()
-                    .filter_map(|(t, n)| self.term_index(&t).map(|i| (i, n as f64)))
-                    .collect();
-                row.sort_unstable_by_key(|&(i, _)| i);
-                row
-            })
-            .collect();
-        csr_from_rows(rows, self.n_terms())
+        self.counts_and_coverage(docs).0
     }
 
-    /// Share of each document's TF-IDF mass (L2) that falls on vocabulary terms, counting
-    /// out-of-vocabulary terms at the IDF of a term never seen. An article whose words the
-    /// vocabulary mostly lacks has low coverage, however close its few known words put it
-    /// to a theme.
-    pub fn coverage(&self, docs: &[Tokens]) -> Vec<f64> {
+    /// Raw term counts, and for each document the share of its TF-IDF mass (L2) that falls on
+    /// vocabulary terms, counting out-of-vocabulary terms at the IDF of a term never seen. An
+    /// article whose words the vocabulary mostly lacks has low coverage, however close its
+    /// few known words put it to a theme. One pass over the tokens computes both.
+    pub fn counts_and_coverage(&self, docs: &[Tokens]) -> (CsMat<f64>, Vec<f64>) {
         let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
-        docs.par_iter()
+        let (rows, coverage): (Vec<Vec<(usize, f64)>>, Vec<f64>) = docs
+            .par_iter()
             .map(|doc| {
-                let (mut known, mut all) = (0.0, 0.0);
-                // Summed in term order: hash-map order would change the last bits per run.
+                let mut row = Vec::new();
+                let mut unseen = 0.0;
+                // Term order, not hash-map order: float sums must not change from run to run.
                 let mut terms: Vec<(String, u32)> =
                     count_terms(doc, self.bigrams).into_iter().collect();
                 terms.sort_unstable();
                 for (t, n) in terms {
-                    let n = n as f64;
-                    let tf = if self.sublinear_tf { 1.0 + n.ln() } else { n };
-                    let (w, is_known) = match self.term_index(&t) {
-                        Some(i) => (tf * self.idf[i], true),
-                        None => (tf * unseen_idf, false),
-                    };
-                    all += w * w;
-                    if is_known {
-                        known += w * w;
+                    match self.term_index(&t) {
+                        Some(i) => row.push((i, n as f64)),
+                        None => unseen += (self.tf(n as f64) * unseen_idf).powi(2),
                     }
                 }
-                if all > 0.0 {
-                    (known / all).sqrt()
-                } else {
-                    0.0
-                }
+                row.sort_unstable_by_key(|&(i, _)| i);
+                let known: f64 = row
+                    .iter()
+                    .map(|&(i, n)| (self.tf(n) * self.idf[i]).powi(2))
+                    .sum();
+                let all = known + unseen;
+                let coverage = if all > 0.0 { (known / all).sqrt() } else { 0.0 };
+                (row, coverage)
             })
-            .collect()
+            .unzip();
+        (csr_from_rows(rows, self.n_terms()), coverage)
+    }
+
+    fn tf(&self, n: f64) -> f64 {
+        if self.sublinear_tf {
+            1.0 + n.ln()
+        } else {
+            n
+        }
+    }
+
+    /// Keeps only the columns of single-word terms, rows re-normalised: the matrix that is
+    /// clustered. Bigrams make labels readable ("trade deficit") but, measured on Reuters R8,
+    /// do not improve the clustering while tripling the vocabulary the SVD must span.
+    pub fn unigram_rows(&self, tfidf: &CsMat<f64>) -> CsMat<f64> {
+        let unigram: Vec<bool> = self.vocabulary.iter().map(|t| !t.contains(' ')).collect();
+        let rows: Vec<Vec<(usize, f64)>> = tfidf
+            .outer_iterator()
+            .map(|row| {
+                let mut out: Vec<(usize, f64)> = row
+                    .iter()
+                    .filter(|(i, _)| unigram[*i])
+                    .map(|(i, &v)| (i, v))
+                    .collect();
+                let norm = out.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    out.iter_mut().for_each(|(_, v)| *v /= norm);
+                }
+                out
+            })
+            .collect();
+        csr_from_rows(rows, self.n_terms())
     }
 
     /// TF-IDF weights from a count matrix made by [`TfidfModel::counts`].
@@ -268,10 +288,7 @@ impl TfidfModel {
             .map(|row| {
                 let mut out: Vec<(usize, f64)> = row
                     .iter()
-                    .map(|(i, &n)| {
-                        let tf = if self.sublinear_tf { 1.0 + n.ln() } else { n };
-                        (i, tf * self.idf[i])
-                    })
+                    .map(|(i, &n)| (i, self.tf(n) * self.idf[i]))
                     .collect();
                 let norm = out.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
