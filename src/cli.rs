@@ -163,6 +163,9 @@ pub struct RunOptions {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print a machine-readable summary (JSON) on stdout instead of the text one.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl RunOptions {
@@ -239,7 +242,24 @@ fn compare(args: &CompareArgs) -> Result<()> {
     let cmp = crate::compare::compare(&config, &input)?;
     let mut written = report::write_all(&cmp.analysis, &opts.out)?;
     written.extend(report::comparison::write(&cmp, &opts.out)?);
-    if !opts.quiet {
+    if opts.json {
+        let mut summary = json_summary(&cmp.analysis, &written);
+        summary["comparison"] = serde_json::json!({
+            "before": cmp.before_name,
+            "after": cmp.after_name,
+            "articles_before": cmp.n_before,
+            "articles_after": cmp.n_after,
+            "themes": cmp.themes.iter().enumerate().map(|(t, ch)| serde_json::json!({
+                "theme_id": t,
+                "count_before": ch.before,
+                "count_after": ch.after,
+                "share_change": ch.share_after - ch.share_before,
+                "z": ch.z,
+                "status": ch.status(),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{summary}");
+    } else if !opts.quiet {
         println!(
             "{} → {}: {} articles before, {} after",
             cmp.before_name, cmp.after_name, cmp.n_before, cmp.n_after
@@ -270,7 +290,11 @@ fn fit(args: &FitArgs) -> Result<()> {
     let model = ThemeModel::from_analysis(&analysis);
     model.save(&args.model)?;
     let written = report::write_all(&analysis, &opts.out)?;
-    if !opts.quiet {
+    if opts.json {
+        let mut summary = json_summary(&analysis, &written);
+        summary["model"] = serde_json::json!(args.model.display().to_string());
+        println!("{summary}");
+    } else if !opts.quiet {
         report_run(&analysis);
         println!(
             "saved {} themes to {} (unassigned beyond distance {:.3})",
@@ -281,6 +305,29 @@ fn fit(args: &FitArgs) -> Result<()> {
         print_written(&written);
     }
     Ok(())
+}
+
+/// The run's summary for scripts: accounting, choice of k, themes, metrics, files written.
+fn json_summary(a: &crate::pipeline::Analysis, written: &[PathBuf]) -> serde_json::Value {
+    serde_json::json!({
+        "articles_read": a.n_read,
+        "clustered": a.articles.len(),
+        "duplicates": a.duplicates.len(),
+        "rejected": a.rejects.len(),
+        "k": a.themes.themes.len(),
+        "k_choice": a.clustering.choice.describe(a.clustering.k),
+        "themes": a.themes.themes.iter().map(|t| serde_json::json!({
+            "theme_id": t.id,
+            "label": t.label,
+            "size": t.size,
+            "share": t.share,
+            "top_terms": t.top_terms,
+            "representative_ids": t.representatives.iter().map(|&i| &a.articles[i].id).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "metrics": a.metrics.as_ref().map(|m| m.rows().iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>()),
+        "timings_seconds": a.timings.iter().map(|(s, d)| (s.to_string(), d.as_secs_f64())).collect::<std::collections::BTreeMap<_, _>>(),
+        "outputs": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+    })
 }
 
 fn report_run(analysis: &crate::pipeline::Analysis) {
@@ -300,7 +347,9 @@ fn run(args: &RunArgs) -> Result<()> {
     config.model = load_model(args.model.as_deref())?;
     let analysis = analyze(&config)?;
     let written = report::write_all(&analysis, &opts.out)?;
-    if !opts.quiet {
+    if opts.json {
+        println!("{}", json_summary(&analysis, &written));
+    } else if !opts.quiet {
         report_run(&analysis);
         print_written(&written);
     }

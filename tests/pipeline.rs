@@ -176,3 +176,46 @@ fn same_seed_gives_identical_tables_across_thread_counts() {
     let summary = fs::read_to_string(a.path().join("summary.md")).unwrap();
     assert!(summary.contains("highest mean silhouette"), "{summary}");
 }
+
+/// `--json` prints a summary scripts can parse; `index.html` is one self-contained page.
+#[test]
+fn json_summary_and_html_page() {
+    let out = tempfile::tempdir().unwrap();
+    let o = tidings(&[
+        "run",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--k",
+        "5",
+        "--quiet",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+    assert_eq!(v["articles_read"], 599);
+    assert_eq!(
+        v["clustered"].as_u64().unwrap()
+            + v["duplicates"].as_u64().unwrap()
+            + v["rejected"].as_u64().unwrap(),
+        599
+    );
+    assert_eq!(v["themes"].as_array().unwrap().len(), 5);
+    assert!(v["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p.as_str().unwrap().ends_with("index.html")));
+    let html = fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(html.contains("data:image/png;base64,"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external requests"
+    );
+    let themes = read_parquet(&out.path().join("themes.parquet"));
+    for label in strings(&themes, "label") {
+        assert!(
+            html.contains(&label.replace('&', "&amp;")),
+            "{label} missing"
+        );
+    }
+}

@@ -340,6 +340,8 @@ pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
 
     let md = story(c);
     write_atomic(&path(COMPARE_MD), |tmp| Ok(std::fs::write(tmp, &md)?))?;
+    // The page gains the comparison now that its charts exist.
+    super::html::write(&c.analysis, Some(c), out)?;
     Ok([
         COMPARISON,
         KEYWORD_SHIFTS,

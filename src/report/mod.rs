@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod comparison;
+pub mod html;
 pub mod summary;
 pub mod tables;
 
@@ -79,10 +80,11 @@ pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp))?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
+    html::write(a, None, out)?;
     let mut names = vec![ARTICLES, THEMES, THEME_COUNTS, DUPLICATES, REJECTS];
     if wrote_metrics {
         names.push(METRICS);
     }
-    names.extend([FREQUENCY_PNG, TRENDS_PNG, SUMMARY]);
+    names.extend([FREQUENCY_PNG, TRENDS_PNG, SUMMARY, html::INDEX]);
     Ok(names.iter().map(|n| path(n)).collect())
 }

@@ -1,0 +1,165 @@
+//! `index.html`: one self-contained page a person opens (charts embedded as PNG data, no
+//! external requests): the run's parameters, the themes with their top terms and most central
+//! headlines, the charts, and the comparison when `compare` ran.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+use base64::Engine;
+use plotters::style::RGBColor;
+
+use super::charts::theme_colour;
+use super::summary::accounting;
+use super::write_atomic;
+use crate::compare::Comparison;
+use crate::pipeline::Analysis;
+
+pub const INDEX: &str = "index.html";
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An `<img>` with the PNG at `path` inlined; nothing if the file is missing.
+fn img(path: &Path, alt: &str) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => format!(
+            "<img alt=\"{}\" src=\"data:image/png;base64,{}\">",
+            esc(alt),
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border-bottom:1px solid #eee;padding:.35em .5em;text-align:left;vertical-align:top}
+th{background:#f6f6f6}td.n{text-align:right;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.4em;vertical-align:middle}
+.meta{color:#555;font-size:.92em}.terms{color:#444}img{max-width:100%;border:1px solid #eee;margin:.5em 0}ul.heads{margin:0;padding-left:1.1em}";
+
+pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
+    let c = &a.config;
+    let mut h = String::new();
+    let inputs: Vec<String> = c.inputs.iter().map(|p| p.display().to_string()).collect();
+    let title = match cmp {
+        Some(x) => format!("tidings: {} → {}", x.before_name, x.after_name),
+        None => format!("tidings: themes in {}", inputs.join(", ")),
+    };
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>",
+        esc(&title),
+        esc(&title)
+    );
+    let _ = write!(
+        h,
+        "<p class=\"meta\">{}<br>{}<br>period {}, seed {}, min_df {}, max_df {}, LSA dimensions {}, k-means restarts {}</p>",
+        esc(&accounting(a)),
+        esc(&a.clustering.choice.describe(a.clustering.k)),
+        c.period,
+        c.cluster.seed,
+        c.tfidf.min_df,
+        c.tfidf.max_df,
+        a.lsa.as_ref().map_or(0, |l| l.dims()),
+        c.cluster.n_runs
+    );
+    if let Some(x) = cmp {
+        let _ = write!(
+            h,
+            "<h2>What changed</h2><p>{} articles before ({}), {} after ({}).</p><table><tr><th>theme</th><th>label</th><th>before</th><th>after</th><th>share change</th><th>z</th><th>status</th></tr>",
+            x.n_before,
+            esc(&x.before_name),
+            x.n_after,
+            esc(&x.after_name)
+        );
+        let mut order: Vec<usize> = (0..x.themes.len()).collect();
+        order.sort_by(|&p, &q| {
+            x.themes[q]
+                .z
+                .abs()
+                .total_cmp(&x.themes[p].z.abs())
+                .then(p.cmp(&q))
+        });
+        for t in order {
+            let ch = &x.themes[t];
+            let RGBColor(r, g, b) = theme_colour(t);
+            let _ = write!(
+                h,
+                "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{t}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td>{}</td></tr>",
+                esc(&a.themes.themes[t].label),
+                ch.before,
+                ch.after,
+                (ch.share_after - ch.share_before) * 100.0,
+                ch.z,
+                ch.status()
+            );
+        }
+        let _ = write!(
+            h,
+            "</table>{}{}",
+            img(
+                &out.join(super::comparison::COMPARE_PNG),
+                "Share change per theme"
+            ),
+            img(
+                &out.join(super::comparison::COMPARE_TERMS_PNG),
+                "Rising and falling terms"
+            )
+        );
+    }
+    let _ = write!(
+        h,
+        "<h2>Themes</h2><table><tr><th>theme</th><th>label and top terms</th><th>articles</th><th>share</th><th>most central headlines</th></tr>"
+    );
+    for t in &a.themes.themes {
+        let RGBColor(r, g, b) = theme_colour(t.id);
+        let heads: String = t
+            .representatives
+            .iter()
+            .map(|&i| {
+                let art = &a.articles[i];
+                let text = if art.title.is_empty() {
+                    art.text.chars().take(100).collect()
+                } else {
+                    art.title.clone()
+                };
+                format!("<li>{}</li>", esc(&text))
+            })
+            .collect();
+        let _ = write!(
+            h,
+            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td><ul class=\"heads\">{heads}</ul></td></tr>",
+            t.id,
+            esc(&t.label),
+            esc(&t.top_terms.join(", ")),
+            t.size,
+            t.share * 100.0
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}",
+        img(
+            &out.join(super::TRENDS_PNG),
+            "Articles per theme per period"
+        ),
+        img(&out.join(super::FREQUENCY_PNG), "Articles per theme")
+    );
+    let _ = write!(
+        h,
+        "<p class=\"meta\">Tables: articles.parquet, themes.parquet, theme_counts.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
+        if cmp.is_some() { ", comparison.parquet, keyword_shifts.parquet" } else { "" },
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+pub fn write(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<()> {
+    let html = render(a, cmp, out);
+    write_atomic(&out.join(INDEX), |tmp| Ok(std::fs::write(tmp, &html)?))
+}
