@@ -12,11 +12,13 @@ use chrono::NaiveDate;
 
 use crate::cluster::ClusterParams;
 use crate::compare::{CompareInput, DateRange};
+use crate::config::FileConfig;
 use crate::corpus::ReadOptions;
 use crate::dedup::DedupParams;
 use crate::model::ThemeModel;
 use crate::pipeline::{analyze, RunConfig};
 use crate::report;
+use crate::text::Language;
 use crate::trends::Period;
 use crate::vectorize::TfidfParams;
 
@@ -101,56 +103,60 @@ pub struct RunArgs {
     pub run: RunOptions,
 }
 
-/// Options shared by `run` and `compare`.
+/// Options shared by `run`, `compare` and `fit`. Each may also be set in `tidings.toml`
+/// (see `--config`); a flag given here wins over the file.
 #[derive(Debug, Args)]
 pub struct RunOptions {
-    /// Output folder, created if missing.
-    #[arg(long, short, default_value = DEFAULT_OUT)]
-    pub out: PathBuf,
-    /// Number of themes; chosen by silhouette when omitted.
+    /// Config file [default: ./tidings.toml when present].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output folder, created if missing [default: reports].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Number of themes [default: chosen by silhouette].
     #[arg(long)]
     pub k: Option<usize>,
-    /// Largest k tried when choosing k automatically.
-    #[arg(long, default_value_t = 20)]
-    pub k_max: usize,
-    /// Random seed: the same input and seed give byte-identical tables.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Time bucket for trend counts (weeks are ISO weeks).
-    #[arg(long, value_enum, default_value_t = Period::Week)]
-    pub period: Period,
-    /// Ignore terms found in fewer articles than this.
-    #[arg(long, default_value_t = 2)]
-    pub min_df: usize,
-    /// Ignore terms found in more than this share of articles.
-    #[arg(long, default_value_t = 0.5)]
-    pub max_df: f64,
-    /// LSA dimensions before k-means; 0 clusters the raw TF-IDF vectors.
-    #[arg(long, default_value_t = 100)]
-    pub dims: usize,
-    /// k-means restarts; the lowest-inertia run wins.
-    #[arg(long, default_value_t = 10)]
-    pub restarts: usize,
+    /// Largest k tried when choosing k automatically [default: 20].
+    #[arg(long)]
+    pub k_max: Option<usize>,
+    /// Random seed: the same input and seed give byte-identical tables [default: 42].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Time bucket for trend counts; weeks are ISO weeks [default: week].
+    #[arg(long, value_enum)]
+    pub period: Option<Period>,
+    /// Ignore terms found in fewer articles than this [default: 2].
+    #[arg(long)]
+    pub min_df: Option<usize>,
+    /// Ignore terms found in more than this share of articles [default: 0.5].
+    #[arg(long)]
+    pub max_df: Option<f64>,
+    /// LSA dimensions before k-means; 0 clusters the TF-IDF vectors [default: 100].
+    #[arg(long)]
+    pub dims: Option<usize>,
+    /// k-means restarts; the lowest-inertia run wins [default: 10].
+    #[arg(long)]
+    pub restarts: Option<usize>,
     /// Keep duplicate articles instead of setting copies aside.
     #[arg(long)]
     pub keep_duplicates: bool,
-    /// Estimated word-shingle Jaccard similarity from which an article is a near-duplicate.
-    #[arg(long, default_value_t = 0.8)]
-    pub duplicate_threshold: f64,
-    /// Field (JSON Lines) or column (CSV, Parquet) holding the article text.
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
-    /// Field or column holding the headline.
-    #[arg(long, default_value = "title")]
-    pub title_field: String,
-    /// Field or column holding the publication date.
-    #[arg(long, default_value = "date")]
-    pub date_field: String,
+    /// Word-shingle Jaccard similarity from which an article is a near-duplicate [default: 0.8].
+    #[arg(long)]
+    pub duplicate_threshold: Option<f64>,
+    /// Field (JSON Lines) or column (CSV, Parquet) holding the article text [default: text].
+    #[arg(long)]
+    pub text_field: Option<String>,
+    /// Field or column holding the headline [default: title].
+    #[arg(long)]
+    pub title_field: Option<String>,
+    /// Field or column holding the publication date [default: date].
+    #[arg(long)]
+    pub date_field: Option<String>,
     /// Date (YYYY-MM-DD) for articles with none in their record or path.
-    #[arg(long, value_parser = parse_date_arg)]
-    pub date: Option<NaiveDate>,
+    #[arg(long)]
+    pub date: Option<String>,
     /// With --model: distance to the nearest theme's centroid beyond which an article is
-    /// unassigned (default: the model's, the largest distance among the fitted articles).
+    /// unassigned [default: the model's, the largest distance among the fitted articles].
     #[arg(long)]
     pub max_distance: Option<f64>,
     /// Field holding a ground-truth label: scores the themes against it (NMI, ARI, V-measure,
@@ -160,6 +166,16 @@ pub struct RunOptions {
     /// Unigrams only (no two-word terms).
     #[arg(long)]
     pub no_bigrams: bool,
+    /// Language of the articles, for stop words and stemming [default: english].
+    #[arg(long, value_enum)]
+    pub language: Option<Language>,
+    /// An extra stop word (repeat for several); replaces the config file's list.
+    #[arg(long = "stop-word", value_name = "WORD")]
+    pub stop_words: Vec<String>,
+    /// A phrase to keep as one token, e.g. "gaza strip" (repeat for several); replaces the
+    /// config file's list.
+    #[arg(long = "phrase", value_name = "PHRASE")]
+    pub phrases: Vec<String>,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -169,42 +185,77 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    pub fn config(&self, inputs: &[PathBuf]) -> RunConfig {
-        RunConfig {
+    /// The run's settings: each from the flag if given, else the config file, else the
+    /// default. Also returns the output folder.
+    pub fn resolve(&self, inputs: &[PathBuf]) -> Result<(RunConfig, PathBuf)> {
+        let (file, _) = FileConfig::find(self.config.as_deref())?;
+        let date = match self.date.as_ref().or(file.date.as_ref()) {
+            Some(d) => Some(parse_date_arg(d).map_err(|e| anyhow!("--date {e}"))?),
+            None => None,
+        };
+        let pick_list = |flag: &Vec<String>, file: &Option<Vec<String>>| {
+            if flag.is_empty() {
+                file.clone().unwrap_or_default()
+            } else {
+                flag.clone()
+            }
+        };
+        let keep_duplicates = self.keep_duplicates || file.keep_duplicates.unwrap_or(false);
+        let config = RunConfig {
             inputs: inputs.to_vec(),
             read: ReadOptions {
-                text_field: self.text_field.clone(),
-                title_field: self.title_field.clone(),
-                date_field: self.date_field.clone(),
-                default_date: self.date,
+                text_field: self
+                    .text_field
+                    .clone()
+                    .or(file.text_field)
+                    .unwrap_or("text".into()),
+                title_field: self
+                    .title_field
+                    .clone()
+                    .or(file.title_field)
+                    .unwrap_or("title".into()),
+                date_field: self
+                    .date_field
+                    .clone()
+                    .or(file.date_field)
+                    .unwrap_or("date".into()),
+                default_date: date,
             },
-            dedup: (!self.keep_duplicates).then_some(DedupParams {
-                threshold: self.duplicate_threshold,
+            dedup: (!keep_duplicates).then_some(DedupParams {
+                threshold: self
+                    .duplicate_threshold
+                    .or(file.duplicate_threshold)
+                    .unwrap_or(0.8),
             }),
             tfidf: TfidfParams {
-                min_df: self.min_df,
-                max_df: self.max_df,
+                min_df: self.min_df.or(file.min_df).unwrap_or(2),
+                max_df: self.max_df.or(file.max_df).unwrap_or(0.5),
                 sublinear_tf: true,
-                bigrams: !self.no_bigrams,
+                bigrams: !self.no_bigrams && file.bigrams.unwrap_or(true),
             },
-            dims: self.dims,
+            dims: self.dims.or(file.dims).unwrap_or(100),
             cluster: ClusterParams {
-                k: self.k,
-                k_max: self.k_max,
-                seed: self.seed,
-                n_runs: self.restarts.max(1),
+                k: self.k.or(file.k),
+                k_max: self.k_max.or(file.k_max).unwrap_or(20),
+                seed: self.seed.or(file.seed).unwrap_or(42),
+                n_runs: self.restarts.or(file.restarts).unwrap_or(10).max(1),
                 ..ClusterParams::default()
             },
-            period: self.period,
+            period: self.period.or(file.period).unwrap_or_default(),
             model: None,
-            max_distance: self.max_distance,
-            label_field: self.label_field.clone(),
+            max_distance: self.max_distance.or(file.max_distance),
+            label_field: self.label_field.clone().or(file.label_field),
+            language: self.language.or(file.language).unwrap_or_default(),
+            stop_words: pick_list(&self.stop_words, &file.stop_words),
+            phrases: pick_list(&self.phrases, &file.phrases),
             verbose: !self.quiet,
-        }
+        };
+        let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
+        Ok((config, out))
     }
 }
 
-fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
+fn parse_date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
     crate::corpus::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
@@ -237,11 +288,11 @@ fn compare(args: &CompareArgs) -> Result<()> {
             }
         }
     };
-    let mut config = opts.config(&args.inputs);
+    let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let cmp = crate::compare::compare(&config, &input)?;
-    let mut written = report::write_all(&cmp.analysis, &opts.out)?;
-    written.extend(report::comparison::write(&cmp, &opts.out)?);
+    let mut written = report::write_all(&cmp.analysis, &out)?;
+    written.extend(report::comparison::write(&cmp, &out)?);
     if opts.json {
         let mut summary = json_summary(&cmp.analysis, &written);
         summary["comparison"] = serde_json::json!({
@@ -286,10 +337,11 @@ fn load_model(path: Option<&std::path::Path>) -> Result<Option<Arc<ThemeModel>>>
 
 fn fit(args: &FitArgs) -> Result<()> {
     let opts = &args.run;
-    let analysis = analyze(&opts.config(&args.inputs))?;
+    let (config, out) = opts.resolve(&args.inputs)?;
+    let analysis = analyze(&config)?;
     let model = ThemeModel::from_analysis(&analysis);
     model.save(&args.model)?;
-    let written = report::write_all(&analysis, &opts.out)?;
+    let written = report::write_all(&analysis, &out)?;
     if opts.json {
         let mut summary = json_summary(&analysis, &written);
         summary["model"] = serde_json::json!(args.model.display().to_string());
@@ -343,10 +395,10 @@ fn report_run(analysis: &crate::pipeline::Analysis) {
 
 fn run(args: &RunArgs) -> Result<()> {
     let opts = &args.run;
-    let mut config = opts.config(&args.inputs);
+    let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let analysis = analyze(&config)?;
-    let written = report::write_all(&analysis, &opts.out)?;
+    let written = report::write_all(&analysis, &out)?;
     if opts.json {
         println!("{}", json_summary(&analysis, &written));
     } else if !opts.quiet {

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod compare;
+pub mod config;
 pub mod corpus;
 pub mod dedup;
 pub mod evaluate;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{nearest_centroids, Clustering, KChoice};
 use crate::pipeline::Analysis;
 use crate::reduce::Lsa;
+use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
 
 pub const MAGIC: &[u8; 8] = b"TIDINGSM";
@@ -32,6 +33,9 @@ pub struct SavedTheme {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeModel {
+    pub language: Language,
+    pub stop_words: Vec<String>,
+    pub phrases: Vec<String>,
     pub vocabulary: Vec<String>,
     pub idf: Vec<f64>,
     pub df: Vec<usize>,
@@ -76,6 +80,9 @@ impl ThemeModel {
             None => (Vec::new(), 0, Vec::new()),
         };
         ThemeModel {
+            language: a.config.language,
+            stop_words: a.config.stop_words.clone(),
+            phrases: a.config.phrases.clone(),
             vocabulary: a.model.vocabulary.clone(),
             idf: a.model.idf.clone(),
             df: a.model.df.clone(),
@@ -102,6 +109,13 @@ impl ThemeModel {
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.cluster.seed,
         }
+    }
+
+    /// The analyzer the model was fitted with.
+    pub fn analyzer(&self) -> Analyzer {
+        Analyzer::new(self.language)
+            .with_stop_words(&self.stop_words)
+            .with_phrases(&self.phrases)
     }
 
     pub fn k(&self) -> usize {

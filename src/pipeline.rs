@@ -15,7 +15,7 @@ use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
 use crate::model::ThemeModel;
 use crate::reduce::Lsa;
-use crate::text::{Analyzer, SurfaceForms, Tokens};
+use crate::text::{Analyzer, Language, SurfaceForms, Tokens};
 use crate::themes::{build_themes, ThemeSet};
 use crate::trends::{Period, Trends};
 use crate::vectorize::{TfidfModel, TfidfParams};
@@ -39,6 +39,10 @@ pub struct RunConfig {
     pub max_distance: Option<f64>,
     /// Field holding a ground-truth label to score the themes against.
     pub label_field: Option<String>,
+    /// Tokenizer and stemmer language, extra stop words, phrases kept as one token.
+    pub language: Language,
+    pub stop_words: Vec<String>,
+    pub phrases: Vec<String>,
     /// Progress lines on stderr.
     pub verbose: bool,
 }
@@ -56,6 +60,9 @@ impl Default for RunConfig {
             model: None,
             max_distance: None,
             label_field: None,
+            language: Language::English,
+            stop_words: Vec::new(),
+            phrases: Vec::new(),
             verbose: false,
         }
     }
@@ -180,7 +187,13 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         )
     });
 
-    let analyzer = Analyzer::english();
+    // A saved model's vocabulary only makes sense with the analyzer it was fitted with.
+    let analyzer = match &config.model {
+        Some(m) => m.analyzer(),
+        None => Analyzer::new(config.language)
+            .with_stop_words(&config.stop_words)
+            .with_phrases(&config.phrases),
+    };
     let tokens: Vec<Tokens> = articles
         .par_iter()
         .map(|a| analyzer.analyze(&format!("{}\n{}", a.title, a.text)))

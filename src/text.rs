@@ -18,10 +18,101 @@ pub struct Tokens {
     pub surfaces: Vec<String>,
 }
 
+/// Languages with a Snowball stemmer (rust-stemmers). Stop words: English uses scikit-learn's
+/// list (plus a few news words); the others use the stopwords-iso lists (the `stop-words`
+/// crate), where one exists.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Arabic,
+    Danish,
+    Dutch,
+    #[default]
+    English,
+    Finnish,
+    French,
+    German,
+    Greek,
+    Hungarian,
+    Italian,
+    Norwegian,
+    Portuguese,
+    Romanian,
+    Russian,
+    Spanish,
+    Swedish,
+    Tamil,
+    Turkish,
+}
+
+impl Language {
+    fn algorithm(self) -> Algorithm {
+        use Language::*;
+        match self {
+            Arabic => Algorithm::Arabic,
+            Danish => Algorithm::Danish,
+            Dutch => Algorithm::Dutch,
+            English => Algorithm::English,
+            Finnish => Algorithm::Finnish,
+            French => Algorithm::French,
+            German => Algorithm::German,
+            Greek => Algorithm::Greek,
+            Hungarian => Algorithm::Hungarian,
+            Italian => Algorithm::Italian,
+            Norwegian => Algorithm::Norwegian,
+            Portuguese => Algorithm::Portuguese,
+            Romanian => Algorithm::Romanian,
+            Russian => Algorithm::Russian,
+            Spanish => Algorithm::Spanish,
+            Swedish => Algorithm::Swedish,
+            Tamil => Algorithm::Tamil,
+            Turkish => Algorithm::Turkish,
+        }
+    }
+
+    /// ISO 639-1 code, as the stopwords-iso lists are keyed.
+    fn iso(self) -> &'static str {
+        use Language::*;
+        match self {
+            Arabic => "ar",
+            Danish => "da",
+            Dutch => "nl",
+            English => "en",
+            Finnish => "fi",
+            French => "fr",
+            German => "de",
+            Greek => "el",
+            Hungarian => "hu",
+            Italian => "it",
+            Norwegian => "no",
+            Portuguese => "pt",
+            Romanian => "ro",
+            Russian => "ru",
+            Spanish => "es",
+            Swedish => "sv",
+            Tamil => "ta",
+            Turkish => "tr",
+        }
+    }
+}
+
 /// Tokenizer + filters. Cheap to share across threads (`&Analyzer` is `Sync`).
 pub struct Analyzer {
+    language: Language,
     stemmer: Stemmer,
     stop_words: HashSet<String>,
+    /// Multi-word names kept as one token ("gaza strip"), as normalised word sequences.
+    phrases: Vec<Vec<String>>,
     min_chars: usize,
 }
 
@@ -35,15 +126,28 @@ impl Analyzer {
     /// English: scikit-learn's stop-word list (so comparisons with it are like for like), a few
     /// words every news story uses, and the Snowball English stemmer.
     pub fn english() -> Self {
-        let stop_words = ENGLISH_STOP_WORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_string)
-            .collect();
+        Self::new(Language::English)
+    }
+
+    pub fn new(language: Language) -> Self {
+        let stop_words = match language {
+            Language::English => ENGLISH_STOP_WORDS
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect(),
+            other => stop_words::lookup(other.iso())
+                .unwrap_or(&[])
+                .iter()
+                .map(|w| normalise(w))
+                .collect(),
+        };
         Analyzer {
-            stemmer: Stemmer::create(Algorithm::English),
+            language,
+            stemmer: Stemmer::create(language.algorithm()),
             stop_words,
+            phrases: Vec::new(),
             min_chars: 2,
         }
     }
@@ -55,6 +159,20 @@ impl Analyzer {
         self
     }
 
+    /// Phrases to keep as one token ("al-sharaa", "gaza strip"): their words, found in a row,
+    /// become a single term, neither stemmed nor stop-worded.
+    pub fn with_phrases<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, phrases: I) -> Self {
+        for p in phrases {
+            let words: Vec<String> = p.as_ref().unicode_words().map(normalise).collect();
+            if !words.is_empty() {
+                self.phrases.push(words);
+            }
+        }
+        // Longest first, so "gaza strip border" wins over "gaza strip".
+        self.phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        self
+    }
+
     pub fn is_stop_word(&self, word: &str) -> bool {
         self.stop_words.contains(word)
     }
@@ -62,9 +180,27 @@ impl Analyzer {
     /// Runs the whole chain on one text.
     pub fn analyze(&self, text: &str) -> Tokens {
         let mut out = Tokens::default();
-        for word in text.unicode_words() {
-            let word = normalise(word);
-            let word = strip_possessive(&word);
+        let words: Vec<String> = text
+            .unicode_words()
+            .map(|w| {
+                let w = normalise(w);
+                match self.language {
+                    Language::English => strip_possessive(&w).to_string(),
+                    _ => strip_elision(&w).to_string(),
+                }
+            })
+            .collect();
+        let mut i = 0;
+        while i < words.len() {
+            if let Some(p) = self.phrases.iter().find(|p| words[i..].starts_with(p)) {
+                let phrase = p.join(" ");
+                out.stems.push(phrase.replace(' ', "_"));
+                out.surfaces.push(phrase);
+                i += p.len();
+                continue;
+            }
+            let word = words[i].as_str();
+            i += 1;
             if word.chars().count() < self.min_chars
                 || word.chars().any(|c| c.is_numeric())
                 || self.stop_words.contains(word)
@@ -90,6 +226,15 @@ fn normalise(word: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// French, Italian and Catalan elide articles and pronouns: l'économie, d'Israël, qu'il.
+fn strip_elision(word: &str) -> &str {
+    let word = word.trim_matches('\'');
+    match word.split_once('\'') {
+        Some((head, tail)) if head.chars().count() <= 3 && !tail.is_empty() => tail,
+        _ => word,
+    }
 }
 
 fn strip_possessive(word: &str) -> &str {
@@ -182,6 +327,36 @@ mod tests {
         assert_eq!(s.surface("famin"), "famines");
         assert_eq!(s.surface("russia famin"), "russia famines");
         assert_eq!(s.surface("unknown"), "unknown");
+    }
+
+    #[test]
+    fn phrases_stay_whole() {
+        let a = Analyzer::english().with_phrases(["Gaza Strip", "al-Sharaa"]);
+        let t = a.analyze("Aid reached the Gaza strip as al-Sharaa met envoys");
+        assert_eq!(
+            t.surfaces,
+            ["aid", "reached", "gaza strip", "al sharaa", "met", "envoys"]
+        );
+        assert_eq!(t.stems[2], "gaza_strip");
+    }
+
+    #[test]
+    fn french_and_arabic() {
+        let fr = Analyzer::new(Language::French);
+        let t = fr.analyze("L'économie d'Israël et les négociations sur la famine à Gaza");
+        assert_eq!(
+            t.surfaces,
+            ["économie", "israël", "négociations", "famine", "gaza"]
+        );
+        assert_eq!(t.stems[2], "négoci");
+        let ar = Analyzer::new(Language::Arabic);
+        let t = ar.analyze("قال الرئيس إن المفاوضات في غزة مستمرة");
+        assert!(!t.stems.is_empty());
+        assert!(
+            !t.surfaces.contains(&"في".to_string()),
+            "Arabic stop word kept: {:?}",
+            t.surfaces
+        );
     }
 
     #[test]

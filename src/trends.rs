@@ -7,7 +7,20 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    clap::ValueEnum,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Period {
     Day,
     #[default]

@@ -21,8 +21,13 @@ pub fn tidings(args: &[&str]) -> Output {
 }
 
 pub fn tidings_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    tidings_in(&repo(), args, env)
+}
+
+/// Runs the binary in `dir` (where it looks for `tidings.toml`).
+pub fn tidings_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
-    cmd.current_dir(repo()).args(args);
+    cmd.current_dir(dir).args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -1,0 +1,91 @@
+//! `tidings.toml`: every option the command line sets, plus custom stop words and phrases, so
+//! a team can keep its settings next to its data. Found in the working directory or given
+//! with `--config`; a flag given on the command line wins over the file, the file over the
+//! built-in default.
+//!
+//! ```toml
+//! k = 12
+//! period = "day"
+//! language = "english"
+//! stop_words = ["asharq", "awsat"]
+//! phrases = ["al-sharaa", "gaza strip", "hezbollah"]
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::text::Language;
+use crate::trends::Period;
+
+pub const DEFAULT_FILE: &str = "tidings.toml";
+
+/// The file's settings; every field optional. Unknown keys are an error (a typo should not
+/// silently do nothing).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub out: Option<PathBuf>,
+    pub k: Option<usize>,
+    pub k_max: Option<usize>,
+    pub seed: Option<u64>,
+    pub period: Option<Period>,
+    pub min_df: Option<usize>,
+    pub max_df: Option<f64>,
+    pub dims: Option<usize>,
+    pub restarts: Option<usize>,
+    pub keep_duplicates: Option<bool>,
+    pub duplicate_threshold: Option<f64>,
+    pub text_field: Option<String>,
+    pub title_field: Option<String>,
+    pub date_field: Option<String>,
+    pub date: Option<String>,
+    pub max_distance: Option<f64>,
+    pub label_field: Option<String>,
+    pub bigrams: Option<bool>,
+    pub language: Option<Language>,
+    pub stop_words: Option<Vec<String>>,
+    pub phrases: Option<Vec<String>>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the config file", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{}: invalid config", path.display()))
+    }
+
+    /// `explicit` if given (it must exist), else `tidings.toml` in the working directory if
+    /// there is one, else nothing.
+    pub fn find(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>)> {
+        match explicit {
+            Some(p) => Ok((Self::load(p)?, Some(p.to_path_buf()))),
+            None if Path::new(DEFAULT_FILE).exists() => Ok((
+                Self::load(Path::new(DEFAULT_FILE))?,
+                Some(DEFAULT_FILE.into()),
+            )),
+            None => Ok((FileConfig::default(), None)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_kind_of_setting_and_rejects_typos() {
+        let c: FileConfig = toml::from_str(
+            "k = 12\nperiod = \"day\"\nlanguage = \"french\"\nmax_df = 0.7\n\
+             stop_words = [\"asharq\"]\nphrases = [\"gaza strip\"]\nbigrams = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.k, Some(12));
+        assert_eq!(c.period, Some(Period::Day));
+        assert_eq!(c.language, Some(Language::French));
+        assert_eq!(c.phrases.as_deref(), Some(&["gaza strip".to_string()][..]));
+        assert_eq!(c.bigrams, Some(false));
+        assert!(toml::from_str::<FileConfig>("kk = 3").is_err());
+    }
+}
