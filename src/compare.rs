@@ -9,14 +9,13 @@
 //!   to rank and frequent words are not favoured merely for being frequent.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::{bail, Result};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
 use crate::corpus::{self, Corpus, Reject};
-use crate::pipeline::{analyze_corpus, Analysis, RunConfig};
+use crate::pipeline::{analyze_corpus, Analysis, RunConfig, StageTimer};
 
 /// Total pseudo-counts of the Dirichlet prior.
 pub const PRIOR_MASS: f64 = 1000.0;
@@ -279,7 +278,7 @@ fn names(paths: &[PathBuf]) -> String {
 
 /// Reads both sides, fits themes on them together, and measures what changed.
 pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
-    let start = Instant::now();
+    let timer = StageTimer::new(config.verbose);
     let (corpus, before_name, after_name) = match input {
         CompareInput::Inputs { before, after } => {
             let mut b = corpus::read_inputs_with(before, &config.read)?;
@@ -339,7 +338,7 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
             );
         }
     }
-    let analysis = analyze_corpus(config, corpus, start)?;
+    let analysis = analyze_corpus(config, corpus, timer)?;
     let sides: Vec<Option<Side>> = (0..analysis.articles.len())
         .map(|i| side_of(&analysis, i))
         .collect();

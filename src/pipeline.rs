@@ -1,8 +1,11 @@
 //! The pipeline: corpus → text → vectorize → reduce → cluster → themes → trends, each stage
 //! owned by its module; this one only wires them in order and times them.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use anyhow::{bail, Context, Result};
 use ndarray::Array2;
@@ -111,37 +114,83 @@ pub struct DuplicateRecord {
     pub exact: bool,
 }
 
-struct Timer {
+/// Times the stages and tells the user where the run is: a spinner naming the current stage
+/// when stderr is a terminal, one plain line per finished stage either way (unless quiet).
+pub struct StageTimer {
     start: Instant,
     timings: Vec<(&'static str, Duration)>,
     verbose: bool,
+    bar: Option<ProgressBar>,
 }
 
-impl Timer {
-    fn lap(&mut self, stage: &'static str, note: impl FnOnce() -> String) {
+impl StageTimer {
+    /// Starts timing; the first stage is reading.
+    pub fn new(verbose: bool) -> StageTimer {
+        let bar = (verbose && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar.set_message("reading");
+            bar
+        });
+        StageTimer {
+            start: Instant::now(),
+            timings: Vec::new(),
+            verbose,
+            bar,
+        }
+    }
+
+    /// Ends `stage` (logging its time and `note`) and names the one that starts now.
+    fn lap(&mut self, stage: &'static str, note: impl FnOnce() -> String, next: &str) {
         let elapsed = self.start.elapsed();
         self.start = Instant::now();
         if self.verbose {
-            eprintln!("[{:>7.2}s] {stage}: {}", elapsed.as_secs_f64(), note());
+            let line = format!("[{:>7.2}s] {stage}: {}", elapsed.as_secs_f64(), note());
+            match &self.bar {
+                Some(bar) => {
+                    bar.println(line);
+                    bar.set_message(next.to_string());
+                }
+                None => eprintln!("{line}"),
+            }
         }
         self.timings.push((stage, elapsed));
+    }
+
+    fn finish(&mut self) -> Vec<(&'static str, Duration)> {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        std::mem::take(&mut self.timings)
+    }
+}
+
+impl Drop for StageTimer {
+    /// A failed run must not leave a spinner on the terminal.
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }
 
 /// Runs every stage up to the trends; writing the outputs is the report's job.
 pub fn analyze(config: &RunConfig) -> Result<Analysis> {
-    let start = Instant::now();
+    let timer = StageTimer::new(config.verbose);
     let corpus = corpus::read_inputs_with(&config.inputs, &config.read)?;
-    analyze_corpus(config, corpus, start)
+    analyze_corpus(config, corpus, timer)
 }
 
 /// The stages after reading, for callers that assemble the corpus themselves (`compare`).
-pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Result<Analysis> {
-    let mut timer = Timer {
-        start,
-        timings: Vec::new(),
-        verbose: config.verbose,
-    };
+pub fn analyze_corpus(
+    config: &RunConfig,
+    corpus: Corpus,
+    mut timer: StageTimer,
+) -> Result<Analysis> {
     let tfidf_params = config.tfidf.check()?;
     let Corpus {
         articles,
@@ -154,13 +203,17 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
             eprintln!("warning: {w}");
         }
     }
-    timer.lap("read", || {
-        format!(
-            "{} articles read, {} rejected",
-            articles.len(),
-            rejects.len()
-        )
-    });
+    timer.lap(
+        "read",
+        || {
+            format!(
+                "{} articles read, {} rejected",
+                articles.len(),
+                rejects.len()
+            )
+        },
+        "de-duplicating",
+    );
     if articles.is_empty() {
         bail!(
             "no readable articles in {} ({} inputs rejected{})",
@@ -179,13 +232,17 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
     }
 
     let (articles, mut times_seen, duplicates) = remove_duplicates(articles, config.dedup.as_ref());
-    timer.lap("dedup", || {
-        format!(
-            "{} duplicates set aside ({} exact)",
-            duplicates.len(),
-            duplicates.iter().filter(|d| d.exact).count()
-        )
-    });
+    timer.lap(
+        "dedup",
+        || {
+            format!(
+                "{} duplicates set aside ({} exact)",
+                duplicates.len(),
+                duplicates.iter().filter(|d| d.exact).count()
+            )
+        },
+        "tokenizing",
+    );
 
     // A saved model's vocabulary only makes sense with the analyzer it was fitted with.
     let analyzer = match &config.model {
@@ -198,12 +255,16 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         .par_iter()
         .map(|a| analyzer.analyze(&format!("{}\n{}", a.title, a.text)))
         .collect();
-    timer.lap("tokenize", || {
-        format!(
-            "{} tokens",
-            tokens.iter().map(|t| t.stems.len()).sum::<usize>()
-        )
-    });
+    timer.lap(
+        "tokenize",
+        || {
+            format!(
+                "{} tokens",
+                tokens.iter().map(|t| t.stems.len()).sum::<usize>()
+            )
+        },
+        "vectorizing",
+    );
 
     let model = match &config.model {
         Some(saved) => saved.tfidf(),
@@ -259,9 +320,11 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         select_rows(&counts, &rows)
     };
     let tfidf = model.unigram_rows(&model.weight(&counts));
-    timer.lap("vectorize", || {
-        format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz())
-    });
+    timer.lap(
+        "vectorize",
+        || format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz()),
+        "reducing (LSA)",
+    );
     if articles.is_empty() {
         bail!("no article has any vocabulary term left after pruning; try --min-df 1");
     }
@@ -280,7 +343,11 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
     } else {
         (None, tfidf.to_dense())
     };
-    timer.lap("reduce", || format!("{} dimensions", vectors.ncols()));
+    timer.lap(
+        "reduce",
+        || format!("{} dimensions", vectors.ncols()),
+        "clustering",
+    );
 
     let clustering = match &config.model {
         Some(saved) => saved.assign(
@@ -290,7 +357,11 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         )?,
         None => config.cluster.check(articles.len())?.fit(vectors.view())?,
     };
-    timer.lap("cluster", || clustering.choice.describe(clustering.k));
+    timer.lap(
+        "cluster",
+        || clustering.choice.describe(clustering.k),
+        "naming themes",
+    );
 
     let mut themes = build_themes(
         &clustering,
@@ -319,7 +390,11 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
     drop(kept_tokens);
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
-    timer.lap("themes", || format!("{} themes", themes.themes.len()));
+    timer.lap(
+        "themes",
+        || format!("{} themes", themes.themes.len()),
+        "writing",
+    );
     let metrics = config
         .label_field
         .as_deref()
@@ -351,7 +426,7 @@ pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, start: Instant) -> Res
         themes,
         trends,
         metrics,
-        timings: timer.timings,
+        timings: timer.finish(),
     })
 }
 
