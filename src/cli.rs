@@ -137,6 +137,9 @@ pub struct RunOptions {
     /// k-means restarts; the lowest-inertia run wins [default: 10].
     #[arg(long)]
     pub restarts: Option<usize>,
+    /// k-means variant: spherical (cosine, default) or euclidean (linfa-clustering).
+    #[arg(long, value_enum)]
+    pub algorithm: Option<crate::cluster::Algorithm>,
     /// Keep duplicate articles instead of setting copies aside.
     #[arg(long)]
     pub keep_duplicates: bool,
@@ -239,6 +242,7 @@ impl RunOptions {
                 k_max: self.k_max.or(file.k_max).unwrap_or(20),
                 seed: self.seed.or(file.seed).unwrap_or(42),
                 n_runs: self.restarts.or(file.restarts).unwrap_or(10).max(1),
+                algorithm: self.algorithm.or(file.algorithm).unwrap_or_default(),
                 ..ClusterParams::default()
             },
             period: self.period.or(file.period).unwrap_or_default(),

@@ -35,6 +35,7 @@ pub struct FileConfig {
     pub max_df: Option<f64>,
     pub dims: Option<usize>,
     pub restarts: Option<usize>,
+    pub algorithm: Option<crate::cluster::Algorithm>,
     pub keep_duplicates: Option<bool>,
     pub duplicate_threshold: Option<f64>,
     pub text_field: Option<String>,
