@@ -86,27 +86,100 @@ pub struct TfidfModel {
     /// Document frequency of each term in the fitted corpus.
     pub df: Vec<usize>,
     pub n_docs: usize,
-    index: HashMap<String, usize>,
+    /// Term hash → column.
+    index: TermMap<usize>,
     sublinear_tf: bool,
     bigrams: bool,
 }
 
-/// The terms of one document, in order: stems, then (optionally) adjacent stem pairs.
-fn terms(tokens: &Tokens, bigrams: bool) -> impl Iterator<Item = String> + '_ {
-    let pairs = tokens
-        .stems
-        .windows(2)
-        .filter(move |_| bigrams)
-        .map(|w| format!("{} {}", w[0], w[1]));
-    tokens.stems.iter().cloned().chain(pairs)
+/// Terms are counted by a 64-bit hash of their text rather than by the text itself: no
+/// string is built for a bigram, and counting is a sort. The hash is FNV-1a over the bytes of
+/// the term as written (`"stem"` or `"stem1 stem2"`), fed piece by piece, so a vocabulary
+/// string and a pair of stems hash alike; collisions among a few million terms are
+/// vanishingly unlikely (about 1 in 10⁷).
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
-fn count_terms(tokens: &Tokens, bigrams: bool) -> HashMap<String, u32> {
-    let mut counts = HashMap::new();
-    for term in terms(tokens, bigrams) {
-        *counts.entry(term).or_insert(0) += 1;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Hash of a vocabulary term's text.
+fn term_hash(term: &str) -> u64 {
+    fnv(FNV_OFFSET, term.as_bytes())
+}
+
+fn pair_hash(a: &str, b: &str) -> u64 {
+    fnv(fnv(fnv(FNV_OFFSET, a.as_bytes()), b" "), b.as_bytes())
+}
+
+/// Hashes are already well spread: use them as their own hash in maps.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        // One multiply spreads FNV's bits over the high end that hashbrown uses.
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
-    counts
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type TermMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// `(term hash, count)` for one document, sorted by hash: stems, then (optionally) adjacent
+/// stem pairs.
+fn count_terms(tokens: &Tokens, bigrams: bool) -> Vec<(u64, u32)> {
+    let stems = &tokens.stems;
+    let mut hashes: Vec<u64> = stems.iter().map(|s| term_hash(s)).collect();
+    if bigrams {
+        hashes.extend(stems.windows(2).map(|w| pair_hash(&w[0], &w[1])));
+    }
+    hashes.sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        match out.last_mut() {
+            Some((last, n)) if *last == h => *n += 1,
+            _ => out.push((h, 1)),
+        }
+    }
+    out
+}
+
+/// The text of the terms whose hashes are in `wanted`, found by walking the documents.
+fn name_terms(docs: &[Tokens], bigrams: bool, wanted: &TermMap<()>) -> TermMap<String> {
+    docs.par_iter()
+        .fold(TermMap::default, |mut names: TermMap<String>, doc| {
+            let stems = &doc.stems;
+            for s in stems {
+                let h = term_hash(s);
+                if wanted.contains_key(&h) && !names.contains_key(&h) {
+                    names.insert(h, s.clone());
+                }
+            }
+            if bigrams {
+                for w in stems.windows(2) {
+                    let h = pair_hash(&w[0], &w[1]);
+                    if wanted.contains_key(&h) && !names.contains_key(&h) {
+                        names.insert(h, format!("{} {}", w[0], w[1]));
+                    }
+                }
+            }
+            names
+        })
+        .reduce(TermMap::default, |mut a, b| {
+            for (h, name) in b {
+                a.entry(h).or_insert(name);
+            }
+            a
+        })
 }
 
 impl ValidTfidfParams {
@@ -119,25 +192,31 @@ impl ValidTfidfParams {
         if docs.is_empty() {
             return Err(VectorizeError::NoDocuments);
         }
-        let df: HashMap<String, usize> = docs
+        let df: TermMap<usize> = docs
             .par_iter()
-            .fold(HashMap::new, |mut acc: HashMap<String, usize>, doc| {
-                for term in count_terms(doc, p.bigrams).into_keys() {
-                    *acc.entry(term).or_insert(0) += 1;
+            .fold(TermMap::default, |mut acc: TermMap<usize>, doc| {
+                for (h, _) in count_terms(doc, p.bigrams) {
+                    *acc.entry(h).or_insert(0) += 1;
                 }
                 acc
             })
-            .reduce(HashMap::new, |mut a, b| {
-                for (term, n) in b {
-                    *a.entry(term).or_insert(0) += n;
+            .reduce(TermMap::default, |mut a, b| {
+                for (h, n) in b {
+                    *a.entry(h).or_insert(0) += n;
                 }
                 a
             });
         let n_docs = docs.len();
         let max_count = p.max_df * n_docs as f64;
-        let mut kept: Vec<(String, usize)> = df
+        let kept_df: TermMap<usize> = df
             .into_iter()
             .filter(|&(_, d)| d >= p.min_df && d as f64 <= max_count)
+            .collect();
+        let wanted: TermMap<()> = kept_df.keys().map(|&h| (h, ())).collect();
+        let names = name_terms(docs, p.bigrams, &wanted);
+        let mut kept: Vec<(String, usize)> = kept_df
+            .into_iter()
+            .filter_map(|(h, d)| names.get(&h).map(|name| (name.clone(), d)))
             .collect();
         if kept.is_empty() {
             return Err(VectorizeError::EmptyVocabulary {
@@ -155,7 +234,7 @@ impl ValidTfidfParams {
         let index = vocabulary
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i))
+            .map(|(i, t)| (term_hash(t), i))
             .collect();
         Ok(TfidfModel {
             vocabulary,
@@ -182,7 +261,7 @@ impl TfidfModel {
         let index = vocabulary
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i))
+            .map(|(i, t)| (term_hash(t), i))
             .collect();
         TfidfModel {
             vocabulary,
@@ -208,7 +287,7 @@ impl TfidfModel {
     }
 
     pub fn term_index(&self, term: &str) -> Option<usize> {
-        self.index.get(term).copied()
+        self.index.get(&term_hash(term)).copied()
     }
 
     /// Raw term counts (documents × vocabulary); out-of-vocabulary terms are ignored.
@@ -227,12 +306,9 @@ impl TfidfModel {
             .map(|doc| {
                 let mut row = Vec::new();
                 let mut unseen = 0.0;
-                // Term order, not hash-map order: float sums must not change from run to run.
-                let mut terms: Vec<(String, u32)> =
-                    count_terms(doc, self.bigrams).into_iter().collect();
-                terms.sort_unstable();
-                for (t, n) in terms {
-                    match self.term_index(&t) {
+                // In hash order (sorted), so float sums are the same on every run.
+                for (h, n) in count_terms(doc, self.bigrams) {
+                    match self.index.get(&h).copied() {
                         Some(i) => row.push((i, n as f64)),
                         None => unseen += (self.tf(n as f64) * unseen_idf).powi(2),
                     }
