@@ -319,7 +319,14 @@ pub fn analyze_corpus(
         let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
         select_rows(&counts, &rows)
     };
-    let tfidf = model.unigram_rows(&model.weight(&counts));
+    let weighted = model.weight(&counts);
+    let unigrams = model.unigram_rows(&weighted);
+    // A corpus whose only surviving terms are bigrams still clusters, on those.
+    let tfidf = if unigrams.nnz() > 0 {
+        unigrams
+    } else {
+        weighted
+    };
     timer.lap(
         "vectorize",
         || format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz()),
