@@ -31,7 +31,7 @@ pub const DEFAULT_OUT: &str = "reports";
     name = "tidings",
     version,
     about = "Find the themes in a stream of news articles and track how they rise and fall",
-    after_help = "Example:\n  tidings run data/sample --out reports --period week"
+    after_help = "Examples:\n  tidings run                                   # the bundled sample, into reports/\n  tidings run news/ --out reports/news --period day\n  tidings fit archive/ --model themes.model     # fit once...\n  tidings run this-week/ --model themes.model   # ...then keep theme ids week after week\n  tidings compare last-week/ this-week/ --out reports/compare"
 )]
 pub struct Cli {
     #[command(subcommand)]
