@@ -18,10 +18,10 @@ use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
 use crate::model::ThemeModel;
 use crate::reduce::Lsa;
-use crate::text::{Analyzer, Language, SurfaceForms, Tokens};
+use crate::text::{Analyzer, Language, SurfaceForms};
 use crate::themes::{build_themes, ThemeSet};
 use crate::trends::{Period, Trends};
-use crate::vectorize::{TfidfModel, TfidfParams};
+use crate::vectorize::{stem_hash, Doc, StemNames, TfidfModel, TfidfParams};
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -251,9 +251,30 @@ pub fn analyze_corpus(
             .with_stop_words(&config.stop_words)
             .with_phrases(&config.phrases),
     };
-    let tokens: Vec<Tokens> = articles
-        .par_iter()
-        .map(|a| analyzer.analyze(&format!("{}\n{}", a.title, a.text)))
+    // Tokens are kept only as stem hashes (8 bytes each); surface forms and stem names are
+    // gathered per chunk on the way and merged.
+    let (doc_chunks, surface_parts): (Vec<Vec<Doc>>, Vec<SurfaceForms>) = articles
+        .par_chunks(512)
+        .map(|chunk| {
+            let mut surfaces = SurfaceForms::default();
+            let docs = chunk
+                .iter()
+                .map(|a| {
+                    let t = analyzer.analyze(&format!("{}\n{}", a.title, a.text));
+                    surfaces.add(&t);
+                    Doc::from(&t)
+                })
+                .collect();
+            (docs, surfaces)
+        })
+        .unzip();
+    let tokens: Vec<Doc> = doc_chunks.into_iter().flatten().collect();
+    let surfaces = surface_parts
+        .into_par_iter()
+        .reduce(SurfaceForms::default, SurfaceForms::merge);
+    let stem_names: StemNames = surfaces
+        .stems()
+        .map(|s| (stem_hash(s), s.to_string()))
         .collect();
     timer.lap(
         "tokenize",
@@ -269,7 +290,7 @@ pub fn analyze_corpus(
     let model = match &config.model {
         Some(saved) => saved.tfidf(),
         None => tfidf_params
-            .fit(&tokens)
+            .fit(&tokens, &stem_names)
             .context("building the vocabulary")?,
     };
     let (counts, coverage) = model.counts_and_coverage(&tokens);
@@ -304,13 +325,6 @@ pub fn analyze_corpus(
     }
     let articles = kept_articles;
     times_seen = kept_seen;
-    let surfaces = kept_tokens
-        .par_iter()
-        .fold(SurfaceForms::default, |mut s, t| {
-            s.add(t);
-            s
-        })
-        .reduce(SurfaceForms::default, SurfaceForms::merge);
     let coverage = kept_coverage;
     // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
     let counts = if keep.iter().all(|&k| k) {
@@ -388,8 +402,13 @@ pub fn analyze_corpus(
                 }
                 None => {
                     t.label = UNASSIGNED.to_string();
-                    t.top_terms =
-                        commonest_words(&kept_tokens, &themes.assignments, t.id, &surfaces);
+                    t.top_terms = commonest_words(
+                        &kept_tokens,
+                        &themes.assignments,
+                        t.id,
+                        &stem_names,
+                        &surfaces,
+                    );
                 }
             }
         }
@@ -518,18 +537,21 @@ fn report_rejects(rejects: &[Reject]) {
 /// The words found in most of the articles of `theme`, vocabulary or not: for articles the
 /// model cannot place, the words it does not know are the news.
 fn commonest_words(
-    tokens: &[Tokens],
+    docs: &[Doc],
     assignments: &[usize],
     theme: usize,
+    names: &StemNames,
     surfaces: &SurfaceForms,
 ) -> Vec<String> {
     let mut df: std::collections::HashMap<&str, usize> = Default::default();
-    for (doc, _) in tokens.iter().zip(assignments).filter(|(_, &t)| t == theme) {
-        let mut seen: Vec<&str> = doc.stems.iter().map(String::as_str).collect();
+    for (doc, _) in docs.iter().zip(assignments).filter(|(_, &t)| t == theme) {
+        let mut seen: Vec<u64> = doc.stems.clone();
         seen.sort_unstable();
         seen.dedup();
-        for stem in seen {
-            *df.entry(stem).or_default() += 1;
+        for h in seen {
+            if let Some(stem) = names.get(&h) {
+                *df.entry(stem.as_str()).or_default() += 1;
+            }
         }
     }
     let mut ranked: Vec<(&str, usize)> = df.into_iter().collect();

@@ -271,6 +271,11 @@ impl SurfaceForms {
         self
     }
 
+    /// Every stem seen.
+    pub fn stems(&self) -> impl Iterator<Item = &str> {
+        self.counts.keys().map(String::as_str)
+    }
+
     /// The readable form of a term (a stem or a space-joined bigram of stems).
     pub fn surface(&self, term: &str) -> String {
         term.split(' ')

@@ -92,11 +92,11 @@ pub struct TfidfModel {
     bigrams: bool,
 }
 
-/// Terms are counted by a 64-bit hash of their text rather than by the text itself: no
-/// string is built for a bigram, and counting is a sort. The hash is FNV-1a over the bytes of
-/// the term as written (`"stem"` or `"stem1 stem2"`), fed piece by piece, so a vocabulary
-/// string and a pair of stems hash alike; collisions among a few million terms are
-/// vanishingly unlikely (about 1 in 10⁷).
+/// Terms are counted by 64-bit hashes rather than by their text: a document is held as the
+/// hashes of its stems (8 bytes a token instead of a `String`), no string is built for a
+/// bigram, and counting is a sort. A stem's hash is FNV-1a of its bytes; a bigram's mixes its
+/// two stems' hashes, and a vocabulary string `"stem1 stem2"` hashes the same way, so saved
+/// vocabularies match. Collisions among a few million terms are vanishingly unlikely.
 fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
@@ -106,22 +106,60 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// Hash of a vocabulary term's text.
-fn term_hash(term: &str) -> u64 {
-    fnv(FNV_OFFSET, term.as_bytes())
+pub fn stem_hash(stem: &str) -> u64 {
+    fnv(FNV_OFFSET, stem.as_bytes())
 }
 
-fn pair_hash(a: &str, b: &str) -> u64 {
-    fnv(fnv(fnv(FNV_OFFSET, a.as_bytes()), b" "), b.as_bytes())
+fn pair(a: u64, b: u64) -> u64 {
+    let mut z = a.rotate_left(21) ^ b ^ 0x9e37_79b9_7f4a_7c15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Hash of a vocabulary term's text (a stem, or two stems joined by a space).
+fn term_hash(term: &str) -> u64 {
+    match term.split_once(' ') {
+        Some((a, b)) => pair(stem_hash(a), stem_hash(b)),
+        None => stem_hash(term),
+    }
+}
+
+/// A document as the vectorizer holds it: its stems, as hashes, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Doc {
+    pub stems: Vec<u64>,
+}
+
+impl From<&Tokens> for Doc {
+    fn from(t: &Tokens) -> Doc {
+        Doc {
+            stems: t.stems.iter().map(|s| stem_hash(s)).collect(),
+        }
+    }
+}
+
+/// Stem hash → stem text, to name the vocabulary.
+pub type StemNames = HashMap<u64, String, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// Compact documents and the names of their stems, from analysed tokens.
+pub fn prepare(tokens: &[Tokens]) -> (Vec<Doc>, StemNames) {
+    let mut names = StemNames::default();
+    for t in tokens {
+        for s in &t.stems {
+            names.entry(stem_hash(s)).or_insert_with(|| s.clone());
+        }
+    }
+    (tokens.iter().map(Doc::from).collect(), names)
 }
 
 /// Hashes are already well spread: use them as their own hash in maps.
 #[derive(Default, Clone, Copy)]
-struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl std::hash::Hasher for IdHasher {
     fn finish(&self) -> u64 {
-        // One multiply spreads FNV's bits over the high end that hashbrown uses.
+        // One multiply spreads the bits over the high end that hashbrown uses.
         self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
     fn write(&mut self, bytes: &[u8]) {
@@ -136,11 +174,11 @@ type TermMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// `(term hash, count)` for one document, sorted by hash: stems, then (optionally) adjacent
 /// stem pairs.
-fn count_terms(tokens: &Tokens, bigrams: bool) -> Vec<(u64, u32)> {
-    let stems = &tokens.stems;
-    let mut hashes: Vec<u64> = stems.iter().map(|s| term_hash(s)).collect();
+fn count_terms(doc: &Doc, bigrams: bool) -> Vec<(u64, u32)> {
+    let stems = &doc.stems;
+    let mut hashes: Vec<u64> = stems.clone();
     if bigrams {
-        hashes.extend(stems.windows(2).map(|w| pair_hash(&w[0], &w[1])));
+        hashes.extend(stems.windows(2).map(|w| pair(w[0], w[1])));
     }
     hashes.sort_unstable();
     let mut out: Vec<(u64, u32)> = Vec::with_capacity(hashes.len());
@@ -153,33 +191,43 @@ fn count_terms(tokens: &Tokens, bigrams: bool) -> Vec<(u64, u32)> {
     out
 }
 
-/// The text of the terms whose hashes are in `wanted`, found by walking the documents.
-fn name_terms(docs: &[Tokens], bigrams: bool, wanted: &TermMap<()>) -> TermMap<String> {
-    docs.par_iter()
-        .fold(TermMap::default, |mut names: TermMap<String>, doc| {
-            let stems = &doc.stems;
-            for s in stems {
-                let h = term_hash(s);
-                if wanted.contains_key(&h) && !names.contains_key(&h) {
-                    names.insert(h, s.clone());
-                }
-            }
-            if bigrams {
-                for w in stems.windows(2) {
-                    let h = pair_hash(&w[0], &w[1]);
-                    if wanted.contains_key(&h) && !names.contains_key(&h) {
-                        names.insert(h, format!("{} {}", w[0], w[1]));
+/// The text of the terms whose hashes are in `wanted`: stems by name, bigrams found by
+/// walking the documents for the pair that makes them.
+fn name_terms(
+    docs: &[Doc],
+    names: &StemNames,
+    bigrams: bool,
+    wanted: &TermMap<()>,
+) -> TermMap<String> {
+    let mut out: TermMap<String> = wanted
+        .keys()
+        .filter_map(|h| names.get(h).map(|n| (*h, n.clone())))
+        .collect();
+    if bigrams {
+        let pairs = docs
+            .par_iter()
+            .fold(TermMap::default, |mut acc: TermMap<(u64, u64)>, doc| {
+                for w in doc.stems.windows(2) {
+                    let h = pair(w[0], w[1]);
+                    if wanted.contains_key(&h) {
+                        acc.entry(h).or_insert((w[0], w[1]));
                     }
                 }
+                acc
+            })
+            .reduce(TermMap::default, |mut a, b| {
+                for (h, p) in b {
+                    a.entry(h).or_insert(p);
+                }
+                a
+            });
+        for (h, (a, b)) in pairs {
+            if let (Some(a), Some(b)) = (names.get(&a), names.get(&b)) {
+                out.entry(h).or_insert_with(|| format!("{a} {b}"));
             }
-            names
-        })
-        .reduce(TermMap::default, |mut a, b| {
-            for (h, name) in b {
-                a.entry(h).or_insert(name);
-            }
-            a
-        })
+        }
+    }
+    out
 }
 
 impl ValidTfidfParams {
@@ -187,7 +235,8 @@ impl ValidTfidfParams {
         &self.0
     }
 
-    pub fn fit(&self, docs: &[Tokens]) -> Result<TfidfModel, VectorizeError> {
+    /// Learns the vocabulary of `docs`; `names` gives the text of their stems.
+    pub fn fit(&self, docs: &[Doc], names: &StemNames) -> Result<TfidfModel, VectorizeError> {
         let p = &self.0;
         if docs.is_empty() {
             return Err(VectorizeError::NoDocuments);
@@ -213,7 +262,7 @@ impl ValidTfidfParams {
             .filter(|&(_, d)| d >= p.min_df && d as f64 <= max_count)
             .collect();
         let wanted: TermMap<()> = kept_df.keys().map(|&h| (h, ())).collect();
-        let names = name_terms(docs, p.bigrams, &wanted);
+        let names = name_terms(docs, names, p.bigrams, &wanted);
         let mut kept: Vec<(String, usize)> = kept_df
             .into_iter()
             .filter_map(|(h, d)| names.get(&h).map(|name| (name.clone(), d)))
@@ -291,7 +340,7 @@ impl TfidfModel {
     }
 
     /// Raw term counts (documents × vocabulary); out-of-vocabulary terms are ignored.
-    pub fn counts(&self, docs: &[Tokens]) -> CsMat<f64> {
+    pub fn counts(&self, docs: &[Doc]) -> CsMat<f64> {
         self.counts_and_coverage(docs).0
     }
 
@@ -299,7 +348,7 @@ impl TfidfModel {
     /// vocabulary terms, counting out-of-vocabulary terms at the IDF of a term never seen. An
     /// article whose words the vocabulary mostly lacks has low coverage, however close its
     /// few known words put it to a theme. One pass over the tokens computes both.
-    pub fn counts_and_coverage(&self, docs: &[Tokens]) -> (CsMat<f64>, Vec<f64>) {
+    pub fn counts_and_coverage(&self, docs: &[Doc]) -> (CsMat<f64>, Vec<f64>) {
         let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
         let (rows, coverage): (Vec<Vec<(usize, f64)>>, Vec<f64>) = docs
             .par_iter()
@@ -376,7 +425,7 @@ impl TfidfModel {
         csr_from_rows(rows, self.n_terms())
     }
 
-    pub fn transform(&self, docs: &[Tokens]) -> CsMat<f64> {
+    pub fn transform(&self, docs: &[Doc]) -> CsMat<f64> {
         self.weight(&self.counts(docs))
     }
 }
@@ -397,9 +446,10 @@ mod tests {
     use super::*;
     use crate::text::Analyzer;
 
-    fn docs(texts: &[&str]) -> Vec<Tokens> {
+    fn docs(texts: &[&str]) -> (Vec<Doc>, StemNames) {
         let a = Analyzer::english();
-        texts.iter().map(|t| a.analyze(t)).collect()
+        let tokens: Vec<Tokens> = texts.iter().map(|t| a.analyze(t)).collect();
+        prepare(&tokens)
     }
 
     #[test]
@@ -425,7 +475,7 @@ mod tests {
             sublinear_tf: true,
             bigrams: false,
         };
-        let m = params.check().unwrap().fit(&d).unwrap();
+        let m = params.check().unwrap().fit(&d.0, &d.1).unwrap();
         // gaza is in 3 of 4 documents (> 0.5): pruned; everything else occurs once.
         assert_eq!(m.vocabulary, ["aid", "famin", "oil", "price", "talk"]);
         let p2 = TfidfParams {
@@ -433,10 +483,13 @@ mod tests {
             max_df: 1.0,
             ..params
         };
-        assert_eq!(p2.check().unwrap().fit(&d).unwrap().vocabulary, ["gaza"]);
+        assert_eq!(
+            p2.check().unwrap().fit(&d.0, &d.1).unwrap().vocabulary,
+            ["gaza"]
+        );
         let p3 = TfidfParams { min_df: 5, ..p2 };
         assert!(matches!(
-            p3.check().unwrap().fit(&d),
+            p3.check().unwrap().fit(&d.0, &d.1),
             Err(VectorizeError::EmptyVocabulary { .. })
         ));
     }
@@ -452,10 +505,10 @@ mod tests {
             sublinear_tf: true,
             bigrams: false,
         };
-        let m = params.check().unwrap().fit(&d).unwrap();
+        let m = params.check().unwrap().fit(&d.0, &d.1).unwrap();
         assert_eq!(m.vocabulary, ["attack", "oil", "price", "tanker"]);
         assert!((m.idf[1] - ((4.0f64 / 3.0).ln() + 1.0)).abs() < 1e-12);
-        let x = m.transform(&d);
+        let x = m.transform(&d.0);
         let get = |r: usize, c: usize| x.get(r, c).copied().unwrap_or(0.0);
         assert!((get(0, 1) - 0.7898069290660905).abs() < 1e-12);
         assert!((get(0, 2) - 0.6133555370249717).abs() < 1e-12);
@@ -463,7 +516,7 @@ mod tests {
         assert!((get(1, 1) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
         assert!((get(1, 3) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
         // Unseen terms are ignored; a document with none has an all-zero row.
-        let y = m.transform(&docs(&["unrelated words"]));
+        let y = m.transform(&docs(&["unrelated words"]).0);
         assert_eq!(y.nnz(), 0);
     }
 
@@ -476,7 +529,7 @@ mod tests {
             sublinear_tf: false,
             bigrams: true,
         };
-        let m = params.check().unwrap().fit(&d).unwrap();
+        let m = params.check().unwrap().fit(&d.0, &d.1).unwrap();
         assert_eq!(m.vocabulary, ["famin", "gaza", "gaza famin"]);
     }
 }
