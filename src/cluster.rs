@@ -208,9 +208,13 @@ fn normalise_rows(c: &mut Array2<f64>) {
     }
 }
 
+/// Relative objective improvement below which spherical k-means stops.
+const RELATIVE_TOL: f64 = 1e-6;
+
 /// One spherical k-means run: k-means++ seeding on cosine distance, then Lloyd iterations in
 /// which assignment is a single matrix product `X·Cᵀ` and each centroid is its members' mean
-/// scaled to unit length. Stops when no assignment changes or after `max_iter` rounds.
+/// scaled to unit length. Stops when no assignment changes, the objective stops improving, or
+/// after `max_iter` rounds.
 /// Returns centroids and the objective `Σ (1 − cos)`, lower is better.
 fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Array2<f64>, f64) {
     use rand::Rng;
@@ -243,6 +247,7 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
     let mut labels = vec![usize::MAX; n];
     let mut objective = f64::INFINITY;
     for _ in 0..max_iter.max(1) {
+        let previous = objective;
         let sims = x.dot(&centroids.t());
         let mut changed = false;
         objective = 0.0;
@@ -260,7 +265,9 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
                 changed = true;
             }
         }
-        if !changed {
+        // Converged: no article moved, or the objective improved by less than `RELATIVE_TOL`
+        // (a few articles trading places between near-identical themes).
+        if !changed || previous - objective <= RELATIVE_TOL * objective {
             break;
         }
         let mut sums = Array2::<f64>::zeros((k, d));
