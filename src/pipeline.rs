@@ -102,6 +102,13 @@ pub struct Analysis {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
+impl Analysis {
+    /// The readable form of vocabulary term `t` ("food security", not "food secur").
+    pub fn term_name(&self, t: usize) -> String {
+        self.surfaces.surface(&self.model.vocabulary[t])
+    }
+}
+
 /// A dropped copy, with enough to find it in the input and the article it repeats.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateRecord {

@@ -67,6 +67,23 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// A bar's label, right-aligned just left of the plot at the bar's height.
+fn left_label(
+    root: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    (px, py): (i32, i32),
+    text: String,
+) -> Result<()> {
+    root.draw(&Text::new(
+        text,
+        (px - 8, py),
+        (FONT, 15)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center)),
+    ))
+    .map_err(plot_err)
+}
+
 /// "T0  oil · opec · crude · barrels"
 fn theme_name(a: &Analysis, t: usize) -> String {
     format!("T{t}  {}", clip(&a.themes.themes[t].label, 48))
@@ -128,16 +145,7 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             )))
             .map_err(plot_err)?;
-        let (px, py) = chart.backend_coord(&(0.0, y));
-        root.draw(&Text::new(
-            theme_name(a, t.id),
-            (px - 8, py),
-            (FONT, 15)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(plot_err)?;
+        left_label(&root, chart.backend_coord(&(0.0, y)), theme_name(a, t.id))?;
     }
     root.present().map_err(plot_err)?;
     Ok(())
@@ -408,16 +416,7 @@ pub fn diverging_bars(
                     .pos(Pos::new(anchor, VPos::Center)),
             )))
             .map_err(plot_err)?;
-        let (px, py) = chart.backend_coord(&(-reach, y));
-        root.draw(&Text::new(
-            clip(label, 60),
-            (px - 8, py),
-            (FONT, 15)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(plot_err)?;
+        left_label(&root, chart.backend_coord(&(-reach, y)), clip(label, 60))?;
     }
     root.present().map_err(plot_err)?;
     Ok(())

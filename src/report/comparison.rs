@@ -100,7 +100,7 @@ fn extremes(shifts: &[TermShift], n: usize) -> Vec<TermShift> {
 
 fn shifts_table(c: &Comparison) -> Result<DataFrame> {
     let a = &c.analysis;
-    let term = |s: &TermShift| a.surfaces.surface(&a.model.vocabulary[s.term]);
+    let term = |s: &TermShift| a.term_name(s.term);
     let mut rows: Vec<(Option<usize>, TermShift)> = extremes(&c.overall_shifts, SHIFTS_KEPT)
         .into_iter()
         .map(|s| (None, s))
@@ -165,10 +165,7 @@ fn rising_terms(c: &Comparison, shifts: &[TermShift], n: usize) -> Vec<String> {
     let a = &c.analysis;
     let mut up: Vec<&TermShift> = shifts.iter().filter(|s| s.z >= Z_SIGNIFICANT).collect();
     up.sort_by(|x, y| y.z.total_cmp(&x.z).then(x.term.cmp(&y.term)));
-    up.iter()
-        .take(n)
-        .map(|s| a.surfaces.surface(&a.model.vocabulary[s.term]))
-        .collect()
+    up.iter().take(n).map(|s| a.term_name(s.term)).collect()
 }
 
 fn story(c: &Comparison) -> String {
@@ -241,13 +238,7 @@ fn story(c: &Comparison) -> String {
         });
         v.iter()
             .take(12)
-            .map(|x| {
-                format!(
-                    "{} (z {:+.1})",
-                    a.surfaces.surface(&a.model.vocabulary[x.term]),
-                    x.z
-                )
-            })
+            .map(|x| format!("{} (z {:+.1})", a.term_name(x.term), x.z))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -327,7 +318,7 @@ pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
             } else {
                 RGBColor(214, 39, 40)
             };
-            (a.surfaces.surface(&a.model.vocabulary[s.term]), s.z, colour)
+            (a.term_name(s.term), s.z, colour)
         })
         .collect();
     let title = format!(
