@@ -340,13 +340,16 @@ pub fn analyze_corpus(
         let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
         select_rows(&counts, &rows)
     };
-    let weighted = model.weight(&counts);
-    let unigrams = model.unigram_rows(&weighted);
-    // A corpus whose only surviving terms are bigrams still clusters, on those.
-    let tfidf = if unigrams.nnz() > 0 {
-        unigrams
-    } else {
-        weighted
+    // A corpus whose only surviving terms are bigrams still clusters, on those. (A block, so
+    // the full weighted matrix is freed as soon as it is not the one kept.)
+    let tfidf = {
+        let weighted = model.weight(&counts);
+        let unigrams = model.unigram_rows(&weighted);
+        if unigrams.nnz() > 0 {
+            unigrams
+        } else {
+            weighted
+        }
     };
     timer.lap(
         "vectorize",
@@ -371,6 +374,7 @@ pub fn analyze_corpus(
     } else {
         (None, tfidf.to_dense())
     };
+    drop(tfidf);
     timer.lap(
         "reduce",
         || format!("{} dimensions", vectors.ncols()),
@@ -464,15 +468,15 @@ pub fn analyze_corpus(
 }
 
 fn select_rows(m: &CsMat<f64>, rows: &[usize]) -> CsMat<f64> {
-    let mut tri = sprs::TriMat::new((rows.len(), m.cols()));
-    for (r, &i) in rows.iter().enumerate() {
-        if let Some(row) = m.outer_view(i) {
-            for (c, &v) in row.iter() {
-                tri.add_triplet(r, c, v);
-            }
-        }
-    }
-    tri.to_csr()
+    let picked = rows
+        .iter()
+        .map(|&i| {
+            m.outer_view(i)
+                .map(|row| row.iter().map(|(c, &v)| (c, v)).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    crate::vectorize::csr_from_rows(picked, m.cols())
 }
 
 /// Scores the themes of the articles that carry `field` (as a string or number).

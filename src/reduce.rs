@@ -86,17 +86,15 @@ impl Lsa {
         let kept: Vec<usize> = (0..full_m).filter(|&c| used[c]).collect();
         let mut new_index = vec![usize::MAX; full_m];
         kept.iter().enumerate().for_each(|(i, &c)| new_index[c] = i);
-        let rows: Vec<Vec<(usize, f64)>> = x
-            .outer_iterator()
-            .map(|r| r.iter().map(|(c, &v)| (new_index[c], v)).collect())
-            .collect();
-        let mut tri = sprs::TriMat::new((x.rows(), kept.len()));
-        for (r, row) in rows.into_iter().enumerate() {
-            for (c, v) in row {
-                tri.add_triplet(r, c, v);
-            }
-        }
-        let compact = Self::fit_dense_columns(&tri.to_csr(), dims, seed);
+        // Renumbering keeps each row's column order, so the CSR arrays can be reused as is.
+        let compact_x = CsMat::new(
+            (x.rows(), kept.len()),
+            x.indptr().to_proper().into_owned(),
+            x.indices().iter().map(|&c| new_index[c]).collect(),
+            x.data().to_vec(),
+        );
+        let compact = Self::fit_dense_columns(&compact_x, dims, seed);
+        drop(compact_x);
         let mut components = Array2::zeros((full_m, compact.dims()));
         for (i, &c) in kept.iter().enumerate() {
             components.row_mut(c).assign(&compact.components.row(i));
