@@ -14,7 +14,7 @@ use anyhow::{bail, Result};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
-use crate::corpus::{self, Corpus, Reject};
+use crate::corpus::{self, Article, Corpus, Reject};
 use crate::pipeline::{analyze_corpus, Analysis, RunConfig, StageTimer};
 
 /// Total pseudo-counts of the Dirichlet prior.
@@ -245,27 +245,24 @@ pub struct Comparison {
     pub theme_shifts: Vec<Vec<TermShift>>,
 }
 
-impl Comparison {
-    pub fn side_of(&self, article: usize) -> Option<Side> {
-        side_of(&self.analysis, article)
-    }
-}
-
-fn side_of(a: &Analysis, article: usize) -> Option<Side> {
-    match a.articles[article].extra.get(SIDE_FIELD)?.as_str()? {
+/// The side recorded in an article's `side` field, the one place sides are stored.
+fn side_of(a: &Article) -> Option<Side> {
+    match a.extra.get(SIDE_FIELD)?.as_str()? {
         "before" => Some(Side::Before),
         "after" => Some(Side::After),
         _ => None,
     }
 }
 
+fn set_side(a: &mut Article, side: Side) {
+    a.extra.insert(
+        SIDE_FIELD.to_string(),
+        Value::String(side.name().to_string()),
+    );
+}
+
 fn tag(corpus: &mut Corpus, side: Side) {
-    for a in &mut corpus.articles {
-        a.extra.insert(
-            SIDE_FIELD.to_string(),
-            Value::String(side.name().to_string()),
-        );
-    }
+    corpus.articles.iter_mut().for_each(|a| set_side(a, side));
 }
 
 fn names(paths: &[PathBuf]) -> String {
@@ -316,10 +313,7 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
                         continue;
                     }
                 };
-                a.extra.insert(
-                    SIDE_FIELD.to_string(),
-                    Value::String(side.name().to_string()),
-                );
+                set_side(&mut a, side);
                 kept.push(a);
             }
             c.articles = kept;
@@ -327,10 +321,7 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
         }
     };
     for (side, name) in [(Side::Before, &before_name), (Side::After, &after_name)] {
-        let has = corpus
-            .articles
-            .iter()
-            .any(|a| a.extra.get(SIDE_FIELD).and_then(Value::as_str) == Some(side.name()));
+        let has = corpus.articles.iter().any(|a| side_of(a) == Some(side));
         if !has {
             bail!(
                 "the {} side ({name}) has no readable articles to compare",
@@ -339,9 +330,7 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
         }
     }
     let analysis = analyze_corpus(config, corpus, timer)?;
-    let sides: Vec<Option<Side>> = (0..analysis.articles.len())
-        .map(|i| side_of(&analysis, i))
-        .collect();
+    let sides: Vec<Option<Side>> = analysis.articles.iter().map(side_of).collect();
     let n_before = sides.iter().filter(|s| **s == Some(Side::Before)).count();
     let n_after = sides.iter().filter(|s| **s == Some(Side::After)).count();
     if n_before == 0 || n_after == 0 {

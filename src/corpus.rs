@@ -68,6 +68,15 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    /// Records a record (a line or a row) that could not become an article.
+    fn reject(&mut self, file: &str, line: u64, reason: String) {
+        self.rejects.push(Reject {
+            file: file.to_string(),
+            line: Some(line),
+            reason,
+        });
+    }
+
     /// Articles read, whether kept or rejected.
     pub fn n_read(&self) -> usize {
         self.articles.len() + self.rejects.len()
@@ -299,11 +308,7 @@ fn read_json_lines(file: &str, content: &str, options: &ReadOptions, corpus: &mu
             .and_then(|r| record_to_article(file, line_no, r, options, &mut corpus.warnings))
         {
             Ok(article) => corpus.articles.push(article),
-            Err(reason) => corpus.rejects.push(Reject {
-                file: file.to_string(),
-                line: Some(line_no),
-                reason,
-            }),
+            Err(reason) => corpus.reject(file, line_no, reason),
         }
     }
     if !any_line {
@@ -419,11 +424,7 @@ fn read_csv(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpu
         };
         match result {
             Ok(a) => corpus.articles.push(a),
-            Err(reason) => corpus.rejects.push(Reject {
-                file: file.to_string(),
-                line: Some(line),
-                reason,
-            }),
+            Err(reason) => corpus.reject(file, line, reason),
         }
     }
 }
@@ -470,11 +471,7 @@ fn read_parquet(file: &str, bytes: Vec<u8>, options: &ReadOptions, corpus: &mut 
         let line = row as u64 + 1;
         match record_to_article(file, line, fields, options, &mut corpus.warnings) {
             Ok(a) => corpus.articles.push(a),
-            Err(reason) => corpus.rejects.push(Reject {
-                file: file.to_string(),
-                line: Some(line),
-                reason,
-            }),
+            Err(reason) => corpus.reject(file, line, reason),
         }
     }
 }

@@ -199,12 +199,12 @@ pub fn analyze_corpus(
     mut timer: StageTimer,
 ) -> Result<Analysis> {
     let tfidf_params = config.tfidf.check()?;
+    let n_read = corpus.n_read();
     let Corpus {
         articles,
         mut rejects,
         warnings,
     } = corpus;
-    let n_read = articles.len() + rejects.len();
     if config.verbose {
         for w in &warnings {
             eprintln!("warning: {w}");

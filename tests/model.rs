@@ -3,26 +3,35 @@
 mod common;
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
-#[test]
-fn fit_save_load_assign_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("themes.model");
-    let (fit_out, run_out) = (dir.path().join("fit"), dir.path().join("run"));
+/// Fits `k` themes on the sample into `dir/themes.model`, with the run's outputs in `dir/fit`.
+fn fit_sample(dir: &Path, k: usize) -> PathBuf {
+    let model = dir.join("themes.model");
+    let out = dir.join("fit");
+    let k = k.to_string();
     let o = tidings(&[
         "fit",
         "data/sample",
         "--model",
         model.to_str().unwrap(),
         "--k",
-        "6",
+        &k,
         "--out",
-        fit_out.to_str().unwrap(),
+        out.to_str().unwrap(),
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    model
+}
+
+#[test]
+fn fit_save_load_assign_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fit_sample(dir.path(), 6);
+    let (fit_out, run_out) = (dir.path().join("fit"), dir.path().join("run"));
     let o = tidings(&[
         "run",
         "data/sample",
@@ -54,19 +63,7 @@ fn fit_save_load_assign_round_trip() {
 #[test]
 fn unlike_articles_are_unassigned_and_flagged() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("m.model");
-    let o = tidings(&[
-        "fit",
-        "data/sample",
-        "--model",
-        model.to_str().unwrap(),
-        "--k",
-        "8",
-        "--out",
-        dir.path().join("fit").to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let model = fit_sample(dir.path(), 8);
     // Ten articles about a story the model never saw, mixed with ten it knows.
     let sample = fs::read_to_string(sample().join("reuters-sample.jsonl")).unwrap();
     let mut week: String = sample.lines().take(10).map(|l| format!("{l}\n")).collect();

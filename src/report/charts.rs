@@ -151,43 +151,56 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Dated buckets, their labels, and how many articles had no date.
-fn dated_series(a: &Analysis) -> (Vec<usize>, Vec<String>, usize) {
-    let tr = &a.trends;
-    let dated: Vec<usize> = (0..tr.buckets.len())
-        .filter(|&b| tr.buckets[b] != Bucket::Undated)
-        .collect();
-    let labels = dated.iter().map(|&b| tr.buckets[b].to_string()).collect();
-    let undated = (0..tr.buckets.len())
-        .filter(|&b| tr.buckets[b] == Bucket::Undated)
-        .map(|b| tr.period_total(b))
-        .sum();
-    (dated, labels, undated)
+/// What both trend charts plot: the dated buckets (undated articles cannot sit on a time
+/// axis), their labels, one y scale for every theme, and a title that says what and when.
+struct TrendSeries {
+    dated: Vec<usize>,
+    labels: Vec<String>,
+    max: f64,
+    title: String,
 }
 
-fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
+fn trend_series(a: &Analysis) -> TrendSeries {
     let tr = &a.trends;
-    let (dated, labels, undated) = dated_series(a);
-    let k = a.themes.themes.len();
-    let cols = 4usize;
-    let rows = k.div_ceil(cols);
-    let (w, h) = (1600u32, 80 + 230 * rows as u32);
-    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(a));
-    if undated > 0 {
-        title.push_str(&format!(" ({undated} undated not shown)"));
-    }
-    let body = root.titled(&title, (FONT, 24)).map_err(plot_err)?;
-    let panels = body.split_evenly((rows, cols));
-    let n = dated.len().max(1);
-    // One y scale for all panels, so heights compare across themes.
+    let (dated, undated): (Vec<usize>, Vec<usize>) =
+        (0..tr.buckets.len()).partition(|&b| tr.buckets[b] != Bucket::Undated);
+    let labels = dated.iter().map(|&b| tr.buckets[b].to_string()).collect();
     let max = dated
         .iter()
         .flat_map(|&b| tr.counts[b].iter().copied())
         .max()
         .unwrap_or(1)
         .max(1) as f64;
+    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(a));
+    let n_undated: usize = undated.iter().map(|&b| tr.period_total(b)).sum();
+    if n_undated > 0 {
+        title.push_str(&format!(" ({n_undated} undated not shown)"));
+    }
+    TrendSeries {
+        dated,
+        labels,
+        max,
+        title,
+    }
+}
+
+fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
+    let tr = &a.trends;
+    let TrendSeries {
+        dated,
+        labels,
+        max,
+        title,
+    } = trend_series(a);
+    let k = a.themes.themes.len();
+    let cols = 4usize;
+    let rows = k.div_ceil(cols);
+    let (w, h) = (1600u32, 80 + 230 * rows as u32);
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let body = root.titled(&title, (FONT, 24)).map_err(plot_err)?;
+    let panels = body.split_evenly((rows, cols));
+    let n = dated.len().max(1);
     let first = labels.first().cloned().unwrap_or_default();
     let last = labels.last().cloned().unwrap_or_default();
     for (t, panel) in panels.iter().enumerate().take(k) {
@@ -234,13 +247,12 @@ fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// ", 1987-W10 to 1987-W15" (or one period, or nothing when no article has a date).
 fn date_span(a: &Analysis) -> String {
-    let dates = a.trends.buckets.iter().filter_map(Bucket::start);
-    let first = a.trends.buckets.iter().find(|b| b.start().is_some());
-    let last = a.trends.buckets.iter().rev().find(|b| b.start().is_some());
-    match (first, last, dates.count()) {
-        (Some(f), Some(l), n) if n > 1 => format!(", {f} to {l}"),
-        (Some(f), _, 1) => format!(", {f}"),
+    let mut dated = a.trends.buckets.iter().filter(|b| b.start().is_some());
+    match (dated.next(), dated.next_back()) {
+        (Some(f), Some(l)) => format!(", {f} to {l}"),
+        (Some(f), None) => format!(", {f}"),
         _ => String::new(),
     }
 }
@@ -257,28 +269,17 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
         return theme_trends_small_multiples(a, path);
     }
     let tr = &a.trends;
-    let dated: Vec<usize> = (0..tr.buckets.len())
-        .filter(|&b| tr.buckets[b] != Bucket::Undated)
-        .collect();
-    let undated: usize = (0..tr.buckets.len())
-        .filter(|&b| tr.buckets[b] == Bucket::Undated)
-        .map(|b| tr.period_total(b))
-        .sum();
+    let TrendSeries {
+        dated,
+        labels,
+        max,
+        title,
+    } = trend_series(a);
     let k = a.themes.themes.len();
     let (w, h) = (1400u32, 620u32.max(90 + 24 * k as u32));
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let (plot_area, legend_area) = root.split_horizontally(w - 440);
-    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(a));
-    if undated > 0 {
-        title.push_str(&format!(" ({undated} undated not shown)"));
-    }
-    let max = dated
-        .iter()
-        .flat_map(|&b| tr.counts[b].iter().copied())
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
     let n = dated.len().max(1);
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(title, (FONT, 22))
@@ -287,7 +288,6 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
         .y_label_area_size(60)
         .build_cartesian_2d(-0.3f64..(n as f64 - 0.7).max(0.7), 0f64..max * 1.1)
         .map_err(plot_err)?;
-    let labels: Vec<String> = dated.iter().map(|&b| tr.buckets[b].to_string()).collect();
     let step = n.div_ceil(14).max(1);
     chart
         .configure_mesh()

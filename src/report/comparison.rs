@@ -161,11 +161,20 @@ fn shifts_table(c: &Comparison) -> Result<DataFrame> {
     )?)
 }
 
-fn rising_terms(c: &Comparison, shifts: &[TermShift], n: usize) -> Vec<String> {
-    let a = &c.analysis;
-    let mut up: Vec<&TermShift> = shifts.iter().filter(|s| s.z >= Z_SIGNIFICANT).collect();
-    up.sort_by(|x, y| y.z.total_cmp(&x.z).then(x.term.cmp(&y.term)));
-    up.iter().take(n).map(|s| a.term_name(s.term)).collect()
+/// The significant shifts in one direction, strongest first (ties by term index).
+fn significant_shifts(shifts: &[TermShift], rising: bool) -> Vec<&TermShift> {
+    let mut v: Vec<&TermShift> = shifts
+        .iter()
+        .filter(|s| {
+            if rising {
+                s.z >= Z_SIGNIFICANT
+            } else {
+                s.z <= -Z_SIGNIFICANT
+            }
+        })
+        .collect();
+    v.sort_by(|x, y| y.z.abs().total_cmp(&x.z.abs()).then(x.term.cmp(&y.term)));
+    v
 }
 
 fn story(c: &Comparison) -> String {
@@ -210,33 +219,19 @@ fn story(c: &Comparison) -> String {
             "vanished" => line.push_str(", **gone this period**"),
             _ => {}
         }
-        let rising = rising_terms(c, &c.theme_shifts[t], 3);
+        let rising: Vec<String> = significant_shifts(&c.theme_shifts[t], true)
+            .iter()
+            .take(3)
+            .map(|x| a.term_name(x.term))
+            .collect();
         if !rising.is_empty() {
             let _ = write!(line, "; rising terms: {}", rising.join(", "));
         }
         let _ = writeln!(s, "{line}");
     }
     let terms = |up: bool| {
-        let mut v: Vec<&TermShift> = c
-            .overall_shifts
+        significant_shifts(&c.overall_shifts, up)
             .iter()
-            .filter(|x| {
-                if up {
-                    x.z >= Z_SIGNIFICANT
-                } else {
-                    x.z <= -Z_SIGNIFICANT
-                }
-            })
-            .collect();
-        v.sort_by(|x, y| {
-            if up {
-                y.z.total_cmp(&x.z)
-            } else {
-                x.z.total_cmp(&y.z)
-            }
-            .then(x.term.cmp(&y.term))
-        });
-        v.iter()
             .take(12)
             .map(|x| format!("{} (z {:+.1})", a.term_name(x.term), x.z))
             .collect::<Vec<_>>()
