@@ -156,7 +156,14 @@ impl StageTimer {
         let elapsed = self.start.elapsed();
         self.start = Instant::now();
         if self.verbose {
-            let line = format!("[{:>7.2}s] {stage}: {}", elapsed.as_secs_f64(), note());
+            let memory = memory_mib()
+                .map(|(now, peak)| format!(" [{now} MiB, peak {peak} MiB]"))
+                .unwrap_or_default();
+            let line = format!(
+                "[{:>7.2}s] {stage}: {}{memory}",
+                elapsed.as_secs_f64(),
+                note()
+            );
             match &self.bar {
                 Some(bar) => {
                     bar.println(line);
@@ -174,6 +181,18 @@ impl StageTimer {
         }
         std::mem::take(&mut self.timings)
     }
+}
+
+/// Resident memory now and at its peak so far, in MiB, where the OS tells (Linux): with the
+/// stage times, it says which stage sets the memory limit of a large run.
+pub fn memory_mib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 impl Drop for StageTimer {
@@ -258,27 +277,37 @@ pub fn analyze_corpus(
             .with_stop_words(&config.stop_words)
             .with_phrases(&config.phrases),
     };
-    // Tokens are kept only as stem hashes (8 bytes each); surface forms and stem names are
-    // gathered per chunk on the way and merged.
-    let (doc_chunks, surface_parts): (Vec<Vec<Doc>>, Vec<SurfaceForms>) = articles
-        .par_chunks(512)
-        .map(|chunk| {
-            let mut surfaces = SurfaceForms::default();
-            let docs = chunk
-                .iter()
-                .map(|a| {
-                    let t = analyzer.analyze(&format!("{}\n{}", a.title, a.text));
-                    surfaces.add(&t);
-                    Doc::from(&t)
-                })
-                .collect();
-            (docs, surfaces)
-        })
-        .unzip();
-    let tokens: Vec<Doc> = doc_chunks.into_iter().flatten().collect();
-    let surfaces = surface_parts
-        .into_par_iter()
-        .reduce(SurfaceForms::default, SurfaceForms::merge);
+    // Tokens are kept only as stem hashes (8 bytes each). Each rayon fold owns a token cache
+    // and tags its chunks with their place, so the documents come back in input order and
+    // the surface-form counts (integer sums) do not depend on how the work was split.
+    let parts: Vec<(Vec<(usize, Vec<Doc>)>, SurfaceForms)> = articles
+        .par_chunks(256)
+        .enumerate()
+        .fold(
+            || (Vec::new(), analyzer.cache()),
+            |(mut done, mut cache), (c, chunk)| {
+                let docs = chunk
+                    .iter()
+                    .map(|a| {
+                        let mut stems = Vec::new();
+                        cache.hashes(&[&a.title, &a.text], &mut stems);
+                        Doc { stems }
+                    })
+                    .collect();
+                done.push((c, docs));
+                (done, cache)
+            },
+        )
+        .map(|(done, cache)| (done, cache.surface_forms()))
+        .collect();
+    let mut chunks = Vec::new();
+    let mut surfaces = SurfaceForms::default();
+    for (done, forms) in parts {
+        chunks.extend(done);
+        surfaces = surfaces.merge(forms);
+    }
+    chunks.sort_unstable_by_key(|(c, _)| *c);
+    let tokens: Vec<Doc> = chunks.into_iter().flat_map(|(_, docs)| docs).collect();
     let stem_names: StemNames = surfaces
         .stems()
         .map(|s| (stem_hash(s), s.to_string()))

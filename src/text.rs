@@ -6,6 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -179,41 +181,186 @@ impl Analyzer {
 
     /// Runs the whole chain on one text.
     pub fn analyze(&self, text: &str) -> Tokens {
+        let mut cache = self.cache();
         let mut out = Tokens::default();
-        let words: Vec<String> = text
-            .unicode_words()
-            .map(|w| {
-                let w = normalise(w);
-                match self.language {
-                    Language::English => strip_possessive(&w).to_string(),
-                    _ => strip_elision(&w).to_string(),
-                }
-            })
-            .collect();
-        let mut i = 0;
-        while i < words.len() {
-            if let Some(p) = self.phrases.iter().find(|p| words[i..].starts_with(p)) {
-                let phrase = p.join(" ");
-                out.stems.push(phrase.replace(' ', "_"));
-                out.surfaces.push(phrase);
-                i += p.len();
-                continue;
-            }
-            let word = words[i].as_str();
-            i += 1;
-            if word.chars().count() < self.min_chars
-                || word.chars().any(|c| c.is_numeric())
-                || self.stop_words.contains(word)
-            {
-                continue;
-            }
-            // Internal apostrophes (o'brien) are kept in the surface but not in the stem key.
-            let key: String = word.chars().filter(|&c| c != '\'').collect();
-            let stem = self.stemmer.stem(&key).into_owned();
-            out.stems.push(stem);
-            out.surfaces.push(word.to_string());
-        }
+        cache.each_token(&[text], |t| {
+            out.stems.push(t.stem.to_string());
+            out.surfaces.push(t.surface.to_string());
+        });
         out
+    }
+
+    /// A memo of this analyzer's work, for analysing many texts on one thread.
+    pub fn cache(&self) -> TokenCache<'_> {
+        TokenCache {
+            analyzer: self,
+            index: FxHashMap::default(),
+            words: Vec::new(),
+            phrases: self
+                .phrases
+                .iter()
+                .map(|p| {
+                    let surface = p.join(" ");
+                    let stem = surface.replace(' ', "_");
+                    Term {
+                        hash: stem_hash(&stem),
+                        stem: stem.into(),
+                        surface: surface.into(),
+                        uses: 0,
+                    }
+                })
+                .collect(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// What the chain makes of one word form: its normalised form, and the term it yields
+    /// unless a filter drops it.
+    fn word(&self, raw: &str) -> Word {
+        let w = normalise(raw);
+        let norm = match self.language {
+            Language::English => strip_possessive(&w),
+            _ => strip_elision(&w),
+        };
+        let dropped = norm.chars().count() < self.min_chars
+            || norm.chars().any(|c| c.is_numeric())
+            || self.stop_words.contains(norm);
+        let term = (!dropped).then(|| {
+            // Internal apostrophes (o'brien) are kept in the surface but not in the stem key.
+            let key: String = norm.chars().filter(|&c| c != '\'').collect();
+            let stem = self.stemmer.stem(&key);
+            Term {
+                hash: stem_hash(&stem),
+                stem: stem.into(),
+                surface: norm.into(),
+                uses: 0,
+            }
+        });
+        Word {
+            norm: norm.into(),
+            term,
+        }
+    }
+}
+
+/// A stem's identity as the vectorizer counts it: FNV-1a of its bytes, so documents can be
+/// held as 8 bytes a token and counted by sorting, with no string per token.
+pub fn stem_hash(stem: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in stem.as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// One token as the chain emits it.
+#[derive(Debug, Clone, Copy)]
+pub struct Token<'t> {
+    pub hash: u64,
+    pub stem: &'t str,
+    pub surface: &'t str,
+}
+
+#[derive(Debug)]
+struct Term {
+    hash: u64,
+    stem: Box<str>,
+    surface: Box<str>,
+    /// Occurrences emitted, for the surface-form counts.
+    uses: u32,
+}
+
+#[derive(Debug)]
+struct Word {
+    norm: Box<str>,
+    term: Option<Term>,
+}
+
+/// Remembers, per distinct word form, what the filters and the stemmer made of it. News
+/// repeats its vocabulary, so after the first few hundred articles nearly every token costs
+/// one hash lookup instead of lower-casing, a stop-word lookup and a Snowball run; it also
+/// counts surface forms per distinct word, not per token. One per thread.
+pub struct TokenCache<'a> {
+    analyzer: &'a Analyzer,
+    index: FxHashMap<Box<str>, u32>,
+    words: Vec<Word>,
+    phrases: Vec<Term>,
+    /// Word ids of the text being analysed (reused between texts).
+    ids: Vec<u32>,
+}
+
+impl TokenCache<'_> {
+    /// The stem hashes of the texts read as one (title and body, say), appended to `out`.
+    pub fn hashes(&mut self, parts: &[&str], out: &mut Vec<u64>) {
+        self.each_token(parts, |t| out.push(t.hash));
+    }
+
+    /// Runs the chain over `parts`, read one after another (words never span two parts, as
+    /// they never span a line break), calling `emit` for each token.
+    pub fn each_token(&mut self, parts: &[&str], mut emit: impl FnMut(Token<'_>)) {
+        self.ids.clear();
+        for part in parts {
+            for raw in part.unicode_words() {
+                let id = match self.index.get(raw) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.words.len() as u32;
+                        self.words.push(self.analyzer.word(raw));
+                        self.index.insert(raw.into(), id);
+                        id
+                    }
+                };
+                self.ids.push(id);
+            }
+        }
+        let mut i = 0;
+        while i < self.ids.len() {
+            let words = &self.words;
+            let rest = &self.ids[i..];
+            let phrase = self.analyzer.phrases.iter().position(|p| {
+                p.len() <= rest.len()
+                    && p.iter()
+                        .zip(rest)
+                        .all(|(w, &id)| *words[id as usize].norm == **w)
+            });
+            if let Some(p) = phrase {
+                let t = &mut self.phrases[p];
+                t.uses += 1;
+                emit(t.token());
+                i += self.analyzer.phrases[p].len();
+                continue;
+            }
+            if let Some(t) = &mut self.words[self.ids[i] as usize].term {
+                t.uses += 1;
+                emit(t.token());
+            }
+            i += 1;
+        }
+    }
+
+    /// The surface forms of every token emitted so far.
+    pub fn surface_forms(&self) -> SurfaceForms {
+        let mut forms = SurfaceForms::default();
+        let terms = self.words.iter().filter_map(|w| w.term.as_ref());
+        for t in terms.chain(&self.phrases).filter(|t| t.uses > 0) {
+            *forms
+                .counts
+                .entry(t.stem.to_string())
+                .or_default()
+                .entry(t.surface.to_string())
+                .or_insert(0) += t.uses;
+        }
+        forms
+    }
+}
+
+impl Term {
+    fn token(&self) -> Token<'_> {
+        Token {
+            hash: self.hash,
+            stem: &self.stem,
+            surface: &self.surface,
+        }
     }
 }
 
@@ -362,6 +509,44 @@ mod tests {
             "Arabic stop word kept: {:?}",
             t.surfaces
         );
+    }
+
+    /// A warm cache must give what a cold one gives, text after text, and count surfaces
+    /// exactly as adding each text's tokens would.
+    #[test]
+    fn warm_cache_matches_cold_analysis() {
+        let a = Analyzer::english().with_phrases(["Gaza Strip"]);
+        let texts = [
+            "Gaza strip talks: Russia's envoys met Syria's leaders.",
+            "The envoys' talks in the Gaza Strip went on; RUSSIA said 3 times.",
+            "gaza",
+            "",
+            "Strip mining in Russia",
+        ];
+        let mut cache = a.cache();
+        let mut expected = SurfaceForms::default();
+        for text in texts {
+            let cold = a.analyze(text);
+            expected.add(&cold);
+            let mut warm = Tokens::default();
+            cache.each_token(&[text], |t| {
+                assert_eq!(t.hash, stem_hash(t.stem));
+                warm.stems.push(t.stem.to_string());
+                warm.surfaces.push(t.surface.to_string());
+            });
+            assert_eq!(warm, cold, "{text}");
+        }
+        assert_eq!(cache.surface_forms().counts, expected.counts);
+        // Parts read like lines of one text: words never span them, phrases may.
+        let mut hashes = Vec::new();
+        cache.hashes(&["talks in Gaza", "Strip"], &mut hashes);
+        let whole: Vec<u64> = a
+            .analyze("talks in Gaza\nStrip")
+            .stems
+            .iter()
+            .map(|s| stem_hash(s))
+            .collect();
+        assert_eq!(hashes, whole);
     }
 
     #[test]

@@ -94,21 +94,10 @@ pub struct TfidfModel {
 
 /// Terms are counted by 64-bit hashes rather than by their text: a document is held as the
 /// hashes of its stems (8 bytes a token instead of a `String`), no string is built for a
-/// bigram, and counting is a sort. A stem's hash is FNV-1a of its bytes; a bigram's mixes its
-/// two stems' hashes, and a vocabulary string `"stem1 stem2"` hashes the same way, so saved
+/// bigram, and counting is a sort. A stem's hash is [`stem_hash`]; a bigram's mixes its two
+/// stems' hashes, and a vocabulary string `"stem1 stem2"` hashes the same way, so saved
 /// vocabularies match. Collisions among a few million terms are vanishingly unlikely.
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-pub fn stem_hash(stem: &str) -> u64 {
-    fnv(FNV_OFFSET, stem.as_bytes())
-}
+pub use crate::text::stem_hash;
 
 fn pair(a: u64, b: u64) -> u64 {
     let mut z = a.rotate_left(21) ^ b ^ 0x9e37_79b9_7f4a_7c15;
@@ -163,7 +152,9 @@ impl std::hash::Hasher for IdHasher {
         self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = fnv(self.0, bytes);
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;

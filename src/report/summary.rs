@@ -112,6 +112,9 @@ pub fn render(a: &Analysis) -> String {
         .map(|(stage, d)| format!("{stage} {:.2}s", d.as_secs_f64()))
         .collect();
     let _ = writeln!(s, "- **Time:** {}", timings.join(", "));
+    if let Some((_, peak)) = crate::pipeline::memory_mib() {
+        let _ = writeln!(s, "- **Peak memory:** {peak} MiB");
+    }
 
     if let Some(m) = &a.metrics {
         let _ = writeln!(
