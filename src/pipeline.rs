@@ -277,37 +277,7 @@ pub fn analyze_corpus(
             .with_stop_words(&config.stop_words)
             .with_phrases(&config.phrases),
     };
-    // Tokens are kept only as stem hashes (8 bytes each). Each rayon fold owns a token cache
-    // and tags its chunks with their place, so the documents come back in input order and
-    // the surface-form counts (integer sums) do not depend on how the work was split.
-    let parts: Vec<(Vec<(usize, Vec<Doc>)>, SurfaceForms)> = articles
-        .par_chunks(256)
-        .enumerate()
-        .fold(
-            || (Vec::new(), analyzer.cache()),
-            |(mut done, mut cache), (c, chunk)| {
-                let docs = chunk
-                    .iter()
-                    .map(|a| {
-                        let mut stems = Vec::new();
-                        cache.hashes(&[&a.title, &a.text], &mut stems);
-                        Doc { stems }
-                    })
-                    .collect();
-                done.push((c, docs));
-                (done, cache)
-            },
-        )
-        .map(|(done, cache)| (done, cache.surface_forms()))
-        .collect();
-    let mut chunks = Vec::new();
-    let mut surfaces = SurfaceForms::default();
-    for (done, forms) in parts {
-        chunks.extend(done);
-        surfaces = surfaces.merge(forms);
-    }
-    chunks.sort_unstable_by_key(|(c, _)| *c);
-    let tokens: Vec<Doc> = chunks.into_iter().flat_map(|(_, docs)| docs).collect();
+    let (tokens, surfaces) = tokenize(&articles, &analyzer);
     let stem_names: StemNames = surfaces
         .stems()
         .map(|s| (stem_hash(s), s.to_string()))
@@ -494,6 +464,45 @@ pub fn analyze_corpus(
         metrics,
         timings: timer.finish(),
     })
+}
+
+/// Documents numbered by the chunk of articles they came from.
+type NumberedChunks = Vec<(usize, Vec<Doc>)>;
+
+/// Analyses every article (title, then text). Tokens are kept only as stem hashes (8 bytes
+/// each). Each rayon fold owns a token cache and numbers its chunks, so the documents come
+/// back in input order and the surface-form counts (integer sums) do not depend on how the
+/// work was split.
+fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
+    let parts: Vec<(NumberedChunks, SurfaceForms)> = articles
+        .par_chunks(256)
+        .enumerate()
+        .fold(
+            || (Vec::new(), analyzer.cache()),
+            |(mut done, mut cache), (c, chunk)| {
+                let docs = chunk
+                    .iter()
+                    .map(|a| {
+                        let mut stems = Vec::new();
+                        cache.hashes(&[&a.title, &a.text], &mut stems);
+                        Doc { stems }
+                    })
+                    .collect();
+                done.push((c, docs));
+                (done, cache)
+            },
+        )
+        .map(|(done, cache)| (done, cache.surface_forms()))
+        .collect();
+    let mut chunks = Vec::new();
+    let mut surfaces = SurfaceForms::default();
+    for (done, forms) in parts {
+        chunks.extend(done);
+        surfaces = surfaces.merge(forms);
+    }
+    chunks.sort_unstable_by_key(|(c, _)| *c);
+    let docs = chunks.into_iter().flat_map(|(_, docs)| docs).collect();
+    (docs, surfaces)
 }
 
 fn select_rows(m: &CsMat<f64>, rows: &[usize]) -> CsMat<f64> {
