@@ -208,8 +208,10 @@ fn normalise_rows(c: &mut Array2<f64>) {
     }
 }
 
-/// Relative objective improvement below which spherical k-means stops.
-const RELATIVE_TOL: f64 = 1e-6;
+/// Relative objective improvement below which spherical k-means stops. On R8 (5 seeds),
+/// 1e-4 gave the NMI of 1e-6 (0.5815 against 0.5818) in 45% of the time: the last rounds
+/// only trade a few articles between near-identical themes.
+const RELATIVE_TOL: f64 = 1e-4;
 
 /// One spherical k-means run: k-means++ seeding on cosine distance, then Lloyd iterations in
 /// which assignment is a single matrix product `X·Cᵀ` and each centroid is its members' mean

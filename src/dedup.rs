@@ -252,10 +252,7 @@ mod tests {
             .map(|(i, w)| if i % 4 == 0 { "changed" } else { w })
             .collect::<Vec<_>>()
             .join(" ");
-        let d = find_duplicates(
-            &[LONG_STORY, &edited, &rewritten],
-            &DedupParams::default(),
-        );
+        let d = find_duplicates(&[LONG_STORY, &edited, &rewritten], &DedupParams::default());
         assert_eq!(d.duplicates.len(), 1, "{:?}", d.duplicates);
         let dup = d.duplicates[0];
         assert_eq!((dup.index, dup.duplicate_of, dup.exact), (1, 0, false));

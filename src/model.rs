@@ -2,7 +2,7 @@
 //! saves the vocabulary, IDF weights, LSA projection, centroids and labels; `tidings run
 //! --model` assigns new articles to those themes instead of refitting.
 //!
-//! File format (version 1): the 8 bytes `TIDINGSM`, a little-endian `u32` format version,
+//! File format (version 2; version 1 held loadings for every vocabulary term): the 8 bytes `TIDINGSM`, a little-endian `u32` format version,
 //! then the [`ThemeModel`] encoded with bincode 1 (serde). A file of another version is
 //! refused with a clear error rather than misread.
 
@@ -21,7 +21,7 @@ use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
 
 pub const MAGIC: &[u8; 8] = b"TIDINGSM";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedTheme {
@@ -42,7 +42,9 @@ pub struct ThemeModel {
     pub n_docs: usize,
     pub sublinear_tf: bool,
     pub bigrams: bool,
-    /// Term loadings, vocabulary × dims, row-major (empty when fitted without LSA).
+    /// Vocabulary columns that have LSA loadings, ascending.
+    pub lsa_columns: Vec<u32>,
+    /// Their loadings, `lsa_columns.len()` × dims, row-major (empty when fitted without LSA).
     pub lsa_components: Vec<f64>,
     pub lsa_dims: usize,
     pub singular_values: Vec<f64>,
@@ -71,13 +73,14 @@ impl ThemeModel {
             .iter()
             .flat_map(|&cl| c.centroids.row(cl).to_vec())
             .collect();
-        let (lsa_components, lsa_dims, singular_values) = match &a.lsa {
+        let (lsa_columns, lsa_components, lsa_dims, singular_values) = match &a.lsa {
             Some(l) => (
+                l.columns.clone(),
                 l.components.iter().copied().collect(),
                 l.dims(),
                 l.singular_values.clone(),
             ),
-            None => (Vec::new(), 0, Vec::new()),
+            None => (Vec::new(), Vec::new(), 0, Vec::new()),
         };
         ThemeModel {
             language: a.config.language,
@@ -89,6 +92,7 @@ impl ThemeModel {
             n_docs: a.model.n_docs,
             sublinear_tf: a.model.sublinear_tf(),
             bigrams: a.model.bigrams(),
+            lsa_columns,
             lsa_components,
             lsa_dims,
             singular_values,
@@ -138,11 +142,19 @@ impl ThemeModel {
             return Ok(None);
         }
         let components = Array2::from_shape_vec(
-            (self.vocabulary.len(), self.lsa_dims),
+            (self.lsa_columns.len(), self.lsa_dims),
             self.lsa_components.clone(),
         )
-        .context("model file: LSA components do not match the vocabulary")?;
+        .context("model file: LSA components do not match their columns")?;
+        if self
+            .lsa_columns
+            .iter()
+            .any(|&c| c as usize >= self.vocabulary.len())
+        {
+            bail!("model file: LSA columns beyond the vocabulary");
+        }
         Ok(Some(Lsa {
+            columns: self.lsa_columns.clone(),
             components,
             singular_values: self.singular_values.clone(),
         }))

@@ -339,17 +339,7 @@ pub fn analyze_corpus(
         let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
         select_rows(&counts, &rows)
     };
-    // A corpus whose only surviving terms are bigrams still clusters, on those. (A block, so
-    // the full weighted matrix is freed as soon as it is not the one kept.)
-    let tfidf = {
-        let weighted = model.weight(&counts);
-        let unigrams = model.unigram_rows(&weighted);
-        if unigrams.nnz() > 0 {
-            unigrams
-        } else {
-            weighted
-        }
-    };
+    let tfidf = model.clustering_rows(&counts);
     timer.lap(
         "vectorize",
         || format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz()),
@@ -363,7 +353,7 @@ pub fn analyze_corpus(
         let lsa = saved.lsa()?;
         let v = match &lsa {
             Some(l) => l.transform(&tfidf),
-            None => tfidf.to_dense(),
+            None => dense(&tfidf),
         };
         (lsa, v)
     } else if config.dims > 0 {
@@ -371,7 +361,7 @@ pub fn analyze_corpus(
         let v = lsa.transform(&tfidf);
         (Some(lsa), v)
     } else {
-        (None, tfidf.to_dense())
+        (None, dense(&tfidf))
     };
     drop(tfidf);
     timer.lap(
@@ -503,6 +493,11 @@ fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForm
     chunks.sort_unstable_by_key(|(c, _)| *c);
     let docs = chunks.into_iter().flat_map(|(_, docs)| docs).collect();
     (docs, surfaces)
+}
+
+/// The TF-IDF rows themselves as vectors, for runs without LSA (small corpora only).
+fn dense(x: &crate::vectorize::Weights) -> Array2<f64> {
+    x.to_dense().mapv(f64::from)
 }
 
 fn select_rows(m: &CsMat<f64>, rows: &[usize]) -> CsMat<f64> {

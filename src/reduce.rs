@@ -12,51 +12,58 @@ use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
-use sprs::{CsMat, CsMatView};
+use sprs::CsMatViewI;
 
-/// Extra random directions beyond the rank asked for, and power iterations; scikit-learn's
-/// `TruncatedSVD` defaults, which make the leading components accurate on text matrices.
+use crate::vectorize::Weights;
+
+/// Extra random directions beyond the rank asked for (scikit-learn's default), and power
+/// iterations. Measured on R8 over 5 seeds, 1 to 5 iterations gave NMI within 0.02 of each
+/// other, inside the spread across seeds; each costs two passes over the matrix.
 const OVERSAMPLES: usize = 10;
-const POWER_ITERATIONS: usize = 5;
+const POWER_ITERATIONS: usize = 3;
 
 /// A fitted LSA projection: `embedding(x) = normalise(x · components)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Lsa {
-    /// Term loadings, vocabulary × dims.
+    /// The vocabulary columns that carry a loading, ascending; other terms (bigrams, terms
+    /// of no clustered article) project to zero. At a million articles the vocabulary has
+    /// millions of terms, and a full vocabulary × dims matrix would take gigabytes.
+    pub columns: Vec<u32>,
+    /// Term loadings, `columns.len()` × dims.
     pub components: Array2<f64>,
     /// Singular values, descending.
     pub singular_values: Vec<f64>,
 }
 
-/// `x (n×m, CSR) · dense (m×l, row-major)` → n×l row-major.
-fn spmm(x: CsMatView<f64>, dense: &[f64], l: usize) -> Vec<f64> {
-    let mut out = vec![0.0; x.rows() * l];
+/// `x (n×m, CSR) · dense (m×l, row-major)` → n×l row-major. Single precision: the products
+/// are memory-bound, and LSA needs directions, not digits.
+fn spmm(x: CsMatViewI<f32, u32, usize>, dense: &[f32], l: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; x.rows() * l];
     out.par_chunks_mut(l.max(1))
-        .zip(x.outer_iterator().collect::<Vec<_>>())
-        .for_each(|(out_row, row)| {
-            for (j, &v) in row.iter() {
-                let src = &dense[j * l..(j + 1) * l];
-                out_row.iter_mut().zip(src).for_each(|(o, s)| *o += v * s);
+        .enumerate()
+        .for_each(|(r, out_row)| {
+            if let Some(row) = x.outer_view(r) {
+                for (j, &v) in row.iter() {
+                    let src = &dense[j * l..(j + 1) * l];
+                    out_row.iter_mut().zip(src).for_each(|(o, s)| *o += v * s);
+                }
             }
         });
     out
 }
 
-fn to_nalgebra(a: &Array2<f64>) -> DMatrix<f64> {
-    DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| a[[i, j]])
-}
-
-fn from_nalgebra(m: &DMatrix<f64>) -> Array2<f64> {
-    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+fn to_nalgebra(a: &Array2<f32>) -> DMatrix<f64> {
+    DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| f64::from(a[[i, j]]))
 }
 
 /// Orthonormal basis of the columns of a row-major n×l matrix, returned row-major.
 ///
-/// CholeskyQR2: `Q = Y R⁻¹` with `RᵀR = YᵀY`, done twice for accuracy. Two Gram products
-/// (matrixmultiply's blocked GEMM) replace a Householder QR of the tall matrix, which
-/// dominated the run time. A rank-deficient Y falls back to Householder QR.
-fn orthonormalise(rows: usize, l: usize, data: Vec<f64>) -> Vec<f64> {
-    let householder = |data: &[f64]| {
+/// CholeskyQR2: `Q = Y R⁻¹` with `RᵀR = YᵀY`, done twice for accuracy; the l×l factorings
+/// run in double precision. Two Gram products (matrixmultiply's blocked GEMM) replace a
+/// Householder QR of the tall matrix, which dominated the run time. A rank-deficient Y falls
+/// back to Householder QR.
+fn orthonormalise(rows: usize, l: usize, data: Vec<f32>) -> Vec<f32> {
+    let householder = |data: &[f32]| {
         let q = DMatrix::from_row_slice(rows, l, data).qr().q();
         // A column-major l-wide matrix transposed is its row-major layout.
         q.transpose().as_slice().to_vec()
@@ -70,7 +77,8 @@ fn orthonormalise(rows: usize, l: usize, data: Vec<f64>) -> Vec<f64> {
         else {
             return householder(y.as_slice().expect("standard layout"));
         };
-        y = y.dot(&from_nalgebra(&r_inv));
+        let r_inv = Array2::from_shape_fn((l, l), |(i, j)| r_inv[(i, j)] as f32);
+        y = y.dot(&r_inv);
     }
     y.into_raw_vec_and_offset().0
 }
@@ -78,41 +86,42 @@ fn orthonormalise(rows: usize, l: usize, data: Vec<f64>) -> Vec<f64> {
 impl Lsa {
     /// Fits up to `dims` components; fewer when the matrix has lower rank than that.
     /// Columns with no weight (terms left out of the clustering) are dropped for the
-    /// products and get zero loadings, so they cost nothing.
-    pub fn fit(x: &CsMat<f64>, dims: usize, seed: u64) -> Lsa {
+    /// products and get no loadings, so they cost nothing.
+    pub fn fit(x: &Weights, dims: usize, seed: u64) -> Lsa {
         let full_m = x.cols();
         let mut used = vec![false; full_m];
-        x.iter().for_each(|(_, (_, c))| used[c] = true);
-        let kept: Vec<usize> = (0..full_m).filter(|&c| used[c]).collect();
-        let mut new_index = vec![usize::MAX; full_m];
-        kept.iter().enumerate().for_each(|(i, &c)| new_index[c] = i);
+        x.indices().iter().for_each(|&c| used[c as usize] = true);
+        let columns: Vec<u32> = (0..full_m as u32).filter(|&c| used[c as usize]).collect();
+        let mut new_index = vec![u32::MAX; full_m];
+        columns
+            .iter()
+            .enumerate()
+            .for_each(|(i, &c)| new_index[c as usize] = i as u32);
+        drop(used);
         // Renumbering keeps each row's column order, so the CSR arrays can be reused as is.
-        let compact_x = CsMat::new(
-            (x.rows(), kept.len()),
+        let compact = Weights::new(
+            (x.rows(), columns.len()),
             x.indptr().to_proper().into_owned(),
-            x.indices().iter().map(|&c| new_index[c]).collect(),
+            x.indices().iter().map(|&c| new_index[c as usize]).collect(),
             x.data().to_vec(),
         );
-        let compact = Self::fit_dense_columns(&compact_x, dims, seed);
-        drop(compact_x);
-        let mut components = Array2::zeros((full_m, compact.dims()));
-        for (i, &c) in kept.iter().enumerate() {
-            components.row_mut(c).assign(&compact.components.row(i));
-        }
+        drop(new_index);
+        let (components, singular_values) = Self::fit_compact(&compact, dims, seed);
         Lsa {
+            columns,
             components,
-            singular_values: compact.singular_values,
+            singular_values,
         }
     }
 
-    fn fit_dense_columns(x: &CsMat<f64>, dims: usize, seed: u64) -> Lsa {
+    fn fit_compact(x: &Weights, dims: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
         let (n, m) = (x.rows(), x.cols());
         let dims = dims.min(n).min(m).max(1);
         let l = (dims + OVERSAMPLES).min(n).min(m);
-        let xt: CsMat<f64> = x.transpose_view().to_csr();
+        let xt: Weights = x.transpose_view().to_csr();
         let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-        let omega: Vec<f64> = (0..m * l).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        // Subspace iteration, normalised once per round on the (smaller) document side.
+        let omega: Vec<f32> = (0..m * l).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        // Subspace iteration, normalised once per round on the document side.
         let mut q = orthonormalise(n, l, spmm(x.view(), &omega, l));
         for _ in 0..POWER_ITERATIONS {
             let z = spmm(xt.view(), &q, l);
@@ -120,8 +129,12 @@ impl Lsa {
         }
         // Bᵀ = Xᵀ Q (m×l); B Bᵀ = W Σ² Wᵀ gives B's left singular vectors W and values Σ.
         let bt = Array2::from_shape_vec((m, l), spmm(xt.view(), &q, l))
-            .expect("shape matches data length");
-        let eig = SymmetricEigen::new(to_nalgebra(&bt.t().dot(&bt)));
+            .expect("shape matches data length")
+            .mapv(f64::from);
+        let eig = SymmetricEigen::new({
+            let g = bt.t().dot(&bt);
+            DMatrix::from_fn(l, l, |i, j| g[[i, j]])
+        });
         let mut order: Vec<usize> = (0..l).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
         order.truncate(dims);
@@ -148,10 +161,7 @@ impl Lsa {
                 col.mapv_inplace(|v| -v);
             }
         }
-        Lsa {
-            components,
-            singular_values,
-        }
+        (components, singular_values)
     }
 
     pub fn dims(&self) -> usize {
@@ -159,16 +169,41 @@ impl Lsa {
     }
 
     /// Projects TF-IDF rows and scales each to unit length (zero rows stay zero).
-    pub fn transform(&self, x: &CsMat<f64>) -> Array2<f64> {
+    pub fn transform(&self, x: &Weights) -> Array2<f64> {
         let d = self.dims();
-        let comps = self.components.as_standard_layout();
-        let mut data = spmm(x.view(), comps.as_slice().expect("standard layout"), d);
-        data.par_chunks_mut(d.max(1)).for_each(|row| {
-            let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|v| *v /= norm);
+        // Loadings by vocabulary column; columns without one stay zero.
+        let mut row_of = vec![u32::MAX; x.cols()];
+        for (i, &c) in self.columns.iter().enumerate() {
+            if let Some(r) = row_of.get_mut(c as usize) {
+                *r = i as u32;
             }
-        });
+        }
+        let comps: Vec<f32> = self.components.iter().map(|&v| v as f32).collect();
+        let mut data = vec![0.0f64; x.rows() * d];
+        data.par_chunks_mut(d.max(1))
+            .enumerate()
+            .for_each(|(r, out)| {
+                let mut acc = vec![0.0f32; d];
+                if let Some(row) = x.outer_view(r) {
+                    for (j, &v) in row.iter() {
+                        let c = row_of[j];
+                        if c != u32::MAX {
+                            let src = &comps[c as usize * d..(c as usize + 1) * d];
+                            acc.iter_mut().zip(src).for_each(|(o, s)| *o += v * s);
+                        }
+                    }
+                }
+                let norm = acc
+                    .iter()
+                    .map(|&v| f64::from(v).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                if norm > 0.0 {
+                    out.iter_mut()
+                        .zip(&acc)
+                        .for_each(|(o, &v)| *o = f64::from(v) / norm);
+                }
+            });
         Array2::from_shape_vec((x.rows(), d), data).expect("shape matches data length")
     }
 }
@@ -176,26 +211,25 @@ impl Lsa {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sprs::TriMat;
 
     /// Two blocks of documents over disjoint terms: a 2-d LSA must separate them perfectly.
     #[test]
     fn separates_disjoint_topics_and_is_deterministic() {
-        let mut tri = TriMat::new((6, 6));
+        let mut tri = sprs::TriMatI::<f32, u32>::new((6, 6));
         for r in 0..3 {
             for c in 0..3 {
-                tri.add_triplet(r, c, 1.0 + ((r + c) % 2) as f64);
-                tri.add_triplet(r + 3, c + 3, 1.0 + ((r * c) % 2) as f64);
+                tri.add_triplet(r, c, 1.0 + ((r + c) % 2) as f32);
+                tri.add_triplet(r + 3, c + 3, 1.0 + ((r * c) % 2) as f32);
             }
         }
-        let x: CsMat<f64> = tri.to_csr();
+        let x: Weights = tri.to_csr();
         let lsa = Lsa::fit(&x, 2, 1);
         assert_eq!(lsa.dims(), 2);
         assert!(lsa.singular_values[0] >= lsa.singular_values[1]);
         let e = lsa.transform(&x);
         let dot = |a: usize, b: usize| e.row(a).dot(&e.row(b));
         assert!(dot(0, 1) > 0.99 && dot(3, 4) > 0.99);
-        assert!(dot(0, 3).abs() < 1e-9);
+        assert!(dot(0, 3).abs() < 1e-5, "{}", dot(0, 3)); // single precision
         let again = Lsa::fit(&x, 2, 1).transform(&x);
         assert_eq!(e, again);
     }

@@ -119,7 +119,7 @@ fn wrong_model_files_are_refused() {
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(
-        err.contains("model format version 99, but this tidings reads version 1"),
+        err.contains("model format version 99, but this tidings reads version 2"),
         "{err}"
     );
     let junk = dir.path().join("junk.model");
