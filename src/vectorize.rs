@@ -186,6 +186,12 @@ fn count_terms(doc: &Doc, bigrams: bool) -> Vec<(u64, u32)> {
     out
 }
 
+/// Chunk length that gives each thread one large map to fill: rayon's adaptive splitting
+/// would otherwise make dozens of partial maps, each merged at the cost of its size.
+fn per_thread(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads()).max(1)
+}
+
 /// The text of the terms whose hashes are in `wanted`: stems by name, bigrams found by
 /// walking the documents for the pair that makes them.
 fn name_terms(
@@ -200,12 +206,15 @@ fn name_terms(
         .collect();
     if bigrams {
         let pairs = docs
-            .par_iter()
-            .fold(TermMap::default, |mut acc: TermMap<(u64, u64)>, doc| {
-                for w in doc.stems.windows(2) {
-                    let h = pair(w[0], w[1]);
-                    if wanted.contains_key(&h) {
-                        acc.entry(h).or_insert((w[0], w[1]));
+            .par_chunks(per_thread(docs.len()))
+            .map(|chunk| {
+                let mut acc: TermMap<(u64, u64)> = TermMap::default();
+                for doc in chunk {
+                    for w in doc.stems.windows(2) {
+                        let h = pair(w[0], w[1]);
+                        if wanted.contains_key(&h) {
+                            acc.entry(h).or_insert((w[0], w[1]));
+                        }
                     }
                 }
                 acc
@@ -237,10 +246,13 @@ impl ValidTfidfParams {
             return Err(VectorizeError::NoDocuments);
         }
         let df: TermMap<usize> = docs
-            .par_iter()
-            .fold(TermMap::default, |mut acc: TermMap<usize>, doc| {
-                for (h, _) in count_terms(doc, p.bigrams) {
-                    *acc.entry(h).or_insert(0) += 1;
+            .par_chunks(per_thread(docs.len()))
+            .map(|chunk| {
+                let mut acc: TermMap<usize> = TermMap::default();
+                for doc in chunk {
+                    for (h, _) in count_terms(doc, p.bigrams) {
+                        *acc.entry(h).or_insert(0) += 1;
+                    }
                 }
                 acc
             })
