@@ -363,8 +363,8 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
         };
         let t = analysis.themes.assignments[i];
         for (w, &c) in row.iter() {
-            totals[k][s][w] += c;
-            totals[t][s][w] += c;
+            totals[k][s][w] += f64::from(c);
+            totals[t][s][w] += f64::from(c);
         }
     }
     let overall_shifts = log_odds_shifts(&totals[k][0], &totals[k][1]);

@@ -19,6 +19,8 @@ const SIGNATURE: usize = BANDS * ROWS;
 /// A band bucket shared by more canonical articles than this is boilerplate, not news: only its
 /// most recent members are compared, which keeps the cost linear on degenerate inputs.
 const MAX_BUCKET_CANDIDATES: usize = 64;
+/// End of a bucket chain.
+const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DedupParams {
@@ -149,20 +151,24 @@ fn similarity(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f64 {
 /// matching itself is sequential, so the result does not depend on the number of threads.
 pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
     let prints: Vec<Fingerprint> = texts.par_iter().map(|t| fingerprint(t)).collect();
-    let mut exact: FxHashMap<u64, usize> = FxHashMap::default();
-    let mut buckets: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+    let mut exact: FxHashMap<u64, u32> = FxHashMap::default();
+    // Band buckets as chains: `latest[key]` is the last kept article in the bucket, and
+    // `previous[i * BANDS + b]` the one kept before article `i` in its band-`b` bucket. At a
+    // million articles this takes a tenth of the room of a vector per bucket.
+    let mut latest: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut previous: Vec<u32> = vec![NONE; texts.len() * BANDS];
     let mut times_seen = vec![1usize; texts.len()];
     let mut duplicates = Vec::new();
-    let mut candidates: Vec<usize> = Vec::new();
+    let mut candidates: Vec<u32> = Vec::new();
     for (i, fp) in prints.iter().enumerate() {
         if let Some(&first) = exact.get(&fp.exact) {
             duplicates.push(Duplicate {
                 index: i,
-                duplicate_of: first,
+                duplicate_of: first as usize,
                 similarity: 1.0,
                 exact: true,
             });
-            times_seen[first] += 1;
+            times_seen[first as usize] += 1;
             times_seen[i] = 0;
             continue;
         }
@@ -176,17 +182,26 @@ pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
             })
             .collect();
         candidates.clear();
-        for key in &band_keys {
-            if let Some(members) = buckets.get(key) {
-                let recent = members.len().saturating_sub(MAX_BUCKET_CANDIDATES);
-                candidates.extend_from_slice(&members[recent..]);
+        for (b, key) in band_keys.iter().enumerate() {
+            let mut member = latest.get(key).copied().unwrap_or(NONE);
+            for _ in 0..MAX_BUCKET_CANDIDATES {
+                if member == NONE {
+                    break;
+                }
+                candidates.push(member);
+                member = previous[member as usize * BANDS + b];
             }
         }
         candidates.sort_unstable();
         candidates.dedup();
         let best = candidates
             .iter()
-            .map(|&c| (c, similarity(&fp.signature, &prints[c].signature)))
+            .map(|&c| {
+                (
+                    c as usize,
+                    similarity(&fp.signature, &prints[c as usize].signature),
+                )
+            })
             .filter(|&(_, s)| s >= params.threshold)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         if let Some((first, sim)) = best {
@@ -200,9 +215,11 @@ pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
             times_seen[i] = 0;
             continue;
         }
-        exact.insert(fp.exact, i);
-        for key in band_keys {
-            buckets.entry(key).or_default().push(i);
+        exact.insert(fp.exact, i as u32);
+        for (b, key) in band_keys.into_iter().enumerate() {
+            if let Some(before) = latest.insert(key, i as u32) {
+                previous[i * BANDS + b] = before;
+            }
         }
     }
     Dedup {

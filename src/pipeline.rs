@@ -10,7 +10,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use anyhow::{bail, Context, Result};
 use ndarray::Array2;
 use rayon::prelude::*;
-use sprs::CsMat;
 
 use crate::cluster::{ClusterParams, Clustering};
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
@@ -21,7 +20,7 @@ use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language, SurfaceForms};
 use crate::themes::{build_themes, ThemeSet};
 use crate::trends::{Period, Trends};
-use crate::vectorize::{stem_hash, Doc, StemNames, TfidfModel, TfidfParams};
+use crate::vectorize::{stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams};
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -88,7 +87,7 @@ pub struct Analysis {
     pub n_read: usize,
     pub model: TfidfModel,
     /// Raw term counts of the clustered articles (articles × vocabulary).
-    pub counts: CsMat<f64>,
+    pub counts: Sparse,
     /// Per clustered article: share of its TF-IDF mass on vocabulary terms.
     pub coverage: Vec<f64>,
     pub surfaces: SurfaceForms,
@@ -496,20 +495,20 @@ fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForm
 }
 
 /// The TF-IDF rows themselves as vectors, for runs without LSA (small corpora only).
-fn dense(x: &crate::vectorize::Weights) -> Array2<f64> {
+fn dense(x: &Sparse) -> Array2<f64> {
     x.to_dense().mapv(f64::from)
 }
 
-fn select_rows(m: &CsMat<f64>, rows: &[usize]) -> CsMat<f64> {
+fn select_rows(m: &Sparse, rows: &[usize]) -> Sparse {
     let picked = rows
         .iter()
         .map(|&i| {
             m.outer_view(i)
-                .map(|row| row.iter().map(|(c, &v)| (c, v)).collect())
+                .map(|row| row.iter().map(|(c, &v)| (c as u32, v)).collect())
                 .unwrap_or_default()
         })
         .collect();
-    crate::vectorize::csr_from_rows(picked, m.cols())
+    crate::vectorize::sparse_from_rows(picked, m.cols())
 }
 
 /// Scores the themes of the articles that carry `field` (as a string or number).

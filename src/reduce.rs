@@ -14,7 +14,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
 use sprs::CsMatViewI;
 
-use crate::vectorize::Weights;
+use crate::vectorize::Sparse;
 
 /// Extra random directions beyond the rank asked for (scikit-learn's default), and power
 /// iterations. Measured on R8 over 5 seeds, 1 to 5 iterations gave NMI within 0.02 of each
@@ -87,7 +87,7 @@ impl Lsa {
     /// Fits up to `dims` components; fewer when the matrix has lower rank than that.
     /// Columns with no weight (terms left out of the clustering) are dropped for the
     /// products and get no loadings, so they cost nothing.
-    pub fn fit(x: &Weights, dims: usize, seed: u64) -> Lsa {
+    pub fn fit(x: &Sparse, dims: usize, seed: u64) -> Lsa {
         let full_m = x.cols();
         let mut used = vec![false; full_m];
         x.indices().iter().for_each(|&c| used[c as usize] = true);
@@ -99,7 +99,7 @@ impl Lsa {
             .for_each(|(i, &c)| new_index[c as usize] = i as u32);
         drop(used);
         // Renumbering keeps each row's column order, so the CSR arrays can be reused as is.
-        let compact = Weights::new(
+        let compact = Sparse::new(
             (x.rows(), columns.len()),
             x.indptr().to_proper().into_owned(),
             x.indices().iter().map(|&c| new_index[c as usize]).collect(),
@@ -114,11 +114,11 @@ impl Lsa {
         }
     }
 
-    fn fit_compact(x: &Weights, dims: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
+    fn fit_compact(x: &Sparse, dims: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
         let (n, m) = (x.rows(), x.cols());
         let dims = dims.min(n).min(m).max(1);
         let l = (dims + OVERSAMPLES).min(n).min(m);
-        let xt: Weights = x.transpose_view().to_csr();
+        let xt: Sparse = x.transpose_view().to_csr();
         let mut rng = Xoshiro256Plus::seed_from_u64(seed);
         let omega: Vec<f32> = (0..m * l).map(|_| rng.gen_range(-1.0..1.0)).collect();
         // Subspace iteration, normalised once per round on the document side.
@@ -169,7 +169,7 @@ impl Lsa {
     }
 
     /// Projects TF-IDF rows and scales each to unit length (zero rows stay zero).
-    pub fn transform(&self, x: &Weights) -> Array2<f64> {
+    pub fn transform(&self, x: &Sparse) -> Array2<f64> {
         let d = self.dims();
         // Loadings by vocabulary column; columns without one stay zero.
         let mut row_of = vec![u32::MAX; x.cols()];
@@ -222,7 +222,7 @@ mod tests {
                 tri.add_triplet(r + 3, c + 3, 1.0 + ((r * c) % 2) as f32);
             }
         }
-        let x: Weights = tri.to_csr();
+        let x: Sparse = tri.to_csr();
         let lsa = Lsa::fit(&x, 2, 1);
         assert_eq!(lsa.dims(), 2);
         assert!(lsa.singular_values[0] >= lsa.singular_values[1]);

@@ -3,7 +3,7 @@
 //! the other themes, as in BERTopic), shown in their commonest surface form; its
 //! representatives are the articles nearest its centroid.
 
-use sprs::CsMat;
+use crate::vectorize::Sparse;
 
 use crate::cluster::Clustering;
 use crate::text::SurfaceForms;
@@ -40,12 +40,12 @@ pub struct ThemeSet {
 /// `w(t, c) = tf(t, c) / |c| · ln(1 + A / f(t))`, where `tf(t, c)` is the term's count in the
 /// cluster, `|c|` the cluster's total term count, `A` the mean total per cluster and `f(t)`
 /// the term's count over all clusters. Terms frequent here and rare elsewhere score highest.
-pub fn class_tfidf(counts: &CsMat<f64>, assignments: &[usize], k: usize) -> Vec<Vec<f64>> {
+pub fn class_tfidf(counts: &Sparse, assignments: &[usize], k: usize) -> Vec<Vec<f64>> {
     let m = counts.cols();
     let mut tf = vec![vec![0.0; m]; k];
     for (row, &c) in counts.outer_iterator().zip(assignments) {
         for (t, &v) in row.iter() {
-            tf[c][t] += v;
+            tf[c][t] += f64::from(v);
         }
     }
     let totals: Vec<f64> = tf.iter().map(|r| r.iter().sum()).collect();
@@ -98,7 +98,7 @@ fn label_from(terms: &[String]) -> String {
 /// Names the clusters and orders them by size.
 pub fn build_themes(
     clustering: &Clustering,
-    counts: &CsMat<f64>,
+    counts: &Sparse,
     vocabulary: &[String],
     surfaces: &SurfaceForms,
     keep_ids: bool,
@@ -164,7 +164,6 @@ pub fn build_themes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sprs::TriMat;
 
     #[test]
     fn labels_skip_redundant_terms() {
@@ -183,7 +182,7 @@ mod tests {
     #[test]
     fn class_tfidf_prefers_terms_unique_to_a_cluster() {
         // Terms: 0 = shared by both clusters, 1 = only cluster 0, 2 = only cluster 1.
-        let mut tri = TriMat::new((4, 3));
+        let mut tri = sprs::TriMatI::<f32, u32>::new((4, 3));
         for (r, c, v) in [(0, 0, 1.0), (0, 1, 2.0), (1, 0, 1.0), (1, 1, 1.0)] {
             tri.add_triplet(r, c, v);
         }
