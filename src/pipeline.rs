@@ -356,13 +356,11 @@ pub fn analyze_corpus(
         };
         (lsa, v)
     } else if config.dims > 0 {
-        let lsa = Lsa::fit(&tfidf, config.dims, config.cluster.seed);
-        let v = lsa.transform(&tfidf);
+        let (lsa, v) = Lsa::fit_transform(tfidf, config.dims, config.cluster.seed);
         (Some(lsa), v)
     } else {
         (None, dense(&tfidf))
     };
-    drop(tfidf);
     timer.lap(
         "reduce",
         || format!("{} dimensions", vectors.ncols()),

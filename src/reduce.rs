@@ -84,34 +84,37 @@ fn orthonormalise(rows: usize, l: usize, data: Vec<f32>) -> Vec<f32> {
 }
 
 impl Lsa {
-    /// Fits up to `dims` components; fewer when the matrix has lower rank than that.
-    /// Columns with no weight (terms left out of the clustering) are dropped for the
-    /// products and get no loadings, so they cost nothing.
-    pub fn fit(x: &Sparse, dims: usize, seed: u64) -> Lsa {
+    /// Fits up to `dims` components (fewer when the matrix has lower rank than that) and
+    /// projects the rows it was fitted on. Columns with no weight (terms left out of the
+    /// clustering) are dropped for the products and get no loadings, so they cost nothing;
+    /// the matrix is taken by value and renumbered in place, as a copy would cost hundreds
+    /// of megabytes at a million articles.
+    pub fn fit_transform(x: Sparse, dims: usize, seed: u64) -> (Lsa, Array2<f64>) {
         let full_m = x.cols();
         let mut used = vec![false; full_m];
         x.indices().iter().for_each(|&c| used[c as usize] = true);
         let columns: Vec<u32> = (0..full_m as u32).filter(|&c| used[c as usize]).collect();
+        drop(used);
         let mut new_index = vec![u32::MAX; full_m];
         columns
             .iter()
             .enumerate()
             .for_each(|(i, &c)| new_index[c as usize] = i as u32);
-        drop(used);
-        // Renumbering keeps each row's column order, so the CSR arrays can be reused as is.
-        let compact = Sparse::new(
-            (x.rows(), columns.len()),
-            x.indptr().to_proper().into_owned(),
-            x.indices().iter().map(|&c| new_index[c as usize]).collect(),
-            x.data().to_vec(),
-        );
+        // Renumbering keeps each row's column order, so the CSR arrays stay valid.
+        let n = x.rows();
+        let (indptr, mut indices, data) = x.into_raw_storage();
+        indices.iter_mut().for_each(|c| *c = new_index[*c as usize]);
         drop(new_index);
+        let compact = Sparse::new((n, columns.len()), indptr, indices, data);
         let (components, singular_values) = Self::fit_compact(&compact, dims, seed);
-        Lsa {
+        let lsa = Lsa {
             columns,
             components,
             singular_values,
-        }
+        };
+        let identity: Vec<u32> = (0..lsa.columns.len() as u32).collect();
+        let vectors = lsa.project(&compact, &identity);
+        (lsa, vectors)
     }
 
     fn fit_compact(x: &Sparse, dims: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
@@ -170,7 +173,6 @@ impl Lsa {
 
     /// Projects TF-IDF rows and scales each to unit length (zero rows stay zero).
     pub fn transform(&self, x: &Sparse) -> Array2<f64> {
-        let d = self.dims();
         // Loadings by vocabulary column; columns without one stay zero.
         let mut row_of = vec![u32::MAX; x.cols()];
         for (i, &c) in self.columns.iter().enumerate() {
@@ -178,6 +180,13 @@ impl Lsa {
                 *r = i as u32;
             }
         }
+        self.project(x, &row_of)
+    }
+
+    /// `normalise(x · components)`, where column `j` of `x` has loadings in row `row_of[j]`
+    /// of the components (none when `u32::MAX`).
+    fn project(&self, x: &Sparse, row_of: &[u32]) -> Array2<f64> {
+        let d = self.dims();
         let comps: Vec<f32> = self.components.iter().map(|&v| v as f32).collect();
         let mut data = vec![0.0f64; x.rows() * d];
         data.par_chunks_mut(d.max(1))
@@ -223,14 +232,14 @@ mod tests {
             }
         }
         let x: Sparse = tri.to_csr();
-        let lsa = Lsa::fit(&x, 2, 1);
+        let (lsa, e) = Lsa::fit_transform(x.clone(), 2, 1);
         assert_eq!(lsa.dims(), 2);
         assert!(lsa.singular_values[0] >= lsa.singular_values[1]);
-        let e = lsa.transform(&x);
+        assert_eq!(lsa.transform(&x), e);
         let dot = |a: usize, b: usize| e.row(a).dot(&e.row(b));
         assert!(dot(0, 1) > 0.99 && dot(3, 4) > 0.99);
         assert!(dot(0, 3).abs() < 1e-5, "{}", dot(0, 3)); // single precision
-        let again = Lsa::fit(&x, 2, 1).transform(&x);
+        let again = Lsa::fit_transform(x, 2, 1).1;
         assert_eq!(e, again);
     }
 }

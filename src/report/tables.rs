@@ -141,7 +141,7 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
     ];
     let mut extra: BTreeMap<&str, Vec<Option<&Value>>> = BTreeMap::new();
     for (i, article) in a.articles.iter().enumerate() {
-        for (key, value) in &article.extra {
+        for (key, value) in article.extra.iter() {
             extra.entry(key.as_str()).or_insert_with(|| vec![None; n])[i] = Some(value);
         }
     }
