@@ -282,7 +282,7 @@ impl ValidTfidfParams {
                 max_df: p.max_df,
             });
         }
-        kept.sort_unstable();
+        kept.par_sort_unstable();
         let idf = kept
             .iter()
             .map(|&(_, d)| ((1.0 + n_docs as f64) / (1.0 + d as f64)).ln() + 1.0)
