@@ -453,42 +453,36 @@ pub fn analyze_corpus(
     })
 }
 
-/// Documents numbered by the chunk of articles they came from.
-type NumberedChunks = Vec<(usize, Vec<Doc>)>;
-
 /// Analyses every article (title, then text). Tokens are kept only as stem hashes (8 bytes
-/// each). Each rayon fold owns a token cache and numbers its chunks, so the documents come
-/// back in input order and the surface-form counts (integer sums) do not depend on how the
-/// work was split.
+/// each). The articles are split into one contiguous run per thread, each with its own token
+/// cache (rayon's finer splitting would start many caches cold); runs come back in input
+/// order, and the surface-form counts (integer sums) do not depend on the split.
 fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
-    let parts: Vec<(NumberedChunks, SurfaceForms)> = articles
-        .par_chunks(256)
-        .enumerate()
-        .fold(
-            || (Vec::new(), analyzer.cache()),
-            |(mut done, mut cache), (c, chunk)| {
-                let docs = chunk
-                    .iter()
-                    .map(|a| {
-                        let mut stems = Vec::new();
-                        cache.hashes(&[&a.title, &a.text], &mut stems);
-                        Doc { stems }
-                    })
-                    .collect();
-                done.push((c, docs));
-                (done, cache)
-            },
-        )
-        .map(|(done, cache)| (done, cache.surface_forms()))
+    let per_thread = articles
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .max(1);
+    let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
+        .par_chunks(per_thread)
+        .map(|run| {
+            let mut cache = analyzer.cache();
+            let docs = run
+                .iter()
+                .map(|a| {
+                    let mut stems = Vec::new();
+                    cache.hashes(&[&a.title, &a.text], &mut stems);
+                    Doc { stems }
+                })
+                .collect();
+            (docs, cache.surface_forms())
+        })
         .collect();
-    let mut chunks = Vec::new();
+    let mut docs = Vec::with_capacity(articles.len());
     let mut surfaces = SurfaceForms::default();
-    for (done, forms) in parts {
-        chunks.extend(done);
+    for (run, forms) in parts {
+        docs.extend(run);
         surfaces = surfaces.merge(forms);
     }
-    chunks.sort_unstable_by_key(|(c, _)| *c);
-    let docs = chunks.into_iter().flat_map(|(_, docs)| docs).collect();
     (docs, surfaces)
 }
 
