@@ -133,11 +133,12 @@ pub fn render(a: &Analysis) -> String {
     if let KChoice::Silhouette { scores, .. } = &a.clustering.choice {
         let _ = writeln!(
             s,
-            "\n### Choosing k\n\n| k | mean silhouette |\n|---:|---:|"
+            "\n### Choosing k\n\n{}\n\n| k | mean silhouette | standard error |\n|---:|---:|---:|",
+            a.clustering.choice.describe(a.clustering.k)
         );
-        for (k, score) in scores {
-            let mark = if *k == a.clustering.k { " ←" } else { "" };
-            let _ = writeln!(s, "| {k} | {score:.4}{mark} |");
+        for sc in scores {
+            let mark = if sc.k == a.clustering.k { " ←" } else { "" };
+            let _ = writeln!(s, "| {} | {:.4}{mark} | {:.4} |", sc.k, sc.mean, sc.se);
         }
     }
 
