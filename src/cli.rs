@@ -1,7 +1,7 @@
 //! Command line: parses arguments into a [`RunConfig`], runs the pipeline and the report, and
 //! prints where things went. Everything else lives in the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -345,7 +345,7 @@ fn fit(args: &FitArgs) -> Result<()> {
     let analysis = analyze(&config)?;
     let model = ThemeModel::from_analysis(&analysis);
     model.save(&args.model)?;
-    let written = report::write_all(&analysis, &out)?;
+    let written = write_outputs(&analysis, &out)?;
     if opts.json {
         let mut summary = json_summary(&analysis, &written);
         summary["model"] = serde_json::json!(args.model.display().to_string());
@@ -397,12 +397,26 @@ fn report_run(analysis: &crate::pipeline::Analysis) {
     }
 }
 
+/// Writes a run's outputs, logging the time it took like the pipeline's stages.
+fn write_outputs(analysis: &crate::pipeline::Analysis, out: &Path) -> Result<Vec<PathBuf>> {
+    let start = std::time::Instant::now();
+    let written = report::write_all(analysis, out)?;
+    if analysis.config.verbose {
+        eprintln!(
+            "[{:>7.2}s] write: {} files",
+            start.elapsed().as_secs_f64(),
+            written.len()
+        );
+    }
+    Ok(written)
+}
+
 fn run(args: &RunArgs) -> Result<()> {
     let opts = &args.run;
     let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let analysis = analyze(&config)?;
-    let written = report::write_all(&analysis, &out)?;
+    let written = write_outputs(&analysis, &out)?;
     if opts.json {
         println!("{}", json_summary(&analysis, &written));
     } else if !opts.quiet {

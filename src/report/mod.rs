@@ -66,18 +66,32 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
 pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let path = |name: &str| out.join(name);
-    write_parquet(&path(ARTICLES), tables::articles(a)?)?;
-    write_parquet(&path(THEMES), tables::themes(a)?)?;
-    write_parquet(&path(THEME_COUNTS), tables::theme_counts(a)?)?;
-    write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
-    write_parquet(&path(REJECTS), tables::rejects(a)?)?;
-    let metrics = tables::metrics(a)?;
-    let wrote_metrics = metrics.is_some();
-    if let Some(df) = metrics {
-        write_parquet(&path(METRICS), df)?;
-    }
-    write_atomic(&path(FREQUENCY_PNG), |tmp| charts::theme_frequency(a, tmp))?;
-    write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp))?;
+    // The articles table (zstd over every text) and the two charts each take tens of
+    // milliseconds and share nothing: write them side by side.
+    let (tables, charts) = rayon::join(
+        || -> Result<bool> {
+            write_parquet(&path(ARTICLES), tables::articles(a)?)?;
+            write_parquet(&path(THEMES), tables::themes(a)?)?;
+            write_parquet(&path(THEME_COUNTS), tables::theme_counts(a)?)?;
+            write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
+            write_parquet(&path(REJECTS), tables::rejects(a)?)?;
+            let metrics = tables::metrics(a)?;
+            let wrote = metrics.is_some();
+            if let Some(df) = metrics {
+                write_parquet(&path(METRICS), df)?;
+            }
+            Ok(wrote)
+        },
+        || -> Result<()> {
+            let (frequency, trends) = rayon::join(
+                || write_atomic(&path(FREQUENCY_PNG), |tmp| charts::theme_frequency(a, tmp)),
+                || write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp)),
+            );
+            frequency.and(trends)
+        },
+    );
+    let wrote_metrics = tables?;
+    charts?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
     html::write(a, None, out)?;
