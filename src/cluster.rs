@@ -4,7 +4,7 @@
 use linfa::prelude::*;
 use linfa::DatasetBase;
 use linfa_clustering::{KMeans, KMeansInit};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, CowArray, Ix2};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
@@ -413,25 +413,28 @@ impl ValidClusterParams {
         idx.sort_unstable();
         let sub = x.select(Axis(0), &idx);
         let sims = sub.dot(&sub.t());
-        let fit_rows = if n > FIT_SAMPLE {
+        let fit_rows: CowArray<f64, Ix2> = if n > FIT_SAMPLE {
             let mut f = sample(&mut rng, n, FIT_SAMPLE).into_vec();
             f.sort_unstable();
-            x.select(Axis(0), &f)
+            x.select(Axis(0), &f).into()
         } else {
-            x.to_owned()
+            x.into()
         };
         let mut scores = Vec::new();
         for k in 2..=hi {
-            let mut values = Vec::with_capacity(FITS_PER_K);
-            for fit in 0..FITS_PER_K as u64 {
-                let params = ClusterParams {
-                    seed: p.seed.wrapping_add(fit.wrapping_mul(0x51_7cc1_b727)),
-                    ..p.clone()
-                };
-                let (centroids, _) = kmeans(fit_rows.view(), k, 1, &params)?;
-                let labels = nearest_centroids(sub.view(), &centroids).0;
-                values.push(silhouette_from_similarity(&sims, &labels));
-            }
+            // The fits run in parallel, each with its own fixed seed, collected in order.
+            let values = (0..FITS_PER_K as u64)
+                .into_par_iter()
+                .map(|fit| {
+                    let params = ClusterParams {
+                        seed: p.seed.wrapping_add(fit.wrapping_mul(0x51_7cc1_b727)),
+                        ..p.clone()
+                    };
+                    let (centroids, _) = kmeans(fit_rows.view(), k, 1, &params)?;
+                    let labels = nearest_centroids(sub.view(), &centroids).0;
+                    Ok(silhouette_from_similarity(&sims, &labels))
+                })
+                .collect::<Result<Vec<f64>, ClusterError>>()?;
             let m = values.len() as f64;
             let mean = values.iter().sum::<f64>() / m;
             let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0).max(1.0);
