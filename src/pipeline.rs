@@ -458,9 +458,8 @@ pub fn analyze_corpus(
 /// cache (rayon's finer splitting would start many caches cold); runs come back in input
 /// order, and the surface-form counts (integer sums) do not depend on the split.
 fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
-    let per_thread = articles.len().div_ceil(rayon::current_num_threads()).max(1);
     let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
-        .par_chunks(per_thread)
+        .par_chunks(crate::vectorize::per_thread(articles.len()))
         .map(|run| {
             let mut cache = analyzer.cache();
             let docs = run

@@ -187,9 +187,10 @@ fn count_terms(doc: &Doc, bigrams: bool) -> Vec<(u64, u32)> {
     out
 }
 
-/// Chunk length that gives each thread one large map to fill: rayon's adaptive splitting
-/// would otherwise make dozens of partial maps, each merged at the cost of its size.
-fn per_thread(n: usize) -> usize {
+/// Chunk length that gives each thread one contiguous run of `n` items: for work that builds
+/// state as it goes (a map to fill, a cache to warm), rayon's adaptive splitting would make
+/// dozens of partial states, each started cold or merged at the cost of its size.
+pub(crate) fn per_thread(n: usize) -> usize {
     n.div_ceil(rayon::current_num_threads()).max(1)
 }
 
