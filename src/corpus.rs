@@ -50,6 +50,18 @@ pub struct Article {
     pub extra: Fields,
 }
 
+impl Article {
+    /// The title, or for an untitled article the first `chars` characters of its text: what
+    /// a reader is shown to recognise it.
+    pub fn headline(&self, chars: usize) -> String {
+        if self.title.is_empty() {
+            self.text.chars().take(chars).collect()
+        } else {
+            self.title.clone()
+        }
+    }
+}
+
 /// An article's other fields, sorted by name. A sorted vector rather than a `BTreeMap`: a
 /// map's node holds room for eleven entries, and at a million articles with two or three
 /// extra fields each that spare room alone was half a gigabyte.

@@ -246,11 +246,14 @@ impl Analyzer {
 /// A stem's identity as the vectorizer counts it: FNV-1a of its bytes, so documents can be
 /// held as 8 bytes a token and counted by sorting, with no string per token.
 pub fn stem_hash(stem: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in stem.as_bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    fnv1a(0xcbf2_9ce4_8422_2325, stem.as_bytes())
+}
+
+/// FNV-1a over `bytes`, continuing from `h`.
+pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// One token as the chain emits it.

@@ -157,9 +157,7 @@ impl std::hash::Hasher for IdHasher {
         self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = crate::text::fnv1a(self.0, bytes);
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;

@@ -121,15 +121,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         let heads: String = t
             .representatives
             .iter()
-            .map(|&i| {
-                let art = &a.articles[i];
-                let text = if art.title.is_empty() {
-                    art.text.chars().take(100).collect()
-                } else {
-                    art.title.clone()
-                };
-                format!("<li>{}</li>", esc(&text))
-            })
+            .map(|&i| format!("<li>{}</li>", esc(&a.articles[i].headline(100))))
             .collect();
         let _ = write!(
             h,

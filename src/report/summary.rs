@@ -150,15 +150,7 @@ pub fn render(a: &Analysis) -> String {
         let heads: Vec<String> = t
             .representatives
             .iter()
-            .map(|&i| {
-                let art = &a.articles[i];
-                let title = if art.title.is_empty() {
-                    art.text.chars().take(80).collect()
-                } else {
-                    art.title.clone()
-                };
-                cell(&title)
-            })
+            .map(|&i| cell(&a.articles[i].headline(80)))
             .collect();
         let _ = writeln!(
             s,
