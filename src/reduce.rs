@@ -133,13 +133,11 @@ impl Lsa {
             q = orthonormalise(n, l, spmm(x.view(), &z, l), rounds);
         }
         // Bᵀ = Xᵀ Q (m×l); B Bᵀ = W Σ² Wᵀ gives B's left singular vectors W and values Σ.
+        // The products stay in single precision like the iterations; the l×l eigenproblem
+        // is solved in double.
         let bt = Array2::from_shape_vec((m, l), spmm(xt.view(), &q, l))
-            .expect("shape matches data length")
-            .mapv(f64::from);
-        let eig = SymmetricEigen::new({
-            let g = bt.t().dot(&bt);
-            DMatrix::from_fn(l, l, |i, j| g[[i, j]])
-        });
+            .expect("shape matches data length");
+        let eig = SymmetricEigen::new(to_nalgebra(&bt.t().dot(&bt)));
         let mut order: Vec<usize> = (0..l).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
         order.truncate(dims);
@@ -152,18 +150,26 @@ impl Lsa {
         let w = Array2::from_shape_fn((l, dims), |(r, c)| {
             let s = singular_values[c];
             if s > f64::EPSILON {
-                eig.eigenvectors[(r, order[c])] / s
+                (eig.eigenvectors[(r, order[c])] / s) as f32
             } else {
                 0.0
             }
         });
-        let mut components = bt.dot(&w);
-        for mut col in components.columns_mut() {
-            let peak = col
-                .iter()
-                .fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a });
-            if peak < 0.0 {
-                col.mapv_inplace(|v| -v);
+        let mut components = bt.dot(&w).mapv(f64::from);
+        // The largest loading of each column, found in one row-major pass.
+        let mut peaks = vec![0.0f64; dims];
+        for row in components.rows() {
+            for (p, &v) in peaks.iter_mut().zip(row) {
+                if v.abs() > p.abs() {
+                    *p = v;
+                }
+            }
+        }
+        for mut row in components.rows_mut() {
+            for (v, &p) in row.iter_mut().zip(&peaks) {
+                if p < 0.0 {
+                    *v = -*v;
+                }
             }
         }
         (components, singular_values)
