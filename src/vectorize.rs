@@ -166,23 +166,26 @@ impl std::hash::Hasher for IdHasher {
 
 type TermMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
 
-/// `(term hash, count)` for one document, sorted by hash: stems, then (optionally) adjacent
-/// stem pairs.
-fn count_terms(doc: &Doc, bigrams: bool) -> Vec<(u64, u32)> {
-    let stems = &doc.stems;
-    let mut hashes: Vec<u64> = stems.clone();
+/// Every term occurrence of a document, in order: its stems, then (with `bigrams`) each pair
+/// of adjacent stems.
+fn each_term(doc: &Doc, bigrams: bool, mut f: impl FnMut(u64)) {
+    doc.stems.iter().for_each(|&h| f(h));
     if bigrams {
-        hashes.extend(stems.windows(2).map(|w| pair(w[0], w[1])));
+        doc.stems.windows(2).for_each(|w| f(pair(w[0], w[1])));
     }
-    hashes.sort_unstable();
-    let mut out: Vec<(u64, u32)> = Vec::with_capacity(hashes.len());
-    for h in hashes {
-        match out.last_mut() {
-            Some((last, n)) if *last == h => *n += 1,
-            _ => out.push((h, 1)),
+}
+
+/// Sorts `items` and calls `f` once per distinct value with its number of occurrences.
+fn each_run<T: Ord + Copy>(items: &mut [T], mut f: impl FnMut(T, u32)) {
+    items.sort_unstable();
+    let mut i = 0;
+    while i < items.len() {
+        let start = i;
+        while i < items.len() && items[i] == items[start] {
+            i += 1;
         }
+        f(items[start], (i - start) as u32);
     }
-    out
 }
 
 /// Chunk length that gives each thread one contiguous run of `n` items: for work that builds
@@ -245,20 +248,25 @@ impl ValidTfidfParams {
         if docs.is_empty() {
             return Err(VectorizeError::NoDocuments);
         }
-        let df: TermMap<usize> = docs
+        // Per thread: each term's document frequency and the last document that counted it
+        // (1-based), so a document counts once per term with no per-document sort.
+        let df: TermMap<(u32, u32)> = docs
             .par_chunks(per_thread(docs.len()))
             .map(|chunk| {
-                let mut acc: TermMap<usize> = TermMap::default();
-                for doc in chunk {
-                    for (h, _) in count_terms(doc, p.bigrams) {
-                        *acc.entry(h).or_insert(0) += 1;
-                    }
+                let mut acc: TermMap<(u32, u32)> = TermMap::default();
+                for (d, doc) in (1u32..).zip(chunk) {
+                    each_term(doc, p.bigrams, |h| {
+                        let entry = acc.entry(h).or_insert((0, 0));
+                        if entry.1 != d {
+                            *entry = (entry.0 + 1, d);
+                        }
+                    });
                 }
                 acc
             })
             .reduce(TermMap::default, |mut a, b| {
-                for (h, n) in b {
-                    *a.entry(h).or_insert(0) += n;
+                for (h, (n, _)) in b {
+                    a.entry(h).or_insert((0, 0)).0 += n;
                 }
                 a
             });
@@ -266,6 +274,7 @@ impl ValidTfidfParams {
         let max_count = p.max_df * n_docs as f64;
         let kept_df: TermMap<usize> = df
             .into_iter()
+            .map(|(h, (d, _))| (h, d as usize))
             .filter(|&(_, d)| d >= p.min_df && d as f64 <= max_count)
             .collect();
         let wanted: TermMap<()> = kept_df.keys().map(|&h| (h, ())).collect();
@@ -360,16 +369,19 @@ impl TfidfModel {
         let (rows, coverage): (Vec<Vec<(u32, f32)>>, Vec<f64>) = docs
             .par_iter()
             .map(|doc| {
+                let mut columns: Vec<u32> = Vec::with_capacity(doc.stems.len() * 2);
+                let mut unseen_terms: Vec<u64> = Vec::new();
+                each_term(doc, self.bigrams, |h| match self.index.get(&h) {
+                    Some(&i) => columns.push(i as u32),
+                    None => unseen_terms.push(h),
+                });
                 let mut row = Vec::new();
+                each_run(&mut columns, |i, n| row.push((i, n as f32)));
+                // In hash order, so float sums are the same on every run.
                 let mut unseen = 0.0;
-                // In hash order (sorted), so float sums are the same on every run.
-                for (h, n) in count_terms(doc, self.bigrams) {
-                    match self.index.get(&h).copied() {
-                        Some(i) => row.push((i as u32, n as f32)),
-                        None => unseen += (self.tf(n as f64) * unseen_idf).powi(2),
-                    }
-                }
-                row.sort_unstable_by_key(|&(i, _)| i);
+                each_run(&mut unseen_terms, |_, n| {
+                    unseen += (self.tf(f64::from(n)) * unseen_idf).powi(2);
+                });
                 let known: f64 = row
                     .iter()
                     .map(|&(i, n)| (self.tf(f64::from(n)) * self.idf[i as usize]).powi(2))
