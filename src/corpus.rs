@@ -17,6 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use rayon::prelude::*;
 use serde_json::Value;
 
 /// Errors that stop reading altogether (as opposed to per-article rejects).
@@ -349,10 +350,57 @@ fn read_page(file: &str, content: &str, corpus: &mut Corpus) {
     }
 }
 
+/// JSON lines are parsed in parallel, in runs of about this many bytes cut at line ends;
+/// the runs' articles, rejects and warnings are put back in file order.
+const JSON_RUN_BYTES: usize = 1 << 20;
+
 fn read_json_lines(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpus) {
+    let mut runs = Vec::new();
+    let (mut start, mut first_line) = (0, 1u64);
+    while start < content.len() {
+        // A newline byte is always a character boundary in UTF-8.
+        let end = content.as_bytes()[start..]
+            .iter()
+            .skip(JSON_RUN_BYTES)
+            .position(|&b| b == b'\n')
+            .map_or(content.len(), |i| start + JSON_RUN_BYTES + i + 1);
+        let run = &content[start..end];
+        runs.push((first_line, run));
+        first_line += run.bytes().filter(|&b| b == b'\n').count() as u64;
+        start = end;
+    }
+    let parts: Vec<(Corpus, bool)> = runs
+        .par_iter()
+        .map(|&(first_line, run)| {
+            let mut part = Corpus::default();
+            let any_line = parse_json_lines(file, run, first_line, options, &mut part);
+            (part, any_line)
+        })
+        .collect();
     let mut any_line = false;
-    for (i, raw) in content.lines().enumerate() {
-        let line_no = i as u64 + 1;
+    for (part, any) in parts {
+        corpus.articles.extend(part.articles);
+        corpus.rejects.extend(part.rejects);
+        corpus.warnings.extend(part.warnings);
+        any_line |= any;
+    }
+    if !any_line {
+        corpus
+            .warnings
+            .push(format!("{file}: empty file: no JSON lines in it"));
+    }
+}
+
+/// Parses lines numbered from `first_line`; says whether any was not blank.
+fn parse_json_lines(
+    file: &str,
+    content: &str,
+    first_line: u64,
+    options: &ReadOptions,
+    corpus: &mut Corpus,
+) -> bool {
+    let mut any_line = false;
+    for (line_no, raw) in (first_line..).zip(content.lines()) {
         let raw = raw.trim_start_matches('\u{feff}').trim();
         if raw.is_empty() {
             continue;
@@ -370,11 +418,7 @@ fn read_json_lines(file: &str, content: &str, options: &ReadOptions, corpus: &mu
             Err(reason) => corpus.reject(file, line_no, reason),
         }
     }
-    if !any_line {
-        corpus
-            .warnings
-            .push(format!("{file}: empty file: no JSON lines in it"));
-    }
+    any_line
 }
 
 /// Turns one record (a JSON object, a CSV or Parquet row) into an article, or says why not.
