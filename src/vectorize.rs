@@ -195,45 +195,47 @@ pub(crate) fn per_thread(n: usize) -> usize {
     n.div_ceil(rayon::current_num_threads()).max(1)
 }
 
-/// The text of the terms whose hashes are in `wanted`: stems by name, bigrams found by
-/// walking the documents for the pair that makes them.
+/// Names the kept terms, each given as `(hash, df, a document that contains it)`, and returns
+/// `(name, df)`: a stem by its text; a bigram by the pair of stems that makes it, found by
+/// walking that document. One walk per document names all the bigrams it was given, so each
+/// document is read at most once and most hardly at all. Terms that cannot be named (which
+/// only a hash collision would make) are left out.
 fn name_terms(
     docs: &[Doc],
     names: &StemNames,
     bigrams: bool,
-    wanted: &TermMap<()>,
-) -> TermMap<String> {
-    let mut out: TermMap<String> = wanted
-        .keys()
-        .filter_map(|h| names.get(h).map(|n| (*h, n.clone())))
+    kept: Vec<(u64, usize, u32)>,
+) -> Vec<(String, usize)> {
+    let (stems, mut unnamed): (Vec<_>, Vec<_>) = kept
+        .into_iter()
+        .partition(|(h, _, _)| names.contains_key(h));
+    let mut out: Vec<(String, usize)> = stems
+        .into_par_iter()
+        .filter_map(|(h, df, _)| names.get(&h).map(|name| (name.clone(), df)))
         .collect();
-    if bigrams {
-        let pairs = docs
-            .par_chunks(per_thread(docs.len()))
-            .map(|chunk| {
-                let mut acc: TermMap<(u64, u64)> = TermMap::default();
-                for doc in chunk {
-                    for w in doc.stems.windows(2) {
-                        let h = pair(w[0], w[1]);
-                        if wanted.contains_key(&h) {
-                            acc.entry(h).or_insert((w[0], w[1]));
+    if !bigrams {
+        return out;
+    }
+    unnamed.par_sort_unstable_by_key(|&(h, _, doc)| (doc, h));
+    let named: Vec<(String, usize)> = unnamed
+        .par_chunk_by(|a, b| a.2 == b.2)
+        .flat_map_iter(|group| {
+            let mut found = vec![false; group.len()];
+            let mut named = Vec::new();
+            for w in docs[group[0].2 as usize].stems.windows(2) {
+                let h = pair(w[0], w[1]);
+                if let Ok(k) = group.binary_search_by_key(&h, |&(h, _, _)| h) {
+                    if !std::mem::replace(&mut found[k], true) {
+                        if let (Some(a), Some(b)) = (names.get(&w[0]), names.get(&w[1])) {
+                            named.push((format!("{a} {b}"), group[k].1));
                         }
                     }
                 }
-                acc
-            })
-            .reduce(TermMap::default, |mut a, b| {
-                for (h, p) in b {
-                    a.entry(h).or_insert(p);
-                }
-                a
-            });
-        for (h, (a, b)) in pairs {
-            if let (Some(a), Some(b)) = (names.get(&a), names.get(&b)) {
-                out.entry(h).or_insert_with(|| format!("{a} {b}"));
             }
-        }
-    }
+            named
+        })
+        .collect();
+    out.extend(named);
     out
 }
 
@@ -249,12 +251,15 @@ impl ValidTfidfParams {
             return Err(VectorizeError::NoDocuments);
         }
         // Per thread: each term's document frequency and the last document that counted it
-        // (1-based), so a document counts once per term with no per-document sort.
+        // (1-based), so a document counts once per term with no per-document sort; the last
+        // document also tells where to find a bigram's stems to name it.
+        let run = per_thread(docs.len());
         let df: TermMap<(u32, u32)> = docs
-            .par_chunks(per_thread(docs.len()))
-            .map(|chunk| {
+            .par_chunks(run)
+            .enumerate()
+            .map(|(r, chunk)| {
                 let mut acc: TermMap<(u32, u32)> = TermMap::default();
-                for (d, doc) in (1u32..).zip(chunk) {
+                for (d, doc) in ((r * run) as u32 + 1..).zip(chunk) {
                     each_term(doc, p.bigrams, |h| {
                         let entry = acc.entry(h).or_insert((0, 0));
                         if entry.1 != d {
@@ -265,24 +270,19 @@ impl ValidTfidfParams {
                 acc
             })
             .reduce(TermMap::default, |mut a, b| {
-                for (h, (n, _)) in b {
-                    a.entry(h).or_insert((0, 0)).0 += n;
+                for (h, (n, last)) in b {
+                    a.entry(h).or_insert((0, last)).0 += n;
                 }
                 a
             });
         let n_docs = docs.len();
         let max_count = p.max_df * n_docs as f64;
-        let kept_df: TermMap<usize> = df
+        let kept_df: Vec<(u64, usize, u32)> = df
             .into_iter()
-            .map(|(h, (d, _))| (h, d as usize))
-            .filter(|&(_, d)| d >= p.min_df && d as f64 <= max_count)
+            .map(|(h, (d, last))| (h, d as usize, last - 1))
+            .filter(|&(_, d, _)| d >= p.min_df && d as f64 <= max_count)
             .collect();
-        let wanted: TermMap<()> = kept_df.keys().map(|&h| (h, ())).collect();
-        let names = name_terms(docs, names, p.bigrams, &wanted);
-        let mut kept: Vec<(String, usize)> = kept_df
-            .into_iter()
-            .filter_map(|(h, d)| names.get(&h).map(|name| (name.clone(), d)))
-            .collect();
+        let mut kept = name_terms(docs, names, p.bigrams, kept_df);
         if kept.is_empty() {
             return Err(VectorizeError::EmptyVocabulary {
                 n_docs,
