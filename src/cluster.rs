@@ -304,9 +304,14 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
             break;
         }
         let mut sums = Array2::<f64>::zeros((k, d));
-        for (i, &l) in labels.iter().enumerate() {
-            let mut row = sums.row_mut(l);
-            row += &x.row(i);
+        match (x.as_slice(), sums.as_slice_mut()) {
+            (Some(rows), Some(out)) => add_members(rows, &labels, out),
+            _ => {
+                for (i, &l) in labels.iter().enumerate() {
+                    let mut row = sums.row_mut(l);
+                    row += &x.row(i);
+                }
+            }
         }
         // An emptied cluster keeps its old centroid rather than vanishing.
         for c in 0..k {
@@ -319,6 +324,20 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
         centroids = sums;
     }
     (centroids, objective)
+}
+
+/// Adds each row of `rows` (row-major, `labels.len()` rows) to row `labels[i]` of `sums`:
+/// the centroid sums of a k-means round, compiled also for AVX2 and AVX-512 and picked at
+/// run time; the additions run in the same order on every target.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2", "x86_64+avx2"))]
+fn add_members(rows: &[f64], labels: &[usize], sums: &mut [f64]) {
+    let d = rows.len() / labels.len().max(1);
+    for (row, &l) in rows.chunks_exact(d.max(1)).zip(labels) {
+        sums[l * d..(l + 1) * d]
+            .iter_mut()
+            .zip(row)
+            .for_each(|(s, v)| *s += v);
+    }
 }
 
 /// `n_runs` spherical k-means restarts in parallel, seeds derived from the run's seed; the
