@@ -1,7 +1,7 @@
 //! Command line: parses arguments into a [`RunConfig`], runs the pipeline and the report, and
 //! prints where things went. Everything else lives in the library.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -295,8 +295,11 @@ fn compare(args: &CompareArgs) -> Result<()> {
     let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let cmp = crate::compare::compare(&config, &input)?;
-    let mut written = report::write_all(&cmp.analysis, &out)?;
-    written.extend(report::comparison::write(&cmp, &out)?);
+    let written = write_outputs(config.verbose, || {
+        let mut written = report::write_all(&cmp.analysis, &out)?;
+        written.extend(report::comparison::write(&cmp, &out)?);
+        Ok(written)
+    })?;
     if opts.json {
         let mut summary = json_summary(&cmp.analysis, &written);
         summary["comparison"] = serde_json::json!({
@@ -332,6 +335,7 @@ fn compare(args: &CompareArgs) -> Result<()> {
         }
         print_written(&written);
     }
+    release_at_exit(cmp);
     Ok(())
 }
 
@@ -345,7 +349,7 @@ fn fit(args: &FitArgs) -> Result<()> {
     let analysis = analyze(&config)?;
     let model = ThemeModel::from_analysis(&analysis);
     model.save(&args.model)?;
-    let written = write_outputs(&analysis, &out)?;
+    let written = write_outputs(config.verbose, || report::write_all(&analysis, &out))?;
     if opts.json {
         let mut summary = json_summary(&analysis, &written);
         summary["model"] = serde_json::json!(args.model.display().to_string());
@@ -360,6 +364,7 @@ fn fit(args: &FitArgs) -> Result<()> {
         );
         print_written(&written);
     }
+    release_at_exit(analysis);
     Ok(())
 }
 
@@ -398,10 +403,14 @@ fn report_run(analysis: &crate::pipeline::Analysis) {
 }
 
 /// Writes a run's outputs, logging the time it took like the pipeline's stages.
-fn write_outputs(analysis: &crate::pipeline::Analysis, out: &Path) -> Result<Vec<PathBuf>> {
+/// Writes a command's outputs, logging how long that took with the stages' times.
+fn write_outputs(
+    verbose: bool,
+    write: impl FnOnce() -> Result<Vec<PathBuf>>,
+) -> Result<Vec<PathBuf>> {
     let start = std::time::Instant::now();
-    let written = report::write_all(analysis, out)?;
-    if analysis.config.verbose {
+    let written = write()?;
+    if verbose {
         eprintln!(
             "[{:>7.2}s] write: {} files",
             start.elapsed().as_secs_f64(),
@@ -411,18 +420,26 @@ fn write_outputs(analysis: &crate::pipeline::Analysis, out: &Path) -> Result<Vec
     Ok(written)
 }
 
+/// Leaves a finished command's analysis to the operating system, which takes back the whole
+/// process at once: freeing its millions of small allocations one by one took 20 ms on
+/// Reuters, a tenth of a second's share of the run, and grows with the corpus.
+fn release_at_exit<T>(analysis: T) {
+    std::mem::forget(analysis);
+}
+
 fn run(args: &RunArgs) -> Result<()> {
     let opts = &args.run;
     let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let analysis = analyze(&config)?;
-    let written = write_outputs(&analysis, &out)?;
+    let written = write_outputs(config.verbose, || report::write_all(&analysis, &out))?;
     if opts.json {
         println!("{}", json_summary(&analysis, &written));
     } else if !opts.quiet {
         report_run(&analysis);
         print_written(&written);
     }
+    release_at_exit(analysis);
     Ok(())
 }
 
