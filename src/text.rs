@@ -4,7 +4,7 @@
 //! is a number, too short or a stop word; survivors are Snowball-stemmed. The analyzer also
 //! records which surface word each stem came from, so labels can read "russia", not "russi".
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rustc_hash::FxHashMap;
 
@@ -396,7 +396,7 @@ fn strip_possessive(word: &str) -> &str {
 /// commonest surface form (ties broken alphabetically so labels are deterministic).
 #[derive(Debug, Default, Clone)]
 pub struct SurfaceForms {
-    counts: HashMap<String, HashMap<String, u32>>,
+    counts: FxHashMap<String, FxHashMap<String, u32>>,
 }
 
 impl SurfaceForms {
@@ -411,7 +411,11 @@ impl SurfaceForms {
         }
     }
 
-    pub fn merge(mut self, other: SurfaceForms) -> SurfaceForms {
+    pub fn merge(mut self, mut other: SurfaceForms) -> SurfaceForms {
+        // Fold the smaller into the larger: one thread's forms merge into the next's.
+        if other.counts.len() > self.counts.len() {
+            std::mem::swap(&mut self, &mut other);
+        }
         for (stem, forms) in other.counts {
             let mine = self.counts.entry(stem).or_default();
             for (form, n) in forms {
