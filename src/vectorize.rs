@@ -82,6 +82,9 @@ impl TfidfParams {
 /// Counts stay exact in `f32` up to 2²⁴ occurrences of a term in one article.
 pub type Sparse = CsMatI<f32, u32, usize>;
 
+/// Parts (a power of two) that document-frequency maps are split into by hash.
+const DF_PARTS: usize = 16;
+
 /// A fitted vocabulary with its IDF weights.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TfidfModel {
@@ -252,35 +255,58 @@ impl ValidTfidfParams {
         }
         // Per thread: each term's document frequency and the last document that counted it
         // (1-based), so a document counts once per term with no per-document sort; the last
-        // document also tells where to find a bigram's stems to name it.
+        // document also tells where to find a bigram's stems to name it. Each thread's map
+        // is split by the hash's top bits, so that the threads' maps merge part by part in
+        // parallel: merging two whole maps, in one thread, took longer than filling them.
         let run = per_thread(docs.len());
-        let df: TermMap<(u32, u32)> = docs
+        let shift = 64 - DF_PARTS.trailing_zeros();
+        let per_thread_parts: Vec<Vec<TermMap<(u32, u32)>>> = docs
             .par_chunks(run)
             .enumerate()
             .map(|(r, chunk)| {
-                let mut acc: TermMap<(u32, u32)> = TermMap::default();
+                let mut parts: Vec<TermMap<(u32, u32)>> =
+                    (0..DF_PARTS).map(|_| TermMap::default()).collect();
                 for (d, doc) in ((r * run) as u32 + 1..).zip(chunk) {
                     each_term(doc, p.bigrams, |h| {
-                        let entry = acc.entry(h).or_insert((0, 0));
+                        let entry = parts[(h >> shift) as usize].entry(h).or_insert((0, 0));
                         if entry.1 != d {
                             *entry = (entry.0 + 1, d);
                         }
                     });
                 }
-                acc
+                parts
             })
-            .reduce(TermMap::default, |mut a, b| {
-                for (h, (n, last)) in b {
-                    a.entry(h).or_insert((0, last)).0 += n;
-                }
-                a
-            });
+            .collect();
+        let mut by_part: Vec<Vec<TermMap<(u32, u32)>>> =
+            (0..DF_PARTS).map(|_| Vec::new()).collect();
+        for parts in per_thread_parts {
+            for (all, part) in by_part.iter_mut().zip(parts) {
+                all.push(part);
+            }
+        }
         let n_docs = docs.len();
         let max_count = p.max_df * n_docs as f64;
-        let kept_df: Vec<(u64, usize, u32)> = df
-            .into_iter()
-            .map(|(h, (d, last))| (h, d as usize, last - 1))
-            .filter(|&(_, d, _)| d >= p.min_df && d as f64 <= max_count)
+        let kept_df: Vec<(u64, usize, u32)> = by_part
+            .into_par_iter()
+            .flat_map_iter(|maps| {
+                let merged = maps
+                    .into_iter()
+                    .reduce(|mut a, mut b| {
+                        if b.len() > a.len() {
+                            std::mem::swap(&mut a, &mut b);
+                        }
+                        for (h, (n, last)) in b {
+                            a.entry(h).or_insert((0, last)).0 += n;
+                        }
+                        a
+                    })
+                    .unwrap_or_default();
+                merged
+                    .into_iter()
+                    .map(|(h, (d, last))| (h, d as usize, last - 1))
+                    .filter(|&(_, d, _)| d >= p.min_df && d as f64 <= max_count)
+                    .collect::<Vec<_>>()
+            })
             .collect();
         let mut kept = name_terms(docs, names, p.bigrams, kept_df);
         if kept.is_empty() {
