@@ -117,9 +117,9 @@ fn fingerprint(text: &str) -> Fingerprint {
     let mut mins = [u64::MAX; SIGNATURE];
     let width = SHINGLE.min(words.len()).max(1);
     for shingle in words.windows(width) {
-        let h = shingle
-            .iter()
-            .fold(0u64, |acc, &w| mix(acc.rotate_left(17) ^ w));
+        // Word hashes are already mixed: rotating them by position and mixing once gives a
+        // well-spread, order-aware shingle hash at a fifth of the cost of mixing each word.
+        let h = mix(shingle.iter().fold(0u64, |acc, &w| acc.rotate_left(17) ^ w));
         // Bin from the high bits (multiply-shift range reduction), value from the low ones.
         let bin = (((h >> 32) * SIGNATURE as u64) >> 32) as usize;
         let v = h & 0xffff_ffff;
