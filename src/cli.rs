@@ -402,7 +402,6 @@ fn report_run(analysis: &crate::pipeline::Analysis) {
     }
 }
 
-/// Writes a run's outputs, logging the time it took like the pipeline's stages.
 /// Writes a command's outputs, logging how long that took with the stages' times.
 fn write_outputs(
     verbose: bool,

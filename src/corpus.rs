@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use rayon::prelude::*;
+use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
 /// Errors that stop reading altogether (as opposed to per-article rejects).
@@ -267,13 +267,16 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
         path: path.to_path_buf(),
         source,
     };
-    let mut bytes = fs::read(path).map_err(io_err)?;
-    if gz && format == Format::JsonLines {
-        if let Some(parts) = read_gz_json_lines(&display, &bytes, options).map_err(io_err)? {
-            append_json_parts(&display, parts, corpus);
-            return Ok(());
+    if format == Format::JsonLines {
+        let file = fs::File::open(path).map_err(io_err)?;
+        return if gz {
+            read_json_lines(&display, MultiGzDecoder::new(file), options, corpus)
+        } else {
+            read_json_lines(&display, file, options, corpus)
         }
+        .map_err(io_err);
     }
+    let mut bytes = fs::read(path).map_err(io_err)?;
     if gz {
         // A gzip member ends with its uncompressed size (mod 2³²): reserving it up front
         // spares the decoder a dozen regrowths and copies of a buffer tens of MB long. Only
@@ -283,7 +286,7 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
             (size as usize).min(bytes.len().saturating_mul(64))
         });
         let mut decoded = Vec::with_capacity(hint);
-        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        MultiGzDecoder::new(bytes.as_slice())
             .read_to_end(&mut decoded)
             .map_err(io_err)?;
         bytes = decoded;
@@ -301,9 +304,8 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
     let text = decode_utf8(&display, bytes, &mut corpus.warnings);
     match format {
         Format::Page => read_page(&display, &text, corpus),
-        Format::JsonLines => read_json_lines(&display, &text, options, corpus),
         Format::Csv => read_csv(&display, &text, options, corpus),
-        Format::Parquet => unreachable!("handled above"),
+        Format::JsonLines | Format::Parquet => unreachable!("handled above"),
     }
     Ok(())
 }
@@ -311,16 +313,30 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
 /// Decodes lossily: one bad byte should not cost a whole file, but the user must hear of it.
 /// Valid input is taken over without a copy.
 fn decode_utf8(file: &str, bytes: Vec<u8>, warnings: &mut Vec<String>) -> String {
+    let (text, warning) = decode_utf8_at(file, bytes, 1, 0);
+    warnings.extend(warning);
+    text
+}
+
+/// [`decode_utf8`] for a piece of a file that starts at line `first_line` and byte `offset`;
+/// the warning, if any, names the file's line and byte.
+fn decode_utf8_at(
+    file: &str,
+    bytes: Vec<u8>,
+    first_line: u64,
+    offset: usize,
+) -> (String, Option<String>) {
     match String::from_utf8(bytes) {
-        Ok(s) => s,
+        Ok(s) => (s, None),
         Err(e) => {
-            let offset = e.utf8_error().valid_up_to();
+            let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
-            let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-            warnings.push(format!(
-                "{file}:{line}: invalid UTF-8 at byte {offset}; undecodable bytes replaced with U+FFFD"
-            ));
-            String::from_utf8_lossy(&bytes).into_owned()
+            let line = first_line + bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u64;
+            let at = offset + valid;
+            let warning = format!(
+                "{file}:{line}: invalid UTF-8 at byte {at}; undecodable bytes replaced with U+FFFD"
+            );
+            (String::from_utf8_lossy(&bytes).into_owned(), Some(warning))
         }
     }
 }
@@ -363,40 +379,65 @@ fn read_page(file: &str, content: &str, corpus: &mut Corpus) {
     }
 }
 
-/// JSON lines are parsed in parallel, in runs of about this many bytes cut at line ends;
-/// the runs' articles, rejects and warnings are put back in file order.
-const JSON_RUN_BYTES: usize = 1 << 20;
+/// JSON lines are read in blocks of about this many bytes, cut at line ends: one thread reads
+/// (and decompresses, the one step of reading that cannot be split) while the others parse
+/// the blocks already read, so the file's text is never held whole.
+const JSON_BLOCK_BYTES: usize = 1 << 20;
 
-fn read_json_lines(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpus) {
-    let mut runs = Vec::new();
-    let (mut start, mut first_line) = (0, 1u64);
-    while start < content.len() {
-        // A newline byte is always a character boundary in UTF-8.
-        let end = content.as_bytes()[start..]
-            .iter()
-            .skip(JSON_RUN_BYTES)
-            .position(|&b| b == b'\n')
-            .map_or(content.len(), |i| start + JSON_RUN_BYTES + i + 1);
-        let run = &content[start..end];
-        runs.push((first_line, run));
-        first_line += run.bytes().filter(|&b| b == b'\n').count() as u64;
-        start = end;
-    }
-    let parts: Vec<(Corpus, bool)> = runs
-        .par_iter()
-        .map(|&(first_line, run)| {
-            let mut part = Corpus::default();
-            let any_line = parse_json_lines(file, run, first_line, options, &mut part);
-            (part, any_line)
+fn read_json_lines(
+    file: &str,
+    source: impl Read + Send,
+    options: &ReadOptions,
+    corpus: &mut Corpus,
+) -> std::io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    let parsed = std::sync::Mutex::new(Vec::new());
+    // Like a whole file's decoding, only the first invalid UTF-8 is reported, ahead of the
+    // lines' own warnings.
+    let mut decoding: Option<String> = None;
+    let mut binary = false;
+    std::thread::scope(|scope| {
+        scope.spawn(move || send_blocks(source, &tx));
+        rayon::scope(|tasks| -> std::io::Result<()> {
+            let (mut first_line, mut offset) = (1u64, 0usize);
+            // Owned here, so that stopping early also ends the reading thread.
+            for (i, block) in rx.into_iter().enumerate() {
+                let block = block?;
+                if i == 0 && block[..block.len().min(8192)].contains(&0) {
+                    binary = true;
+                    return Ok(());
+                }
+                let (start, len) = (first_line, block.len());
+                first_line += block.iter().filter(|&&b| b == b'\n').count() as u64;
+                let (text, warning) = decode_utf8_at(file, block, start, offset);
+                offset += len;
+                if decoding.is_none() {
+                    decoding = warning;
+                }
+                let parsed = &parsed;
+                tasks.spawn(move |_| {
+                    let mut part = Corpus::default();
+                    let any_line = parse_json_lines(file, &text, start, options, &mut part);
+                    parsed
+                        .lock()
+                        .expect("no parsing task panics")
+                        .push((i, part, any_line));
+                });
+            }
+            Ok(())
         })
-        .collect();
-    append_json_parts(file, parts, corpus);
-}
-
-/// Appends the parsed runs of one JSON-lines file, in file order.
-fn append_json_parts(file: &str, parts: Vec<(Corpus, bool)>, corpus: &mut Corpus) {
+    })?;
+    if binary {
+        corpus.warnings.push(format!(
+            "{file}: skipped: binary content (a NUL byte in the first 8 KiB) in a text file"
+        ));
+        return Ok(());
+    }
+    corpus.warnings.extend(decoding);
+    let mut parsed = parsed.into_inner().expect("no parsing task panics");
+    parsed.sort_by_key(|&(i, _, _)| i);
     let mut any_line = false;
-    for (part, any) in parts {
+    for (_, part, any) in parsed {
         corpus.articles.extend(part.articles);
         corpus.rejects.extend(part.rejects);
         corpus.warnings.extend(part.warnings);
@@ -407,75 +448,20 @@ fn append_json_parts(file: &str, parts: Vec<(Corpus, bool)>, corpus: &mut Corpus
             .warnings
             .push(format!("{file}: empty file: no JSON lines in it"));
     }
+    Ok(())
 }
 
-/// Reads a gzip-compressed JSON-lines file: one thread decompresses (the one step of reading
-/// that cannot be split) while the others parse the blocks already decoded, about
-/// `JSON_RUN_BYTES` each and cut at line ends, so the decompressed text is never held whole.
-/// Returns `None`, having kept nothing, when the file needs the whole-file path, which says
-/// where the problem is: binary content, or invalid UTF-8.
-fn read_gz_json_lines(
-    file: &str,
-    compressed: &[u8],
-    options: &ReadOptions,
-) -> std::io::Result<Option<Vec<(Corpus, bool)>>> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
-    std::thread::scope(|scope| {
-        scope.spawn(move || decompress_blocks(compressed, &tx));
-        let parsed = std::sync::Mutex::new(Vec::new());
-        let mut outcome = Ok(true);
-        rayon::scope(|tasks| {
-            let mut first_line = 1u64;
-            // Owned here, so that stopping early also ends the decompressing thread.
-            for (i, block) in rx.into_iter().enumerate() {
-                let block = match block {
-                    Ok(block) => block,
-                    Err(e) => {
-                        outcome = Err(e);
-                        return;
-                    }
-                };
-                if i == 0 && block[..block.len().min(8192)].contains(&0) {
-                    outcome = Ok(false);
-                    return;
-                }
-                let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
-                let Ok(text) = String::from_utf8(block) else {
-                    outcome = Ok(false);
-                    return;
-                };
-                let (start, parsed) = (first_line, &parsed);
-                first_line += lines;
-                tasks.spawn(move |_| {
-                    let mut part = Corpus::default();
-                    let any_line = parse_json_lines(file, &text, start, options, &mut part);
-                    parsed
-                        .lock()
-                        .expect("no parsing task panics")
-                        .push((i, part, any_line));
-                });
-            }
-        });
-        let mut parsed = parsed.into_inner().expect("no parsing task panics");
-        parsed.sort_by_key(|&(i, _, _)| i);
-        Ok(outcome?.then(|| parsed.into_iter().map(|(_, c, any)| (c, any)).collect()))
-    })
-}
-
-/// Sends the decompressed bytes in blocks that end at a line end (the last may not).
-fn decompress_blocks(
-    compressed: &[u8],
-    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
-) {
-    let mut decoder = flate2::read::MultiGzDecoder::new(compressed);
+/// Sends `source` in blocks that end at a line end (the last may not), stopping at the
+/// first error or when the receiver stops listening.
+fn send_blocks(mut source: impl Read, tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
     let mut carry = Vec::new();
     loop {
         let mut block = std::mem::take(&mut carry);
         let mut end = block.len();
-        block.resize(end + JSON_RUN_BYTES, 0);
+        block.resize(end + JSON_BLOCK_BYTES, 0);
         let mut eof = false;
         while end < block.len() {
-            match decoder.read(&mut block[end..]) {
+            match source.read(&mut block[end..]) {
                 Ok(0) => {
                     eof = true;
                     break;
@@ -499,7 +485,6 @@ fn decompress_blocks(
                 }
             }
         }
-        // A send fails only when the reader stopped listening.
         if (!block.is_empty() && tx.send(Ok(block)).is_err()) || eof {
             return;
         }
@@ -939,13 +924,27 @@ mod tests {
             } else if i == 10 {
                 lines.push('\n');
             } else {
+                let cafe = if i == 4999 { "caf\u{e9} " } else { "" };
                 let body = "words of a long enough article body ".repeat(16);
-                lines.push_str(&format!("{{\"id\":\"a{i}\",\"text\":\"{body}{i}\"}}\n"));
+                lines.push_str(&format!(
+                    "{{\"id\":\"a{i}\",\"text\":\"{cafe}{body}{i}\"}}\n"
+                ));
             }
         }
-        assert!(lines.len() > 2 * JSON_RUN_BYTES, "spans several blocks");
-        let plain = read_str("feed.jsonl", lines.as_bytes());
-        let streamed = read_str("feed.jsonl.gz", &gzip(lines.as_bytes()));
+        assert!(lines.len() > 2 * JSON_BLOCK_BYTES, "spans several blocks");
+        // Line 5000 gets an undecodable byte in place of its é, far past the first block.
+        let at = lines.find('\u{e9}').unwrap();
+        let mut bytes = lines.into_bytes();
+        bytes.splice(at..at + 2, [0xff]);
+        let plain = read_str("feed.jsonl", &bytes);
+        let streamed = read_str("feed.jsonl.gz", &gzip(&bytes));
+        let warning = format!("feed.jsonl.gz:5000: invalid UTF-8 at byte {at};");
+        assert!(
+            streamed.warnings[0].contains(&warning),
+            "{:?}",
+            streamed.warnings
+        );
+        assert_eq!(plain.warnings.len(), streamed.warnings.len());
         assert_eq!(streamed.articles.len(), 5998);
         assert_eq!(streamed.rejects.len(), 1);
         assert_eq!(streamed.rejects[0].line, Some(4322));
@@ -956,8 +955,7 @@ mod tests {
         assert_eq!(streamed.articles[5000].line, Some(5003));
     }
 
-    /// Invalid UTF-8 or binary content inside a gzip file takes the whole-file path, which
-    /// says where the problem is.
+    /// Invalid UTF-8 or binary content inside a gzip file is reported as in a plain file.
     #[test]
     fn gzip_json_lines_with_bad_bytes_say_where() {
         let mut bad = b"{\"text\":\"fine\"}\n{\"text\":\"caf".to_vec();

@@ -181,13 +181,8 @@ fn each_term(doc: &Doc, bigrams: bool, mut f: impl FnMut(u64)) {
 /// Sorts `items` and calls `f` once per distinct value with its number of occurrences.
 fn each_run<T: Ord + Copy>(items: &mut [T], mut f: impl FnMut(T, u32)) {
     items.sort_unstable();
-    let mut i = 0;
-    while i < items.len() {
-        let start = i;
-        while i < items.len() && items[i] == items[start] {
-            i += 1;
-        }
-        f(items[start], (i - start) as u32);
+    for run in items.chunk_by(|a, b| a == b) {
+        f(run[0], run.len() as u32);
     }
 }
 
