@@ -99,7 +99,6 @@ pub enum KChoice {
     Model,
     /// Too few articles to compare several k.
     TooFew,
-    /// Best mean silhouette (cosine) among the candidates, scored on `sample` articles.
     /// The smallest k whose mean silhouette (cosine, over `FITS_PER_K` fits, scored on
     /// `sample` articles) is within `K_TOLERANCE` of the best mean, or within one standard
     /// error of it when that is larger.
@@ -277,6 +276,9 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
         let sims = x.dot(&x.row(pick));
         best_dist.zip_mut_with(&sims, |b, &s| *b = b.min((1.0 - s).max(0.0)));
     }
+    // Contiguous rows for the centroid sums (a copy only if `x` is a strided view).
+    let rows = x.as_standard_layout();
+    let rows = rows.as_slice().expect("standard layout");
     let mut labels = vec![usize::MAX; n];
     let mut objective = f64::INFINITY;
     for _ in 0..max_iter.max(1) {
@@ -304,15 +306,7 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
             break;
         }
         let mut sums = Array2::<f64>::zeros((k, d));
-        match (x.as_slice(), sums.as_slice_mut()) {
-            (Some(rows), Some(out)) => add_members(rows, &labels, out),
-            _ => {
-                for (i, &l) in labels.iter().enumerate() {
-                    let mut row = sums.row_mut(l);
-                    row += &x.row(i);
-                }
-            }
-        }
+        add_members(rows, &labels, sums.as_slice_mut().expect("standard layout"));
         // An emptied cluster keeps its old centroid rather than vanishing.
         for c in 0..k {
             if sums.row(c).iter().all(|&v| v == 0.0) {

@@ -2,9 +2,10 @@
 //! saves the vocabulary, IDF weights, LSA projection, centroids and labels; `tidings run
 //! --model` assigns new articles to those themes instead of refitting.
 //!
-//! File format (version 2; version 1 held loadings for every vocabulary term): the 8 bytes `TIDINGSM`, a little-endian `u32` format version,
-//! then the [`ThemeModel`] encoded with bincode 1 (serde). A file of another version is
-//! refused with a clear error rather than misread.
+//! File format (version 2; version 1 held loadings for every vocabulary term): the 8 bytes
+//! `TIDINGSM`, a little-endian `u32` format version, then the [`ThemeModel`] encoded with
+//! bincode 1 (serde). A file of another version is refused with a clear error rather than
+//! misread.
 
 use std::fs;
 use std::io::{BufWriter, Read, Write};

@@ -70,9 +70,9 @@ fn to_nalgebra(a: &Array2<f32>) -> DMatrix<f64> {
 ///
 /// CholeskyQR: `Q = Y R⁻¹` with `RᵀR = YᵀY`, `rounds` times: once is enough to keep the
 /// power iterations well conditioned, twice (CholeskyQR2) makes the final basis orthonormal
-/// to working precision. The l×l factorings run in double precision. Two Gram products (matrixmultiply's blocked GEMM) replace a
-/// Householder QR of the tall matrix, which dominated the run time. A rank-deficient Y falls
-/// back to Householder QR.
+/// to working precision. The l×l factorings run in double precision. Gram products
+/// (matrixmultiply's blocked GEMM) replace a Householder QR of the tall matrix, which
+/// dominated the run time. A rank-deficient Y falls back to Householder QR.
 fn orthonormalise(rows: usize, l: usize, data: Vec<f32>, rounds: usize) -> Vec<f32> {
     let householder = |data: &[f32]| {
         let q = DMatrix::from_row_slice(rows, l, data).qr().q();
