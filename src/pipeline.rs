@@ -464,11 +464,7 @@ fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForm
             let mut cache = analyzer.cache();
             let docs = run
                 .iter()
-                .map(|a| {
-                    let mut stems = Vec::new();
-                    cache.hashes(&[&a.title, &a.text], &mut stems);
-                    Doc { stems }
-                })
+                .map(|a| cache.doc(&[&a.title, &a.text]))
                 .collect();
             (docs, cache.surface_forms())
         })

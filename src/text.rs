@@ -1,8 +1,13 @@
 //! Text analysis: a tokenizer followed by a chain of small token filters, after tantivy's
 //! analyzer. Words are found by Unicode word boundaries (UAX #29), then each token is
 //! normalised (lower case, typographic apostrophes), loses its possessive, and is dropped if it
-//! is a number, too short or a stop word; survivors are Snowball-stemmed. The analyzer also
-//! records which surface word each stem came from, so labels can read "russia", not "russi".
+//! is a number, too short, a contraction or a stop word; survivors are Snowball-stemmed.
+//!
+//! Theme names need more than stems, so the analyzer also records, cheaply, what the text
+//! looked like around each token: the form each stem was written in mid-sentence (so a label
+//! reads "Russia" and "U.S.", not "russi" and "u.s"), how each token joins the one before it
+//! (a space or a hyphen inside a phrase, or a break: punctuation or a dropped word), and
+//! where the headline and first sentence end.
 
 use std::collections::HashSet;
 
@@ -18,6 +23,77 @@ const ENGLISH_STOP_WORDS: &str = include_str!("../assets/stopwords/english.txt")
 pub struct Tokens {
     pub stems: Vec<String>,
     pub surfaces: Vec<String>,
+}
+
+/// How a token joins the one before it in the text. Phrases ("Gaza Strip", "al-Sharaa") are
+/// runs of joined tokens; punctuation, a line break between paragraphs or a dropped word (a
+/// stop word, a number) breaks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    Break = 0,
+    Space = 1,
+    Hyphen = 2,
+    /// An en dash with no spaces: "Syria–Russia".
+    Dash = 3,
+}
+
+impl Join {
+    fn from_bits(b: u64) -> Join {
+        match b & 3 {
+            1 => Join::Space,
+            2 => Join::Hyphen,
+            3 => Join::Dash,
+            _ => Join::Break,
+        }
+    }
+
+    /// The text written between two joined words.
+    pub fn separator(self) -> &'static str {
+        match self {
+            Join::Break | Join::Space => " ",
+            Join::Hyphen => "-",
+            Join::Dash => "\u{2013}",
+        }
+    }
+}
+
+/// A document as the later stages hold it: the hashes of its stems in order (8 bytes a
+/// token, no string per token), how each token joins the one before (2 bits a token), and
+/// how many tokens its lead (headline and first sentence) has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Doc {
+    pub stems: Vec<u64>,
+    joins: Vec<u64>,
+    /// Tokens in the headline and the first sentence of the text.
+    pub lead: u32,
+}
+
+impl Doc {
+    /// A document of stems with no joins (every token a phrase of its own).
+    pub fn from_stems(stems: Vec<u64>) -> Doc {
+        Doc {
+            stems,
+            ..Doc::default()
+        }
+    }
+
+    fn push(&mut self, hash: u64, join: Join) {
+        let i = self.stems.len();
+        if i % 32 == 0 {
+            self.joins.push(0);
+        }
+        if let Some(word) = self.joins.last_mut() {
+            *word |= (join as u64) << (2 * (i % 32));
+        }
+        self.stems.push(hash);
+    }
+
+    /// How token `i` joins token `i - 1` (a break for the first).
+    pub fn join(&self, i: usize) -> Join {
+        self.joins
+            .get(i / 32)
+            .map_or(Join::Break, |w| Join::from_bits(w >> (2 * (i % 32))))
+    }
 }
 
 /// Languages with a Snowball stemmer (rust-stemmers). Stop words: English uses scikit-learn's
@@ -113,8 +189,9 @@ pub struct Analyzer {
     language: Language,
     stemmer: Stemmer,
     stop_words: HashSet<String>,
-    /// Multi-word names kept as one token ("gaza strip"), as normalised word sequences.
-    phrases: Vec<Vec<String>>,
+    /// Multi-word names kept as one token ("gaza strip"), as normalised word sequences, with
+    /// the user's own spelling to display them by.
+    phrases: Vec<(Vec<String>, String)>,
     min_chars: usize,
 }
 
@@ -167,11 +244,11 @@ impl Analyzer {
         for p in phrases {
             let words: Vec<String> = p.as_ref().unicode_words().map(normalise).collect();
             if !words.is_empty() {
-                self.phrases.push(words);
+                self.phrases.push((words, p.as_ref().trim().to_string()));
             }
         }
         // Longest first, so "gaza strip border" wins over "gaza strip".
-        self.phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        self.phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         self
     }
 
@@ -183,7 +260,7 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Tokens {
         let mut cache = self.cache();
         let mut out = Tokens::default();
-        cache.each_token(&[text], |t| {
+        cache.each_token(&[text], |t, _| {
             out.stems.push(t.stem.to_string());
             out.surfaces.push(t.surface.to_string());
         });
@@ -199,18 +276,21 @@ impl Analyzer {
             phrases: self
                 .phrases
                 .iter()
-                .map(|p| {
-                    let surface = p.join(" ");
+                .map(|(words, spelling)| {
+                    let surface = words.join(" ");
                     let stem = surface.replace(' ', "_");
                     Term {
                         hash: stem_hash(&stem),
                         stem: stem.into(),
                         surface: surface.into(),
+                        display: spelling.as_str().into(),
                         uses: 0,
+                        mid: 0,
                     }
                 })
                 .collect(),
             ids: Vec::new(),
+            gaps: Vec::new(),
         }
     }
 
@@ -224,7 +304,8 @@ impl Analyzer {
         };
         let dropped = norm.chars().count() < self.min_chars
             || norm.chars().any(|c| c.is_numeric())
-            || self.stop_words.contains(norm);
+            || self.stop_words.contains(norm)
+            || (self.language == Language::English && is_contraction(norm));
         let term = (!dropped).then(|| {
             // Internal apostrophes (o'brien) are kept in the surface but not in the stem key.
             let key: String = norm.chars().filter(|&c| c != '\'').collect();
@@ -233,7 +314,9 @@ impl Analyzer {
                 hash: stem_hash(&stem),
                 stem: stem.into(),
                 surface: norm.into(),
+                display: display_form(raw, norm).into(),
                 uses: 0,
+                mid: 0,
             }
         });
         Word {
@@ -256,6 +339,17 @@ pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
     })
 }
 
+/// Where a token stands in its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    /// How it joins the token before.
+    pub join: Join,
+    /// A sentence of the last part (the body) has ended before it: it is past the lead.
+    pub ends_sentence: bool,
+    /// It is in the last part (the body), not a headline.
+    pub last_part: bool,
+}
+
 /// One token as the chain emits it.
 #[derive(Debug, Clone, Copy)]
 pub struct Token<'t> {
@@ -268,9 +362,93 @@ pub struct Token<'t> {
 struct Term {
     hash: u64,
     stem: Box<str>,
+    /// Lower case, as matched.
     surface: Box<str>,
+    /// As written (case kept, possessive dropped): "Gaza", "U.S.", "OPEC".
+    display: Box<str>,
     /// Occurrences emitted, for the surface-form counts.
     uses: u32,
+    /// Of those, occurrences mid-sentence in the body, where case tells a name from a word
+    /// (headlines are title-cased and sentences start with a capital).
+    mid: u32,
+}
+
+/// What the text between two words says about the second.
+#[derive(Debug, Clone, Copy)]
+struct Gap {
+    join: Join,
+    /// The word starts a sentence, a quotation or a clause after a colon: its capital says
+    /// nothing about it.
+    starts_sentence: bool,
+    /// A sentence ended in the gap (the lead ends there).
+    ends_sentence: bool,
+}
+
+impl Gap {
+    const START: Gap = Gap {
+        join: Join::Break,
+        starts_sentence: true,
+        ends_sentence: false,
+    };
+
+    /// Classifies `gap`, the text between `prev` (a word) and the next word. A period right
+    /// after a word with an inner period ("U.S.") is the abbreviation's, not a sentence's.
+    fn read(prev: &str, gap: &str) -> Gap {
+        if gap == " " {
+            return Gap {
+                join: Join::Space,
+                starts_sentence: false,
+                ends_sentence: false,
+            };
+        }
+        let gap = match gap.strip_prefix('.') {
+            Some(rest) if prev.contains('.') => rest,
+            _ => gap,
+        };
+        match gap {
+            "-" | "\u{2010}" | "\u{2011}" => {
+                return Gap {
+                    join: Join::Hyphen,
+                    starts_sentence: false,
+                    ends_sentence: false,
+                }
+            }
+            "\u{2013}" => {
+                return Gap {
+                    join: Join::Dash,
+                    starts_sentence: false,
+                    ends_sentence: false,
+                }
+            }
+            _ => {}
+        }
+        let mut newlines = 0;
+        let mut other = false;
+        let mut starts = false;
+        let mut ends = false;
+        for c in gap.chars() {
+            match c {
+                '\n' => newlines += 1,
+                c if c.is_whitespace() => {}
+                '.' | '!' | '?' | '\u{2026}' => {
+                    (starts, ends, other) = (true, true, true);
+                }
+                ':' | '"' | '\u{201c}' | '\u{2018}' | '\'' | '\u{ab}' | '(' | '[' => {
+                    (starts, other) = (true, true);
+                }
+                _ => other = true,
+            }
+        }
+        // A single line break is a wrapped line; two or more end a paragraph.
+        if newlines >= 2 {
+            (starts, ends, other) = (true, true, true);
+        }
+        Gap {
+            join: if other { Join::Break } else { Join::Space },
+            starts_sentence: starts,
+            ends_sentence: ends,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -288,22 +466,43 @@ pub struct TokenCache<'a> {
     index: FxHashMap<Box<str>, u32>,
     words: Vec<Word>,
     phrases: Vec<Term>,
-    /// Word ids of the text being analysed (reused between texts).
+    /// Word ids of the text being analysed, and what precedes each word (reused between
+    /// texts).
     ids: Vec<u32>,
+    gaps: Vec<(Gap, bool)>,
 }
 
 impl TokenCache<'_> {
-    /// The stem hashes of the texts read as one (title and body, say), appended to `out`.
-    pub fn hashes(&mut self, parts: &[&str], out: &mut Vec<u64>) {
-        self.each_token(parts, |t| out.push(t.hash));
+    /// The document the later stages hold for `parts` read as one: every part but the last
+    /// (a headline) and the last part's first sentence make its lead.
+    pub fn doc(&mut self, parts: &[&str]) -> Doc {
+        let mut doc = Doc::default();
+        let mut lead = None;
+        self.each_token(parts, |t, g| {
+            if lead.is_none() && g.ends_sentence && g.last_part {
+                lead = Some(doc.stems.len() as u32);
+            }
+            doc.push(t.hash, g.join);
+        });
+        doc.lead = lead.unwrap_or(doc.stems.len() as u32);
+        doc
     }
 
     /// Runs the chain over `parts`, read one after another (words never span two parts, as
-    /// they never span a line break), calling `emit` for each token.
-    pub fn each_token(&mut self, parts: &[&str], mut emit: impl FnMut(Token<'_>)) {
+    /// they never span a line break), calling `emit` for each token with where it stands.
+    /// Every part but the last is taken for a headline, whose capitals say nothing.
+    pub fn each_token(&mut self, parts: &[&str], mut emit: impl FnMut(Token<'_>, Place)) {
         self.ids.clear();
-        for part in parts {
-            for raw in part.unicode_words() {
+        self.gaps.clear();
+        for (p, part) in parts.iter().enumerate() {
+            let body = p + 1 == parts.len();
+            let mut prev: Option<(usize, usize)> = None;
+            for (start, raw) in part.unicode_word_indices() {
+                let gap = match prev {
+                    Some((s, e)) => Gap::read(&part[s..e], &part[e..start]),
+                    None => Gap::START,
+                };
+                prev = Some((start, start + raw.len()));
                 let id = match self.index.get(raw) {
                     Some(&id) => id,
                     None => {
@@ -314,13 +513,24 @@ impl TokenCache<'_> {
                     }
                 };
                 self.ids.push(id);
+                self.gaps.push((gap, body));
             }
         }
         let mut i = 0;
+        // Whether the previous word made a token: a dropped word breaks a phrase.
+        let mut joined_to_prev = false;
+        let mut ended = false;
         while i < self.ids.len() {
+            let (gap, body) = self.gaps[i];
+            ended |= gap.ends_sentence && body;
+            let place = Place {
+                join: if joined_to_prev { gap.join } else { Join::Break },
+                ends_sentence: ended,
+                last_part: body,
+            };
             let words = &self.words;
             let rest = &self.ids[i..];
-            let phrase = self.analyzer.phrases.iter().position(|p| {
+            let phrase = self.analyzer.phrases.iter().position(|(p, _)| {
                 p.len() <= rest.len()
                     && p.iter()
                         .zip(rest)
@@ -329,13 +539,20 @@ impl TokenCache<'_> {
             if let Some(p) = phrase {
                 let t = &mut self.phrases[p];
                 t.uses += 1;
-                emit(t.token());
-                i += self.analyzer.phrases[p].len();
+                t.mid += 1;
+                emit(t.token(), place);
+                i += self.analyzer.phrases[p].0.len();
+                joined_to_prev = true;
                 continue;
             }
+            joined_to_prev = false;
             if let Some(t) = &mut self.words[self.ids[i] as usize].term {
                 t.uses += 1;
-                emit(t.token());
+                if body && !gap.starts_sentence {
+                    t.mid += 1;
+                }
+                emit(t.token(), place);
+                joined_to_prev = true;
             }
             i += 1;
         }
@@ -346,12 +563,7 @@ impl TokenCache<'_> {
         let mut forms = SurfaceForms::default();
         let terms = self.words.iter().filter_map(|w| w.term.as_ref());
         for t in terms.chain(&self.phrases).filter(|t| t.uses > 0) {
-            *forms
-                .counts
-                .entry(t.stem.to_string())
-                .or_default()
-                .entry(t.surface.to_string())
-                .or_insert(0) += t.uses;
+            forms.count(&t.stem, &t.surface, t.uses, &t.display, t.mid);
         }
         forms
     }
@@ -387,27 +599,68 @@ fn strip_elision(word: &str) -> &str {
     }
 }
 
+/// English contractions carry no theme: doesn't, they're, we've, I'll, I'd, I'm. (The
+/// apostrophe is already folded to ASCII, so the typographic forms match too.)
+fn is_contraction(word: &str) -> bool {
+    ["n't", "'re", "'ve", "'ll", "'d", "'m"]
+        .iter()
+        .any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
+}
+
+/// A word as written, for display: case kept, apostrophes folded and possessive dropped as in
+/// `norm` (its lower-case form), and an abbreviation's final period restored ("U.S." is
+/// found as the word "U.S", the sentence's period left out).
+fn display_form(raw: &str, norm: &str) -> String {
+    let folded: String = raw
+        .chars()
+        .map(|c| match c {
+            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ff07}' | '`' | '\u{00b4}' => '\'',
+            c => c,
+        })
+        .collect();
+    // `norm` is a slice of the lower-cased word; find the same span in the original, which
+    // has as many characters wherever lower-casing does not change the length.
+    let lower = normalise(raw);
+    let mut shown = match lower.find(norm) {
+        Some(at) if lower.len() == folded.len() => folded[at..at + norm.len()].to_string(),
+        _ => norm.to_string(),
+    };
+    if shown.contains('.') {
+        shown.push('.');
+    }
+    shown
+}
+
 fn strip_possessive(word: &str) -> &str {
     let word = word.trim_matches('\'');
     word.strip_suffix("'s").unwrap_or(word)
 }
 
-/// Counts, per stem, how often each surface word produced it, to name stems by their
-/// commonest surface form (ties broken alphabetically so labels are deterministic).
-#[derive(Debug, Default, Clone)]
+/// Counts, per stem, how often each written form produced it, to show stems as they are
+/// written: the commonest form mid-sentence ("Gaza", "U.S.", "al", "famine"); for a stem never
+/// seen mid-sentence, its commonest form, lower-cased. Ties are broken alphabetically so
+/// labels are deterministic.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct SurfaceForms {
-    counts: FxHashMap<String, FxHashMap<String, u32>>,
+    /// stem → written form → (uses mid-sentence, all uses).
+    counts: FxHashMap<String, FxHashMap<String, (u32, u32)>>,
 }
 
 impl SurfaceForms {
+    fn count(&mut self, stem: &str, surface: &str, uses: u32, display: &str, mid: u32) {
+        let forms = self.counts.entry(stem.to_string()).or_default();
+        // Forms seen only where case says nothing are kept lower case, so a headline's
+        // "Famine" and a body's "famine" count as one.
+        let form = if mid > 0 { display } else { surface };
+        let entry = forms.entry(form.to_string()).or_default();
+        entry.0 += mid;
+        entry.1 += uses;
+    }
+
+    /// Counts the tokens of an analysed text (lower case: `Tokens` keeps no capitals).
     pub fn add(&mut self, tokens: &Tokens) {
         for (stem, surface) in tokens.stems.iter().zip(&tokens.surfaces) {
-            *self
-                .counts
-                .entry(stem.clone())
-                .or_default()
-                .entry(surface.clone())
-                .or_insert(0) += 1;
+            self.count(stem, surface, 1, surface, 0);
         }
     }
 
@@ -418,8 +671,10 @@ impl SurfaceForms {
         }
         for (stem, forms) in other.counts {
             let mine = self.counts.entry(stem).or_default();
-            for (form, n) in forms {
-                *mine.entry(form).or_insert(0) += n;
+            for (form, (mid, uses)) in forms {
+                let e = mine.entry(form).or_default();
+                e.0 += mid;
+                e.1 += uses;
             }
         }
         self
@@ -430,20 +685,28 @@ impl SurfaceForms {
         self.counts.keys().map(String::as_str)
     }
 
+    /// How one stem is shown.
+    pub fn word(&self, stem: &str) -> String {
+        let Some(forms) = self.counts.get(stem) else {
+            return stem.to_string();
+        };
+        let by = |key: fn(&(u32, u32)) -> u32| {
+            forms
+                .iter()
+                .filter(|(_, n)| key(n) > 0)
+                .max_by(|a, b| key(a.1).cmp(&key(b.1)).then_with(|| b.0.cmp(a.0)))
+                .map(|(form, _)| form)
+        };
+        match by(|n| n.0) {
+            Some(form) => form.clone(),
+            None => by(|n| n.1).map_or_else(|| stem.to_string(), |f| f.to_lowercase()),
+        }
+    }
+
     /// The readable form of a term (a stem or a space-joined bigram of stems).
     pub fn surface(&self, term: &str) -> String {
         term.split(' ')
-            .map(|stem| {
-                self.counts
-                    .get(stem)
-                    .and_then(|forms| {
-                        forms
-                            .iter()
-                            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                            .map(|(form, _)| form.clone())
-                    })
-                    .unwrap_or_else(|| stem.to_string())
-            })
+            .map(|stem| self.word(stem))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -519,7 +782,7 @@ mod tests {
     }
 
     /// A warm cache must give what a cold one gives, text after text, and count surfaces
-    /// exactly as adding each text's tokens would.
+    /// exactly as analysing each text on its own would.
     #[test]
     fn warm_cache_matches_cold_analysis() {
         let a = Analyzer::english().with_phrases(["Gaza Strip"]);
@@ -534,28 +797,84 @@ mod tests {
         let mut expected = SurfaceForms::default();
         for text in texts {
             let cold = a.analyze(text);
-            expected.add(&cold);
+            let mut one = a.cache();
+            let cold_doc = one.doc(&[text]);
+            expected = expected.merge(one.surface_forms());
             let mut warm = Tokens::default();
-            cache.each_token(&[text], |t| {
+            cache.each_token(&[text], |t, _| {
                 assert_eq!(t.hash, stem_hash(t.stem));
                 warm.stems.push(t.stem.to_string());
                 warm.surfaces.push(t.surface.to_string());
             });
             assert_eq!(warm, cold, "{text}");
+            assert_eq!(cache.doc(&[text]), cold_doc, "{text}");
         }
-        assert_eq!(cache.surface_forms().counts, expected.counts);
+        // Each text was read twice by the warm cache.
+        let twice = expected.clone().merge(expected);
+        assert_eq!(cache.surface_forms(), twice);
         // Parts read like lines of one text: words never span them, phrases may.
-        let mut hashes = Vec::new();
-        cache.hashes(&["talks in Gaza", "Strip"], &mut hashes);
+        let parts = cache.doc(&["talks in Gaza", "Strip"]).stems;
         let whole: Vec<u64> = a
             .analyze("talks in Gaza\nStrip")
             .stems
             .iter()
             .map(|s| stem_hash(s))
             .collect();
-        assert_eq!(hashes, whole);
+        assert_eq!(parts, whole);
     }
 
+    #[test]
+    fn contractions_are_stop_words_in_either_apostrophe() {
+        let a = Analyzer::english();
+        let t = a.analyze("Israel doesn't end it; they\u{2019}re sure we\u{2019}ve won't I'm Peskov's");
+        assert_eq!(t.surfaces, ["israel", "end", "sure", "peskov"]);
+    }
+
+    /// Words are shown as written mid-sentence: names keep their capitals, words their lower
+    /// case; headline and sentence-initial capitals are not taken for names.
+    #[test]
+    fn display_forms_as_written_mid_sentence() {
+        let a = Analyzer::english();
+        let mut cache = a.cache();
+        cache.doc(&[
+            "FAMINE WARNING FOR GAZA",
+            "Famine looms. Experts warn of famine in Gaza and the U.S. said Syria\u{2019}s \
+             al-Sharaa met OPEC. Famine again: \"Aid\" was cut, aid officials said.",
+        ]);
+        let f = cache.surface_forms();
+        let shown = |word: &str| f.word(&a.analyze(word).stems[0]);
+        assert_eq!(shown("gaza"), "Gaza");
+        assert_eq!(shown("famine"), "famine");
+        assert_eq!(shown("U.S."), "U.S.");
+        assert_eq!(shown("Syria"), "Syria");
+        assert_eq!(shown("Sharaa"), "Sharaa");
+        assert_eq!(shown("al"), "al");
+        assert_eq!(shown("OPEC"), "OPEC");
+        assert_eq!(shown("aid"), "aid");
+        // Seen only in a headline or starting a sentence: lower case.
+        assert_eq!(shown("warning"), "warn", "the body's form of the stem");
+        assert_eq!(shown("looms"), "looms");
+        assert_eq!(f.word("unknown"), "unknown");
+    }
+
+    #[test]
+    fn joins_and_lead() {
+        let a = Analyzer::english().with_phrases(["Gaza Strip"]);
+        let mut cache = a.cache();
+        let doc = cache.doc(&[
+            "Syria\u{2013}Russia ties",
+            "Ahmad al-Sharaa met envoys, then the Gaza Strip border. Officials said more.",
+        ]);
+        // syria russia tie | ahmad al sharaa met envoy | gaza_strip border | offici
+        let joins: Vec<Join> = (0..doc.stems.len()).map(|i| doc.join(i)).collect();
+        use Join::*;
+        assert_eq!(
+            joins,
+            [Break, Dash, Space, Break, Space, Hyphen, Space, Space, Break, Space, Break]
+        );
+        // Headline (3 tokens) and first sentence (7): "officials" starts the second.
+        assert_eq!(doc.lead, 10);
+    }
     #[test]
     fn user_stop_words() {
         let a = Analyzer::english().with_stop_words(["Gaza"]);

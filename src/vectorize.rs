@@ -107,7 +107,7 @@ pub struct TfidfModel {
 /// vocabularies match. Collisions among a few million terms are vanishingly unlikely.
 pub use crate::text::stem_hash;
 
-fn pair(a: u64, b: u64) -> u64 {
+pub(crate) fn pair(a: u64, b: u64) -> u64 {
     let mut z = a.rotate_left(21) ^ b ^ 0x9e37_79b9_7f4a_7c15;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -122,19 +122,7 @@ fn term_hash(term: &str) -> u64 {
     }
 }
 
-/// A document as the vectorizer holds it: its stems, as hashes, in order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Doc {
-    pub stems: Vec<u64>,
-}
-
-impl From<&Tokens> for Doc {
-    fn from(t: &Tokens) -> Doc {
-        Doc {
-            stems: t.stems.iter().map(|s| stem_hash(s)).collect(),
-        }
-    }
-}
+pub use crate::text::Doc;
 
 /// Stem hash → stem text, to name the vocabulary.
 pub type StemNames = HashMap<u64, String, std::hash::BuildHasherDefault<IdHasher>>;
@@ -147,7 +135,11 @@ pub fn prepare(tokens: &[Tokens]) -> (Vec<Doc>, StemNames) {
             names.entry(stem_hash(s)).or_insert_with(|| s.clone());
         }
     }
-    (tokens.iter().map(Doc::from).collect(), names)
+    let docs = tokens
+        .iter()
+        .map(|t| Doc::from_stems(t.stems.iter().map(|s| stem_hash(s)).collect()))
+        .collect();
+    (docs, names)
 }
 
 /// Hashes are already well spread: use them as their own hash in maps.
