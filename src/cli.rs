@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use chrono::NaiveDate;
@@ -191,7 +191,13 @@ impl RunOptions {
     /// The run's settings: each from the flag if given, else the config file, else the
     /// default. Also returns the output folder.
     pub fn resolve(&self, inputs: &[PathBuf]) -> Result<(RunConfig, PathBuf)> {
-        let (file, _) = FileConfig::find(self.config.as_deref())?;
+        let (file, path) = FileConfig::find(self.config.as_deref())?;
+        let names = file.theme_names().with_context(|| {
+            format!(
+                "{}: invalid config",
+                path.as_deref().unwrap_or(std::path::Path::new("?")).display()
+            )
+        })?;
         let date = match self.date.as_ref().or(file.date.as_ref()) {
             Some(d) => Some(parse_date_arg(d).map_err(|e| anyhow!("--date {e}"))?),
             None => None,
@@ -252,6 +258,7 @@ impl RunOptions {
             language: self.language.or(file.language).unwrap_or_default(),
             stop_words: pick_list(&self.stop_words, &file.stop_words),
             phrases: pick_list(&self.phrases, &file.phrases),
+            names,
             verbose: !self.quiet,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
@@ -330,7 +337,7 @@ fn compare(args: &CompareArgs) -> Result<()> {
                 ch.before,
                 ch.after,
                 (ch.share_after - ch.share_before) * 100.0,
-                cmp.analysis.themes.themes[t].label
+                cmp.analysis.themes.themes[t].name
             );
         }
         print_written(&written);
@@ -379,6 +386,7 @@ fn json_summary(a: &crate::pipeline::Analysis, written: &[PathBuf]) -> serde_jso
         "k_choice": a.clustering.choice.describe(a.clustering.k),
         "themes": a.themes.themes.iter().map(|t| serde_json::json!({
             "theme_id": t.id,
+            "name": t.name,
             "label": t.label,
             "size": t.size,
             "share": t.share,
@@ -398,7 +406,10 @@ fn report_run(analysis: &crate::pipeline::Analysis) {
         analysis.clustering.choice.describe(analysis.clustering.k)
     );
     for t in &analysis.themes.themes {
-        println!("  T{:<2} {:>5} articles  {}", t.id, t.size, t.label);
+        println!(
+            "  T{:<2} {:>5} articles  {}  ({})",
+            t.id, t.size, t.name, t.label
+        );
     }
 }
 

@@ -9,11 +9,15 @@
 //! language = "english"
 //! stop_words = ["asharq", "awsat"]
 //! phrases = ["al-sharaa", "gaza strip", "hezbollah"]
+//!
+//! [names]            # theme id = name, over the generated one (and kept by `fit`)
+//! 3 = "Gulf shipping"
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::text::Language;
@@ -48,9 +52,27 @@ pub struct FileConfig {
     pub language: Option<Language>,
     pub stop_words: Option<Vec<String>>,
     pub phrases: Option<Vec<String>>,
+    /// Theme id (a TOML key is a string) → name.
+    pub names: Option<BTreeMap<String, String>>,
 }
 
 impl FileConfig {
+    /// The `[names]` table with its keys read as theme ids.
+    pub fn theme_names(&self) -> Result<BTreeMap<usize, String>> {
+        let mut out = BTreeMap::new();
+        for (key, name) in self.names.iter().flatten() {
+            let Ok(id) = key.trim().parse::<usize>() else {
+                bail!("[names]: {key:?} is not a theme id (write `3 = \"Gulf shipping\"`)");
+            };
+            let name = name.trim();
+            if name.is_empty() {
+                bail!("[names]: the name of theme {id} is empty");
+            }
+            out.insert(id, name.to_string());
+        }
+        Ok(out)
+    }
+
     pub fn load(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config file", path.display()))?;
@@ -88,5 +110,16 @@ mod tests {
         assert_eq!(c.phrases.as_deref(), Some(&["gaza strip".to_string()][..]));
         assert_eq!(c.bigrams, Some(false));
         assert!(toml::from_str::<FileConfig>("kk = 3").is_err());
+
+        let c: FileConfig =
+            toml::from_str("k = 4\n[names]\n3 = \"Gulf shipping\"\n0 = \" Gaza famine \"\n")
+                .unwrap();
+        let names = c.theme_names().unwrap();
+        assert_eq!(names[&3], "Gulf shipping");
+        assert_eq!(names[&0], "Gaza famine");
+        let bad: FileConfig = toml::from_str("[names]\ngulf = \"Gulf shipping\"\n").unwrap();
+        assert!(bad.theme_names().unwrap_err().to_string().contains("\"gulf\""));
+        let empty: FileConfig = toml::from_str("[names]\n2 = \"\"\n").unwrap();
+        assert!(empty.theme_names().is_err());
     }
 }

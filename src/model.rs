@@ -1,8 +1,9 @@
-//! Saved theme models, so theme ids and labels stay the same from week to week: `tidings fit`
-//! saves the vocabulary, IDF weights, LSA projection, centroids and labels; `tidings run
+//! Saved theme models, so theme ids and names stay the same from week to week: `tidings fit`
+//! saves the vocabulary, IDF weights, LSA projection, centroids, names and labels; `tidings run
 //! --model` assigns new articles to those themes instead of refitting.
 //!
-//! File format (version 2; version 1 held loadings for every vocabulary term): the 8 bytes
+//! File format (version 3; version 2 had no theme names, version 1 held loadings for every
+//! vocabulary term): the 8 bytes
 //! `TIDINGSM`, a little-endian `u32` format version, then the [`ThemeModel`] encoded with
 //! bincode 1 (serde). A file of another version is refused with a clear error rather than
 //! misread.
@@ -22,11 +23,14 @@ use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
 
 pub const MAGIC: &[u8; 8] = b"TIDINGSM";
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedTheme {
     pub id: usize,
+    /// As generated, or as the user set it (`[names]` in tidings.toml when fitting): a later
+    /// run with the model shows this name.
+    pub name: String,
     pub label: String,
     pub top_terms: Vec<String>,
     pub size: usize,
@@ -105,6 +109,7 @@ impl ThemeModel {
                 .iter()
                 .map(|t| SavedTheme {
                     id: t.id,
+                    name: t.name.clone(),
                     label: t.label.clone(),
                     top_terms: t.top_terms.clone(),
                     size: t.size,

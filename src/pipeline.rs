@@ -18,7 +18,7 @@ use crate::evaluate::{evaluate, Metrics};
 use crate::model::ThemeModel;
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language, SurfaceForms};
-use crate::themes::{build_themes, ThemeSet};
+use crate::themes::{build_themes, Texts, ThemeSet};
 use crate::trends::{Period, Trends};
 use crate::vectorize::{stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams};
 
@@ -45,6 +45,8 @@ pub struct RunConfig {
     pub language: Language,
     pub stop_words: Vec<String>,
     pub phrases: Vec<String>,
+    /// Theme names chosen by the user, by theme id; they win over generated and saved names.
+    pub names: std::collections::BTreeMap<usize, String>,
     /// Progress lines on stderr.
     pub verbose: bool,
 }
@@ -65,6 +67,7 @@ impl Default for RunConfig {
             language: Language::English,
             stop_words: Vec::new(),
             phrases: Vec::new(),
+            names: Default::default(),
             verbose: false,
         }
     }
@@ -277,6 +280,7 @@ pub fn analyze_corpus(
             .with_phrases(&config.phrases),
     };
     let (tokens, surfaces) = tokenize(&articles, &analyzer);
+    let analyzer_language = analyzer.language();
     let stem_names: StemNames = surfaces
         .stems()
         .map(|s| (stem_hash(s), s.to_string()))
@@ -381,32 +385,43 @@ pub fn analyze_corpus(
         "naming themes",
     );
 
-    let mut themes = build_themes(
-        &clustering,
-        &counts,
-        &model.vocabulary,
-        &surfaces,
-        config.model.is_some(),
-    );
+    let texts = Texts {
+        docs: &kept_tokens,
+        stems: &stem_names,
+        surfaces: &surfaces,
+        language: analyzer_language,
+    };
+    let mut themes = build_themes(&clustering, &texts, config.model.is_some());
     if let Some(saved) = &config.model {
-        // Saved themes keep their labels; the extra last theme holds the unassigned articles,
-        // and its top terms say what they are about.
+        // Saved themes keep their names and terms; the extra last theme holds the unassigned
+        // articles, and its terms (scored against the assigned) say what they are about.
         for t in &mut themes.themes {
             match saved.themes.get(t.id) {
                 Some(s) => {
+                    t.name = s.name.clone();
                     t.label = s.label.clone();
                     t.top_terms = s.top_terms.clone();
                 }
                 None => {
+                    t.name = UNASSIGNED.to_string();
                     t.label = UNASSIGNED.to_string();
-                    t.top_terms = commonest_words(
-                        &kept_tokens,
-                        &themes.assignments,
-                        t.id,
-                        &stem_names,
-                        &surfaces,
-                    );
                 }
+            }
+        }
+    }
+    let mut warnings = warnings;
+    for (&id, name) in &config.names {
+        match themes.themes.get_mut(id).filter(|t| t.name != UNASSIGNED) {
+            Some(t) => t.name = name.clone(),
+            None => {
+                let w = format!(
+                    "[names] {id} = {name:?}: there is no theme {id} (themes are 0 to {})",
+                    themes.themes.len().saturating_sub(1)
+                );
+                if config.verbose {
+                    eprintln!("warning: {w}");
+                }
+                warnings.push(w);
             }
         }
     }
@@ -559,35 +574,6 @@ fn report_rejects(rejects: &[Reject]) {
             rejects.len() - SHOWN
         );
     }
-}
-
-/// The words found in most of the articles of `theme`, vocabulary or not: for articles the
-/// model cannot place, the words it does not know are the news.
-fn commonest_words(
-    docs: &[Doc],
-    assignments: &[usize],
-    theme: usize,
-    names: &StemNames,
-    surfaces: &SurfaceForms,
-) -> Vec<String> {
-    let mut df: std::collections::HashMap<&str, usize> = Default::default();
-    for (doc, _) in docs.iter().zip(assignments).filter(|(_, &t)| t == theme) {
-        let mut seen: Vec<u64> = doc.stems.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        for h in seen {
-            if let Some(stem) = names.get(&h) {
-                *df.entry(stem.as_str()).or_default() += 1;
-            }
-        }
-    }
-    let mut ranked: Vec<(&str, usize)> = df.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    ranked
-        .into_iter()
-        .take(crate::themes::TOP_TERMS)
-        .map(|(stem, _)| surfaces.surface(stem))
-        .collect()
 }
 
 /// Label of the extra theme that holds articles far from every saved theme.

@@ -17,6 +17,8 @@ use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;
 
 const ENGLISH_STOP_WORDS: &str = include_str!("../assets/stopwords/english.txt");
+/// wordfreq's English list (CC BY-SA 4.0, see assets/wordfreq/LICENSE.md).
+const ENGLISH_FREQUENCIES: &str = include_str!("../assets/wordfreq/english.txt");
 
 /// An analysed document: its stems in order, and the surface word of each stem occurrence.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -184,6 +186,35 @@ impl Language {
     }
 }
 
+/// How rare a word is in the language at large, on wordfreq's Zipf scale turned around:
+/// `9 - zipf`, from about 1.3 for "the" to 6 for a word rarer than one in a million (or not
+/// listed). A theme of a few articles cannot tell by itself that "famine" says more than
+/// "food"; the language can. 1 for every word of a language without a list (all but English).
+pub fn rarity(language: Language, word: &str) -> f64 {
+    static ENGLISH: std::sync::OnceLock<FxHashMap<&'static str, u16>> = std::sync::OnceLock::new();
+    if language != Language::English {
+        return 1.0;
+    }
+    let zipf = ENGLISH.get_or_init(|| {
+        let mut map = FxHashMap::default();
+        for line in ENGLISH_FREQUENCIES.lines().filter(|l| !l.starts_with('#')) {
+            let Some((value, words)) = line.split_once('\t') else {
+                continue;
+            };
+            let Ok(value) = value.parse::<u16>() else {
+                continue;
+            };
+            for w in words.split(' ') {
+                map.entry(w).or_insert(value);
+            }
+        }
+        map
+    });
+    let lower = word.to_lowercase();
+    let z = zipf.get(lower.trim_end_matches('.')).copied().unwrap_or(300);
+    9.0 - f64::from(z.max(300)) / 100.0
+}
+
 /// Tokenizer + filters. Cheap to share across threads (`&Analyzer` is `Sync`).
 pub struct Analyzer {
     language: Language,
@@ -250,6 +281,10 @@ impl Analyzer {
         // Longest first, so "gaza strip border" wins over "gaza strip".
         self.phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         self
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     pub fn is_stop_word(&self, word: &str) -> bool {
@@ -875,6 +910,15 @@ mod tests {
         // Headline (3 tokens) and first sentence (7): "officials" starts the second.
         assert_eq!(doc.lead, 10);
     }
+    #[test]
+    fn rarity_in_the_language_at_large() {
+        let r = |w| rarity(Language::English, w);
+        assert!(r("famine") > r("food") && r("food") > r("the"));
+        assert_eq!(r("Gaza"), r("gaza"));
+        assert_eq!(r("zzxqv"), 6.0);
+        assert_eq!(rarity(Language::French, "famine"), 1.0);
+    }
+
     #[test]
     fn user_stop_words() {
         let a = Analyzer::english().with_stop_words(["Gaza"]);

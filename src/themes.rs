@@ -1,24 +1,63 @@
-//! Themes: turns a clustering into named themes. A theme's label is its most distinctive terms
-//! by class-based TF-IDF (the theme's articles pooled into one document and weighed against
-//! the other themes, as in BERTopic), shown in their commonest surface form; its
-//! representatives are the articles nearest its centroid.
+//! Themes: turns a clustering into named themes.
+//!
+//! A theme's terms are scored over everything its articles say, not over the pruned
+//! vocabulary the clustering used (where a word found in one article, such as "famine", is
+//! gone): every word, and every phrase of two or three words written next to each other (no
+//! punctuation, stop word or number between; a hyphen or an en dash may join them). Terms
+//! are ranked by class-based TF-IDF, as in BERTopic: the theme's articles pooled into one
+//! document, weighed against the other themes, each article counting a term `1 + ln(tf)`
+//! times so that one article repeating a name cannot outweigh many that use a word.
+//!
+//! - **Top terms** are the ten best, each shown as written; a term is listed only under the
+//!   theme where it scores highest (so two themes never share a term, and each list says
+//!   what sets its theme apart), and a term is left out if it is part of one already listed
+//!   ("Gaza" after "Gaza Strip"); a phrase that contains a listed word and scores nearly as
+//!   well takes the word's place ("al-Hol" for "Hol").
+//! - **The name** is the phrase most of the theme's articles use, preferring headlines and
+//!   first sentences: a phrase scores `(articles using it + those using it in their lead) /
+//!   theme size × share of the phrase's articles that are in this theme`. Used by at least two
+//!   articles and 5% of the theme, and scoring at least [`NAME_MIN_SCORE`], it names the
+//!   theme; otherwise (always for a theme of one article) the name is its two best terms, a
+//!   name first ("Gaza famine"), two names joined by a dash ("Syria–Russia"). For this, a
+//!   term's score is multiplied by its rarity in the language at large ([`rarity`]): a few
+//!   articles cannot show by themselves that "famine" says more than "food". No two themes
+//!   get the same name.
+//! - **Representatives** are the articles nearest the theme's centroid.
 
-use crate::vectorize::Sparse;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cluster::Clustering;
-use crate::text::SurfaceForms;
+use crate::text::{rarity, Doc, Join, Language, SurfaceForms};
+use crate::vectorize::{pair, StemNames};
 
 /// Terms kept per theme, and how many of them make the label.
 pub const TOP_TERMS: usize = 10;
 pub const LABEL_TERMS: usize = 4;
 pub const REPRESENTATIVES: usize = 3;
+/// Below this score ([`crate::themes`]), the best phrase does not name its theme.
+pub const NAME_MIN_SCORE: f64 = 0.1;
+/// A name phrase must be used by this share of the theme's articles (and by two at least).
+const NAME_MIN_SUPPORT: f64 = 0.05;
+/// A phrase scoring at least this share of a listed term it contains replaces it.
+const SUPERSEDE: f64 = 0.75;
+/// Longest name, in words.
+const NAME_MAX_WORDS: usize = 4;
+/// Candidates per theme and kind (words, phrases) scored in full: the most used in it.
+const SHORTLIST: usize = 400;
+/// Articles read per theme for its terms, evenly spread over it: bounds the cost at scale,
+/// and a theme's words are clear long before 5,000 of its articles.
+const NAMING_SAMPLE: usize = 5_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     /// 0 is the largest theme.
     pub id: usize,
+    /// A short name for charts and tables ("Gaza famine", "oil prices").
+    pub name: String,
+    /// The top terms that say most, joined: the detail beside the name.
     pub label: String,
-    /// Surface forms, most distinctive first.
+    /// Terms as written, most distinctive first.
     pub top_terms: Vec<String>,
     pub size: usize,
     pub share: f64,
@@ -36,39 +75,184 @@ pub struct ThemeSet {
     pub cluster_of: Vec<usize>,
 }
 
-/// c-TF-IDF weight of every term in every cluster:
-/// `w(t, c) = tf(t, c) / |c| · ln(1 + A / f(t))`, where `tf(t, c)` is the term's count in the
-/// cluster, `|c|` the cluster's total term count, `A` the mean total per cluster and `f(t)`
-/// the term's count over all clusters. Terms frequent here and rare elsewhere score highest.
-pub fn class_tfidf(counts: &Sparse, assignments: &[usize], k: usize) -> Vec<Vec<f64>> {
-    let m = counts.cols();
-    let mut tf = vec![vec![0.0; m]; k];
-    for (row, &c) in counts.outer_iterator().zip(assignments) {
-        for (t, &v) in row.iter() {
-            tf[c][t] += f64::from(v);
+/// What the analysed articles say, for naming: their tokens and how stems are written.
+#[derive(Clone, Copy)]
+pub struct Texts<'a> {
+    pub docs: &'a [Doc],
+    pub stems: &'a StemNames,
+    pub surfaces: &'a SurfaceForms,
+    pub language: Language,
+}
+
+/// One term's counts in one theme.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stat {
+    /// Σ over the theme's articles that use it of `1 + ln(count in the article)`.
+    weight: f32,
+    /// Articles using it.
+    df: u32,
+    /// Articles using it in their headline or first sentence.
+    lead: u32,
+    words: u8,
+}
+
+/// Hash of a phrase: the phrase so far, then the next stem.
+fn extend(phrase: u64, stem: u64) -> u64 {
+    pair(phrase, stem)
+}
+
+/// Every term occurrence of a document: `(hash, words, index of its last token)`.
+fn each_candidate(doc: &Doc, mut f: impl FnMut(u64, u8, usize)) {
+    let s = &doc.stems;
+    for i in 0..s.len() {
+        f(s[i], 1, i);
+        if i >= 1 && doc.join(i) != Join::Break {
+            let two = extend(s[i - 1], s[i]);
+            f(two, 2, i);
+            if i >= 2 && doc.join(i - 1) != Join::Break {
+                f(extend(extend(s[i - 2], s[i - 1]), s[i]), 3, i);
+            }
         }
     }
-    let totals: Vec<f64> = tf.iter().map(|r| r.iter().sum()).collect();
-    let mean_total = totals.iter().sum::<f64>() / k.max(1) as f64;
-    let mut f = vec![0.0; m];
-    for row in &tf {
-        row.iter().zip(f.iter_mut()).for_each(|(v, ft)| *ft += v);
+}
+
+/// Counts every word and phrase of the articles `members`.
+fn count_terms(docs: &[Doc], members: &[usize]) -> FxHashMap<u64, Stat> {
+    let mut map: FxHashMap<u64, Stat> = FxHashMap::default();
+    let mut found: Vec<(u64, u8, bool)> = Vec::new();
+    for &d in members {
+        let doc = &docs[d];
+        found.clear();
+        each_candidate(doc, |h, words, end| {
+            found.push((h, words, end < doc.lead as usize))
+        });
+        found.sort_unstable_by_key(|x| x.0);
+        for run in found.chunk_by(|a, b| a.0 == b.0) {
+            let e = map.entry(run[0].0).or_insert(Stat {
+                words: run[0].1,
+                ..Stat::default()
+            });
+            e.weight += 1.0 + (run.len() as f32).ln();
+            e.df += 1;
+            e.lead += u32::from(run.iter().any(|x| x.2));
+        }
     }
-    tf.iter()
-        .zip(&totals)
-        .map(|(row, &total)| {
-            row.iter()
-                .zip(&f)
-                .map(|(&v, &ft)| {
-                    if v > 0.0 && total > 0.0 {
-                        v / total * (1.0 + mean_total / ft).ln()
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        })
-        .collect()
+    map
+}
+
+/// A scored candidate of one theme.
+#[derive(Debug, Clone)]
+struct Candidate {
+    hash: u64,
+    stat: Stat,
+    /// c-TF-IDF weight in this theme.
+    score: f64,
+    /// Articles using it across all themes.
+    df_all: u32,
+}
+
+/// Up to `n` entries of `map` with `keep`, by weight (ties by hash, for determinism).
+fn shortlist(
+    map: &FxHashMap<u64, Stat>,
+    n: usize,
+    keep: impl Fn(&Stat) -> bool,
+) -> Vec<(u64, Stat)> {
+    let mut all: Vec<(u64, Stat)> = map
+        .iter()
+        .filter(|(_, s)| keep(s))
+        .map(|(&h, &s)| (h, s))
+        .collect();
+    let by = |a: &(u64, Stat), b: &(u64, Stat)| b.1.weight.total_cmp(&a.1.weight).then(a.0.cmp(&b.0));
+    if all.len() > n {
+        all.select_nth_unstable_by(n, by);
+        all.truncate(n);
+    }
+    all.sort_unstable_by(by);
+    all
+}
+
+/// A phrase's stems and how it is most often joined.
+#[derive(Debug, Clone)]
+struct Phrase {
+    stems: Vec<u64>,
+    /// Per gap: occurrences joined by space, hyphen, dash.
+    joins: Vec<[u32; 4]>,
+}
+
+/// Finds the stems of the phrases `wanted` (by hash) in the articles `members`, and counts
+/// how each gap of each phrase is written.
+fn resolve(docs: &[Doc], members: &[usize], wanted: &FxHashSet<u64>) -> FxHashMap<u64, Phrase> {
+    let mut out: FxHashMap<u64, Phrase> = FxHashMap::default();
+    if wanted.is_empty() {
+        return out;
+    }
+    for &d in members {
+        let doc = &docs[d];
+        let s = &doc.stems;
+        each_candidate(doc, |h, words, end| {
+            if words < 2 || !wanted.contains(&h) {
+                return;
+            }
+            let start = end + 1 - words as usize;
+            let p = out.entry(h).or_insert_with(|| Phrase {
+                stems: s[start..=end].to_vec(),
+                joins: vec![[0; 4]; words as usize - 1],
+            });
+            for (g, counts) in p.joins.iter_mut().enumerate() {
+                counts[doc.join(start + g + 1) as usize] += 1;
+            }
+        });
+    }
+    out
+}
+
+/// How a term is shown: a word as written, a phrase's words joined as most often written.
+fn show(hash: u64, phrases: &FxHashMap<u64, Phrase>, texts: &Texts) -> Option<String> {
+    let word = |h: &u64| texts.stems.get(h).map(|s| texts.surfaces.word(s));
+    match phrases.get(&hash) {
+        None => word(&hash),
+        Some(p) => {
+            let mut out = word(&p.stems[0])?;
+            for (stem, joins) in p.stems[1..].iter().zip(&p.joins) {
+                let join = [Join::Space, Join::Hyphen, Join::Dash]
+                    .into_iter()
+                    .max_by_key(|&j| (joins[j as usize], std::cmp::Reverse(j as u8)))
+                    .unwrap_or(Join::Space);
+                out.push_str(join.separator());
+                out.push_str(&word(stem)?);
+            }
+            Some(out)
+        }
+    }
+}
+
+/// The stems a term is made of (itself, for a word).
+fn parts(hash: u64, phrases: &FxHashMap<u64, Phrase>) -> Vec<u64> {
+    phrases
+        .get(&hash)
+        .map_or_else(|| vec![hash], |p| p.stems.clone())
+}
+
+/// Whether `a` occurs inside `b` as a run of stems, or `b` inside `a`.
+fn overlaps(a: &[u64], b: &[u64]) -> bool {
+    let inside = |x: &[u64], y: &[u64]| x.len() <= y.len() && y.windows(x.len()).any(|w| w == x);
+    inside(a, b) || inside(b, a)
+}
+
+/// A name or a proper noun: written with a capital mid-sentence.
+fn is_name(term: &str) -> bool {
+    term.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Two terms as one name, as an editor would join them: the name first ("Gaza famine"), two
+/// names with a dash ("Syria–Russia"), two words with "and".
+fn pair_name(a: &str, b: &str) -> String {
+    match (is_name(a), is_name(b)) {
+        (true, false) => format!("{a} {b}"),
+        (false, true) => format!("{b} {a}"),
+        (true, true) => format!("{a}\u{2013}{b}"),
+        (false, false) => format!("{a} and {b}"),
+    }
 }
 
 /// Picks label terms, skipping a term whose words all appear in terms already chosen
@@ -95,62 +279,258 @@ fn label_from(terms: &[String]) -> String {
     }
 }
 
+/// Names, top terms and labels of the clusters `0..k`, in cluster order.
+struct Naming {
+    name: String,
+    top_terms: Vec<String>,
+}
+
+/// Scores every cluster's terms and picks its top terms and name candidates. `order` is the
+/// order in which names are handed out (largest theme first): a later theme whose best name
+/// is taken gets its next best.
+fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<Naming> {
+    let k = members.len();
+    let sampled: Vec<Vec<usize>> = members
+        .iter()
+        .map(|m| {
+            if m.len() <= NAMING_SAMPLE {
+                m.clone()
+            } else {
+                (0..NAMING_SAMPLE)
+                    .map(|i| m[i * m.len() / NAMING_SAMPLE])
+                    .collect()
+            }
+        })
+        .collect();
+    let maps: Vec<FxHashMap<u64, Stat>> = sampled
+        .par_iter()
+        .map(|m| count_terms(texts.docs, m))
+        .collect();
+    let totals: Vec<f64> = maps
+        .iter()
+        .map(|m| m.values().map(|s| f64::from(s.weight)).sum())
+        .collect();
+    let used = totals.iter().filter(|&&t| t > 0.0).count().max(1);
+    let mean_total = totals.iter().sum::<f64>() / used as f64;
+    // The c-TF-IDF weight of a term in every cluster, and its articles over all of them.
+    let weigh = |hash: u64| -> (Vec<f64>, u32) {
+        let mut f = 0.0;
+        let mut df = 0;
+        let local: Vec<f32> = maps
+            .iter()
+            .map(|m| {
+                let s = m.get(&hash).copied().unwrap_or_default();
+                f += f64::from(s.weight);
+                df += s.df;
+                s.weight
+            })
+            .collect();
+        let idf = (1.0 + mean_total / f.max(f64::MIN_POSITIVE)).ln();
+        let scores = local
+            .iter()
+            .zip(&totals)
+            .map(|(&w, &t)| if t > 0.0 { f64::from(w) / t * idf } else { 0.0 })
+            .collect();
+        (scores, df)
+    };
+
+    let ranked: Vec<(Vec<Candidate>, Vec<Candidate>, FxHashMap<u64, Phrase>)> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let size = sampled[c].len();
+            let min_df = size.min(2) as u32;
+            let score = |list: Vec<(u64, Stat)>, exclusive: bool| -> Vec<Candidate> {
+                let mut out: Vec<Candidate> = list
+                    .into_iter()
+                    .filter_map(|(hash, stat)| {
+                        let (scores, df_all) = weigh(hash);
+                        let best = (0..k)
+                            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+                            .unwrap_or(c);
+                        (!exclusive || best == c).then(|| Candidate {
+                            hash,
+                            stat,
+                            score: scores[c],
+                            df_all,
+                        })
+                    })
+                    .collect();
+                out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.hash.cmp(&b.hash)));
+                out
+            };
+            let words = shortlist(&maps[c], SHORTLIST, |s| s.words == 1 && s.df >= min_df);
+            let phrases = shortlist(&maps[c], SHORTLIST, |s| s.words > 1 && s.df >= min_df);
+            let terms = score(words.into_iter().chain(phrases.clone()).collect(), true);
+            let names = score(phrases, false);
+            let wanted: FxHashSet<u64> = terms
+                .iter()
+                .take(TOP_TERMS * 4)
+                .chain(names.iter().take(TOP_TERMS * 4))
+                .filter(|t| t.stat.words > 1)
+                .map(|t| t.hash)
+                .collect();
+            let resolved = resolve(texts.docs, &sampled[c], &wanted);
+            (terms, names, resolved)
+        })
+        .collect();
+
+    let mut namings: Vec<Option<Naming>> = (0..k).map(|_| None).collect();
+    let mut taken: FxHashSet<String> = FxHashSet::default();
+    for &c in order {
+        let (terms, names, phrases) = &ranked[c];
+        let size = sampled[c].len().max(1) as f64;
+        // Top terms: best first, none part of another.
+        let mut chosen: Vec<(Vec<u64>, String, f64)> = Vec::new();
+        for t in terms.iter().take(TOP_TERMS * 4) {
+            if chosen.len() == TOP_TERMS {
+                break;
+            }
+            let stems = parts(t.hash, phrases);
+            let Some(shown) = show(t.hash, phrases, texts) else {
+                continue;
+            };
+            match chosen.iter().position(|(s, _, _)| overlaps(s, &stems)) {
+                None => chosen.push((stems, shown, t.score)),
+                // A phrase nearly as strong as a term it contains says more ("al-Hol", not
+                // "Hol"): it takes that term's place.
+                Some(at)
+                    if stems.len() > chosen[at].0.len()
+                        && t.score >= SUPERSEDE * chosen[at].2
+                        && !chosen
+                            .iter()
+                            .enumerate()
+                            .any(|(j, (s, _, _))| j != at && overlaps(s, &stems)) =>
+                {
+                    chosen[at] = (stems, shown, chosen[at].2);
+                }
+                Some(_) => {}
+            }
+        }
+        // For a name, the terms that are rare in the language at large come first.
+        let mut for_name: Vec<(f64, &String)> = chosen
+            .iter()
+            .map(|(_, shown, score)| {
+                let words: Vec<&str> = shown.split([' ', '-', '\u{2013}']).collect();
+                let r = words.iter().map(|w| rarity(texts.language, w)).sum::<f64>()
+                    / words.len() as f64;
+                (score * r, shown)
+            })
+            .collect();
+        for_name.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let for_name: Vec<String> = for_name.into_iter().map(|(_, s)| s.clone()).collect();
+        let top_terms: Vec<String> = chosen.into_iter().map(|(_, s, _)| s).collect();
+        // The name: the best phrase, if strong enough and not taken.
+        let min_support = ((NAME_MIN_SUPPORT * size).ceil() as u32).max(2);
+        let phrase_name = names
+            .iter()
+            .filter(|p| p.stat.df >= min_support)
+            .map(|p| {
+                let support = f64::from(p.stat.df + p.stat.lead) / size;
+                let precision = f64::from(p.stat.df) / f64::from(p.df_all.max(1));
+                (support * precision, p)
+            })
+            .filter(|(score, _)| *score >= NAME_MIN_SCORE)
+            .collect::<Vec<_>>();
+        let mut by_score = phrase_name;
+        by_score.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.hash.cmp(&b.1.hash)));
+        if std::env::var_os("TIDINGS_DEBUG_NAMES").is_some() {
+            for (sc, p) in by_score.iter().take(8) {
+                eprintln!("  c{c} {:.3} df {} lead {} all {} {:?}", sc, p.stat.df, p.stat.lead, p.df_all, show(p.hash, phrases, texts));
+            }
+        }
+        let from_phrase = by_score
+            .iter()
+            .filter_map(|(_, p)| show(p.hash, phrases, texts))
+            .find(|n| !taken.contains(&n.to_lowercase()));
+        let name = from_phrase.unwrap_or_else(|| fallback_name(&for_name, &taken));
+        taken.insert(name.to_lowercase());
+        namings[c] = Some(Naming { name, top_terms });
+    }
+    namings
+        .into_iter()
+        .map(|n| {
+            n.unwrap_or(Naming {
+                name: String::new(),
+                top_terms: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// A name from the two best terms, or the best and the next that makes a name not yet
+/// taken; one term if two would be too long.
+fn fallback_name(top: &[String], taken: &FxHashSet<String>) -> String {
+    let Some(first) = top.first() else {
+        return "(no distinctive terms)".to_string();
+    };
+    let words = |s: &str| s.split([' ', '-', '\u{2013}']).count();
+    let mut options: Vec<String> = top[1..]
+        .iter()
+        .map(|second| {
+            if words(first) + words(second) > NAME_MAX_WORDS {
+                first.clone()
+            } else {
+                pair_name(first, second)
+            }
+        })
+        .collect();
+    options.push(first.clone());
+    options
+        .iter()
+        .find(|n| !taken.contains(&n.to_lowercase()))
+        .cloned()
+        .unwrap_or_else(|| options[0].clone())
+}
+
 /// Names the clusters and orders them by size.
-pub fn build_themes(
-    clustering: &Clustering,
-    counts: &Sparse,
-    vocabulary: &[String],
-    surfaces: &SurfaceForms,
-    keep_ids: bool,
-) -> ThemeSet {
+pub fn build_themes(clustering: &Clustering, texts: &Texts, keep_ids: bool) -> ThemeSet {
     let k = clustering.k;
     let n = clustering.assignments.len();
-    let weights = class_tfidf(counts, &clustering.assignments, k);
-    let mut sizes = vec![0usize; k];
-    clustering.assignments.iter().for_each(|&c| sizes[c] += 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &c) in clustering.assignments.iter().enumerate() {
+        members[c].push(i);
+    }
     // Largest first; equal sizes keep k-means order, so the numbering is deterministic.
     let mut order: Vec<usize> = (0..k).collect();
     if !keep_ids {
-        order.sort_by_key(|&c| (std::cmp::Reverse(sizes[c]), c));
+        order.sort_by_key(|&c| (std::cmp::Reverse(members[c].len()), c));
     }
     let mut new_id = vec![0; k];
     order.iter().enumerate().for_each(|(i, &c)| new_id[c] = i);
+    let mut by_size: Vec<usize> = (0..k).collect();
+    by_size.sort_by_key(|&c| (std::cmp::Reverse(members[c].len()), c));
+    let mut namings = name_clusters(&members, &by_size, texts);
 
     let themes = order
         .iter()
         .enumerate()
         .map(|(id, &c)| {
-            let mut ranked: Vec<(usize, f64)> = weights[c]
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|&(_, w)| w > 0.0)
-                .collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let top_terms: Vec<String> = ranked
-                .iter()
-                .take(TOP_TERMS)
-                .map(|&(t, _)| surfaces.surface(&vocabulary[t]))
-                .collect();
-            let mut members: Vec<usize> =
-                (0..n).filter(|&i| clustering.assignments[i] == c).collect();
-            members.sort_by(|&a, &b| {
+            let mut nearest = members[c].clone();
+            nearest.sort_by(|&a, &b| {
                 clustering.distances[a]
                     .total_cmp(&clustering.distances[b])
                     .then(a.cmp(&b))
             });
-            members.truncate(REPRESENTATIVES);
+            nearest.truncate(REPRESENTATIVES);
+            let naming = std::mem::replace(
+                &mut namings[c],
+                Naming {
+                    name: String::new(),
+                    top_terms: Vec::new(),
+                },
+            );
             Theme {
                 id,
-                label: label_from(&top_terms),
-                top_terms,
-                size: sizes[c],
+                name: naming.name,
+                label: label_from(&naming.top_terms),
+                top_terms: naming.top_terms,
+                size: members[c].len(),
                 share: if n > 0 {
-                    sizes[c] as f64 / n as f64
+                    members[c].len() as f64 / n as f64
                 } else {
                     0.0
                 },
-                representatives: members,
+                representatives: nearest,
             }
         })
         .collect();
@@ -180,20 +560,34 @@ mod tests {
     }
 
     #[test]
-    fn class_tfidf_prefers_terms_unique_to_a_cluster() {
-        // Terms: 0 = shared by both clusters, 1 = only cluster 0, 2 = only cluster 1.
-        let mut tri = sprs::TriMatI::<f32, u32>::new((4, 3));
-        for (r, c, v) in [(0, 0, 1.0), (0, 1, 2.0), (1, 0, 1.0), (1, 1, 1.0)] {
-            tri.add_triplet(r, c, v);
-        }
-        for (r, c, v) in [(2, 0, 1.0), (2, 2, 1.0), (3, 0, 1.0), (3, 2, 3.0)] {
-            tri.add_triplet(r, c, v);
-        }
-        let w = class_tfidf(&tri.to_csr(), &[0, 0, 1, 1], 2);
-        assert!(w[0][1] > w[0][0] && w[1][2] > w[1][0]);
-        assert_eq!(w[0][2], 0.0);
-        // Hand-computed: cluster 0 has tf = [2, 3, 0], total 5; A = (5 + 6) / 2 = 5.5;
-        // f(term 1) = 3, so w = 3/5 · ln(1 + 5.5/3).
-        assert!((w[0][1] - 0.6 * (1.0f64 + 5.5 / 3.0).ln()).abs() < 1e-12);
+    fn names_from_two_terms_read_as_an_editor_would_write_them() {
+        assert_eq!(pair_name("Gaza", "famine"), "Gaza famine");
+        assert_eq!(pair_name("famine", "Gaza"), "Gaza famine");
+        assert_eq!(pair_name("Syria", "Russia"), "Syria\u{2013}Russia");
+        assert_eq!(pair_name("wheat", "grain"), "wheat and grain");
+        let none = FxHashSet::default();
+        let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(fallback_name(&t(&["Gaza", "famine"]), &none), "Gaza famine");
+        // Too long for a name: the first term alone.
+        assert_eq!(
+            fallback_name(&t(&["Food Security Experts", "critical risk"]), &none),
+            "Food Security Experts"
+        );
+        // Taken by a larger theme: the next pair.
+        let taken: FxHashSet<String> = ["gaza famine".to_string()].into_iter().collect();
+        assert_eq!(
+            fallback_name(&t(&["Gaza", "famine", "aid"]), &taken),
+            "Gaza aid"
+        );
+        assert_eq!(fallback_name(&[], &none), "(no distinctive terms)");
+    }
+
+    #[test]
+    fn phrases_overlap_when_one_runs_inside_the_other() {
+        assert!(overlaps(&[1], &[1, 2]));
+        assert!(overlaps(&[2, 3], &[1, 2, 3]));
+        assert!(overlaps(&[1, 2, 3], &[1, 2]));
+        assert!(!overlaps(&[1, 3], &[1, 2, 3]));
+        assert!(!overlaps(&[4], &[1, 2, 3]));
     }
 }

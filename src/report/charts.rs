@@ -86,7 +86,7 @@ fn left_label(
 
 /// "T0  oil · opec · crude · barrels"
 fn theme_name(a: &Analysis, t: usize) -> String {
-    format!("T{t}  {}", clip(&a.themes.themes[t].label, 48))
+    format!("T{t}  {}", clip(&a.themes.themes[t].name, 48))
 }
 
 /// Horizontal bars, largest theme on top, each labelled with its name and count.

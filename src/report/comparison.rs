@@ -34,6 +34,10 @@ fn comparison_table(c: &Comparison) -> Result<DataFrame> {
                 t.iter().map(|x| x.id as i64).collect::<Vec<_>>(),
             ),
             Column::new(
+                "name".into(),
+                t.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
                 "label".into(),
                 t.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(),
             ),
@@ -131,7 +135,7 @@ fn shifts_table(c: &Comparison) -> Result<DataFrame> {
             Column::new(
                 "theme_label".into(),
                 rows.iter()
-                    .map(|r| r.0.map(|t| labels[t].label.clone()))
+                    .map(|r| r.0.map(|t| labels[t].name.clone()))
                     .collect::<Vec<_>>(),
             ),
             Column::new(
@@ -205,7 +209,7 @@ fn story(c: &Comparison) -> String {
         let mut line = format!(
             "- **T{} {}**: {} → {} articles, share {:.1}% → {:.1}% ({:+.1} points, z {:.1}{})",
             t,
-            theme.label,
+            theme.name,
             ch.before,
             ch.after,
             ch.share_before * 100.0,
@@ -255,13 +259,13 @@ fn story(c: &Comparison) -> String {
     );
     let _ = writeln!(
         s,
-        "## Table\n\n| theme | label | before | after | share before | share after | change (points) | z | status |\n|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        "## Table\n\n| theme | name | before | after | share before | share after | change (points) | z | status |\n|---:|---|---:|---:|---:|---:|---:|---:|---|"
     );
     for (t, ch) in c.themes.iter().enumerate() {
         let _ = writeln!(
             s,
             "| T{t} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} | {:.2} | {} |",
-            a.themes.themes[t].label.replace('|', "\\|"),
+            a.themes.themes[t].name.replace('|', "\\|"),
             ch.before,
             ch.after,
             ch.share_before * 100.0,
@@ -291,7 +295,7 @@ pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
         .iter()
         .map(|&t| {
             (
-                format!("T{t}  {}", a.themes.themes[t].label),
+                format!("T{t}  {}", a.themes.themes[t].name),
                 change(t) * 100.0,
                 theme_colour(t),
             )

@@ -91,7 +91,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             let _ = write!(
                 h,
                 "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{t}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td>{}</td></tr>",
-                esc(&a.themes.themes[t].label),
+                esc(&a.themes.themes[t].name),
                 ch.before,
                 ch.after,
                 (ch.share_after - ch.share_before) * 100.0,
@@ -114,7 +114,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     }
     let _ = write!(
         h,
-        "<h2>Themes</h2><table><tr><th>theme</th><th>label and top terms</th><th>articles</th><th>share</th><th>most central headlines</th></tr>"
+        "<h2>Themes</h2><table><tr><th>theme</th><th>name and top terms</th><th>articles</th><th>share</th><th>most central headlines</th></tr>"
     );
     for t in &a.themes.themes {
         let RGBColor(r, g, b) = theme_colour(t.id);
@@ -127,7 +127,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             h,
             "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td><ul class=\"heads\">{heads}</ul></td></tr>",
             t.id,
-            esc(&t.label),
+            esc(&t.name),
             esc(&t.top_terms.join(", ")),
             t.size,
             t.share * 100.0

@@ -80,7 +80,7 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
         compression: compression.into(),
         data_page_size: None,
     };
-    let arrow_schema = df.schema().to_arrow(CompatLevel::newest());
+    let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
     let encodings = get_encodings(&arrow_schema);
     write_atomic(path, |tmp| {
         let file = fs::File::create(tmp)?;
@@ -94,7 +94,7 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
             .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
                 let part = df.slice(start as i64, rows);
                 let mut columns = Vec::new();
-                for batch in part.iter_chunks(CompatLevel::newest(), false) {
+                for batch in part.iter_chunks(CompatLevel::oldest(), false) {
                     for ((array, field), encoding) in
                         batch.columns().iter().zip(&fields).zip(encodings.iter())
                     {

@@ -42,7 +42,7 @@ fn fastest_rising(a: &Analysis) -> Option<String> {
         .map(|&(t, d)| {
             format!(
                 "T{t} {} ({} → {} articles, {:+.1} points)",
-                a.themes.themes[t].label,
+                a.themes.themes[t].name,
                 tr.counts[*prev][t],
                 tr.counts[*last][t],
                 d * 100.0
@@ -144,7 +144,7 @@ pub fn render(a: &Analysis) -> String {
 
     let _ = writeln!(
         s,
-        "\n## Themes\n\n| theme | label | articles | share | most central headlines |\n|---:|---|---:|---:|---|"
+        "\n## Themes\n\n| theme | name | top terms | articles | share | most central headlines |\n|---:|---|---|---:|---:|---|"
     );
     for t in &a.themes.themes {
         let heads: Vec<String> = t
@@ -154,16 +154,17 @@ pub fn render(a: &Analysis) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "| T{} | {} | {} | {:.1}% | {} |",
+            "| T{} | {} | {} | {} | {:.1}% | {} |",
             t.id,
-            cell(&t.label),
+            cell(&t.name),
+            cell(&t.top_terms.join(", ")),
             t.size,
             t.share * 100.0,
             heads.join("<br>")
         );
     }
 
-    if let Some(u) = a.themes.themes.iter().find(|t| t.label == UNASSIGNED) {
+    if let Some(u) = a.themes.themes.iter().find(|t| t.name == UNASSIGNED) {
         let threshold = c
             .max_distance
             .or(c.model.as_ref().map(|m| m.max_distance))

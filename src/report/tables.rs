@@ -84,7 +84,7 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
         .themes
         .assignments
         .iter()
-        .map(|&t| a.themes.themes[t].label.as_str())
+        .map(|&t| a.themes.themes[t].name.as_str())
         .collect();
     let mut columns = vec![
         Column::new(
@@ -171,6 +171,10 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 t.iter().map(|th| th.id as i64).collect::<Vec<_>>(),
             ),
             Column::new(
+                "name".into(),
+                t.iter().map(|th| th.name.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
                 "label".into(),
                 t.iter().map(|th| th.label.as_str()).collect::<Vec<_>>(),
             ),
@@ -207,7 +211,7 @@ pub fn theme_counts(a: &Analysis) -> Result<DataFrame> {
             period.push(bucket.to_string());
             start.push(bucket.start());
             theme.push(t as i64);
-            label.push(th.label.as_str());
+            label.push(th.name.as_str());
             let c = tr.counts[b][t];
             count.push(c as i64);
             share.push((total > 0).then(|| c as f64 / total as f64));
