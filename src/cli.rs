@@ -195,7 +195,9 @@ impl RunOptions {
         let names = file.theme_names().with_context(|| {
             format!(
                 "{}: invalid config",
-                path.as_deref().unwrap_or(std::path::Path::new("?")).display()
+                path.as_deref()
+                    .unwrap_or(std::path::Path::new("?"))
+                    .display()
             )
         })?;
         let date = match self.date.as_ref().or(file.date.as_ref()) {

@@ -118,7 +118,11 @@ mod tests {
         assert_eq!(names[&3], "Gulf shipping");
         assert_eq!(names[&0], "Gaza famine");
         let bad: FileConfig = toml::from_str("[names]\ngulf = \"Gulf shipping\"\n").unwrap();
-        assert!(bad.theme_names().unwrap_err().to_string().contains("\"gulf\""));
+        assert!(bad
+            .theme_names()
+            .unwrap_err()
+            .to_string()
+            .contains("\"gulf\""));
         let empty: FileConfig = toml::from_str("[names]\n2 = \"\"\n").unwrap();
         assert!(empty.theme_names().is_err());
     }

@@ -280,7 +280,6 @@ pub fn analyze_corpus(
             .with_phrases(&config.phrases),
     };
     let (tokens, surfaces) = tokenize(&articles, &analyzer);
-    let analyzer_language = analyzer.language();
     let stem_names: StemNames = surfaces
         .stems()
         .map(|s| (stem_hash(s), s.to_string()))
@@ -389,7 +388,9 @@ pub fn analyze_corpus(
         docs: &kept_tokens,
         stems: &stem_names,
         surfaces: &surfaces,
-        language: analyzer_language,
+        language: analyzer.language(),
+        articles: &articles,
+        analyzer: &analyzer,
     };
     let mut themes = build_themes(&clustering, &texts, config.model.is_some());
     if let Some(saved) = &config.model {

@@ -27,34 +27,23 @@ pub struct Tokens {
     pub surfaces: Vec<String>,
 }
 
-/// How a token joins the one before it in the text. Phrases ("Gaza Strip", "al-Sharaa") are
-/// runs of joined tokens; punctuation, a line break between paragraphs or a dropped word (a
-/// stop word, a number) breaks them.
+/// How a token joins the one before it in the text. Phrases ("Gaza Strip", "al-Sharaa",
+/// "Syria–Russia") are runs of joined tokens: next to each other with a space, a hyphen or an
+/// en dash between. Punctuation, a paragraph break or a dropped word (a stop word, a number)
+/// breaks them; a number is told apart, as what follows it is a quantity ("907 mln dlrs").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Join {
     Break = 0,
-    Space = 1,
-    Hyphen = 2,
-    /// An en dash with no spaces: "Syria–Russia".
-    Dash = 3,
+    Joined = 1,
+    AfterNumber = 2,
 }
 
 impl Join {
     fn from_bits(b: u64) -> Join {
         match b & 3 {
-            1 => Join::Space,
-            2 => Join::Hyphen,
-            3 => Join::Dash,
+            1 => Join::Joined,
+            2 => Join::AfterNumber,
             _ => Join::Break,
-        }
-    }
-
-    /// The text written between two joined words.
-    pub fn separator(self) -> &'static str {
-        match self {
-            Join::Break | Join::Space => " ",
-            Join::Hyphen => "-",
-            Join::Dash => "\u{2013}",
         }
     }
 }
@@ -81,7 +70,7 @@ impl Doc {
 
     fn push(&mut self, hash: u64, join: Join) {
         let i = self.stems.len();
-        if i % 32 == 0 {
+        if i.is_multiple_of(32) {
             self.joins.push(0);
         }
         if let Some(word) = self.joins.last_mut() {
@@ -211,7 +200,10 @@ pub fn rarity(language: Language, word: &str) -> f64 {
         map
     });
     let lower = word.to_lowercase();
-    let z = zipf.get(lower.trim_end_matches('.')).copied().unwrap_or(300);
+    let z = zipf
+        .get(lower.trim_end_matches('.'))
+        .copied()
+        .unwrap_or(300);
     9.0 - f64::from(z.max(300)) / 100.0
 }
 
@@ -325,7 +317,7 @@ impl Analyzer {
                 })
                 .collect(),
             ids: Vec::new(),
-            gaps: Vec::new(),
+            seen: Vec::new(),
         }
     }
 
@@ -355,6 +347,7 @@ impl Analyzer {
             }
         });
         Word {
+            number: term.is_none() && norm.chars().any(|c| c.is_numeric()),
             norm: norm.into(),
             term,
         }
@@ -383,6 +376,12 @@ pub struct Place {
     pub ends_sentence: bool,
     /// It is in the last part (the body), not a headline.
     pub last_part: bool,
+    /// Where it was written: `parts[part][start..end]`.
+    pub part: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Written mid-sentence in the body, where its capitals tell a name from a word.
+    pub mid: bool,
 }
 
 /// One token as the chain emits it.
@@ -431,7 +430,7 @@ impl Gap {
     fn read(prev: &str, gap: &str) -> Gap {
         if gap == " " {
             return Gap {
-                join: Join::Space,
+                join: Join::Joined,
                 starts_sentence: false,
                 ends_sentence: false,
             };
@@ -440,22 +439,12 @@ impl Gap {
             Some(rest) if prev.contains('.') => rest,
             _ => gap,
         };
-        match gap {
-            "-" | "\u{2010}" | "\u{2011}" => {
-                return Gap {
-                    join: Join::Hyphen,
-                    starts_sentence: false,
-                    ends_sentence: false,
-                }
-            }
-            "\u{2013}" => {
-                return Gap {
-                    join: Join::Dash,
-                    starts_sentence: false,
-                    ends_sentence: false,
-                }
-            }
-            _ => {}
+        if matches!(gap, "-" | "\u{2010}" | "\u{2011}" | "\u{2013}") {
+            return Gap {
+                join: Join::Joined,
+                starts_sentence: false,
+                ends_sentence: false,
+            };
         }
         let mut newlines = 0;
         let mut other = false;
@@ -479,7 +468,7 @@ impl Gap {
             (starts, ends, other) = (true, true, true);
         }
         Gap {
-            join: if other { Join::Break } else { Join::Space },
+            join: if other { Join::Break } else { Join::Joined },
             starts_sentence: starts,
             ends_sentence: ends,
         }
@@ -490,6 +479,8 @@ impl Gap {
 struct Word {
     norm: Box<str>,
     term: Option<Term>,
+    /// Dropped for being a number.
+    number: bool,
 }
 
 /// Remembers, per distinct word form, what the filters and the stemmer made of it. News
@@ -504,7 +495,17 @@ pub struct TokenCache<'a> {
     /// Word ids of the text being analysed, and what precedes each word (reused between
     /// texts).
     ids: Vec<u32>,
-    gaps: Vec<(Gap, bool)>,
+    seen: Vec<Seen>,
+}
+
+/// A word of the text being analysed: what precedes it, and where it is.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    gap: Gap,
+    body: bool,
+    part: usize,
+    start: usize,
+    end: usize,
 }
 
 impl TokenCache<'_> {
@@ -528,7 +529,7 @@ impl TokenCache<'_> {
     /// Every part but the last is taken for a headline, whose capitals say nothing.
     pub fn each_token(&mut self, parts: &[&str], mut emit: impl FnMut(Token<'_>, Place)) {
         self.ids.clear();
-        self.gaps.clear();
+        self.seen.clear();
         for (p, part) in parts.iter().enumerate() {
             let body = p + 1 == parts.len();
             let mut prev: Option<(usize, usize)> = None;
@@ -548,20 +549,35 @@ impl TokenCache<'_> {
                     }
                 };
                 self.ids.push(id);
-                self.gaps.push((gap, body));
+                self.seen.push(Seen {
+                    gap,
+                    body,
+                    part: p,
+                    start,
+                    end: start + raw.len(),
+                });
             }
         }
         let mut i = 0;
-        // Whether the previous word made a token: a dropped word breaks a phrase.
-        let mut joined_to_prev = false;
+        // What the previous word made: a dropped word breaks a phrase.
+        let mut prev = Join::Break;
         let mut ended = false;
         while i < self.ids.len() {
-            let (gap, body) = self.gaps[i];
-            ended |= gap.ends_sentence && body;
-            let place = Place {
-                join: if joined_to_prev { gap.join } else { Join::Break },
+            let seen = self.seen[i];
+            let gap = seen.gap;
+            ended |= gap.ends_sentence && seen.body;
+            let mut place = Place {
+                join: match (prev, gap.join) {
+                    (Join::Joined, j) => j,
+                    (Join::AfterNumber, Join::Joined) => Join::AfterNumber,
+                    _ => Join::Break,
+                },
                 ends_sentence: ended,
-                last_part: body,
+                last_part: seen.body,
+                part: seen.part,
+                start: seen.start,
+                end: seen.end,
+                mid: seen.body && !gap.starts_sentence,
             };
             let words = &self.words;
             let rest = &self.ids[i..];
@@ -572,22 +588,29 @@ impl TokenCache<'_> {
                         .all(|(w, &id)| *words[id as usize].norm == **w)
             });
             if let Some(p) = phrase {
+                let n = self.analyzer.phrases[p].0.len();
+                place.end = self.seen[i + n - 1].end;
                 let t = &mut self.phrases[p];
                 t.uses += 1;
                 t.mid += 1;
                 emit(t.token(), place);
-                i += self.analyzer.phrases[p].0.len();
-                joined_to_prev = true;
+                i += n;
+                prev = Join::Joined;
                 continue;
             }
-            joined_to_prev = false;
-            if let Some(t) = &mut self.words[self.ids[i] as usize].term {
+            let word = &mut self.words[self.ids[i] as usize];
+            prev = if word.number {
+                Join::AfterNumber
+            } else {
+                Join::Break
+            };
+            if let Some(t) = &mut word.term {
                 t.uses += 1;
-                if body && !gap.starts_sentence {
+                if place.mid {
                     t.mid += 1;
                 }
                 emit(t.token(), place);
-                joined_to_prev = true;
+                prev = Join::Joined;
             }
             i += 1;
         }
@@ -861,7 +884,8 @@ mod tests {
     #[test]
     fn contractions_are_stop_words_in_either_apostrophe() {
         let a = Analyzer::english();
-        let t = a.analyze("Israel doesn't end it; they\u{2019}re sure we\u{2019}ve won't I'm Peskov's");
+        let t =
+            a.analyze("Israel doesn't end it; they\u{2019}re sure we\u{2019}ve won't I'm Peskov's");
         assert_eq!(t.surfaces, ["israel", "end", "sure", "peskov"]);
     }
 
@@ -905,7 +929,7 @@ mod tests {
         use Join::*;
         assert_eq!(
             joins,
-            [Break, Dash, Space, Break, Space, Hyphen, Space, Space, Break, Space, Break]
+            [Break, Joined, Joined, Break, Joined, Joined, Joined, Joined, Break, Joined, Break]
         );
         // Headline (3 tokens) and first sentence (7): "officials" starts the second.
         assert_eq!(doc.lead, 10);

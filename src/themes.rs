@@ -18,17 +18,21 @@
 //!   theme size × share of the phrase's articles that are in this theme`. Used by at least two
 //!   articles and 5% of the theme, and scoring at least [`NAME_MIN_SCORE`], it names the
 //!   theme; otherwise (always for a theme of one article) the name is its two best terms, a
-//!   name first ("Gaza famine"), two names joined by a dash ("Syria–Russia"). For this, a
-//!   term's score is multiplied by its rarity in the language at large ([`rarity`]): a few
-//!   articles cannot show by themselves that "famine" says more than "food". No two themes
-//!   get the same name.
+//!   name first ("Gaza famine"), two names joined by a dash ("Syria–Russia"), two words as a
+//!   list ("wheat, grain"). For this, a
+//!   small theme's term scores are weighed by the terms' rarity in the language at large
+//!   ([`rarity`]): a few articles cannot show by themselves that "famine" says more than
+//!   "food". A phrase that is mostly part of a longer name ("Exchange Commission" of
+//!   "Securities and Exchange Commission") or that follows a number ("907 mln dlrs") names
+//!   nothing. No two themes get the same name.
 //! - **Representatives** are the articles nearest the theme's centroid.
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cluster::Clustering;
-use crate::text::{rarity, Doc, Join, Language, SurfaceForms};
+use crate::corpus::Article;
+use crate::text::{rarity, Analyzer, Doc, Join, Language, SurfaceForms};
 use crate::vectorize::{pair, StemNames};
 
 /// Terms kept per theme, and how many of them make the label.
@@ -82,6 +86,10 @@ pub struct Texts<'a> {
     pub stems: &'a StemNames,
     pub surfaces: &'a SurfaceForms,
     pub language: Language,
+    /// The articles the documents were analysed from, by the same analyzer, to read how the
+    /// chosen terms are written.
+    pub articles: &'a [Article],
+    pub analyzer: &'a Analyzer,
 }
 
 /// One term's counts in one theme.
@@ -101,15 +109,20 @@ fn extend(phrase: u64, stem: u64) -> u64 {
     pair(phrase, stem)
 }
 
-/// Every term occurrence of a document: `(hash, words, index of its last token)`.
+/// Every term occurrence of a document: `(hash, words, index of its last token)`. A phrase
+/// right after a number is a quantity ("907 mln dlrs"), not a name, and is not counted.
 fn each_candidate(doc: &Doc, mut f: impl FnMut(u64, u8, usize)) {
     let s = &doc.stems;
+    let joined = |i: usize| doc.join(i) == Join::Joined;
+    let starts = |i: usize| doc.join(i) != Join::AfterNumber;
     for i in 0..s.len() {
         f(s[i], 1, i);
-        if i >= 1 && doc.join(i) != Join::Break {
+        if i >= 1 && joined(i) {
             let two = extend(s[i - 1], s[i]);
-            f(two, 2, i);
-            if i >= 2 && doc.join(i - 1) != Join::Break {
+            if starts(i - 1) {
+                f(two, 2, i);
+            }
+            if i >= 2 && joined(i - 1) && starts(i - 2) {
                 f(extend(extend(s[i - 2], s[i - 1]), s[i]), 3, i);
             }
         }
@@ -162,7 +175,8 @@ fn shortlist(
         .filter(|(_, s)| keep(s))
         .map(|(&h, &s)| (h, s))
         .collect();
-    let by = |a: &(u64, Stat), b: &(u64, Stat)| b.1.weight.total_cmp(&a.1.weight).then(a.0.cmp(&b.0));
+    let by =
+        |a: &(u64, Stat), b: &(u64, Stat)| b.1.weight.total_cmp(&a.1.weight).then(a.0.cmp(&b.0));
     if all.len() > n {
         all.select_nth_unstable_by(n, by);
         all.truncate(n);
@@ -171,66 +185,177 @@ fn shortlist(
     all
 }
 
-/// A phrase's stems and how it is most often joined.
-#[derive(Debug, Clone)]
-struct Phrase {
+/// Where a term was found: its stems, and up to [`OCCURRENCES`] places `(article, first
+/// token, last token)` to read how it is written.
+#[derive(Debug, Clone, Default)]
+struct Found {
     stems: Vec<u64>,
-    /// Per gap: occurrences joined by space, hyphen, dash.
-    joins: Vec<[u32; 4]>,
+    at: Vec<(usize, usize, usize)>,
 }
 
-/// Finds the stems of the phrases `wanted` (by hash) in the articles `members`, and counts
-/// how each gap of each phrase is written.
-fn resolve(docs: &[Doc], members: &[usize], wanted: &FxHashSet<u64>) -> FxHashMap<u64, Phrase> {
-    let mut out: FxHashMap<u64, Phrase> = FxHashMap::default();
-    if wanted.is_empty() {
-        return out;
-    }
+/// Occurrences read per term to see how it is written.
+const OCCURRENCES: usize = 12;
+
+/// Finds the terms `wanted` (by hash) in the articles `members`: their stems, and where
+/// they occur. Stops once every term has been seen [`OCCURRENCES`] times.
+fn find(docs: &[Doc], members: &[usize], wanted: &FxHashSet<u64>) -> FxHashMap<u64, Found> {
+    let mut out: FxHashMap<u64, Found> = FxHashMap::default();
+    let mut done = 0;
     for &d in members {
-        let doc = &docs[d];
-        let s = &doc.stems;
-        each_candidate(doc, |h, words, end| {
-            if words < 2 || !wanted.contains(&h) {
+        if done == wanted.len() {
+            break;
+        }
+        let s = &docs[d].stems;
+        each_candidate(&docs[d], |h, words, end| {
+            if !wanted.contains(&h) {
                 return;
             }
             let start = end + 1 - words as usize;
-            let p = out.entry(h).or_insert_with(|| Phrase {
+            let f = out.entry(h).or_insert_with(|| Found {
                 stems: s[start..=end].to_vec(),
-                joins: vec![[0; 4]; words as usize - 1],
+                at: Vec::new(),
             });
-            for (g, counts) in p.joins.iter_mut().enumerate() {
-                counts[doc.join(start + g + 1) as usize] += 1;
+            if f.at.len() < OCCURRENCES {
+                f.at.push((d, start, end));
+                done += usize::from(f.at.len() == OCCURRENCES);
             }
         });
     }
     out
 }
 
-/// How a term is shown: a word as written, a phrase's words joined as most often written.
-fn show(hash: u64, phrases: &FxHashMap<u64, Phrase>, texts: &Texts) -> Option<String> {
-    let word = |h: &u64| texts.stems.get(h).map(|s| texts.surfaces.word(s));
-    match phrases.get(&hash) {
-        None => word(&hash),
-        Some(p) => {
-            let mut out = word(&p.stems[0])?;
-            for (stem, joins) in p.stems[1..].iter().zip(&p.joins) {
-                let join = [Join::Space, Join::Hyphen, Join::Dash]
-                    .into_iter()
-                    .max_by_key(|&j| (joins[j as usize], std::cmp::Reverse(j as u8)))
-                    .unwrap_or(Join::Space);
-                out.push_str(join.separator());
-                out.push_str(&word(stem)?);
-            }
-            Some(out)
+/// A span of text as a term is shown: spaces collapsed, apostrophes folded, possessives
+/// dropped, and an abbreviation's final period restored ("U.S.").
+fn written(span: &str) -> String {
+    let mut out = String::new();
+    for word in span.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        let folded: String = word
+            .chars()
+            .map(|c| match c {
+                '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '\u{00b4}' => '\'',
+                c => c,
+            })
+            .collect();
+        let bare = folded.trim_end_matches("'s").trim_end_matches("'S");
+        out.push_str(if bare.is_empty() { &folded } else { bare });
     }
+    if out.rsplit(' ').next().is_some_and(|w| w.contains('.')) && !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
-/// The stems a term is made of (itself, for a word).
-fn parts(hash: u64, phrases: &FxHashMap<u64, Phrase>) -> Vec<u64> {
-    phrases
-        .get(&hash)
-        .map_or_else(|| vec![hash], |p| p.stems.clone())
+/// The word next to `span` in `text`, before it (`before`) or after it, with only spaces
+/// between; a connector ("of", "and") is looked past ("Securities and Exchange Commission").
+fn neighbour(text: &str, start: usize, end: usize, before: bool) -> Option<&str> {
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-' | '\'' | '\u{2019}');
+    let next = |at: usize| -> Option<(&str, usize, usize)> {
+        if before {
+            let head = &text[..at];
+            let trimmed = head.trim_end_matches([' ', '\t']);
+            let w_start = trimmed
+                .char_indices()
+                .rev()
+                .take_while(|&(_, c)| is_word(c))
+                .last()
+                .map(|(i, _)| i)?;
+            (trimmed.len() < head.len()).then_some((&trimmed[w_start..], w_start, trimmed.len()))
+        } else {
+            let tail = &text[at..];
+            let trimmed = tail.trim_start_matches([' ', '\t']);
+            let skip = tail.len() - trimmed.len();
+            let len: usize = trimmed
+                .chars()
+                .take_while(|&c| is_word(c))
+                .map(char::len_utf8)
+                .sum();
+            (skip > 0 && len > 0).then_some((&trimmed[..len], at + skip, at + skip + len))
+        }
+    };
+    let (word, s, e) = next(if before { start } else { end })?;
+    if matches!(word, "of" | "and" | "for" | "de") {
+        return next(if before { s } else { e }).map(|w| w.0);
+    }
+    Some(word)
+}
+
+/// How a term is written, and whether it is mostly the fragment of a longer name ("Exchange
+/// Commission" of "Securities and Exchange Commission", "International Coffee" of
+/// "International Coffee Organization"), which does not name a theme.
+#[derive(Debug, Clone)]
+struct Written {
+    form: String,
+    fragment: bool,
+}
+
+/// How each term in `found` is written. A word: its commonest form mid-sentence in the whole
+/// corpus ([`SurfaceForms`]). A phrase: its commonest form mid-sentence in the body of the
+/// articles it was found in, read from the text, so "al-Hol", "U.S. trade" and "European
+/// Currency Unit" read as written (stems alone would give "European currency United").
+fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64, Written> {
+    let mut by_doc: Vec<(usize, usize, usize, u64)> = found
+        .iter()
+        .filter(|(_, f)| f.stems.len() > 1)
+        .flat_map(|(&h, f)| f.at.iter().map(move |&(d, a, b)| (d, a, b, h)))
+        .collect();
+    by_doc.sort_unstable();
+    // Per phrase: written form → (occurrences, of which inside a longer name).
+    let mut counts: FxHashMap<u64, FxHashMap<String, (u32, u32)>> = FxHashMap::default();
+    let mut cache = texts.analyzer.cache();
+    let mut places = Vec::new();
+    for group in by_doc.chunk_by(|a, b| a.0 == b.0) {
+        let article = &texts.articles[group[0].0];
+        let parts = [article.title.as_str(), article.text.as_str()];
+        places.clear();
+        cache.each_token(&parts, |_, place| places.push(place));
+        for &(_, a, b, h) in group {
+            let (Some(first), Some(last)) = (places.get(a), places.get(b)) else {
+                continue;
+            };
+            if first.mid && first.part == last.part && first.start < last.end {
+                let text = parts[first.part];
+                let form = written(&text[first.start..last.end]);
+                let inside = is_name(&form)
+                    && [true, false].into_iter().any(|before| {
+                        neighbour(text, first.start, last.end, before).is_some_and(is_name)
+                    });
+                let e = counts.entry(h).or_default().entry(form).or_default();
+                e.0 += 1;
+                e.1 += u32::from(inside);
+            }
+        }
+    }
+    let word = |s: &u64| texts.stems.get(s).map(|s| texts.surfaces.word(s));
+    found
+        .iter()
+        .filter_map(|(&h, f)| {
+            let best = counts.get(&h).and_then(|forms| {
+                let all: u32 = forms.values().map(|n| n.0).sum();
+                let inside: u32 = forms.values().map(|n| n.1).sum();
+                forms
+                    .iter()
+                    .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0)))
+                    .map(|(form, _)| Written {
+                        form: form.clone(),
+                        fragment: 2 * inside > all,
+                    })
+            });
+            let shown = match best {
+                Some(w) => w,
+                None => {
+                    let words: Option<Vec<String>> = f.stems.iter().map(word).collect();
+                    Written {
+                        form: words?.join(" "),
+                        fragment: false,
+                    }
+                }
+            };
+            Some((h, shown))
+        })
+        .collect()
 }
 
 /// Whether `a` occurs inside `b` as a run of stems, or `b` inside `a`.
@@ -245,13 +370,13 @@ fn is_name(term: &str) -> bool {
 }
 
 /// Two terms as one name, as an editor would join them: the name first ("Gaza famine"), two
-/// names with a dash ("Syria–Russia"), two words with "and".
+/// names with a dash ("Syria–Russia"), two words as a list ("wheat, grain").
 fn pair_name(a: &str, b: &str) -> String {
     match (is_name(a), is_name(b)) {
         (true, false) => format!("{a} {b}"),
         (false, true) => format!("{b} {a}"),
         (true, true) => format!("{a}\u{2013}{b}"),
-        (false, false) => format!("{a} and {b}"),
+        (false, false) => format!("{a}, {b}"),
     }
 }
 
@@ -279,15 +404,31 @@ fn label_from(terms: &[String]) -> String {
     }
 }
 
-/// Names, top terms and labels of the clusters `0..k`, in cluster order.
+/// A cluster's top terms and name.
 struct Naming {
     name: String,
     top_terms: Vec<String>,
 }
 
-/// Scores every cluster's terms and picks its top terms and name candidates. `order` is the
-/// order in which names are handed out (largest theme first): a later theme whose best name
-/// is taken gets its next best.
+/// What one cluster offers for naming, before names are handed out.
+struct Offer {
+    top_terms: Vec<String>,
+    /// Phrase names, best first, as written.
+    names: Vec<String>,
+    /// Top terms ordered for a two-term name.
+    for_name: Vec<String>,
+}
+
+/// A theme of this many articles weighs the language's rarity of a word ([`rarity`]) half as
+/// much as one of a single article; a large theme hardly at all.
+const RARITY_ARTICLES: f64 = 5.0;
+
+/// Name candidates looked at per theme (a larger theme may have taken the best).
+const NAME_CANDIDATES: usize = 5;
+
+/// Scores every cluster's terms and picks its top terms and names. `order` is the order in
+/// which names are handed out (largest theme first): a later theme whose best name is
+/// taken gets its next best.
 fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<Naming> {
     let k = members.len();
     let sampled: Vec<Vec<usize>> = members
@@ -334,7 +475,7 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
         (scores, df)
     };
 
-    let ranked: Vec<(Vec<Candidate>, Vec<Candidate>, FxHashMap<u64, Phrase>)> = (0..k)
+    let offers: Vec<Offer> = (0..k)
         .into_par_iter()
         .map(|c| {
             let size = sampled[c].len();
@@ -360,91 +501,114 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             };
             let words = shortlist(&maps[c], SHORTLIST, |s| s.words == 1 && s.df >= min_df);
             let phrases = shortlist(&maps[c], SHORTLIST, |s| s.words > 1 && s.df >= min_df);
-            let terms = score(words.into_iter().chain(phrases.clone()).collect(), true);
-            let names = score(phrases, false);
+            let mut terms = score(words.into_iter().chain(phrases.clone()).collect(), true);
+            terms.truncate(TOP_TERMS * 4);
+            // Phrase names: used by enough of the theme's articles, scored by how many use
+            // them (in the lead counting twice) and how much they belong to this theme.
+            let n = size.max(1) as f64;
+            let min_support = ((NAME_MIN_SUPPORT * n).ceil() as u32).max(2);
+            let mut names: Vec<(f64, u64)> = score(phrases, false)
+                .into_iter()
+                .filter(|p| p.stat.df >= min_support)
+                .map(|p| {
+                    let support = f64::from(p.stat.df + p.stat.lead) / n;
+                    let precision = f64::from(p.stat.df) / f64::from(p.df_all.max(1));
+                    (support * precision, p.hash)
+                })
+                .filter(|(score, _)| *score >= NAME_MIN_SCORE)
+                .collect();
+            names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            names.truncate(NAME_CANDIDATES);
             let wanted: FxHashSet<u64> = terms
                 .iter()
-                .take(TOP_TERMS * 4)
-                .chain(names.iter().take(TOP_TERMS * 4))
-                .filter(|t| t.stat.words > 1)
                 .map(|t| t.hash)
+                .chain(names.iter().map(|n| n.1))
                 .collect();
-            let resolved = resolve(texts.docs, &sampled[c], &wanted);
-            (terms, names, resolved)
+            let found = find(texts.docs, &sampled[c], &wanted);
+            // Top terms: best first, none part of another.
+            let mut chosen: Vec<(&[u64], u64, f64)> = Vec::new();
+            for t in &terms {
+                if chosen.len() == TOP_TERMS {
+                    break;
+                }
+                let Some(f) = found.get(&t.hash) else {
+                    continue;
+                };
+                let stems = f.stems.as_slice();
+                match chosen.iter().position(|(s, _, _)| overlaps(s, stems)) {
+                    None => chosen.push((stems, t.hash, t.score)),
+                    // A phrase nearly as strong as a term it contains says more ("al-Hol",
+                    // not "Hol"): it takes that term's place.
+                    Some(at)
+                        if stems.len() > chosen[at].0.len()
+                            && t.score >= SUPERSEDE * chosen[at].2
+                            && !chosen
+                                .iter()
+                                .enumerate()
+                                .any(|(j, (s, _, _))| j != at && overlaps(s, stems)) =>
+                    {
+                        chosen[at] = (stems, t.hash, chosen[at].2);
+                    }
+                    Some(_) => {}
+                }
+            }
+            let keep: FxHashSet<u64> = chosen
+                .iter()
+                .map(|c| c.1)
+                .chain(names.iter().map(|n| n.1))
+                .collect();
+            let kept: FxHashMap<u64, Found> = keep
+                .iter()
+                .filter_map(|h| found.get(h).map(|f| (*h, f.clone())))
+                .collect();
+            let shown = written_forms(&kept, texts);
+            let top: Vec<(String, f64)> = chosen
+                .iter()
+                .filter_map(|&(_, h, score)| shown.get(&h).map(|s| (s.form.clone(), score)))
+                .collect();
+            // For a two-term name, terms rare in the language at large come first, the more
+            // so the fewer articles the theme has to tell by itself.
+            let prior = RARITY_ARTICLES / (RARITY_ARTICLES + size as f64);
+            let mut for_name: Vec<(f64, String)> = top
+                .iter()
+                .map(|(shown, score)| {
+                    let words: Vec<&str> = shown.split([' ', '-', '\u{2013}']).collect();
+                    let r = words.iter().map(|w| rarity(texts.language, w)).sum::<f64>()
+                        / words.len() as f64;
+                    (score * (1.0 + (r - 1.0) * prior), shown.clone())
+                })
+                .collect();
+            for_name.sort_by(|a, b| b.0.total_cmp(&a.0));
+            Offer {
+                top_terms: top.into_iter().map(|(s, _)| s).collect(),
+                names: names
+                    .iter()
+                    .filter_map(|(_, h)| shown.get(h).filter(|w| !w.fragment))
+                    .map(|w| w.form.clone())
+                    .collect(),
+                for_name: for_name.into_iter().map(|(_, s)| s).collect(),
+            }
         })
         .collect();
 
     let mut namings: Vec<Option<Naming>> = (0..k).map(|_| None).collect();
+    let mut offers: Vec<Option<Offer>> = offers.into_iter().map(Some).collect();
     let mut taken: FxHashSet<String> = FxHashSet::default();
     for &c in order {
-        let (terms, names, phrases) = &ranked[c];
-        let size = sampled[c].len().max(1) as f64;
-        // Top terms: best first, none part of another.
-        let mut chosen: Vec<(Vec<u64>, String, f64)> = Vec::new();
-        for t in terms.iter().take(TOP_TERMS * 4) {
-            if chosen.len() == TOP_TERMS {
-                break;
-            }
-            let stems = parts(t.hash, phrases);
-            let Some(shown) = show(t.hash, phrases, texts) else {
-                continue;
-            };
-            match chosen.iter().position(|(s, _, _)| overlaps(s, &stems)) {
-                None => chosen.push((stems, shown, t.score)),
-                // A phrase nearly as strong as a term it contains says more ("al-Hol", not
-                // "Hol"): it takes that term's place.
-                Some(at)
-                    if stems.len() > chosen[at].0.len()
-                        && t.score >= SUPERSEDE * chosen[at].2
-                        && !chosen
-                            .iter()
-                            .enumerate()
-                            .any(|(j, (s, _, _))| j != at && overlaps(s, &stems)) =>
-                {
-                    chosen[at] = (stems, shown, chosen[at].2);
-                }
-                Some(_) => {}
-            }
-        }
-        // For a name, the terms that are rare in the language at large come first.
-        let mut for_name: Vec<(f64, &String)> = chosen
+        let Some(offer) = offers[c].take() else {
+            continue;
+        };
+        let name = offer
+            .names
             .iter()
-            .map(|(_, shown, score)| {
-                let words: Vec<&str> = shown.split([' ', '-', '\u{2013}']).collect();
-                let r = words.iter().map(|w| rarity(texts.language, w)).sum::<f64>()
-                    / words.len() as f64;
-                (score * r, shown)
-            })
-            .collect();
-        for_name.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let for_name: Vec<String> = for_name.into_iter().map(|(_, s)| s.clone()).collect();
-        let top_terms: Vec<String> = chosen.into_iter().map(|(_, s, _)| s).collect();
-        // The name: the best phrase, if strong enough and not taken.
-        let min_support = ((NAME_MIN_SUPPORT * size).ceil() as u32).max(2);
-        let phrase_name = names
-            .iter()
-            .filter(|p| p.stat.df >= min_support)
-            .map(|p| {
-                let support = f64::from(p.stat.df + p.stat.lead) / size;
-                let precision = f64::from(p.stat.df) / f64::from(p.df_all.max(1));
-                (support * precision, p)
-            })
-            .filter(|(score, _)| *score >= NAME_MIN_SCORE)
-            .collect::<Vec<_>>();
-        let mut by_score = phrase_name;
-        by_score.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.hash.cmp(&b.1.hash)));
-        if std::env::var_os("TIDINGS_DEBUG_NAMES").is_some() {
-            for (sc, p) in by_score.iter().take(8) {
-                eprintln!("  c{c} {:.3} df {} lead {} all {} {:?}", sc, p.stat.df, p.stat.lead, p.df_all, show(p.hash, phrases, texts));
-            }
-        }
-        let from_phrase = by_score
-            .iter()
-            .filter_map(|(_, p)| show(p.hash, phrases, texts))
-            .find(|n| !taken.contains(&n.to_lowercase()));
-        let name = from_phrase.unwrap_or_else(|| fallback_name(&for_name, &taken));
+            .find(|n| !taken.contains(&n.to_lowercase()))
+            .cloned()
+            .unwrap_or_else(|| fallback_name(&offer.for_name, &taken));
         taken.insert(name.to_lowercase());
-        namings[c] = Some(Naming { name, top_terms });
+        namings[c] = Some(Naming {
+            name,
+            top_terms: offer.top_terms,
+        });
     }
     namings
         .into_iter()
@@ -564,7 +728,7 @@ mod tests {
         assert_eq!(pair_name("Gaza", "famine"), "Gaza famine");
         assert_eq!(pair_name("famine", "Gaza"), "Gaza famine");
         assert_eq!(pair_name("Syria", "Russia"), "Syria\u{2013}Russia");
-        assert_eq!(pair_name("wheat", "grain"), "wheat and grain");
+        assert_eq!(pair_name("wheat", "grain"), "wheat, grain");
         let none = FxHashSet::default();
         let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(fallback_name(&t(&["Gaza", "famine"]), &none), "Gaza famine");

@@ -71,6 +71,7 @@ fn dated_input_split_by_weeks() {
         names,
         [
             "theme_id",
+            "name",
             "label",
             "count_before",
             "count_after",

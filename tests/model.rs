@@ -57,6 +57,7 @@ fn fit_save_load_assign_round_trip() {
     let themes = read_parquet(&run_out.join("themes.parquet"));
     assert_eq!(themes.height(), 7);
     assert_eq!(strings(&themes, "label")[6], "(unassigned)");
+    assert_eq!(strings(&themes, "name")[6], "(unassigned)");
     assert_eq!(ints(&themes, "size")[6], 0);
 }
 
@@ -105,23 +106,30 @@ fn wrong_model_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let future = dir.path().join("future.model");
     let mut bytes = b"TIDINGSM".to_vec();
-    bytes.extend_from_slice(&99u32.to_le_bytes());
-    bytes.extend_from_slice(&[0; 16]);
-    fs::write(&future, bytes).unwrap();
     let out = dir.path().join("out");
-    let o = tidings(&[
-        "run",
-        "--model",
-        future.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let err = stderr(&o);
-    assert!(
-        err.contains("model format version 99, but this tidings reads version 2"),
-        "{err}"
-    );
+    // A newer file, and one of version 2 (before themes had names), are refused, not misread.
+    for version in [99u32, 2] {
+        let mut bytes = b"TIDINGSM".to_vec();
+        bytes.extend_from_slice(&version.to_le_bytes());
+        bytes.extend_from_slice(&[0; 16]);
+        fs::write(&future, bytes).unwrap();
+        let o = tidings(&[
+            "run",
+            "--model",
+            future.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!(
+                "model format version {version}, but this tidings reads version {}",
+                tidings::model::FORMAT_VERSION
+            )),
+            "{err}"
+        );
+    }
     let junk = dir.path().join("junk.model");
     fs::write(&junk, "not a model").unwrap();
     let o = tidings(&[

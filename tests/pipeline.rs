@@ -62,6 +62,7 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
         columns(&themes),
         [
             "theme_id",
+            "name",
             "label",
             "top_terms",
             "size",
@@ -82,12 +83,17 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
     for (t, &size) in sizes.iter().enumerate() {
         assert_eq!(per_theme[&(t as i64)], size);
     }
-    // Oil is a topic of its own in this corpus: some label must say so.
-    let theme_labels = strings(&themes, "label");
+    // Oil is a topic of its own in this corpus: some name must say so.
+    let theme_names = strings(&themes, "name");
     assert!(
-        theme_labels.iter().any(|l| l.contains("oil")),
-        "{theme_labels:?}"
+        theme_names.iter().any(|l| l.contains("oil")),
+        "{theme_names:?}"
     );
+    // Each article's theme_label is its theme's name.
+    let labels_of = strings(&articles, "theme_label");
+    for (t, label) in themes_of.iter().zip(&labels_of) {
+        assert_eq!(label, &theme_names[*t as usize]);
+    }
     // Representatives are real article ids, three per theme.
     let ids: std::collections::HashSet<String> =
         strings(&articles, "article_id").into_iter().collect();
@@ -212,10 +218,7 @@ fn json_summary_and_html_page() {
         "no external requests"
     );
     let themes = read_parquet(&out.path().join("themes.parquet"));
-    for label in strings(&themes, "label") {
-        assert!(
-            html.contains(&label.replace('&', "&amp;")),
-            "{label} missing"
-        );
+    for name in strings(&themes, "name") {
+        assert!(html.contains(&name.replace('&', "&amp;")), "{name} missing");
     }
 }
