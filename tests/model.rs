@@ -105,7 +105,6 @@ fn unlike_articles_are_unassigned_and_flagged() {
 fn wrong_model_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let future = dir.path().join("future.model");
-    let mut bytes = b"TIDINGSM".to_vec();
     let out = dir.path().join("out");
     // A newer file, and one of version 2 (before themes had names), are refused, not misread.
     for version in [99u32, 2] {
