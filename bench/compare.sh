@@ -7,6 +7,11 @@
 # CORPUS defaults to ../shared/data/reuters21578.jsonl.gz. Prints, for the full corpus (k=8):
 # wall time and peak memory of each and their ratio; then for R8 (the eight largest
 # single-topic classes, k=8): NMI and ARI of each over SEEDS seeds (default 5).
+# With TIDINGS_BASE=/path/to/an/older/tidings, it first times that binary against this one on
+# the full corpus at k=20, interleaved, median of 5 each: what a change costs end to end
+# (naming, issue 11: at most 10%). Build the older one in its own target directory, e.g.
+#   git worktree add /tmp/base COMMIT && CARGO_TARGET_DIR=/tmp/base-target cargo build
+#   --release --manifest-path /tmp/base/Cargo.toml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus="${1:-../shared/data/reuters21578.jsonl.gz}"
@@ -42,6 +47,22 @@ measure() { # prints "seconds peak_MiB" of a command: the median of 3 runs (shar
     cat "$work/time"
   done | sort -n | sed -n 2p | awk '{printf "%s %.0f\n", $1, $2/1024}'
 }
+
+if [ -n "${TIDINGS_BASE:-}" ]; then
+  echo "## This build against $TIDINGS_BASE: $corpus, k=20, interleaved, median of 5 each"
+  for run in 1 2 3 4 5; do
+    for side in base this; do
+      bin=$tidings; [ "$side" = base ] && bin=$TIDINGS_BASE
+      /usr/bin/time -f "$side %e" -a -o "$work/versus" "$bin" run "$corpus" --k 20 --out "$work/v" --quiet
+    done
+  done
+  awk '{ t[$1] = t[$1] " " $2 } END { for (s in t) print s, t[s] }' "$work/versus" |
+    while read -r side times; do
+      echo "$side $(echo "$times" | tr ' ' '\n' | sort -n | sed -n 3p)"
+    done | sort > "$work/medians"
+  cat "$work/medians"
+  awk '{ m[$1] = $2 } END { printf "this build takes %.3fx the base time\n\n", m["this"] / m["base"] }' "$work/medians"
+fi
 
 echo "## Speed: $corpus, k=8, median of 3 runs each (both end to end: read, vectorize, reduce, cluster; tidings also de-duplicates and writes its tables and charts)"
 read -r ts tm < <(measure "$tidings" run "$corpus" --k 8 --out "$work/t" --quiet)

@@ -25,7 +25,7 @@ themes = pd.read_parquet(REPORTS / "themes.parquet")
 counts = pd.read_parquet(REPORTS / "theme_counts.parquet")
 print(f"{len(articles)} articles in {len(themes)} themes, from {REPORTS}")"""),
     ("md", "## The themes"),
-    ("code", """themes[["theme_id", "label", "size", "share"]].assign(share=lambda t: (t.share * 100).round(1))"""),
+    ("code", """themes[["theme_id", "name", "label", "size", "share"]].assign(share=lambda t: (t.share * 100).round(1))"""),
     ("md", "## Theme counts over time"),
     ("code", """dated = counts[counts.period != "undated"]
 pivot = dated.pivot_table(index="period_start", columns="theme_label", values="count", aggfunc="sum")
@@ -40,7 +40,7 @@ From `comparison.parquet` when `tidings compare` wrote this folder; otherwise th
 against the one before, from `theme_counts.parquet`."""),
     ("code", """comparison_file = REPORTS / "comparison.parquet"
 if comparison_file.exists():
-    change = pd.read_parquet(comparison_file)[["theme_id", "label", "count_before", "count_after", "share_change", "z", "status"]]
+    change = pd.read_parquet(comparison_file)[["theme_id", "name", "count_before", "count_after", "share_change", "z", "status"]]
 else:
     periods = sorted(dated.period.unique())
     before, after = periods[-2], periods[-1]
@@ -50,7 +50,7 @@ else:
 change.sort_values("share_change", ascending=False)"""),
     ("md", "## The most central articles of a theme"),
     ("code", """THEME = int(themes.theme_id.iloc[0])
-print(themes.loc[themes.theme_id == THEME, "label"].item())
+print(themes.loc[themes.theme_id == THEME, "name"].item())
 (articles[articles.theme_id == THEME]
     .sort_values("distance")[["article_id", "date", "title", "distance"]]
     .head(10))"""),

@@ -47,6 +47,19 @@ const NAME_MIN_SUPPORT: f64 = 0.05;
 const SUPERSEDE: f64 = 0.75;
 /// Longest name, in words.
 const NAME_MAX_WORDS: usize = 4;
+/// A term's weight in a theme is its c-TF-IDF times the share of its weight that falls in
+/// that theme to this power: frequent words used everywhere ("year", "today") give way to
+/// the theme's own. Measured on R8 (`bench/label_quality.py`): 0 gave NPMI 0.195, 0.5 0.19,
+/// 0.75 0.206, 1 0.187 (with the rules below).
+const PRECISION_POWER: f64 = 0.75;
+/// A term is listed under every theme where it weighs at least this share of its weight
+/// in the theme where it weighs most: "vs" belongs to both earnings themes, "year" to none
+/// in particular. 1 (one theme each) gave diversity 1.0 and NPMI 0.195; 0.5 0.91 and 0.206.
+const SHARE_OF_BEST: f64 = 0.5;
+/// How much the next top term's use in the same articles as the terms already listed
+/// counts: its weight is multiplied by `exp(TOGETHER × mean NPMI)` with them. 0 gave NPMI
+/// 0.206 on R8, 4 0.219, 8 0.230.
+const TOGETHER: f64 = 8.0;
 /// Candidates per theme and kind (words, phrases) scored in full: the most used in it.
 const SHORTLIST: usize = 400;
 /// Articles read per theme for its terms, evenly spread over it: bounds the cost at scale,
@@ -195,6 +208,8 @@ struct Found {
 
 /// Occurrences read per term to see how it is written.
 const OCCURRENCES: usize = 12;
+/// Mid-sentence uses in a theme from which its own form of a word is shown.
+const WORD_FORM_EVIDENCE: u32 = 3;
 
 /// Finds the terms `wanted` (by hash) in the articles `members`: their stems, and where
 /// they occur. Stops once every term has been seen [`OCCURRENCES`] times.
@@ -298,7 +313,6 @@ struct Written {
 fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64, Written> {
     let mut by_doc: Vec<(usize, usize, usize, u64)> = found
         .iter()
-        .filter(|(_, f)| f.stems.len() > 1)
         .flat_map(|(&h, f)| f.at.iter().map(move |&(d, a, b)| (d, a, b, h)))
         .collect();
     by_doc.sort_unstable();
@@ -344,6 +358,17 @@ fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64,
                     })
             });
             let shown = match best {
+                // A word: its inflection as this theme writes it ("terms", where the corpus
+                // mostly writes "long-term"), its case as the corpus does unless this
+                // theme's form is another word.
+                Some(w) if f.stems.len() == 1 => {
+                    let global = f.stems.first().and_then(word);
+                    let local = counts.get(&h).map_or(0, |forms| forms.values().map(|n| n.0).sum::<u32>());
+                    match global {
+                        Some(g) if local < WORD_FORM_EVIDENCE || g.to_lowercase() == w.form.to_lowercase() => Written { form: g, fragment: false },
+                        _ => Written { form: w.form, fragment: false },
+                    }
+                }
                 Some(w) => w,
                 None => {
                     let words: Option<Vec<String>> = f.stems.iter().map(word).collect();
@@ -419,6 +444,90 @@ struct Offer {
     for_name: Vec<String>,
 }
 
+/// How often the candidate terms of all themes are used in the same article, over the
+/// articles read for naming: top terms that go together describe a theme more coherently
+/// than terms each frequent in it but used apart.
+struct Together {
+    index: FxHashMap<u64, usize>,
+    /// Articles using each term.
+    df: Vec<u32>,
+    /// Articles using both of two terms, `both[i * n + j]`.
+    both: Vec<u32>,
+    articles: f64,
+}
+
+impl Together {
+    fn count<'a>(docs: &[Doc], sampled: &'a [Vec<usize>], terms: impl Iterator<Item = u64>) -> Self {
+        let mut index: FxHashMap<u64, usize> = FxHashMap::default();
+        for t in terms {
+            let next = index.len();
+            index.entry(t).or_insert(next);
+        }
+        let n = index.len();
+        let articles: Vec<usize> = sampled.iter().flatten().copied().collect();
+        let (df, both) = articles
+            .par_chunks(256)
+            .fold(
+                || (vec![0u32; n], vec![0u32; n * n], Vec::new()),
+                |(mut df, mut both, mut present): (Vec<u32>, Vec<u32>, Vec<usize>), chunk| {
+                    for &d in chunk {
+                        present.clear();
+                        each_candidate(&docs[d], |h, _, _| {
+                            if let Some(&i) = index.get(&h) {
+                                present.push(i);
+                            }
+                        });
+                        present.sort_unstable();
+                        present.dedup();
+                        for (x, &i) in present.iter().enumerate() {
+                            df[i] += 1;
+                            for &j in &present[x + 1..] {
+                                both[i * n + j] += 1;
+                            }
+                        }
+                    }
+                    (df, both, present)
+                },
+            )
+            .map(|(df, both, _)| (df, both))
+            .reduce(
+                || (vec![0u32; n], vec![0u32; n * n]),
+                |(mut a, mut b), (c, d)| {
+                    a.iter_mut().zip(c).for_each(|(x, y)| *x += y);
+                    b.iter_mut().zip(d).for_each(|(x, y)| *x += y);
+                    (a, b)
+                },
+            );
+        Together {
+            index,
+            df,
+            both,
+            articles: articles.len().max(1) as f64,
+        }
+    }
+
+    /// Normalised pointwise mutual information of two terms' use in the same article: 1 when
+    /// always together, 0 when independent, -1 when never together.
+    fn npmi(&self, a: u64, b: u64) -> f64 {
+        let (Some(&i), Some(&j)) = (self.index.get(&a), self.index.get(&b)) else {
+            return 0.0;
+        };
+        let n = self.index.len();
+        let (i, j) = (i.min(j), i.max(j));
+        let both = f64::from(self.both[i * n + j]);
+        if both == 0.0 {
+            return -1.0;
+        }
+        let p = both / self.articles;
+        let pa = f64::from(self.df[i]) / self.articles;
+        let pb = f64::from(self.df[j]) / self.articles;
+        if p >= 1.0 {
+            return 1.0;
+        }
+        (p / (pa * pb)).ln() / -p.ln()
+    }
+}
+
 /// A theme of this many articles weighs the language's rarity of a word ([`rarity`]) half as
 /// much as one of a single article; a large theme hardly at all.
 const RARITY_ARTICLES: f64 = 5.0;
@@ -470,12 +579,20 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
         let scores = local
             .iter()
             .zip(&totals)
-            .map(|(&w, &t)| if t > 0.0 { f64::from(w) / t * idf } else { 0.0 })
+            .map(|(&w, &t)| {
+                if t > 0.0 {
+                    let w = f64::from(w);
+                    w / t * idf * (w / f.max(f64::MIN_POSITIVE)).powf(PRECISION_POWER)
+                } else {
+                    0.0
+                }
+            })
             .collect();
         (scores, df)
     };
 
-    let offers: Vec<Offer> = (0..k)
+    #[allow(clippy::type_complexity)]
+    let scored: Vec<(Vec<Candidate>, Vec<(f64, u64)>)> = (0..k)
         .into_par_iter()
         .map(|c| {
             let size = sampled[c].len();
@@ -488,7 +605,8 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
                         let best = (0..k)
                             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
                             .unwrap_or(c);
-                        (!exclusive || best == c).then(|| Candidate {
+                        let listed = scores[c] >= SHARE_OF_BEST * scores[best];
+                        (!exclusive || listed).then(|| Candidate {
                             hash,
                             stat,
                             score: scores[c],
@@ -519,6 +637,20 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
                 .collect();
             names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             names.truncate(NAME_CANDIDATES);
+            (terms, names)
+        })
+        .collect();
+    let together = Together::count(
+        texts.docs,
+        &sampled,
+        scored.iter().flat_map(|(terms, _)| terms.iter().map(|t| t.hash)),
+    );
+
+    let offers: Vec<Offer> = scored
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, (terms, names))| {
+            let size = sampled[c].len();
             let wanted: FxHashSet<u64> = terms
                 .iter()
                 .map(|t| t.hash)
@@ -527,15 +659,27 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             let found = find(texts.docs, &sampled[c], &wanted);
             // Top terms: best first, none part of another.
             let mut chosen: Vec<(&[u64], u64, f64)> = Vec::new();
-            for t in &terms {
-                if chosen.len() == TOP_TERMS {
-                    break;
-                }
+            let mut left: Vec<&Candidate> = terms.iter().filter(|t| found.contains_key(&t.hash)).collect();
+            while chosen.len() < TOP_TERMS && !left.is_empty() {
+                let value = |t: &Candidate| -> f64 {
+                    if chosen.is_empty() {
+                        return t.score;
+                    }
+                    let mean = chosen.iter().map(|c| together.npmi(c.1, t.hash)).sum::<f64>() / chosen.len() as f64;
+                    t.score * (TOGETHER * mean).exp()
+                };
+                let at = (0..left.len())
+                    .max_by(|&a, &b| value(left[a]).total_cmp(&value(left[b])).then(b.cmp(&a)))
+                    .unwrap_or(0);
+                let t = left.remove(at);
                 let Some(f) = found.get(&t.hash) else {
                     continue;
                 };
                 let stems = f.stems.as_slice();
                 match chosen.iter().position(|(s, _, _)| overlaps(s, stems)) {
+                    // A term sharing a word with a listed one repeats it ("net profit"
+                    // after "profit", "Qtrly div" after "Qtly div").
+                    None if chosen.iter().any(|(s, _, _)| s.iter().any(|w| stems.contains(w))) => {}
                     None => chosen.push((stems, t.hash, t.score)),
                     // A phrase nearly as strong as a term it contains says more ("al-Hol",
                     // not "Hol"): it takes that term's place.

@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::io::parquet::write::get_encodings;
-use polars::prelude::{CompatLevel, DataFrame, ParquetCompression, ParquetWriter, SchemaExt};
+use polars::prelude::{CompatLevel, DataFrame, ParquetCompression, SchemaExt};
 use polars_parquet::write::{
-    array_to_columns, compress, CompressedPage, StatisticsOptions, Version, WriteOptions,
+    array_to_columns, compress, fallible_streaming_iterator, CompressedPage, DynIter,
+    DynStreamingIterator, FileWriter, StatisticsOptions, Version, WriteOptions,
 };
 use rayon::prelude::*;
 
@@ -80,13 +81,14 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
         compression: compression.into(),
         data_page_size: None,
     };
+    // Strings as plain `large_string`, not polars' newer `string_view`: the schema stored in
+    // the file is what pyarrow hands pandas, and pandas (3.x with pyarrow 26) cannot turn a
+    // list of string views into a column. Polars' own writer always stores the newest types.
     let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
     let encodings = get_encodings(&arrow_schema);
     write_atomic(path, |tmp| {
         let file = fs::File::create(tmp)?;
-        let mut writer = ParquetWriter::new(file)
-            .with_compression(compression)
-            .batched(df.schema())?;
+        let mut writer = FileWriter::try_new(file, arrow_schema.clone(), options)?;
         let fields = writer.parquet_schema().fields().to_vec();
         let starts: Vec<usize> = (0..df.height()).step_by(rows).collect();
         let groups = starts
@@ -110,9 +112,14 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
             })
             .collect::<Result<Vec<_>>>()?;
         for (n_rows, columns) in &groups {
-            writer.write_row_group(*n_rows, columns)?;
+            let group = DynIter::new(columns.iter().map(|pages| {
+                Ok(DynStreamingIterator::new(
+                    fallible_streaming_iterator::convert(pages.iter().map(Ok)),
+                ))
+            }));
+            writer.write(*n_rows, group)?;
         }
-        writer.finish()?;
+        writer.end(None)?;
         Ok(())
     })
 }

@@ -1,0 +1,49 @@
+"""Every Parquet table of a run, read as analysts read it: pandas (pyarrow), polars, DuckDB.
+
+usage: python tests/readers.py REPORTS_DIR  (run by .ci/run on a fresh run's output)
+
+Catches what a Rust-side reader cannot: a type the current Python readers refuse (pandas 3
+could not convert a list of polars' `string_view` strings), and a table the three readers
+see differently.
+"""
+import glob
+import os
+import sys
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow.parquet as pq
+
+
+def main():
+    out = sys.argv[1]
+    files = sorted(glob.glob(os.path.join(out, "*.parquet")))
+    assert files, f"no Parquet tables in {out}"
+    for path in files:
+        schema = pq.read_schema(path)
+        views = [f.name for f in schema if "view" in str(f.type)]
+        assert not views, f"{path}: view types {views} (older readers cannot read them)"
+        frame = pd.read_parquet(path)
+        lazy = pl.read_parquet(path)
+        rows = duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchone()[0]
+        assert len(frame) == lazy.height == rows, f"{path}: {len(frame)}, {lazy.height}, {rows} rows"
+        assert list(frame.columns) == lazy.columns, path
+        print(f"{os.path.basename(path)}: {rows} rows, {len(frame.columns)} columns, read by "
+              f"pandas {pd.__version__}, polars {pl.__version__}, duckdb {duckdb.__version__}")
+    themes = pd.read_parquet(os.path.join(out, "themes.parquet"))
+    assert {"name", "label", "top_terms"} <= set(themes.columns), themes.columns
+    assert themes["name"].map(lambda n: isinstance(n, str) and n != "").all(), themes["name"]
+    assert themes["top_terms"].map(lambda t: all(isinstance(x, str) for x in t)).all()
+    articles = pd.read_parquet(os.path.join(out, "articles.parquet"))
+    named = articles.merge(themes[["theme_id", "name"]], on="theme_id")
+    assert (named["theme_label"] == named["name"]).all(), "theme_label is the theme's name"
+    joined = duckdb.sql(
+        f"select t.name, count(*) as n from read_parquet('{out}/articles.parquet') a "
+        f"join read_parquet('{out}/themes.parquet') t using (theme_id) group by t.name"
+    ).fetchall()
+    assert sum(n for _, n in joined) == len(articles)
+
+
+if __name__ == "__main__":
+    main()
