@@ -363,10 +363,23 @@ fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64,
                 // theme's form is another word.
                 Some(w) if f.stems.len() == 1 => {
                     let global = f.stems.first().and_then(word);
-                    let local = counts.get(&h).map_or(0, |forms| forms.values().map(|n| n.0).sum::<u32>());
+                    let local = counts
+                        .get(&h)
+                        .map_or(0, |forms| forms.values().map(|n| n.0).sum::<u32>());
                     match global {
-                        Some(g) if local < WORD_FORM_EVIDENCE || g.to_lowercase() == w.form.to_lowercase() => Written { form: g, fragment: false },
-                        _ => Written { form: w.form, fragment: false },
+                        Some(g)
+                            if local < WORD_FORM_EVIDENCE
+                                || g.to_lowercase() == w.form.to_lowercase() =>
+                        {
+                            Written {
+                                form: g,
+                                fragment: false,
+                            }
+                        }
+                        _ => Written {
+                            form: w.form,
+                            fragment: false,
+                        },
                     }
                 }
                 Some(w) => w,
@@ -457,7 +470,11 @@ struct Together {
 }
 
 impl Together {
-    fn count<'a>(docs: &[Doc], sampled: &'a [Vec<usize>], terms: impl Iterator<Item = u64>) -> Self {
+    fn count<'a>(
+        docs: &[Doc],
+        sampled: &'a [Vec<usize>],
+        terms: impl Iterator<Item = u64>,
+    ) -> Self {
         let mut index: FxHashMap<u64, usize> = FxHashMap::default();
         for t in terms {
             let next = index.len();
@@ -643,7 +660,9 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
     let together = Together::count(
         texts.docs,
         &sampled,
-        scored.iter().flat_map(|(terms, _)| terms.iter().map(|t| t.hash)),
+        scored
+            .iter()
+            .flat_map(|(terms, _)| terms.iter().map(|t| t.hash)),
     );
 
     let offers: Vec<Offer> = scored
@@ -659,13 +678,20 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             let found = find(texts.docs, &sampled[c], &wanted);
             // Top terms: best first, none part of another.
             let mut chosen: Vec<(&[u64], u64, f64)> = Vec::new();
-            let mut left: Vec<&Candidate> = terms.iter().filter(|t| found.contains_key(&t.hash)).collect();
+            let mut left: Vec<&Candidate> = terms
+                .iter()
+                .filter(|t| found.contains_key(&t.hash))
+                .collect();
             while chosen.len() < TOP_TERMS && !left.is_empty() {
                 let value = |t: &Candidate| -> f64 {
                     if chosen.is_empty() {
                         return t.score;
                     }
-                    let mean = chosen.iter().map(|c| together.npmi(c.1, t.hash)).sum::<f64>() / chosen.len() as f64;
+                    let mean = chosen
+                        .iter()
+                        .map(|c| together.npmi(c.1, t.hash))
+                        .sum::<f64>()
+                        / chosen.len() as f64;
                     t.score * (TOGETHER * mean).exp()
                 };
                 let at = (0..left.len())
@@ -679,7 +705,9 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
                 match chosen.iter().position(|(s, _, _)| overlaps(s, stems)) {
                     // A term sharing a word with a listed one repeats it ("net profit"
                     // after "profit", "Qtrly div" after "Qtly div").
-                    None if chosen.iter().any(|(s, _, _)| s.iter().any(|w| stems.contains(w))) => {}
+                    None if chosen
+                        .iter()
+                        .any(|(s, _, _)| s.iter().any(|w| stems.contains(w))) => {}
                     None => chosen.push((stems, t.hash, t.score)),
                     // A phrase nearly as strong as a term it contains says more ("al-Hol",
                     // not "Hol"): it takes that term's place.

@@ -26,7 +26,7 @@ def main():
         assert not views, f"{path}: view types {views} (older readers cannot read them)"
         frame = pd.read_parquet(path)
         lazy = pl.read_parquet(path)
-        rows = duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchone()[0]
+        rows = duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
         assert len(frame) == lazy.height == rows, f"{path}: {len(frame)}, {lazy.height}, {rows} rows"
         assert list(frame.columns) == lazy.columns, path
         print(f"{os.path.basename(path)}: {rows} rows, {len(frame.columns)} columns, read by "
