@@ -470,11 +470,7 @@ struct Together {
 }
 
 impl Together {
-    fn count<'a>(
-        docs: &[Doc],
-        sampled: &'a [Vec<usize>],
-        terms: impl Iterator<Item = u64>,
-    ) -> Self {
+    fn count(docs: &[Doc], sampled: &[Vec<usize>], terms: impl Iterator<Item = u64>) -> Self {
         let mut index: FxHashMap<u64, usize> = FxHashMap::default();
         for t in terms {
             let next = index.len();
