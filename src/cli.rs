@@ -262,6 +262,7 @@ impl RunOptions {
             phrases: pick_list(&self.phrases, &file.phrases),
             names,
             verbose: !self.quiet,
+            cancel: None,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
         Ok((config, out))

@@ -275,7 +275,7 @@ fn names(paths: &[PathBuf]) -> String {
 
 /// Reads both sides, fits themes on them together, and measures what changed.
 pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
-    let timer = StageTimer::new(config.verbose);
+    let timer = StageTimer::for_run(config);
     let (corpus, before_name, after_name) = match input {
         CompareInput::Inputs { before, after } => {
             let mut b = corpus::read_inputs_with(before, &config.read)?;

@@ -49,6 +49,9 @@ pub struct RunConfig {
     pub names: std::collections::BTreeMap<usize, String>,
     /// Progress lines on stderr.
     pub verbose: bool,
+    /// Set from another thread (a Python `KeyboardInterrupt`) to stop the run at the next
+    /// stage boundary with an error.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for RunConfig {
@@ -69,6 +72,7 @@ impl Default for RunConfig {
             phrases: Vec::new(),
             names: Default::default(),
             verbose: false,
+            cancel: None,
         }
     }
 }
@@ -130,6 +134,7 @@ pub struct StageTimer {
     timings: Vec<(&'static str, Duration)>,
     verbose: bool,
     bar: Option<ProgressBar>,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl StageTimer {
@@ -150,11 +155,30 @@ impl StageTimer {
             timings: Vec::new(),
             verbose,
             bar,
+            cancel: None,
         }
     }
 
+    /// The timer of a run with `config`'s verbosity, which stops the run between stages once
+    /// `config.cancel` is set.
+    pub fn for_run(config: &RunConfig) -> StageTimer {
+        let mut timer = StageTimer::new(config.verbose);
+        timer.cancel = config.cancel.clone();
+        timer
+    }
+
     /// Ends `stage` (logging its time and `note`) and names the one that starts now.
-    fn lap(&mut self, stage: &'static str, note: impl FnOnce() -> String, next: &str) {
+    fn lap(
+        &mut self,
+        stage: &'static str,
+        note: impl FnOnce() -> String,
+        next: &str,
+    ) -> Result<()> {
+        if let Some(cancel) = &self.cancel {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                bail!("interrupted during {stage}");
+            }
+        }
         let elapsed = self.start.elapsed();
         self.start = Instant::now();
         if self.verbose {
@@ -175,6 +199,7 @@ impl StageTimer {
             }
         }
         self.timings.push((stage, elapsed));
+        Ok(())
     }
 
     fn finish(&mut self) -> Vec<(&'static str, Duration)> {
@@ -208,7 +233,7 @@ impl Drop for StageTimer {
 
 /// Runs every stage up to the trends; writing the outputs is the report's job.
 pub fn analyze(config: &RunConfig) -> Result<Analysis> {
-    let timer = StageTimer::new(config.verbose);
+    let timer = StageTimer::for_run(config);
     let corpus = corpus::read_inputs_with(&config.inputs, &config.read)?;
     analyze_corpus(config, corpus, timer)
 }
@@ -241,7 +266,7 @@ pub fn analyze_corpus(
             )
         },
         "de-duplicating",
-    );
+    )?;
     if articles.is_empty() {
         bail!(
             "no readable articles in {} ({} inputs rejected{})",
@@ -270,7 +295,7 @@ pub fn analyze_corpus(
             )
         },
         "tokenizing",
-    );
+    )?;
 
     // A saved model's vocabulary only makes sense with the analyzer it was fitted with.
     let analyzer = match &config.model {
@@ -293,7 +318,7 @@ pub fn analyze_corpus(
             )
         },
         "vectorizing",
-    );
+    )?;
 
     let model = match &config.model {
         Some(saved) => saved.tfidf(),
@@ -346,7 +371,7 @@ pub fn analyze_corpus(
         "vectorize",
         || format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz()),
         "reducing (LSA)",
-    );
+    )?;
     if articles.is_empty() {
         bail!("no article has any vocabulary term left after pruning; try --min-df 1");
     }
@@ -368,7 +393,7 @@ pub fn analyze_corpus(
         "reduce",
         || format!("{} dimensions", vectors.ncols()),
         "clustering",
-    );
+    )?;
 
     let clustering = match &config.model {
         Some(saved) => saved.assign(
@@ -382,7 +407,7 @@ pub fn analyze_corpus(
         "cluster",
         || clustering.choice.describe(clustering.k),
         "naming themes",
-    );
+    )?;
 
     let texts = Texts {
         docs: &kept_tokens,
@@ -433,7 +458,7 @@ pub fn analyze_corpus(
         "themes",
         || format!("{} themes", themes.themes.len()),
         "writing",
-    );
+    )?;
     let metrics = config
         .label_field
         .as_deref()
