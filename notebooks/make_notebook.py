@@ -6,10 +6,11 @@ import nbformat as nbf
 cells = [
     ("md", """# Exploring a tidings run
 
-Open this next to a `reports/` folder written by `tidings run` (or `tidings compare`). It loads
-the Parquet tables, shows the themes, plots their counts over time, compares the last two
-periods (or reads `comparison.parquet` when `compare` ran), and lists the most central
-articles of a theme. Set `TIDINGS_REPORTS` to point it at another folder."""),
+Runs tidings from Python on the bundled sample (`import tidings`; install it with
+`pip install ./python`), or, with `TIDINGS_REPORTS` set, opens a `reports/` folder written by
+`tidings run` or `tidings compare`. It shows the themes, plots their counts over time, compares
+the last two periods (or shows the comparison when `compare` ran), and lists the most central
+articles of a theme."""),
     ("code", """import os
 from pathlib import Path
 
@@ -19,11 +20,23 @@ import pandas as pd
 matplotlib.use("Agg")  # renders headless too
 import matplotlib.pyplot as plt
 
-REPORTS = Path(os.environ.get("TIDINGS_REPORTS", "../reports"))
-articles = pd.read_parquet(REPORTS / "articles.parquet")
-themes = pd.read_parquet(REPORTS / "themes.parquet")
-counts = pd.read_parquet(REPORTS / "theme_counts.parquet")
-print(f"{len(articles)} articles in {len(themes)} themes, from {REPORTS}")"""),
+REPORTS = os.environ.get("TIDINGS_REPORTS")
+if REPORTS:  # Parquet tables the CLI wrote
+    REPORTS = Path(REPORTS)
+    def read(name):
+        path = REPORTS / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+    source = REPORTS
+else:  # the same tables, straight from the Python package
+    import tidings
+    result = tidings.run("../data/sample", k=8, seed=42)
+    def read(name):
+        table = result.table(name)
+        return None if table is None else table.to_pandas()
+    source = result.accounting
+articles, themes, counts = read("articles"), read("themes"), read("theme_counts")
+comparison = read("comparison")
+print(f"{len(articles)} articles in {len(themes)} themes, from {source}")"""),
     ("md", "## The themes"),
     ("code", """themes[["theme_id", "name", "label", "size", "share"]].assign(share=lambda t: (t.share * 100).round(1))"""),
     ("md", "## Theme counts over time"),
@@ -36,11 +49,10 @@ plt.tight_layout()
 pivot.tail()"""),
     ("md", """## What changed
 
-From `comparison.parquet` when `tidings compare` wrote this folder; otherwise the last period
+From the comparison when `tidings compare` wrote this folder; otherwise the last period
 against the one before, from `theme_counts.parquet`."""),
-    ("code", """comparison_file = REPORTS / "comparison.parquet"
-if comparison_file.exists():
-    change = pd.read_parquet(comparison_file)[["theme_id", "name", "count_before", "count_after", "share_change", "z", "status"]]
+    ("code", """if comparison is not None:
+    change = comparison[["theme_id", "name", "count_before", "count_after", "share_change", "z", "status"]]
 else:
     periods = sorted(dated.period.unique())
     before, after = periods[-2], periods[-1]

@@ -276,50 +276,113 @@ fn names(paths: &[PathBuf]) -> String {
 /// Reads both sides, fits themes on them together, and measures what changed.
 pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
     let timer = StageTimer::for_run(config);
-    let (corpus, before_name, after_name) = match input {
+    match input {
         CompareInput::Inputs { before, after } => {
-            let mut b = corpus::read_inputs_with(before, &config.read)?;
-            let mut a = corpus::read_inputs_with(after, &config.read)?;
-            tag(&mut b, Side::Before);
-            tag(&mut a, Side::After);
-            b.articles.append(&mut a.articles);
-            b.rejects.append(&mut a.rejects);
-            b.warnings.append(&mut a.warnings);
-            (b, names(before), names(after))
+            let b = corpus::read_inputs_with(before, &config.read)?;
+            let a = corpus::read_inputs_with(after, &config.read)?;
+            compare_sides(config, (b, names(before)), (a, names(after)), timer)
         }
         CompareInput::Dated {
             inputs,
             before,
             after,
         } => {
-            if before.first <= after.last && after.first <= before.last {
-                bail!("--before {before} and --after {after} overlap");
-            }
-            let mut c = corpus::read_inputs_with(inputs, &config.read)?;
-            let mut kept = Vec::with_capacity(c.articles.len());
-            for mut a in std::mem::take(&mut c.articles) {
-                let side = match a.date {
-                    Some(d) if before.contains(d) => Side::Before,
-                    Some(d) if after.contains(d) => Side::After,
-                    other => {
-                        c.rejects.push(Reject {
-                            file: a.file,
-                            line: a.line,
-                            reason: match other {
-                                Some(d) => format!("date {d} is outside --before and --after"),
-                                None => "no date, so neither --before nor --after".to_string(),
-                            },
-                        });
-                        continue;
-                    }
-                };
-                set_side(&mut a, side);
-                kept.push(a);
-            }
-            c.articles = kept;
-            (c, before.to_string(), after.to_string())
+            check_ranges(before, after)?;
+            let c = corpus::read_inputs_with(inputs, &config.read)?;
+            compare_tagged(
+                config,
+                split_dated(c, before, after),
+                before.to_string(),
+                after.to_string(),
+                timer,
+            )
         }
-    };
+    }
+}
+
+fn check_ranges(before: &DateRange, after: &DateRange) -> Result<()> {
+    if before.first <= after.last && after.first <= before.last {
+        bail!("--before {before} and --after {after} overlap");
+    }
+    Ok(())
+}
+
+/// Tags each article with the side its date falls in; an article in neither is rejected.
+fn split_dated(mut c: Corpus, before: &DateRange, after: &DateRange) -> Corpus {
+    let mut kept = Vec::with_capacity(c.articles.len());
+    for mut a in std::mem::take(&mut c.articles) {
+        let side = match a.date {
+            Some(d) if before.contains(d) => Side::Before,
+            Some(d) if after.contains(d) => Side::After,
+            other => {
+                c.rejects.push(Reject {
+                    file: a.file,
+                    line: a.line,
+                    reason: match other {
+                        Some(d) => format!("date {d} is outside --before and --after"),
+                        None => "no date, so neither --before nor --after".to_string(),
+                    },
+                });
+                continue;
+            }
+        };
+        set_side(&mut a, side);
+        kept.push(a);
+    }
+    c.articles = kept;
+    c
+}
+
+/// Compares the articles of one corpus a caller has read itself, split by date.
+pub fn compare_dated_corpus(
+    config: &RunConfig,
+    corpus: Corpus,
+    before: &DateRange,
+    after: &DateRange,
+) -> Result<Comparison> {
+    let timer = StageTimer::for_run(config);
+    check_ranges(before, after)?;
+    compare_tagged(
+        config,
+        split_dated(corpus, before, after),
+        before.to_string(),
+        after.to_string(),
+        timer,
+    )
+}
+
+/// Compares two corpora a caller has read itself (a library caller's tables), each with the
+/// name it is shown under.
+pub fn compare_corpora(
+    config: &RunConfig,
+    before: (Corpus, String),
+    after: (Corpus, String),
+) -> Result<Comparison> {
+    compare_sides(config, before, after, StageTimer::for_run(config))
+}
+
+fn compare_sides(
+    config: &RunConfig,
+    (mut b, before_name): (Corpus, String),
+    (mut a, after_name): (Corpus, String),
+    timer: StageTimer,
+) -> Result<Comparison> {
+    tag(&mut b, Side::Before);
+    tag(&mut a, Side::After);
+    b.articles.append(&mut a.articles);
+    b.rejects.append(&mut a.rejects);
+    b.warnings.append(&mut a.warnings);
+    compare_tagged(config, b, before_name, after_name, timer)
+}
+
+/// The comparison of a corpus whose articles each carry their side.
+fn compare_tagged(
+    config: &RunConfig,
+    corpus: Corpus,
+    before_name: String,
+    after_name: String,
+    timer: StageTimer,
+) -> Result<Comparison> {
     for (side, name) in [(Side::Before, &before_name), (Side::After, &after_name)] {
         let has = corpus.articles.iter().any(|a| side_of(a) == Some(side));
         if !has {

@@ -27,6 +27,12 @@ pub enum CorpusError {
     NoInput,
     #[error("{path}: no such file or directory")]
     NotFound { path: PathBuf },
+    #[error("{name}: no `{field}` column (columns: {columns}); map another with text_field")]
+    NoTextColumn {
+        name: String,
+        field: String,
+        columns: String,
+    },
     #[error("{path}: cannot read: {source}")]
     Io {
         path: PathBuf,
@@ -119,7 +125,7 @@ pub struct Reject {
 }
 
 /// The result of reading all inputs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Corpus {
     pub articles: Vec<Article>,
     pub rejects: Vec<Reject>,
@@ -634,7 +640,7 @@ fn read_csv(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpu
 
 /// Parquet rows are numbered like lines (1-based) so rejects can point at them.
 fn read_parquet(file: &str, bytes: Vec<u8>, options: &ReadOptions, corpus: &mut Corpus) {
-    use polars::prelude::{AnyValue, ParquetReader, SerReader};
+    use polars::prelude::{ParquetReader, SerReader};
     let df = match ParquetReader::new(std::io::Cursor::new(bytes)).finish() {
         Ok(df) => df,
         Err(e) => {
@@ -651,6 +657,48 @@ fn read_parquet(file: &str, bytes: Vec<u8>, options: &ReadOptions, corpus: &mut 
         ));
         return;
     }
+    read_rows(file, &df, options, corpus);
+}
+
+/// Reads a table already in memory (a library caller's, e.g. Python's), one article per row,
+/// exactly as a Parquet file of the same columns would be read; `name` stands in for the file
+/// name in ids, rejects and warnings. A table without the text column is an error here, not a
+/// skipped file: it is the whole input.
+pub fn read_table(
+    name: &str,
+    df: &polars::prelude::DataFrame,
+    options: &ReadOptions,
+) -> Result<Corpus, CorpusError> {
+    if df.column(&options.text_field).is_err() {
+        return Err(CorpusError::NoTextColumn {
+            name: name.to_string(),
+            field: options.text_field.clone(),
+            columns: df
+                .get_column_names()
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let mut corpus = Corpus::default();
+    read_rows(name, df, options, &mut corpus);
+    for article in &mut corpus.articles {
+        if article.date.is_none() {
+            article.date = options.default_date;
+        }
+    }
+    dedupe_ids(&mut corpus);
+    Ok(corpus)
+}
+
+fn read_rows(
+    file: &str,
+    df: &polars::prelude::DataFrame,
+    options: &ReadOptions,
+    corpus: &mut Corpus,
+) {
+    use polars::prelude::AnyValue;
     let columns = df.columns();
     for row in 0..df.height() {
         let mut fields = serde_json::Map::new();

@@ -23,7 +23,8 @@ pub const SHIFTS_KEPT: usize = 50;
 /// |z| above which a change is called significant (two-sided 5%).
 const Z_SIGNIFICANT: f64 = 1.96;
 
-fn comparison_table(c: &Comparison) -> Result<DataFrame> {
+/// `comparison.parquet`: per theme, its counts and shares on each side and the change.
+pub fn comparison_table(c: &Comparison) -> Result<DataFrame> {
     let t = &c.analysis.themes.themes;
     let ch = &c.themes;
     Ok(DataFrame::new(
@@ -102,7 +103,8 @@ fn extremes(shifts: &[TermShift], n: usize) -> Vec<TermShift> {
     rising.chain(falling).collect()
 }
 
-fn shifts_table(c: &Comparison) -> Result<DataFrame> {
+/// `keyword_shifts.parquet`: the most rising and falling terms, overall and per theme.
+pub fn shifts_table(c: &Comparison) -> Result<DataFrame> {
     let a = &c.analysis;
     let term = |s: &TermShift| a.term_name(s.term);
     let mut rows: Vec<(Option<usize>, TermShift)> = extremes(&c.overall_shifts, SHIFTS_KEPT)

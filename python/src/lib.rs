@@ -1,0 +1,509 @@
+//! `tidings._native`: the library's pipeline for Python. Options arrive as the CLI's own flags
+//! (parsed by the CLI's `RunOptions`, so defaults, `tidings.toml` and error messages are the
+//! CLI's), tables travel both ways through the Arrow C stream interface, and long work runs on
+//! a worker thread while the calling thread, without the GIL, watches for Ctrl-C.
+//!
+//! The typed, documented API is `python/tidings/__init__.py`; this module is its engine.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Parser;
+use polars::prelude::{CompatLevel, DataFrame, SchemaExt};
+use polars_arrow::array::{Array, StructArray};
+use polars_arrow::datatypes::{ArrowDataType, Field};
+use polars_arrow::ffi::{export_iterator, ArrowArrayStream, ArrowArrayStreamReader};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyCapsuleMethods};
+
+use tidings::cli::RunOptions;
+use tidings::compare::{self as cmp, Comparison, DateRange};
+use tidings::corpus::{self, Corpus};
+use tidings::model::ThemeModel;
+use tidings::pipeline::{self, Analysis, RunConfig};
+use tidings::report;
+
+create_exception!(
+    _native,
+    TidingsError,
+    PyException,
+    "A run could not be done: unreadable input, bad options, a broken model file. The message \
+     is the CLI's."
+);
+
+const STREAM: &std::ffi::CStr = c"arrow_array_stream";
+
+/// Flags as the CLI parses them after `tidings run`.
+#[derive(Parser)]
+#[command(name = "tidings", no_binary_name = true)]
+struct Flags {
+    #[command(flatten)]
+    run: RunOptions,
+}
+
+fn error(e: anyhow::Error) -> PyErr {
+    TidingsError::new_err(format!("{e:#}"))
+}
+
+/// The run's settings from CLI flags, exactly as `tidings run FLAGS` resolves them; `names`
+/// go over the config file's `[names]`.
+fn resolve(
+    flags: Vec<String>,
+    verbose: bool,
+    names: Option<BTreeMap<usize, String>>,
+) -> PyResult<RunConfig> {
+    let parsed = Flags::try_parse_from(flags).map_err(|e| {
+        PyValueError::new_err(
+            e.render()
+                .to_string()
+                .trim()
+                .trim_start_matches("error: ")
+                .to_string(),
+        )
+    })?;
+    let (mut config, _) = parsed.run.resolve(&[]).map_err(error)?;
+    config.verbose = verbose;
+    config.names.extend(names.unwrap_or_default());
+    Ok(config)
+}
+
+/// Runs `work` on its own thread so that the GIL is free and Ctrl-C is seen: on
+/// `KeyboardInterrupt` the run is told to stop at its next stage and the interrupt re-raised.
+fn detached<T: Send + 'static>(
+    py: Python<'_>,
+    config: &mut RunConfig,
+    work: impl FnOnce(RunConfig) -> anyhow::Result<T> + Send + 'static,
+) -> PyResult<T> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    config.cancel = Some(cancel.clone());
+    let config = config.clone();
+    let (tx, rx) = mpsc::channel();
+    // Shared with the GIL-free waits below (a receiver alone is not `Sync`).
+    let rx = Mutex::new(rx);
+    let wait = |timeout: Option<Duration>| match rx.lock() {
+        Ok(rx) => match timeout {
+            Some(t) => rx.recv_timeout(t),
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+        },
+        Err(_) => Err(mpsc::RecvTimeoutError::Disconnected),
+    };
+    let worker = std::thread::Builder::new()
+        .name("tidings".into())
+        .spawn(move || {
+            let _ = tx.send(work(config));
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
+    loop {
+        match py.detach(|| wait(Some(Duration::from_millis(50)))) {
+            Ok(result) => {
+                let _ = worker.join();
+                return result.map_err(error);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(interrupt) = py.check_signals() {
+                    cancel.store(true, Ordering::Relaxed);
+                    // The run stops at its next stage boundary; wait for it so that no work
+                    // is left running behind the interpreter.
+                    py.detach(|| {
+                        let _ = wait(None);
+                    });
+                    return Err(interrupt);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let reason = match worker.join() {
+                    Err(panic) => panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default(),
+                    Ok(()) => String::new(),
+                };
+                return Err(PyRuntimeError::new_err(format!(
+                    "tidings stopped unexpectedly (a bug; please report it): {reason}"
+                )));
+            }
+        }
+    }
+}
+
+/// Takes the stream out of an `arrow_array_stream` capsule (the capsule is left released) and
+/// reads it into a polars table.
+fn import_stream(capsule: &Bound<'_, PyCapsule>) -> PyResult<DataFrame> {
+    let ptr = capsule.pointer_checked(Some(STREAM))?;
+    // SAFETY: the capsule is named `arrow_array_stream`, so by the Arrow PyCapsule protocol it
+    // holds an `ArrowArrayStream`; replacing it with an empty one moves ownership here, and the
+    // capsule's destructor then sees a released stream and does nothing.
+    let stream =
+        unsafe { std::ptr::replace(ptr.as_ptr() as *mut ArrowArrayStream, ArrowArrayStream::empty()) };
+    let mut stream = Box::new(stream);
+    let to_py = |e: polars::prelude::PolarsError| PyValueError::new_err(format!("reading the table: {e}"));
+    // SAFETY: a valid C stream, per the protocol.
+    let mut reader = unsafe { ArrowArrayStreamReader::try_new(&mut *stream) }.map_err(to_py)?;
+    let dtype = reader.field().dtype().clone();
+    let mut frame: Option<DataFrame> = None;
+    // SAFETY: arrays from a valid stream.
+    while let Some(array) = unsafe { reader.next() } {
+        let array = array.map_err(to_py)?;
+        let batch = array
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .ok_or_else(|| PyValueError::new_err("the table's stream is not of records"))?
+            .clone();
+        let df = DataFrame::try_from(batch).map_err(to_py)?;
+        match &mut frame {
+            None => frame = Some(df),
+            Some(f) => {
+                f.vstack_mut_owned(df).map_err(to_py)?;
+            }
+        }
+    }
+    match frame {
+        Some(mut f) => {
+            f.rechunk_mut();
+            Ok(f)
+        }
+        None => DataFrame::try_from(StructArray::new_empty(dtype)).map_err(to_py),
+    }
+}
+
+/// A table handed to Python through the Arrow PyCapsule protocol (`pyarrow.table(obj)`).
+#[pyclass(frozen)]
+struct ArrowTable {
+    frame: Mutex<Option<DataFrame>>,
+}
+
+#[pymethods]
+impl ArrowTable {
+    /// Exports the table once, as plain Arrow types (`large_string`, not `string_view`), the
+    /// same types as the Parquet files tidings writes.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let mut df = self
+            .frame
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("table lock poisoned"))?
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this table was already exported"))?;
+        df.rechunk_mut();
+        let schema = df.schema().to_arrow(CompatLevel::oldest());
+        let fields: Vec<Field> = schema.iter_values().cloned().collect();
+        let dtype = ArrowDataType::Struct(fields.clone());
+        let height = df.height();
+        let batches: Vec<Box<dyn Array>> = if df.width() == 0 {
+            Vec::new()
+        } else {
+            df.iter_chunks(CompatLevel::oldest(), false)
+                .map(|batch| {
+                    let len = batch.height();
+                    Box::new(StructArray::new(dtype.clone(), len, batch.into_arrays(), None))
+                        as Box<dyn Array>
+                })
+                .collect()
+        };
+        let batches = if batches.is_empty() && height == 0 {
+            vec![Box::new(StructArray::new_empty(dtype.clone())) as Box<dyn Array>]
+        } else {
+            batches
+        };
+        let stream = export_iterator(
+            Box::new(batches.into_iter().map(Ok)),
+            Field::new("".into(), dtype, false),
+        );
+        PyCapsule::new_with_value(py, stream, STREAM)
+    }
+}
+
+fn table(frame: anyhow::Result<DataFrame>) -> PyResult<ArrowTable> {
+    Ok(ArrowTable {
+        frame: Mutex::new(Some(frame.map_err(error)?)),
+    })
+}
+
+enum Outcome {
+    Run(Analysis),
+    Compare(Comparison),
+}
+
+impl Outcome {
+    fn analysis(&self) -> &Analysis {
+        match self {
+            Outcome::Run(a) => a,
+            Outcome::Compare(c) => &c.analysis,
+        }
+    }
+}
+
+/// What a run learned; Python's `tidings.Result` wraps it.
+#[pyclass(frozen)]
+struct Run {
+    outcome: Arc<Outcome>,
+}
+
+#[pymethods]
+impl Run {
+    /// One of the tables the CLI writes, by its file's stem (`themes`, `articles`, ...); None
+    /// for `metrics` without a label field and for the comparison tables of a plain run.
+    fn table(&self, py: Python<'_>, name: &str) -> PyResult<Option<ArrowTable>> {
+        let outcome = self.outcome.clone();
+        let a = outcome.analysis();
+        let name = name.to_string();
+        let frame = py.detach(|| -> anyhow::Result<Option<DataFrame>> {
+            use report::tables;
+            Ok(match (name.as_str(), &*outcome) {
+                ("articles", _) => Some(tables::articles(a)?),
+                ("themes", _) => Some(tables::themes(a)?),
+                ("theme_counts", _) => Some(tables::theme_counts(a)?),
+                ("duplicates", _) => Some(tables::duplicates(a)?),
+                ("rejects", _) => Some(tables::rejects(a)?),
+                ("metrics", _) => tables::metrics(a)?,
+                ("comparison", Outcome::Compare(c)) => {
+                    Some(report::comparison::comparison_table(c)?)
+                }
+                ("keyword_shifts", Outcome::Compare(c)) => {
+                    Some(report::comparison::shifts_table(c)?)
+                }
+                ("comparison" | "keyword_shifts", Outcome::Run(_)) => None,
+                (other, _) => anyhow::bail!("no table called {other:?}"),
+            })
+        });
+        frame.map_err(error)?.map(|f| table(Ok(f))).transpose()
+    }
+
+    /// Writes every output the CLI would into `out`; returns the paths written.
+    fn write(&self, py: Python<'_>, out: PathBuf) -> PyResult<Vec<String>> {
+        let outcome = self.outcome.clone();
+        let written = py.detach(move || -> anyhow::Result<Vec<PathBuf>> {
+            let mut written = report::write_all(outcome.analysis(), &out)?;
+            if let Outcome::Compare(c) = &*outcome {
+                written.extend(report::comparison::write(c, &out)?);
+            }
+            Ok(written)
+        });
+        Ok(written
+            .map_err(error)?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect())
+    }
+
+    /// Problems that cost no article (skipped files, unreadable dates, renamed ids).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.outcome.analysis().warnings.clone()
+    }
+
+    /// `N articles read = C clustered + D duplicates + R rejected`, as the CLI prints it.
+    #[getter]
+    fn accounting(&self) -> String {
+        report::summary::accounting(self.outcome.analysis())
+    }
+
+    /// How k was chosen, as the CLI prints it.
+    #[getter]
+    fn k_choice(&self) -> String {
+        let c = &self.outcome.analysis().clustering;
+        c.choice.describe(c.k)
+    }
+
+    /// Seconds per stage, in pipeline order.
+    #[getter]
+    fn timings(&self) -> Vec<(String, f64)> {
+        self.outcome
+            .analysis()
+            .timings
+            .iter()
+            .map(|(s, d)| (s.to_string(), d.as_secs_f64()))
+            .collect()
+    }
+
+    /// `summary.md`'s text.
+    #[getter]
+    fn summary(&self) -> String {
+        report::summary::render(self.outcome.analysis())
+    }
+
+    /// The themes of this run as a model that later runs assign to.
+    fn model(&self) -> Model {
+        Model {
+            model: Arc::new(ThemeModel::from_analysis(self.outcome.analysis())),
+        }
+    }
+}
+
+/// Fitted themes (`tidings fit`'s model file).
+#[pyclass(frozen)]
+struct Model {
+    model: Arc<ThemeModel>,
+}
+
+#[pymethods]
+impl Model {
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+        let model = py.detach(|| ThemeModel::load(&path)).map_err(error)?;
+        Ok(Model {
+            model: Arc::new(model),
+        })
+    }
+
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.model.save(&path)).map_err(error)
+    }
+
+    #[getter]
+    fn k(&self) -> usize {
+        self.model.k()
+    }
+
+    /// Per theme id: (name, label, top terms, articles it was fitted on).
+    #[getter]
+    fn themes(&self) -> Vec<(usize, String, String, Vec<String>, usize)> {
+        self.model
+            .themes
+            .iter()
+            .map(|t| {
+                (
+                    t.id,
+                    t.name.clone(),
+                    t.label.clone(),
+                    t.top_terms.clone(),
+                    t.size,
+                )
+            })
+            .collect()
+    }
+
+    #[getter]
+    fn max_distance(&self) -> f64 {
+        self.model.max_distance
+    }
+}
+
+/// An input: paths (read as the CLI reads them) or a table with its display name.
+enum Source {
+    Paths(Vec<PathBuf>),
+    Table(String, DataFrame),
+}
+
+impl Source {
+    fn from_py(paths: Option<Vec<PathBuf>>, table: Option<Bound<'_, PyCapsule>>, name: String) -> PyResult<Source> {
+        match (paths, table) {
+            (Some(p), None) => Ok(Source::Paths(p)),
+            (None, Some(t)) => Ok(Source::Table(name, import_stream(&t)?)),
+            _ => Err(PyValueError::new_err("give paths or a table, not both")),
+        }
+    }
+
+    fn read(&self, config: &RunConfig) -> anyhow::Result<(Corpus, String)> {
+        Ok(match self {
+            Source::Paths(p) => (
+                corpus::read_inputs_with(p, &config.read)?,
+                p.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Source::Table(name, df) => (corpus::read_table(name, df, &config.read)?, name.clone()),
+        })
+    }
+}
+
+/// `tidings run`: the analysis of paths or a table, with the CLI's flags.
+#[pyfunction]
+#[pyo3(signature = (paths, table, name, flags, verbose, model=None, names=None))]
+fn run(
+    py: Python<'_>,
+    paths: Option<Vec<PathBuf>>,
+    table: Option<Bound<'_, PyCapsule>>,
+    name: String,
+    flags: Vec<String>,
+    verbose: bool,
+    model: Option<&Model>,
+    names: Option<BTreeMap<usize, String>>,
+) -> PyResult<Run> {
+    let source = Source::from_py(paths, table, name)?;
+    let mut config = resolve(flags, verbose, names)?;
+    config.model = model.map(|m| m.model.clone());
+    let analysis = detached(py, &mut config, move |config| {
+        let timer = pipeline::StageTimer::for_run(&config);
+        let (corpus, _) = source.read(&config)?;
+        pipeline::analyze_corpus(&config, corpus, timer)
+    })?;
+    Ok(Run {
+        outcome: Arc::new(Outcome::Run(analysis)),
+    })
+}
+
+/// `tidings compare`: two sources, or one split by two date ranges (`periods`).
+#[allow(clippy::too_many_arguments)]
+#[pyfunction]
+#[pyo3(signature = (before_paths, before_table, before_name, after_paths, after_table, after_name, periods, flags, verbose, model=None, names=None))]
+fn compare(
+    py: Python<'_>,
+    before_paths: Option<Vec<PathBuf>>,
+    before_table: Option<Bound<'_, PyCapsule>>,
+    before_name: String,
+    after_paths: Option<Vec<PathBuf>>,
+    after_table: Option<Bound<'_, PyCapsule>>,
+    after_name: String,
+    periods: Option<(String, String)>,
+    flags: Vec<String>,
+    verbose: bool,
+    model: Option<&Model>,
+    names: Option<BTreeMap<usize, String>>,
+) -> PyResult<Run> {
+    let before = Source::from_py(before_paths, before_table, before_name)?;
+    let after = match periods {
+        Some(_) => None,
+        None => Some(Source::from_py(after_paths, after_table, after_name)?),
+    };
+    let periods = periods
+        .map(|(b, a)| -> PyResult<(DateRange, DateRange)> {
+            Ok((
+                DateRange::parse(&b).map_err(|e| PyValueError::new_err(format!("before: {e}")))?,
+                DateRange::parse(&a).map_err(|e| PyValueError::new_err(format!("after: {e}")))?,
+            ))
+        })
+        .transpose()?;
+    let mut config = resolve(flags, verbose, names)?;
+    config.model = model.map(|m| m.model.clone());
+    let comparison = detached(py, &mut config, move |config| match (after, periods) {
+        (Some(after), _) => {
+            let b = before.read(&config)?;
+            let a = after.read(&config)?;
+            cmp::compare_corpora(&config, b, a)
+        }
+        (None, Some((b, a))) => {
+            let (corpus, _) = before.read(&config)?;
+            cmp::compare_dated_corpus(&config, corpus, &b, &a)
+        }
+        (None, None) => unreachable!("after is given when periods are not"),
+    })?;
+    Ok(Run {
+        outcome: Arc::new(Outcome::Compare(comparison)),
+    })
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_class::<Run>()?;
+    m.add_class::<Model>()?;
+    m.add_class::<ArrowTable>()?;
+    m.add("TidingsError", m.py().get_type::<TidingsError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

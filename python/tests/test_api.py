@@ -1,0 +1,247 @@
+"""The Python package against the CLI it wraps: same tables, same files, same models.
+
+Run from anywhere with the wheel installed; the CLI binary is $TIDINGS_BIN (`.ci/run` sets it)
+or the debug build in $CARGO_TARGET_DIR.
+"""
+
+from __future__ import annotations
+
+import _thread
+import filecmp
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import tidings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = "data/sample"
+SAMPLE_FILE = ROOT / "data/sample/reuters-sample.jsonl"
+REUTERS = ROOT.parent / "shared/data/reuters21578.jsonl.gz"
+TABLES = ["articles", "themes", "theme_counts", "duplicates", "rejects"]
+
+
+def cli_binary() -> str:
+    explicit = os.environ.get("TIDINGS_BIN")
+    if explicit:
+        return explicit
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = target / "debug" / "tidings"
+    if not binary.exists():
+        pytest.fail(f"no tidings binary at {binary}: build it or set TIDINGS_BIN")
+    return str(binary)
+
+
+def cli(*args: str) -> None:
+    subprocess.run([cli_binary(), *args, "--quiet"], check=True, cwd=ROOT)
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    # Paths are recorded as given (the `file` column, ids): run both sides from the same place.
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(scope="module")
+def sample_run():
+    return tidings.run(SAMPLE, k=8, seed=42)
+
+
+def records() -> list:
+    with open(SAMPLE_FILE, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def assert_same_table(got: pa.Table, want: pa.Table, name: str) -> None:
+    assert got.schema.remove_metadata() == want.schema.remove_metadata(), name
+    assert got.equals(want), name
+
+
+def test_tables_and_files_match_the_cli(sample_run, tmp_path):
+    cli("run", SAMPLE, "--k", "8", "--seed", "42", "--out", str(tmp_path / "cli"))
+    for name in TABLES:
+        want = pq.read_table(tmp_path / "cli" / f"{name}.parquet")
+        assert_same_table(sample_run.table(name), want, name)
+    assert sample_run.metrics is None and sample_run.comparison is None
+    written = sample_run.write(tmp_path / "py")
+    assert {Path(p).name for p in written} == {p.name for p in (tmp_path / "cli").iterdir()}
+    match, mismatch, errors = filecmp.cmpfiles(
+        tmp_path / "cli", tmp_path / "py", [Path(p).name for p in written], shallow=False
+    )
+    assert mismatch == [] and errors == [], (mismatch, errors)
+
+
+def test_tables_are_plain_arrow_that_pandas_and_polars_take(sample_run):
+    themes = sample_run.themes
+    assert themes.schema.field("name").type == pa.large_string()
+    assert themes.schema.field("top_terms").type == pa.large_list(pa.large_string())
+    assert len(sample_run.names) == 8 and all(sample_run.names)
+    pd = pytest.importorskip("pandas")
+    frame = themes.to_pandas()
+    assert isinstance(frame, pd.DataFrame) and list(frame["name"]) == sample_run.names
+    pl = pytest.importorskip("polars")
+    assert pl.from_arrow(sample_run.articles).height == sample_run.articles.num_rows
+    counts = sample_run.accounting.split(" = ")[1].split(" + ")
+    clustered = int(counts[0].split()[0])
+    assert clustered == sample_run.articles.num_rows
+
+
+def test_in_memory_tables_give_the_path_run_themes(sample_run):
+    recs = records()
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    want = sample_run.themes.drop_columns([])
+    inputs = {
+        "pyarrow": pa.Table.from_pylist(recs),
+        "pandas": pd.DataFrame(recs),
+        "polars": pl.DataFrame(recs),
+        "dict": {key: [r.get(key) for r in recs] for key in recs[0]},
+    }
+    for kind, data in inputs.items():
+        got = tidings.run(data, k=8, seed=42)
+        assert got.names == sample_run.names, kind
+        assert_same_table(got.themes, want, kind)
+        cols = ["id", "theme_id", "date", "title"]
+        assert got.articles.select(cols).equals(sample_run.articles.select(cols)), kind
+
+
+def test_pandas_datetimes_and_categoricals_read_as_dates_and_text(sample_run):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(records())
+    frame["date"] = pd.to_datetime(frame["date"]).dt.tz_localize("Asia/Riyadh")
+    frame["label"] = frame["label"].astype("category")
+    frame["tags"] = [[r, "x"] for r in frame["id"]]
+    got = tidings.run(frame, k=8, seed=42)
+    assert got.names == sample_run.names
+    for col in ["date", "label"]:
+        assert got.articles.column(col).equals(sample_run.articles.column(col)), col
+    assert got.articles.column("tags")[0].as_py() == '["reuters-273","x"]'
+
+
+
+def test_a_list_of_texts(sample_run):
+    texts = [r["text"] for r in records()]
+    got = tidings.run(texts, k=5, seed=1)
+    assert got.themes.num_rows == 5
+    read = int(got.accounting.split()[0])
+    assert read == len(texts)
+    ids = got.articles.column("id").to_pylist()
+    assert ids[0] == "table#1"
+
+
+def test_bad_input_raises_the_cli_message(tmp_path):
+    with pytest.raises(tidings.TidingsError, match="no-such-dir: no such file or directory"):
+        tidings.run("no-such-dir")
+    with pytest.raises(tidings.TidingsError, match="no such file"):
+        tidings.run(["data/sample", "data/smaple"])
+    with pytest.raises(tidings.TidingsError, match="no `text` column"):
+        tidings.run(pa.table({"body": ["a b c", "d e f"]}))
+    with pytest.raises(tidings.TidingsError, match="k"):
+        tidings.run(SAMPLE, k=100000)
+    with pytest.raises(TypeError, match="k must be an int"):
+        tidings.run(SAMPLE, k="five")
+    with pytest.raises(ValueError, match="period"):
+        tidings.run(SAMPLE, period="fortnight")
+    with pytest.raises(tidings.TidingsError):
+        tidings.run([])
+    with pytest.raises(TypeError, match="unexpected option"):
+        tidings.fit(SAMPLE, kk=3)
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(tidings.TidingsError, match="not a tidings model file"):
+        tidings.Model.load(bad)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(tidings.TidingsError):
+        tidings.run(empty)
+
+
+def test_rejects_and_warnings_are_kept():
+    table = pa.table(
+        {
+            "text": [r["text"] for r in records()] + ["", None],
+            "date": [r["date"] for r in records()] + ["2024-01-01", "yesterday"],
+        }
+    )
+    with pytest.warns(tidings.TidingsWarning, match="unreadable date"):
+        got = tidings.run(table, k=4)
+    assert got.rejects.num_rows == 2
+    assert set(got.rejects.column("file").to_pylist()) == {"table"}
+    assert any("unreadable date" in w for w in got.warnings)
+
+
+def test_models_go_both_ways_between_python_and_the_cli(tmp_path):
+    # Python fit -> CLI run --model
+    model = tidings.fit(SAMPLE, k=6, seed=3, names={2: "Desk two"})
+    assert model.k == 6 and model.names[2] == "Desk two"
+    assert model.result is not None and model.result.names == model.names
+    model.save(tmp_path / "py.model")
+    cli("run", SAMPLE, "--model", str(tmp_path / "py.model"), "--out", str(tmp_path / "a"))
+    got = model.assign(SAMPLE)
+    for name in TABLES:
+        assert_same_table(got.table(name), pq.read_table(tmp_path / "a" / f"{name}.parquet"), name)
+    assert got.names[2] == "Desk two"
+    # CLI fit -> Python load and assign
+    cli("fit", SAMPLE, "--k", "5", "--model", str(tmp_path / "cli.model"), "--out", str(tmp_path / "f"))
+    cli("run", SAMPLE, "--model", str(tmp_path / "cli.model"), "--out", str(tmp_path / "b"))
+    loaded = tidings.Model.load(tmp_path / "cli.model")
+    assert loaded.k == 5
+    assert loaded.themes.column("name").to_pylist() == loaded.names
+    got = loaded.assign(SAMPLE)
+    for name in TABLES:
+        assert_same_table(got.table(name), pq.read_table(tmp_path / "b" / f"{name}.parquet"), name)
+    with pytest.raises(tidings.TidingsError, match="k cannot be given with model"):
+        tidings.run(SAMPLE, model=loaded, k=3)
+
+
+def test_compare_matches_the_cli(tmp_path):
+    cli("compare", SAMPLE, "--before", "1987-W12", "--after", "1987-W13", "--k", "6",
+        "--out", str(tmp_path / "cli"))
+    got = tidings.compare(SAMPLE, periods=("1987-W12", "1987-W13"), k=6)
+    for name in TABLES + ["comparison", "keyword_shifts"]:
+        want = pq.read_table(tmp_path / "cli" / f"{name}.parquet")
+        assert_same_table(got.table(name), want, name)
+    written = got.write(tmp_path / "py")
+    assert "compare.md" in {Path(p).name for p in written}
+    # Two in-memory sides.
+    recs = records()
+    before = pa.Table.from_pylist([r for r in recs if r["date"] < "1987-03-16"])
+    after = pa.Table.from_pylist([r for r in recs if r["date"] >= "1987-03-16"])
+    two = tidings.compare(before, after, k=6)
+    sides = two.comparison
+    assert sides.num_rows == 6
+    with pytest.raises(TypeError):
+        tidings.compare(before)
+
+
+def test_keyboard_interrupt_stops_a_run():
+    if not REUTERS.exists():
+        pytest.fail(f"{REUTERS} is missing: ../shared/data is expected beside the clone")
+    started = time.monotonic()
+    full = tidings.run(REUTERS, k=10, seed=1)
+    full_time = time.monotonic() - started
+    assert full.themes.num_rows == 10
+    timer = threading.Timer(min(0.3, full_time / 4), _thread.interrupt_main)
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        tidings.run(REUTERS, k=10, seed=1)
+    stopped = time.monotonic() - started
+    timer.join()
+    assert stopped < full_time, (stopped, full_time)
+    # The interpreter and the library are fine afterwards.
+    assert tidings.run(SAMPLE, k=3).themes.num_rows == 3
+
+
+def test_help_reads_like_the_cli():
+    doc = tidings.run.__doc__
+    for option in ["k\n", "seed", "period", "min_df", "text_field", "model", "names"]:
+        assert option in doc
+    assert tidings.Result.write.__doc__ and tidings.Model.assign.__doc__
