@@ -140,10 +140,15 @@ fn import_stream(capsule: &Bound<'_, PyCapsule>) -> PyResult<DataFrame> {
     // SAFETY: the capsule is named `arrow_array_stream`, so by the Arrow PyCapsule protocol it
     // holds an `ArrowArrayStream`; replacing it with an empty one moves ownership here, and the
     // capsule's destructor then sees a released stream and does nothing.
-    let stream =
-        unsafe { std::ptr::replace(ptr.as_ptr() as *mut ArrowArrayStream, ArrowArrayStream::empty()) };
+    let stream = unsafe {
+        std::ptr::replace(
+            ptr.as_ptr() as *mut ArrowArrayStream,
+            ArrowArrayStream::empty(),
+        )
+    };
     let mut stream = Box::new(stream);
-    let to_py = |e: polars::prelude::PolarsError| PyValueError::new_err(format!("reading the table: {e}"));
+    let to_py =
+        |e: polars::prelude::PolarsError| PyValueError::new_err(format!("reading the table: {e}"));
     // SAFETY: a valid C stream, per the protocol.
     let mut reader = unsafe { ArrowArrayStreamReader::try_new(&mut *stream) }.map_err(to_py)?;
     let dtype = reader.field().dtype().clone();
@@ -207,8 +212,12 @@ impl ArrowTable {
             df.iter_chunks(CompatLevel::oldest(), false)
                 .map(|batch| {
                     let len = batch.height();
-                    Box::new(StructArray::new(dtype.clone(), len, batch.into_arrays(), None))
-                        as Box<dyn Array>
+                    Box::new(StructArray::new(
+                        dtype.clone(),
+                        len,
+                        batch.into_arrays(),
+                        None,
+                    )) as Box<dyn Array>
                 })
                 .collect()
         };
@@ -398,11 +407,23 @@ enum Source {
 }
 
 impl Source {
-    fn from_py(paths: Option<Vec<PathBuf>>, table: Option<Bound<'_, PyCapsule>>, name: String) -> PyResult<Source> {
+    fn from_py(
+        paths: Option<Vec<PathBuf>>,
+        table: Option<Bound<'_, PyCapsule>>,
+        name: String,
+    ) -> PyResult<Source> {
         match (paths, table) {
             (Some(p), None) => Ok(Source::Paths(p)),
             (None, Some(t)) => Ok(Source::Table(name, import_stream(&t)?)),
             _ => Err(PyValueError::new_err("give paths or a table, not both")),
+        }
+    }
+
+    /// What the reports' titles name: the paths, or the table's name.
+    fn shown(&self) -> Vec<PathBuf> {
+        match self {
+            Source::Paths(p) => p.clone(),
+            Source::Table(name, _) => vec![PathBuf::from(name)],
         }
     }
 
@@ -436,6 +457,7 @@ fn run(
     let source = Source::from_py(paths, table, name)?;
     let mut config = resolve(flags, verbose, names)?;
     config.model = model.map(|m| m.model.clone());
+    config.inputs = source.shown();
     let analysis = detached(py, &mut config, move |config| {
         let timer = pipeline::StageTimer::for_run(&config);
         let (corpus, _) = source.read(&config)?;
@@ -479,6 +501,8 @@ fn compare(
         .transpose()?;
     let mut config = resolve(flags, verbose, names)?;
     config.model = model.map(|m| m.model.clone());
+    config.inputs = before.shown();
+    config.inputs.extend(after.iter().flat_map(Source::shown));
     let comparison = detached(py, &mut config, move |config| match (after, periods) {
         (Some(after), _) => {
             let b = before.read(&config)?;

@@ -7,7 +7,6 @@ or the debug build in $CARGO_TARGET_DIR.
 from __future__ import annotations
 
 import _thread
-import filecmp
 import json
 import os
 import subprocess
@@ -59,6 +58,11 @@ def records() -> list:
         return [json.loads(line) for line in f]
 
 
+def without_run_costs(summary: bytes) -> bytes:
+    lines = summary.decode().splitlines()
+    return "\n".join(l for l in lines if not l.startswith(("- **Time:**", "- **Peak memory:**"))).encode()
+
+
 def assert_same_table(got: pa.Table, want: pa.Table, name: str) -> None:
     assert got.schema.remove_metadata() == want.schema.remove_metadata(), name
     assert got.equals(want), name
@@ -72,10 +76,12 @@ def test_tables_and_files_match_the_cli(sample_run, tmp_path):
     assert sample_run.metrics is None and sample_run.comparison is None
     written = sample_run.write(tmp_path / "py")
     assert {Path(p).name for p in written} == {p.name for p in (tmp_path / "cli").iterdir()}
-    match, mismatch, errors = filecmp.cmpfiles(
-        tmp_path / "cli", tmp_path / "py", [Path(p).name for p in written], shallow=False
-    )
-    assert mismatch == [] and errors == [], (mismatch, errors)
+    for path in written:
+        name = Path(path).name
+        want, got = (tmp_path / "cli" / name).read_bytes(), Path(path).read_bytes()
+        if name == "summary.md":  # the stage times and memory of this very run
+            want, got = without_run_costs(want), without_run_costs(got)
+        assert got == want, name
 
 
 def test_tables_are_plain_arrow_that_pandas_and_polars_take(sample_run):
@@ -108,7 +114,7 @@ def test_in_memory_tables_give_the_path_run_themes(sample_run):
         got = tidings.run(data, k=8, seed=42)
         assert got.names == sample_run.names, kind
         assert_same_table(got.themes, want, kind)
-        cols = ["id", "theme_id", "date", "title"]
+        cols = ["article_id", "theme_id", "date", "title"]
         assert got.articles.select(cols).equals(sample_run.articles.select(cols)), kind
 
 
@@ -132,7 +138,7 @@ def test_a_list_of_texts(sample_run):
     assert got.themes.num_rows == 5
     read = int(got.accounting.split()[0])
     assert read == len(texts)
-    ids = got.articles.column("id").to_pylist()
+    ids = got.articles.column("article_id").to_pylist()
     assert ids[0] == "table#1"
 
 
@@ -151,7 +157,7 @@ def test_bad_input_raises_the_cli_message(tmp_path):
         tidings.run(SAMPLE, period="fortnight")
     with pytest.raises(tidings.TidingsError):
         tidings.run([])
-    with pytest.raises(TypeError, match="unexpected option"):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
         tidings.fit(SAMPLE, kk=3)
     bad = tmp_path / "bad.model"
     bad.write_bytes(b"not a model")
@@ -166,14 +172,15 @@ def test_bad_input_raises_the_cli_message(tmp_path):
 def test_rejects_and_warnings_are_kept():
     table = pa.table(
         {
-            "text": [r["text"] for r in records()] + ["", None],
-            "date": [r["date"] for r in records()] + ["2024-01-01", "yesterday"],
+            "text": [r["text"] for r in records()] + ["", None, "Oil prices rose in thin trade."],
+            "date": [r["date"] for r in records()] + ["1987-03-02", "1987-03-02", "yesterday"],
         }
     )
     with pytest.warns(tidings.TidingsWarning, match="unreadable date"):
         got = tidings.run(table, k=4)
     assert got.rejects.num_rows == 2
-    assert set(got.rejects.column("file").to_pylist()) == {"table"}
+    rejects = got.rejects.to_pylist()
+    assert {(r["source"], r["line"]) for r in rejects} == {("table", 600), ("table", 601)}
     assert any("unreadable date" in w for w in got.warnings)
 
 
