@@ -442,6 +442,7 @@ impl Source {
 }
 
 /// `tidings run`: the analysis of paths or a table, with the CLI's flags.
+#[allow(clippy::too_many_arguments)]
 #[pyfunction]
 #[pyo3(signature = (paths, table, name, flags, verbose, model=None, names=None))]
 fn run(

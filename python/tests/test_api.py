@@ -252,3 +252,20 @@ def test_help_reads_like_the_cli():
     for option in ["k\n", "seed", "period", "min_df", "text_field", "model", "names"]:
         assert option in doc
     assert tidings.Result.write.__doc__ and tidings.Model.assign.__doc__
+
+
+def test_a_run_leaves_the_gil_to_other_threads():
+    done = threading.Event()
+    ticks = 0
+
+    def work():
+        tidings.run(REUTERS, k=10, seed=1)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():  # pure Python: runs only while the run holds no GIL
+        ticks += 1
+        time.sleep(0.001)
+    worker.join()
+    assert ticks > 50, ticks
