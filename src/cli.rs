@@ -231,6 +231,7 @@ impl RunOptions {
                     .or(file.date_field)
                     .unwrap_or("date".into()),
                 default_date: date,
+                skip_dirs: Vec::new(),
             },
             dedup: (!keep_duplicates).then_some(DedupParams {
                 threshold: self
@@ -265,12 +266,31 @@ impl RunOptions {
             cancel: None,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
+        let mut config = config;
+        check_out(&out)?;
+        if let Ok(real) = std::fs::canonicalize(&out) {
+            config.read.skip_dirs.push(real);
+        }
         Ok((config, out))
     }
 }
 
+/// An output path that cannot be a folder is refused before the analysis, not after it.
+fn check_out(out: &std::path::Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        bail!("--out {}: exists and is not a folder", out.display());
+    }
+    Ok(())
+}
+
 fn parse_date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
-    crate::corpus::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+    use crate::corpus::{date_in_window, EARLIEST_DATE, LATEST_DATE};
+    let d =
+        crate::corpus::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))?;
+    if !date_in_window(d) {
+        return Err(format!("{d} is outside {EARLIEST_DATE}..{LATEST_DATE}"));
+    }
+    Ok(d)
 }
 
 fn print_written(written: &[PathBuf]) {
@@ -458,6 +478,14 @@ fn run(args: &RunArgs) -> Result<()> {
 
 /// Entry point for the binary: errors are printed with their whole context chain.
 pub fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of stdout goes away
+    // (`tidings run | head -1`) instead of panicking on the failed print: Rust ignores
+    // SIGPIPE by default. The outputs are written before anything is printed.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => run(args),

@@ -16,6 +16,10 @@ pub enum ClusterError {
     Empty,
     #[error("k must be at least 1")]
     ZeroK,
+    #[error("--restarts must be at least 1")]
+    ZeroRestarts,
+    #[error("--k-max must be at least 2 to choose k (or give --k)")]
+    KMaxTooSmall,
     #[error("k = {k} is larger than the number of articles to cluster ({n}); use --k {n} or less")]
     KTooLarge { k: usize, n: usize },
     #[error("k-means failed: {0}")]
@@ -75,12 +79,26 @@ pub struct ValidClusterParams {
 }
 
 impl ClusterParams {
+    /// What can be checked before the articles are read.
+    pub fn check_options(&self) -> Result<(), ClusterError> {
+        if self.n_runs == 0 {
+            return Err(ClusterError::ZeroRestarts);
+        }
+        if self.k.is_none() && self.k_max < 2 {
+            return Err(ClusterError::KMaxTooSmall);
+        }
+        if self.k == Some(0) {
+            return Err(ClusterError::ZeroK);
+        }
+        Ok(())
+    }
+
     pub fn check(&self, n: usize) -> Result<ValidClusterParams, ClusterError> {
+        self.check_options()?;
         if n == 0 {
             return Err(ClusterError::Empty);
         }
         match self.k {
-            Some(0) => return Err(ClusterError::ZeroK),
             Some(k) if k > n => return Err(ClusterError::KTooLarge { k, n }),
             _ => {}
         }

@@ -309,6 +309,11 @@ fn check_ranges(before: &DateRange, after: &DateRange) -> Result<()> {
 
 /// Tags each article with the side its date falls in; an article in neither is rejected.
 fn split_dated(mut c: Corpus, before: &DateRange, after: &DateRange) -> Corpus {
+    if before.first > after.last {
+        c.warnings.push(format!(
+            "--before {before} is later than --after {after}; the sides are compared as given"
+        ));
+    }
     let mut kept = Vec::with_capacity(c.articles.len());
     for mut a in std::mem::take(&mut c.articles) {
         let side = match a.date {
@@ -464,6 +469,16 @@ mod tests {
         assert!(r.contains(NaiveDate::from_ymd_opt(2025, 5, 10).unwrap()));
         assert!(DateRange::parse("last week").is_err());
         assert!(DateRange::parse("2025-W20..2025-W19").is_err());
+    }
+
+    #[test]
+    fn reversed_periods_are_compared_as_given_with_a_warning() {
+        let before = DateRange::parse("2025-W20").unwrap();
+        let after = DateRange::parse("2025-W19").unwrap();
+        let c = split_dated(Corpus::default(), &before, &after);
+        assert!(c.warnings[0].contains("--before 2025-W20 is later than --after 2025-W19"));
+        let c = split_dated(Corpus::default(), &after, &before);
+        assert!(c.warnings.is_empty());
     }
 
     #[test]

@@ -33,7 +33,8 @@ pub enum CorpusError {
         field: String,
         columns: String,
     },
-    #[error("{path}: cannot read: {source}")]
+    // The OS message is the source's: anyhow's `{:#}` prints it once, after this.
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]
@@ -157,6 +158,9 @@ pub struct ReadOptions {
     pub title_field: String,
     pub date_field: String,
     pub default_date: Option<NaiveDate>,
+    /// Folders not to read: the output folder, when it lies inside an input, so that a second
+    /// run does not read the first one's tables as articles.
+    pub skip_dirs: Vec<PathBuf>,
 }
 
 impl Default for ReadOptions {
@@ -166,8 +170,26 @@ impl Default for ReadOptions {
             title_field: "title".into(),
             date_field: "date".into(),
             default_date: None,
+            skip_dirs: Vec::new(),
         }
     }
+}
+
+/// Dates outside these are taken for mistakes (a year 1 or 9999 placeholder) and the article
+/// kept as undated with a warning: the trends' period grid spans every period between the
+/// first and last date, and a single stray year 1 made millions of empty periods.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => panic!("valid date"),
+};
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => panic!("valid date"),
+};
+
+/// Whether `d` lies in [`EARLIEST_DATE`]..=[`LATEST_DATE`].
+pub fn date_in_window(d: NaiveDate) -> bool {
+    (EARLIEST_DATE..=LATEST_DATE).contains(&d)
 }
 
 /// Reads every input path with the default options.
@@ -185,6 +207,8 @@ pub fn read_inputs_with<P: AsRef<Path>>(
         return Err(CorpusError::NoInput);
     }
     let mut files = Vec::new();
+    let mut walked = std::collections::HashSet::new();
+    let mut warnings = Vec::new();
     for input in inputs {
         let path = input.as_ref();
         if !path.exists() {
@@ -192,9 +216,18 @@ pub fn read_inputs_with<P: AsRef<Path>>(
                 path: path.to_path_buf(),
             });
         }
-        collect_files(path, &mut files)?;
+        collect_files(
+            path,
+            &mut files,
+            &mut walked,
+            &options.skip_dirs,
+            &mut warnings,
+        )?;
     }
-    let mut corpus = Corpus::default();
+    let mut corpus = Corpus {
+        warnings,
+        ..Corpus::default()
+    };
     for file in &files {
         let before = corpus.articles.len();
         read_file(file, options, &mut corpus)?;
@@ -209,7 +242,16 @@ pub fn read_inputs_with<P: AsRef<Path>>(
     Ok(corpus)
 }
 
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError> {
+/// The files under `path`, in sorted order. A folder already walked (a symlink loop such as
+/// `d/loop -> .`) is not walked again, and a dangling link inside a folder is skipped with a
+/// warning rather than stopping the run.
+fn collect_files(
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+    walked: &mut std::collections::HashSet<PathBuf>,
+    skip: &[PathBuf],
+    warnings: &mut Vec<String>,
+) -> Result<(), CorpusError> {
     if !path.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
@@ -218,6 +260,19 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError>
         path: path.to_path_buf(),
         source,
     };
+    let real = fs::canonicalize(path).map_err(io_err)?;
+    if skip.contains(&real) {
+        warnings.push(format!("{}: skipped: the output folder", path.display()));
+        return Ok(());
+    }
+    if !walked.insert(real.clone()) {
+        warnings.push(format!(
+            "{}: skipped: the folder {} was already read (a symbolic link loop?)",
+            path.display(),
+            real.display()
+        ));
+        return Ok(());
+    }
     let mut entries = fs::read_dir(path)
         .map_err(io_err)?
         .map(|e| e.map(|e| e.path()))
@@ -229,9 +284,17 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CorpusError>
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with('.'));
-        if !hidden {
-            collect_files(&entry, out)?;
+        if hidden {
+            continue;
         }
+        if !entry.exists() {
+            warnings.push(format!(
+                "{}: skipped: a symbolic link to nothing",
+                entry.display()
+            ));
+            continue;
+        }
+        collect_files(&entry, out, walked, skip, warnings)?;
     }
     Ok(())
 }
@@ -245,7 +308,8 @@ enum Format {
 }
 
 fn detect_format(path: &Path) -> Option<(Format, bool)> {
-    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    // Lossy: a name that is not valid UTF-8 (`bad\xff.jsonl`) still has its extension.
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let (stem, gz) = match name.strip_suffix(".gz") {
         Some(stem) => (stem.to_string(), true),
         None => (name, false),
@@ -390,6 +454,18 @@ fn read_page(file: &str, content: &str, corpus: &mut Corpus) {
 /// the blocks already read, so the file's text is never held whole.
 const JSON_BLOCK_BYTES: usize = 1 << 20;
 
+/// A NUL byte in the first 8 KiB means binary content, unless the file starts as JSON Lines
+/// and the NUL is past its first line: then only the line holding it is rejected, rather than
+/// every line of the file lost.
+fn json_lines_look_binary(block: &[u8]) -> bool {
+    let head = &block[..block.len().min(8192)];
+    if !head.contains(&0) {
+        return false;
+    }
+    let first_line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    first_line.contains(&0) || head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{')
+}
+
 fn read_json_lines(
     file: &str,
     source: impl Read + Send,
@@ -409,7 +485,7 @@ fn read_json_lines(
             // Owned here, so that stopping early also ends the reading thread.
             for (i, block) in rx.into_iter().enumerate() {
                 let block = block?;
-                if i == 0 && block[..block.len().min(8192)].contains(&0) {
+                if i == 0 && json_lines_look_binary(&block) {
                     binary = true;
                     return Ok(());
                 }
@@ -556,7 +632,14 @@ fn record_to_article(
     };
     let date = match fields.remove(&options.date_field) {
         Some(Value::String(s)) if !s.trim().is_empty() => match parse_date(&s) {
-            Some(d) => Some(d),
+            Some(d) if date_in_window(d) => Some(d),
+            Some(d) => {
+                warnings.push(format!(
+                    "{file}:{line}: date {d} is outside {EARLIEST_DATE}..{LATEST_DATE}; article \
+                     kept as undated"
+                ));
+                None
+            }
             None => {
                 warnings.push(format!(
                     "{file}:{line}: unreadable date {s:?} (expected YYYY-MM-DD or RFC 3339); article kept as undated"
@@ -730,6 +813,10 @@ fn read_rows(
 /// The most specific date in a path: the last component holding `YYYY-MM-DD` (that day) or
 /// `YYYY-Www` (the Monday of that ISO week).
 pub fn date_from_path(path: &Path) -> Option<NaiveDate> {
+    path_date(path).filter(|&d| date_in_window(d))
+}
+
+fn path_date(path: &Path) -> Option<NaiveDate> {
     path.components().rev().find_map(|c| {
         let name = c.as_os_str().to_str()?;
         let b = name.as_bytes();
@@ -772,12 +859,20 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 /// Ids key the themes' representative articles, so they must be unique: a repeated id gets a
 /// `~N` suffix and a warning rather than silently shadowing another article.
 fn dedupe_ids(corpus: &mut Corpus) {
+    // Every id given, so that a new `a~2` never takes the id of a real article `a~2`.
+    let mut taken: std::collections::HashSet<String> =
+        corpus.articles.iter().map(|a| a.id.clone()).collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for article in &mut corpus.articles {
         let n = seen.entry(article.id.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
-            let new_id = format!("{}~{}", article.id, *n);
+            let mut new_id = format!("{}~{}", article.id, *n);
+            while taken.contains(&new_id) {
+                *n += 1;
+                new_id = format!("{}~{}", article.id, *n);
+            }
+            taken.insert(new_id.clone());
             corpus.warnings.push(format!(
                 "{}:{}: id {:?} already used; renamed to {:?}",
                 article.file,
@@ -792,6 +887,27 @@ fn dedupe_ids(corpus: &mut Corpus) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn renamed_ids_never_take_a_real_one() {
+        let article = |id: &str| Article {
+            id: id.into(),
+            file: "f".into(),
+            line: None,
+            date: None,
+            title: String::new(),
+            text: "x".into(),
+            extra: Fields::default(),
+        };
+        let mut corpus = Corpus {
+            articles: ["a", "a", "a~2", "a"].map(article).to_vec(),
+            ..Corpus::default()
+        };
+        dedupe_ids(&mut corpus);
+        let ids: Vec<&str> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "a~3", "a~2", "a~4"]);
+        assert_eq!(corpus.warnings.len(), 2);
+    }
+
     use super::*;
 
     fn read_str(name: &str, content: &[u8]) -> Corpus {
@@ -864,7 +980,7 @@ mod tests {
             text_field: "body".into(),
             title_field: "headline".into(),
             date_field: "published".into(),
-            default_date: None,
+            ..ReadOptions::default()
         };
         let corpus = read_inputs_with(&[&path], &options).unwrap();
         let a = &corpus.articles[0];
@@ -1019,6 +1135,23 @@ mod tests {
         let corpus = read_str("blob.jsonl.gz", &gzip(b"{\"text\":\"a\0b\"}\n"));
         assert!(corpus.articles.is_empty());
         assert!(corpus.warnings[0].contains("skipped: binary content"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let name = std::ffi::OsStr::from_bytes(b"bad\xff.jsonl");
+            assert_eq!(
+                detect_format(Path::new(name)),
+                Some((Format::JsonLines, false))
+            );
+        }
+        // A NUL past a good first line costs only its own line.
+        let corpus = read_str(
+            "nul.jsonl",
+            b"{\"text\":\"one\"}\n{\"text\":\"t\0wo\"}\n{\"text\":\"three\"}\n",
+        );
+        assert_eq!(corpus.articles.len(), 2, "{:?}", corpus.warnings);
+        assert_eq!(corpus.rejects.len(), 1);
+        assert_eq!(corpus.rejects[0].line, Some(2));
         let corpus = read_str("empty.jsonl.gz", &gzip(b""));
         assert!(corpus.warnings[0].contains("empty file"));
     }

@@ -29,6 +29,22 @@ pub struct DedupParams {
     pub threshold: f64,
 }
 
+/// A threshold that is not a similarity (NaN, 0 or below, above 1).
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("--duplicate-threshold must be above 0 and at most 1 (a word-shingle Jaccard similarity); got {0}")]
+pub struct ThresholdError(pub f64);
+
+impl DedupParams {
+    /// At 0 everything would be a copy of everything; above 1 (or NaN) nothing could be.
+    pub fn check(&self) -> Result<(), ThresholdError> {
+        if self.threshold > 0.0 && self.threshold <= 1.0 {
+            Ok(())
+        } else {
+            Err(ThresholdError(self.threshold))
+        }
+    }
+}
+
 impl Default for DedupParams {
     fn default() -> Self {
         DedupParams { threshold: 0.8 }

@@ -217,15 +217,25 @@ impl ThemeModel {
         crate::report::write_atomic(path, write)
     }
 
+    /// A model file is input like any other: every length and value is checked here, so a
+    /// damaged or crafted file is refused with its name instead of failing (or panicking)
+    /// later in the run. The header is checked before the rest is read (`/dev/zero` is not a
+    /// model, and is not read whole to find that out).
     pub fn load(path: &Path) -> Result<ThemeModel> {
-        let mut bytes = Vec::new();
-        fs::File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .with_context(|| format!("{}: cannot read the model file", path.display()))?;
-        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+        let cannot_read = || format!("{}: cannot read the model file", path.display());
+        let mut file = fs::File::open(path).with_context(cannot_read)?;
+        let mut header = [0u8; 12];
+        let mut got = 0;
+        while got < header.len() {
+            match file.read(&mut header[got..]).with_context(cannot_read)? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        if got < header.len() || &header[..8] != MAGIC {
             bail!("{}: not a tidings model file", path.display());
         }
-        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
         if version != FORMAT_VERSION {
             bail!(
                 "{}: model format version {version}, but this tidings reads version \
@@ -233,7 +243,64 @@ impl ThemeModel {
                 path.display()
             );
         }
-        bincode::deserialize(&bytes[12..])
-            .with_context(|| format!("{}: corrupt model file", path.display()))
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).with_context(cannot_read)?;
+        let model: ThemeModel = bincode::deserialize(&bytes)
+            .with_context(|| format!("{}: corrupt model file", path.display()))?;
+        model
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{}: corrupt model file: {e}", path.display()))?;
+        Ok(model)
+    }
+
+    /// Whether the parts fit together: what a fitted model always satisfies.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let n = self.vocabulary.len();
+        if self.idf.len() != n || self.df.len() != n {
+            return Err(format!(
+                "{} terms but {} IDF and {} document-frequency values",
+                n,
+                self.idf.len(),
+                self.df.len()
+            ));
+        }
+        if self.themes.is_empty() {
+            return Err("no themes".into());
+        }
+        if let Some((i, t)) = self.themes.iter().enumerate().find(|(i, t)| t.id != *i) {
+            return Err(format!("theme {i} has id {}", t.id));
+        }
+        if self.dims == 0 || self.centroids.len() != self.k() * self.dims {
+            return Err(format!(
+                "{} centroid values for {} themes of {} dimensions",
+                self.centroids.len(),
+                self.k(),
+                self.dims
+            ));
+        }
+        if self.lsa_dims > 0 {
+            if self.dims != self.lsa_dims
+                || self.lsa_components.len() != self.lsa_columns.len() * self.lsa_dims
+                || self.singular_values.len() != self.lsa_dims
+            {
+                return Err("LSA parts do not match their dimensions".into());
+            }
+            if self.lsa_columns.iter().any(|&c| c as usize >= n)
+                || self.lsa_columns.windows(2).any(|w| w[0] >= w[1])
+            {
+                return Err("LSA columns out of order or beyond the vocabulary".into());
+            }
+        }
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        if !finite(&self.idf)
+            || !finite(&self.centroids)
+            || !finite(&self.lsa_components)
+            || !finite(&self.singular_values)
+            || !self.max_distance.is_finite()
+            || !self.min_coverage.is_finite()
+        {
+            return Err("a value is not a finite number".into());
+        }
+        Ok(())
     }
 }

@@ -77,6 +77,21 @@ impl Default for RunConfig {
     }
 }
 
+impl RunConfig {
+    /// The settings that can be refused before anything is read, so that a bad flag does not
+    /// wait for a large corpus to be read first.
+    pub fn check(&self) -> Result<()> {
+        self.tfidf.check()?;
+        if let Some(dedup) = &self.dedup {
+            dedup.check()?;
+        }
+        if self.model.is_none() {
+            self.cluster.check_options()?;
+        }
+        Ok(())
+    }
+}
+
 /// The result of a run: the clustered articles and all the pipeline learned about them.
 #[derive(Debug)]
 pub struct Analysis {
@@ -234,6 +249,7 @@ impl Drop for StageTimer {
 /// Runs every stage up to the trends; writing the outputs is the report's job.
 pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     let timer = StageTimer::for_run(config);
+    config.check()?;
     let corpus = corpus::read_inputs_with(&config.inputs, &config.read)?;
     analyze_corpus(config, corpus, timer)
 }
@@ -244,6 +260,7 @@ pub fn analyze_corpus(
     corpus: Corpus,
     mut timer: StageTimer,
 ) -> Result<Analysis> {
+    config.check()?;
     let tfidf_params = config.tfidf.check()?;
     let n_read = corpus.n_read();
     let Corpus {
@@ -380,14 +397,14 @@ pub fn analyze_corpus(
         let lsa = saved.lsa()?;
         let v = match &lsa {
             Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf),
+            None => dense(&tfidf)?,
         };
         (lsa, v)
     } else if config.dims > 0 {
         let (lsa, v) = Lsa::fit_transform(tfidf, config.dims, config.cluster.seed);
         (Some(lsa), v)
     } else {
-        (None, dense(&tfidf))
+        (None, dense(&tfidf)?)
     };
     timer.lap(
         "reduce",
@@ -520,8 +537,42 @@ fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForm
 }
 
 /// The TF-IDF rows themselves as vectors, for runs without LSA (small corpora only).
-fn dense(x: &Sparse) -> Array2<f64> {
-    x.to_dense().mapv(f64::from)
+/// The TF-IDF rows as a dense matrix (`--dims 0`), refused when it would not fit in memory:
+/// on all of Reuters it is 18,545 × 173,207, 12 GB, and the allocation aborted the process.
+fn dense(x: &Sparse) -> Result<Array2<f64>> {
+    // The single-precision matrix and its double-precision copy exist together for a moment.
+    let need = (x.rows() as u64)
+        .saturating_mul(x.cols() as u64)
+        .saturating_mul(12);
+    if let Some(available) = available_memory() {
+        if need > available {
+            bail!(
+                "clustering the TF-IDF vectors directly (--dims 0) needs a dense {} × {} matrix, \
+                 {:.1} GiB, more than the {:.1} GiB of memory available; use --dims 100 (LSA) \
+                 or prune terms with a higher --min-df",
+                x.rows(),
+                x.cols(),
+                need as f64 / 1073741824.0,
+                available as f64 / 1073741824.0
+            );
+        }
+    }
+    Ok(x.to_dense().mapv(f64::from))
+}
+
+/// Memory the run may still use, in bytes: `TIDINGS_MEMORY_MIB` when set, else what Linux
+/// reports as available; None where neither tells.
+fn available_memory() -> Option<u64> {
+    if let Some(mib) = std::env::var("TIDINGS_MEMORY_MIB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(mib.saturating_mul(1 << 20));
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }
 
 fn select_rows(m: &Sparse, rows: &[usize]) -> Sparse {

@@ -186,3 +186,290 @@ fn text_files_and_unknown_files() {
         "{summary}"
     );
 }
+
+/// Year-1 and year-9999 placeholders once panicked (`--period week`), ran out of memory
+/// (`--period day`) or made millions of empty periods; they are now undated, with a warning.
+#[test]
+fn dates_far_from_now_are_kept_as_undated() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("far.jsonl");
+    let text: String = good_lines(42)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+            match i {
+                40 => record["date"] = "0001-01-01".into(),
+                41 => record["date"] = "9999-12-31".into(),
+                _ => {}
+            }
+            format!("{record}\n")
+        })
+        .collect();
+    fs::write(&input, text).unwrap();
+    for period in ["week", "day"] {
+        let out = dir.path().join(period);
+        let o = run(
+            &[&input],
+            &out,
+            &["--k", "3", "--period", period, "--keep-duplicates"],
+        );
+        let err = stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            err.contains("far.jsonl:41: date 0001-01-01 is outside 1900-01-01..2100-12-31"),
+            "{err}"
+        );
+        assert!(
+            err.contains("far.jsonl:42: date 9999-12-31 is outside"),
+            "{err}"
+        );
+        let counts = read_parquet(&out.join("theme_counts.parquet"));
+        assert!(counts.height() < 500, "{} rows", counts.height());
+        let articles = read_parquet(&out.join("articles.parquet"));
+        assert_eq!(articles.height(), 42);
+    }
+    let o = run(&[&input], &dir.path().join("x"), &["--date", "0001-01-01"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--date 0001-01-01 is outside"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Settings that cannot work are refused before anything is read, naming the flag.
+#[test]
+fn impossible_settings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.jsonl");
+    fs::write(&input, good_lines(30)).unwrap();
+    for (flags, message) in [
+        (&["--restarts", "0"][..], "--restarts must be at least 1"),
+        (
+            &["--duplicate-threshold", "1.5"][..],
+            "--duplicate-threshold must be above 0",
+        ),
+        (&["--duplicate-threshold", "NaN"][..], "got NaN"),
+        (
+            &["--duplicate-threshold", "0"][..],
+            "--duplicate-threshold must be above 0",
+        ),
+        (&["--k-max", "1"][..], "--k-max must be at least 2"),
+    ] {
+        let o = run(&[&input], &dir.path().join("out"), flags);
+        assert!(!o.status.success(), "{flags:?} was accepted");
+        let err = stderr(&o);
+        assert!(err.contains(message), "{flags:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// A folder that links back to itself is read once, and a link to nothing is skipped: both
+/// with a warning, neither stopping the run.
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let news = dir.path().join("news");
+    fs::create_dir_all(news.join("sub")).unwrap();
+    fs::write(news.join("a.jsonl"), good_lines(30)).unwrap();
+    symlink(".", news.join("loop")).unwrap();
+    symlink("..", news.join("sub").join("up")).unwrap();
+    symlink("gone.jsonl", news.join("dangling.jsonl")).unwrap();
+    let o = run(&[&news], &dir.path().join("out"), &["--k", "3", "--json"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["articles_read"], 30, "{err}");
+    assert!(
+        err.contains("already read (a symbolic link loop?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dangling.jsonl: skipped: a symbolic link to nothing"),
+        "{err}"
+    );
+}
+
+/// `tidings run | head -1`: the reader goes away; tidings ends quietly, as Unix tools do.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.jsonl");
+    fs::write(&input, good_lines(60)).unwrap();
+    for extra in [&[][..], &["--json"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+            .args(["run", input.to_str().unwrap(), "--k", "3", "--out"])
+            .arg(dir.path().join("out"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(
+            o.status.success() || o.status.signal() == Some(libc_sigpipe()),
+            "{:?}: {err}",
+            o.status
+        );
+    }
+}
+
+fn libc_sigpipe() -> i32 {
+    13
+}
+
+/// `--out` inside an input folder: the next run does not read the last one's tables as
+/// articles. `--out` naming a file is refused before the analysis.
+#[test]
+fn outputs_inside_the_input_are_not_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let news = dir.path().join("news");
+    fs::create_dir(&news).unwrap();
+    fs::write(news.join("a.jsonl"), good_lines(40)).unwrap();
+    let out = news.join("reports");
+    let read = |o: &std::process::Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", stderr(o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["articles_read"].clone()
+    };
+    let first = read(&run(&[&news], &out, &["--k", "3", "--json"]));
+    let o = run(&[&news], &out, &["--k", "3", "--json"]);
+    assert_eq!(read(&o), first);
+    assert!(
+        stderr(&o).contains("reports: skipped: the output folder"),
+        "{}",
+        stderr(&o)
+    );
+    let file = dir.path().join("file.txt");
+    fs::write(&file, "x").unwrap();
+    let o = run(&[&news], &file, &[]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("exists and is not a folder"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Fields named like the table's own columns keep their values under a free name, even when
+/// the input also has a field of the first prefixed name.
+#[test]
+fn input_fields_never_clash_with_the_tables_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.jsonl");
+    let text: String = good_lines(30)
+        .lines()
+        .map(|line| {
+            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+            record["source"] = "wire".into();
+            record["input_source"] = "feed".into();
+            format!("{record}\n")
+        })
+        .collect();
+    fs::write(&input, text).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[&input], &out, &["--k", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let articles = read_parquet(&out.join("articles.parquet"));
+    assert_eq!(strings(&articles, "input_source")[0], "feed");
+    assert_eq!(strings(&articles, "input_input_source")[0], "wire");
+}
+
+/// `--dims 0` on a corpus whose dense TF-IDF matrix would not fit is refused, naming the
+/// option, instead of aborting on the allocation (here the memory is capped to 1 MiB).
+#[test]
+fn a_dense_matrix_too_large_for_memory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = tidings_env(
+        &[
+            "run",
+            "data/sample",
+            "--dims",
+            "0",
+            "--k",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("TIDINGS_MEMORY_MIB", "1")],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("(--dims 0) needs a dense"), "{err}");
+    assert!(err.contains("use --dims 100"), "{err}");
+    let o = tidings(&[
+        "run",
+        "data/sample",
+        "--dims",
+        "0",
+        "--k",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A run into a folder that held a comparison (or metrics, or a killed run's temporary files)
+/// leaves none of them beside its own outputs.
+#[test]
+fn a_run_leaves_no_stale_outputs_of_another_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let o = tidings(&[
+        "compare",
+        "data/sample",
+        "--before",
+        "1987-W12",
+        "--after",
+        "1987-W13",
+        "--k",
+        "4",
+        "--label-field",
+        "label",
+        "--out",
+        out_s,
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in [
+        "comparison.parquet",
+        "compare.md",
+        "keyword_shifts.parquet",
+        "metrics.parquet",
+    ] {
+        assert!(out.join(name).exists(), "{name}");
+    }
+    fs::write(out.join(".tidings-killed.parquet"), "half").unwrap();
+    let o = tidings(&["run", "data/sample", "--k", "4", "--out", out_s, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut left: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "articles.parquet",
+            "duplicates.parquet",
+            "index.html",
+            "rejects.parquet",
+            "summary.md",
+            "theme_counts.parquet",
+            "theme_frequency.png",
+            "theme_trends.png",
+            "themes.parquet"
+        ]
+    );
+}

@@ -145,3 +145,50 @@ fn wrong_model_files_are_refused() {
         stderr(&o)
     );
 }
+
+/// A damaged or crafted model with a valid header: every part's length and value is checked
+/// on load, and the error names the file (a short IDF vector once panicked mid-run).
+#[test]
+fn damaged_model_files_are_refused_naming_the_file() {
+    use tidings::model::ThemeModel;
+    let dir = tempfile::tempdir().unwrap();
+    let good = ThemeModel::load(&fit_sample(dir.path(), 4)).unwrap();
+    type Spoil = fn(&mut ThemeModel);
+    let damage: [(&str, Spoil); 5] = [
+        ("short-idf", |m| {
+            m.idf.truncate(m.idf.len() / 2);
+        }),
+        ("zero-dims", |m| {
+            m.dims = 0;
+            m.centroids.clear();
+        }),
+        ("nan-centroid", |m| m.centroids[0] = f64::NAN),
+        ("lsa-beyond", |m| {
+            if let Some(c) = m.lsa_columns.last_mut() {
+                *c = u32::MAX;
+            }
+        }),
+        ("no-themes", |m| m.themes.clear()),
+    ];
+    for (name, spoil) in damage {
+        let mut m = good.clone();
+        spoil(&mut m);
+        let path = dir.path().join(format!("{name}.model"));
+        m.save(&path).unwrap();
+        let o = tidings(&[
+            "run",
+            "data/sample",
+            "--model",
+            path.to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ]);
+        assert!(!o.status.success(), "{name} was accepted");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{name}.model: corrupt model file")),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}

@@ -124,9 +124,47 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     })
 }
 
+/// Removes what an earlier command left in `out` that this run will not replace: a
+/// comparison's files (a `compare` writes them again after this), a `metrics.parquet` when
+/// this run has no metrics, and the temporary files of a run that was killed while writing.
+/// Otherwise a reader (the notebook) would take an old comparison for this run's.
+fn clear_stale(out: &Path, no_metrics: bool) -> Result<()> {
+    use comparison::{COMPARE_MD, COMPARE_PNG, COMPARE_TERMS_PNG, COMPARISON, KEYWORD_SHIFTS};
+    let mut stale: Vec<PathBuf> = [
+        COMPARISON,
+        KEYWORD_SHIFTS,
+        COMPARE_PNG,
+        COMPARE_TERMS_PNG,
+        COMPARE_MD,
+    ]
+    .iter()
+    .map(|n| out.join(n))
+    .collect();
+    if no_metrics {
+        stale.push(out.join(METRICS));
+    }
+    for entry in fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
+        let entry = entry.with_context(|| format!("reading {}", out.display()))?;
+        if entry.file_name().to_string_lossy().starts_with(".tidings-") {
+            stale.push(entry.path());
+        }
+    }
+    for path in stale {
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("removing the stale {}", path.display()))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes every output of a run into `out` (created if missing); returns the paths written.
 pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    clear_stale(out, a.metrics.is_none())?;
     let path = |name: &str| out.join(name);
     // The articles table (zstd over every text) and the two charts each take tens of
     // milliseconds and share nothing: write them side by side.

@@ -57,8 +57,21 @@ fn fastest_rising(a: &Analysis) -> Option<String> {
     ))
 }
 
+/// Text as a Markdown table cell that renders as written: Reuters' `<ABEV>` tickers would
+/// otherwise be taken for HTML tags and vanish, and `*`, `_` or a backtick would format.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The read = clustered + duplicates + rejected line, shared by the summary and the terminal.
@@ -235,4 +248,18 @@ pub fn render(a: &Analysis) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_render_as_written() {
+        assert_eq!(
+            cell("AMBEV <ABEV> UP | 2*3\nnext"),
+            "AMBEV \\<ABEV\\> UP \\| 2\\*3 next"
+        );
+        assert_eq!(cell("U.S. trade"), "U.S. trade");
+    }
 }

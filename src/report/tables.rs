@@ -145,9 +145,19 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
             extra.entry(key.as_str()).or_insert_with(|| vec![None; n])[i] = Some(value);
         }
     }
+    // A renamed field must not meet another field of that name (an input with both `source`
+    // and `input_source`): the prefix repeats until the name is free.
+    let mut names: std::collections::HashSet<String> =
+        ARTICLE_COLUMNS.iter().map(|c| c.to_string()).collect();
+    names.extend(extra.keys().map(|k| k.to_string()));
     for (key, values) in extra {
         let name = if ARTICLE_COLUMNS.contains(&key) {
-            format!("input_{key}")
+            let mut name = format!("input_{key}");
+            while names.contains(&name) {
+                name = format!("input_{name}");
+            }
+            names.insert(name.clone());
+            name
         } else {
             key.to_string()
         };
