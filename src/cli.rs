@@ -250,7 +250,7 @@ impl RunOptions {
                 k: self.k.or(file.k),
                 k_max: self.k_max.or(file.k_max).unwrap_or(20),
                 seed: self.seed.or(file.seed).unwrap_or(42),
-                n_runs: self.restarts.or(file.restarts).unwrap_or(10).max(1),
+                n_runs: self.restarts.or(file.restarts).unwrap_or(10),
                 algorithm: self.algorithm.or(file.algorithm).unwrap_or_default(),
                 ..ClusterParams::default()
             },
