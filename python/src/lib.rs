@@ -29,6 +29,11 @@ use tidings::model::ThemeModel;
 use tidings::pipeline::{self, Analysis, RunConfig};
 use tidings::report;
 
+/// The CLI's allocator (see `src/main.rs`), as py-polars does in its extension: Python's own
+/// objects still come from Python's allocator; only the library's Rust memory uses this.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 create_exception!(
     _native,
     TidingsError,
