@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -263,7 +264,7 @@ impl RunOptions {
             phrases: pick_list(&self.phrases, &file.phrases),
             names,
             verbose: !self.quiet,
-            cancel: None,
+            cancel: INTERRUPTED.get().cloned(),
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
         let mut config = config;
@@ -441,6 +442,9 @@ fn write_outputs(
     verbose: bool,
     write: impl FnOnce() -> Result<Vec<PathBuf>>,
 ) -> Result<Vec<PathBuf>> {
+    if INTERRUPTED.get().is_some_and(|f| f.load(Ordering::Relaxed)) {
+        bail!("interrupted before writing");
+    }
     let start = std::time::Instant::now();
     let written = write()?;
     if verbose {
@@ -476,6 +480,29 @@ fn run(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// Set by Ctrl-C or SIGTERM (see [`stop_on_signals`]); a run checks it between stages.
+static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// Ctrl-C (SIGINT) and SIGTERM stop a run at its next stage instead of killing it mid-write:
+/// the files already in place stay whole, temporary files are removed as the run unwinds, and
+/// the process exits 130 or 143 with one line. A second signal ends it at once. Returns the
+/// flag that says the stop was a SIGTERM.
+#[cfg(unix)]
+fn stop_on_signals() -> Option<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicBool::new(false));
+    let term = Arc::new(AtomicBool::new(false));
+    for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        flag::register_conditional_shutdown(signal, code, stop.clone()).ok()?;
+        flag::register(signal, stop.clone()).ok()?;
+    }
+    flag::register(SIGTERM, term.clone()).ok()?;
+    INTERRUPTED.set(stop).ok()?;
+    Some(term)
+}
+
 /// Entry point for the binary: errors are printed with their whole context chain.
 pub fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of stdout goes away
@@ -486,14 +513,26 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(unix)]
+    let term = stop_on_signals();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Fit(args) => fit(args),
     };
+    let interrupted = INTERRUPTED.get().is_some_and(|f| f.load(Ordering::Relaxed));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        #[cfg(unix)]
+        Err(e) if interrupted => {
+            let by_term = term.is_some_and(|t| t.load(Ordering::Relaxed));
+            eprintln!(
+                "tidings: stopped by {} ({e:#}); nothing more was written",
+                if by_term { "SIGTERM" } else { "Ctrl-C" }
+            );
+            ExitCode::from(if by_term { 143 } else { 130 })
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -473,3 +473,45 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
         ]
     );
 }
+
+/// Ctrl-C or SIGTERM during a run: it stops at its next stage, exits 130 or 143 with one line,
+/// and leaves no temporary files and no partial outputs.
+#[cfg(unix)]
+#[test]
+fn signals_stop_a_run_cleanly() {
+    use std::process::{Command, Stdio};
+    let reuters = repo().join("../shared/data/reuters21578.jsonl.gz");
+    assert!(
+        reuters.exists(),
+        "{} is expected beside the clone",
+        reuters.display()
+    );
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+            .args([
+                "run",
+                reuters.to_str().unwrap(),
+                "--k",
+                "10",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(code), "{err}");
+        assert!(err.contains("tidings: stopped by"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        let left = fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0, "files were written after the signal");
+    }
+}
