@@ -213,7 +213,7 @@ impl RunOptions {
             }
         };
         let keep_duplicates = self.keep_duplicates || file.keep_duplicates.unwrap_or(false);
-        let config = RunConfig {
+        let mut config = RunConfig {
             inputs: inputs.to_vec(),
             read: ReadOptions {
                 text_field: self
@@ -267,7 +267,6 @@ impl RunOptions {
             cancel: INTERRUPTED.get().cloned(),
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
-        let mut config = config;
         check_out(&out)?;
         if let Ok(real) = std::fs::canonicalize(&out) {
             config.read.skip_dirs.push(real);
@@ -442,7 +441,7 @@ fn write_outputs(
     verbose: bool,
     write: impl FnOnce() -> Result<Vec<PathBuf>>,
 ) -> Result<Vec<PathBuf>> {
-    if INTERRUPTED.get().is_some_and(|f| f.load(Ordering::Relaxed)) {
+    if interrupted() {
         bail!("interrupted before writing");
     }
     let start = std::time::Instant::now();
@@ -483,6 +482,10 @@ fn run(args: &RunArgs) -> Result<()> {
 /// Set by Ctrl-C or SIGTERM (see [`stop_on_signals`]); a run checks it between stages.
 static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
 
+fn interrupted() -> bool {
+    INTERRUPTED.get().is_some_and(|f| f.load(Ordering::Relaxed))
+}
+
 /// Ctrl-C (SIGINT) and SIGTERM stop a run at its next stage instead of killing it mid-write:
 /// the files already in place stay whole, temporary files are removed as the run unwinds, and
 /// the process exits 130 or 143 with one line. A second signal ends it at once. Returns the
@@ -521,11 +524,10 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Fit(args) => fit(args),
     };
-    let interrupted = INTERRUPTED.get().is_some_and(|f| f.load(Ordering::Relaxed));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         #[cfg(unix)]
-        Err(e) if interrupted => {
+        Err(e) if interrupted() => {
             let by_term = term.is_some_and(|t| t.load(Ordering::Relaxed));
             eprintln!(
                 "tidings: stopped by {} ({e:#}); nothing more was written",

@@ -265,7 +265,8 @@ fn tag(corpus: &mut Corpus, side: Side) {
     corpus.articles.iter_mut().for_each(|a| set_side(a, side));
 }
 
-fn names(paths: &[PathBuf]) -> String {
+/// How a list of inputs is shown in titles: the paths as given, comma-separated.
+pub fn names(paths: &[PathBuf]) -> String {
     paths
         .iter()
         .map(|p| p.display().to_string())
@@ -287,15 +288,10 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
             before,
             after,
         } => {
+            // Checked before reading too, so that a mistake does not wait for the corpus.
             check_ranges(before, after)?;
             let c = corpus::read_inputs_with(inputs, &config.read)?;
-            compare_tagged(
-                config,
-                split_dated(c, before, after),
-                before.to_string(),
-                after.to_string(),
-                timer,
-            )
+            compare_dated(config, c, before, after, timer)
         }
     }
 }
@@ -345,7 +341,16 @@ pub fn compare_dated_corpus(
     before: &DateRange,
     after: &DateRange,
 ) -> Result<Comparison> {
-    let timer = StageTimer::for_run(config);
+    compare_dated(config, corpus, before, after, StageTimer::for_run(config))
+}
+
+fn compare_dated(
+    config: &RunConfig,
+    corpus: Corpus,
+    before: &DateRange,
+    after: &DateRange,
+    timer: StageTimer,
+) -> Result<Comparison> {
     check_ranges(before, after)?;
     compare_tagged(
         config,

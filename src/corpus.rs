@@ -126,7 +126,7 @@ pub struct Reject {
 }
 
 /// The result of reading all inputs.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Corpus {
     pub articles: Vec<Article>,
     pub rejects: Vec<Reject>,
@@ -232,11 +232,7 @@ pub fn read_inputs_with<P: AsRef<Path>>(
         let before = corpus.articles.len();
         read_file(file, options, &mut corpus)?;
         let path_date = date_from_path(file).or(options.default_date);
-        for article in &mut corpus.articles[before..] {
-            if article.date.is_none() {
-                article.date = path_date;
-            }
-        }
+        date_undated(&mut corpus.articles[before..], path_date);
     }
     dedupe_ids(&mut corpus);
     Ok(corpus)
@@ -766,11 +762,7 @@ pub fn read_table(
     }
     let mut corpus = Corpus::default();
     read_rows(name, df, options, &mut corpus);
-    for article in &mut corpus.articles {
-        if article.date.is_none() {
-            article.date = options.default_date;
-        }
-    }
+    date_undated(&mut corpus.articles, options.default_date);
     dedupe_ids(&mut corpus);
     Ok(corpus)
 }
@@ -854,6 +846,13 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         }
     }
     None
+}
+
+/// Gives `date` to the articles whose record had none.
+fn date_undated(articles: &mut [Article], date: Option<NaiveDate>) {
+    for article in articles.iter_mut().filter(|a| a.date.is_none()) {
+        article.date = date;
+    }
 }
 
 /// Ids key the themes' representative articles, so they must be unique: a repeated id gets a

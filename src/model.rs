@@ -225,14 +225,12 @@ impl ThemeModel {
         let cannot_read = || format!("{}: cannot read the model file", path.display());
         let mut file = fs::File::open(path).with_context(cannot_read)?;
         let mut header = [0u8; 12];
-        let mut got = 0;
-        while got < header.len() {
-            match file.read(&mut header[got..]).with_context(cannot_read)? {
-                0 => break,
-                n => got += n,
-            }
-        }
-        if got < header.len() || &header[..8] != MAGIC {
+        let short = match file.read_exact(&mut header) {
+            Ok(()) => false,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => true,
+            Err(e) => return Err(e).with_context(cannot_read),
+        };
+        if short || &header[..8] != MAGIC {
             bail!("{}: not a tidings model file", path.display());
         }
         let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);

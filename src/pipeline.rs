@@ -20,7 +20,9 @@ use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language, SurfaceForms};
 use crate::themes::{build_themes, Texts, ThemeSet};
 use crate::trends::{Period, Trends};
-use crate::vectorize::{stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams};
+use crate::vectorize::{
+    stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
+};
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -79,16 +81,17 @@ impl Default for RunConfig {
 
 impl RunConfig {
     /// The settings that can be refused before anything is read, so that a bad flag does not
-    /// wait for a large corpus to be read first.
-    pub fn check(&self) -> Result<()> {
-        self.tfidf.check()?;
+    /// wait for a large corpus to be read first. Returns the checked TF-IDF parameters the
+    /// vectorizing stage takes.
+    pub fn check(&self) -> Result<ValidTfidfParams> {
+        let tfidf = self.tfidf.check()?;
         if let Some(dedup) = &self.dedup {
             dedup.check()?;
         }
         if self.model.is_none() {
             self.cluster.check_options()?;
         }
-        Ok(())
+        Ok(tfidf)
     }
 }
 
@@ -229,12 +232,16 @@ impl StageTimer {
 /// stage times, it says which stage sets the memory limit of a large run.
 pub fn memory_mib() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| -> Option<u64> {
-        let line = status.lines().find(|l| l.starts_with(name))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024)
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
+    Some((
+        proc_kib(&status, "VmRSS:")? / 1024,
+        proc_kib(&status, "VmHWM:")? / 1024,
+    ))
+}
+
+/// The value of a `Name:   1234 kB` line of a Linux /proc file.
+fn proc_kib(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 impl Drop for StageTimer {
@@ -249,19 +256,23 @@ impl Drop for StageTimer {
 /// Runs every stage up to the trends; writing the outputs is the report's job.
 pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     let timer = StageTimer::for_run(config);
-    config.check()?;
+    let tfidf_params = config.check()?;
     let corpus = corpus::read_inputs_with(&config.inputs, &config.read)?;
-    analyze_corpus(config, corpus, timer)
+    analyze_checked(config, tfidf_params, corpus, timer)
 }
 
 /// The stages after reading, for callers that assemble the corpus themselves (`compare`).
-pub fn analyze_corpus(
+pub fn analyze_corpus(config: &RunConfig, corpus: Corpus, timer: StageTimer) -> Result<Analysis> {
+    let tfidf_params = config.check()?;
+    analyze_checked(config, tfidf_params, corpus, timer)
+}
+
+fn analyze_checked(
     config: &RunConfig,
+    tfidf_params: ValidTfidfParams,
     corpus: Corpus,
     mut timer: StageTimer,
 ) -> Result<Analysis> {
-    config.check()?;
-    let tfidf_params = config.tfidf.check()?;
     let n_read = corpus.n_read();
     let Corpus {
         articles,
@@ -570,9 +581,7 @@ fn available_memory() -> Option<u64> {
         return Some(mib.saturating_mul(1 << 20));
     }
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib.saturating_mul(1024))
+    Some(proc_kib(&info, "MemAvailable:")?.saturating_mul(1024))
 }
 
 fn select_rows(m: &Sparse, rows: &[usize]) -> Sparse {

@@ -14,6 +14,19 @@ fn good_lines(n: usize) -> String {
     text.lines().take(n).map(|l| format!("{l}\n")).collect()
 }
 
+/// The first `n` sample records, each changed by `edit` (given its 0-based index).
+fn edited_lines(n: usize, edit: impl Fn(usize, &mut serde_json::Value)) -> String {
+    good_lines(n)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+            edit(i, &mut record);
+            format!("{record}\n")
+        })
+        .collect()
+}
+
 fn run(inputs: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["run".to_string()];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
@@ -193,19 +206,11 @@ fn text_files_and_unknown_files() {
 fn dates_far_from_now_are_kept_as_undated() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("far.jsonl");
-    let text: String = good_lines(42)
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
-            match i {
-                40 => record["date"] = "0001-01-01".into(),
-                41 => record["date"] = "9999-12-31".into(),
-                _ => {}
-            }
-            format!("{record}\n")
-        })
-        .collect();
+    let text = edited_lines(42, |i, record| match i {
+        40 => record["date"] = "0001-01-01".into(),
+        41 => record["date"] = "9999-12-31".into(),
+        _ => {}
+    });
     fs::write(&input, text).unwrap();
     for period in ["week", "day"] {
         let out = dir.path().join(period);
@@ -365,15 +370,10 @@ fn outputs_inside_the_input_are_not_read_back() {
 fn input_fields_never_clash_with_the_tables_columns() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("a.jsonl");
-    let text: String = good_lines(30)
-        .lines()
-        .map(|line| {
-            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
-            record["source"] = "wire".into();
-            record["input_source"] = "feed".into();
-            format!("{record}\n")
-        })
-        .collect();
+    let text = edited_lines(30, |_, record| {
+        record["source"] = "wire".into();
+        record["input_source"] = "feed".into();
+    });
     fs::write(&input, text).unwrap();
     let out = dir.path().join("out");
     let o = run(&[&input], &out, &["--k", "3"]);

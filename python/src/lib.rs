@@ -78,6 +78,20 @@ fn resolve(
     Ok(config)
 }
 
+/// The config of a run on `inputs` (as report titles name them) with a model, if any.
+fn configure(
+    flags: Vec<String>,
+    verbose: bool,
+    names: Option<BTreeMap<usize, String>>,
+    model: Option<&Model>,
+    inputs: Vec<PathBuf>,
+) -> PyResult<RunConfig> {
+    let mut config = resolve(flags, verbose, names)?;
+    config.model = model.map(|m| m.model.clone());
+    config.inputs = inputs;
+    Ok(config)
+}
+
 /// Runs `work` on its own thread so that the GIL is free and Ctrl-C is seen: on
 /// `KeyboardInterrupt` the run is told to stop at its next stage and the interrupt re-raised.
 fn detached<T: Send + 'static>(
@@ -434,13 +448,7 @@ impl Source {
 
     fn read(&self, config: &RunConfig) -> anyhow::Result<(Corpus, String)> {
         Ok(match self {
-            Source::Paths(p) => (
-                corpus::read_inputs_with(p, &config.read)?,
-                p.iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
+            Source::Paths(p) => (corpus::read_inputs_with(p, &config.read)?, cmp::names(p)),
             Source::Table(name, df) => (corpus::read_table(name, df, &config.read)?, name.clone()),
         })
     }
@@ -461,9 +469,7 @@ fn run(
     names: Option<BTreeMap<usize, String>>,
 ) -> PyResult<Run> {
     let source = Source::from_py(paths, table, name)?;
-    let mut config = resolve(flags, verbose, names)?;
-    config.model = model.map(|m| m.model.clone());
-    config.inputs = source.shown();
+    let mut config = configure(flags, verbose, names, model, source.shown())?;
     let analysis = detached(py, &mut config, move |config| {
         let timer = pipeline::StageTimer::for_run(&config);
         let (corpus, _) = source.read(&config)?;
@@ -505,10 +511,9 @@ fn compare(
             ))
         })
         .transpose()?;
-    let mut config = resolve(flags, verbose, names)?;
-    config.model = model.map(|m| m.model.clone());
-    config.inputs = before.shown();
-    config.inputs.extend(after.iter().flat_map(Source::shown));
+    let mut shown = before.shown();
+    shown.extend(after.iter().flat_map(Source::shown));
+    let mut config = configure(flags, verbose, names, model, shown)?;
     let comparison = detached(py, &mut config, move |config| match (after, periods) {
         (Some(after), _) => {
             let b = before.read(&config)?;

@@ -17,6 +17,14 @@ pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";
 pub const COMPARE_PNG: &str = "compare.png";
 pub const COMPARE_TERMS_PNG: &str = "compare_terms.png";
 pub const COMPARE_MD: &str = "compare.md";
+/// Every file [`write`] writes, in its order.
+pub const OUTPUTS: [&str; 5] = [
+    COMPARISON,
+    KEYWORD_SHIFTS,
+    COMPARE_PNG,
+    COMPARE_TERMS_PNG,
+    COMPARE_MD,
+];
 
 /// Terms kept per scope and direction in `keyword_shifts.parquet`.
 pub const SHIFTS_KEPT: usize = 50;
@@ -334,14 +342,5 @@ pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
     write_atomic(&path(COMPARE_MD), |tmp| Ok(std::fs::write(tmp, &md)?))?;
     // The page gains the comparison now that its charts exist.
     super::html::write(&c.analysis, Some(c), out)?;
-    Ok([
-        COMPARISON,
-        KEYWORD_SHIFTS,
-        COMPARE_PNG,
-        COMPARE_TERMS_PNG,
-        COMPARE_MD,
-    ]
-    .iter()
-    .map(|n| path(n))
-    .collect())
+    Ok(OUTPUTS.iter().map(|n| path(n)).collect())
 }

@@ -129,17 +129,7 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
 /// this run has no metrics, and the temporary files of a run that was killed while writing.
 /// Otherwise a reader (the notebook) would take an old comparison for this run's.
 fn clear_stale(out: &Path, no_metrics: bool) -> Result<()> {
-    use comparison::{COMPARE_MD, COMPARE_PNG, COMPARE_TERMS_PNG, COMPARISON, KEYWORD_SHIFTS};
-    let mut stale: Vec<PathBuf> = [
-        COMPARISON,
-        KEYWORD_SHIFTS,
-        COMPARE_PNG,
-        COMPARE_TERMS_PNG,
-        COMPARE_MD,
-    ]
-    .iter()
-    .map(|n| out.join(n))
-    .collect();
+    let mut stale: Vec<PathBuf> = comparison::OUTPUTS.iter().map(|n| out.join(n)).collect();
     if no_metrics {
         stale.push(out.join(METRICS));
     }
