@@ -325,11 +325,7 @@ fn compare(args: &CompareArgs) -> Result<()> {
     let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let cmp = crate::compare::compare(&config, &input)?;
-    let written = write_outputs(config.verbose, || {
-        let mut written = report::write_all(&cmp.analysis, &out)?;
-        written.extend(report::comparison::write(&cmp, &out)?);
-        Ok(written)
-    })?;
+    let written = write_outputs(config.verbose, &cmp.analysis, Some(&cmp), &out)?;
     if opts.json {
         let mut summary = json_summary(&cmp.analysis, &written);
         summary["comparison"] = serde_json::json!({
@@ -379,7 +375,7 @@ fn fit(args: &FitArgs) -> Result<()> {
     let analysis = analyze(&config)?;
     let model = ThemeModel::from_analysis(&analysis);
     model.save(&args.model)?;
-    let written = write_outputs(config.verbose, || report::write_all(&analysis, &out))?;
+    let written = write_outputs(config.verbose, &analysis, None, &out)?;
     if opts.json {
         let mut summary = json_summary(&analysis, &written);
         summary["model"] = serde_json::json!(args.model.display().to_string());
@@ -439,21 +435,29 @@ fn report_run(analysis: &crate::pipeline::Analysis) {
 /// Writes a command's outputs, logging how long that took with the stages' times.
 fn write_outputs(
     verbose: bool,
-    write: impl FnOnce() -> Result<Vec<PathBuf>>,
+    a: &crate::pipeline::Analysis,
+    cmp: Option<&crate::compare::Comparison>,
+    out: &std::path::Path,
 ) -> Result<Vec<PathBuf>> {
     if interrupted() {
         bail!("interrupted before writing");
     }
     let start = std::time::Instant::now();
-    let written = write()?;
+    let written = report::write(a, cmp, out, INTERRUPTED.get().map(|f| f.as_ref()))?;
+    if let Some(why) = &written.in_place {
+        eprintln!(
+            "warning: {}: files replaced one by one, not swapped in as one unit: {why}",
+            out.display()
+        );
+    }
     if verbose {
         eprintln!(
             "[{:>7.2}s] write: {} files",
             start.elapsed().as_secs_f64(),
-            written.len()
+            written.files.len()
         );
     }
-    Ok(written)
+    Ok(written.files)
 }
 
 /// Leaves a finished command's analysis to the operating system, which takes back the whole
@@ -468,7 +472,7 @@ fn run(args: &RunArgs) -> Result<()> {
     let (mut config, out) = opts.resolve(&args.inputs)?;
     config.model = load_model(args.model.as_deref())?;
     let analysis = analyze(&config)?;
-    let written = write_outputs(config.verbose, || report::write_all(&analysis, &out))?;
+    let written = write_outputs(config.verbose, &analysis, None, &out)?;
     if opts.json {
         println!("{}", json_summary(&analysis, &written));
     } else if !opts.quiet {

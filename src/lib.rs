@@ -14,6 +14,7 @@ pub mod corpus;
 pub mod dedup;
 pub mod evaluate;
 pub mod model;
+pub mod output;
 pub mod pages;
 pub mod pipeline;
 pub mod reduce;

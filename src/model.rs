@@ -214,7 +214,7 @@ impl ThemeModel {
             w.flush()?;
             Ok(())
         };
-        crate::report::write_atomic(path, write)
+        crate::output::write_atomic(path, write)
     }
 
     /// A model file is input like any other: every length and value is checked here, so a

@@ -515,3 +515,107 @@ fn signals_stop_a_run_cleanly() {
         assert_eq!(left, 0, "files were written after the signal");
     }
 }
+
+/// The files of an output folder by name, with their bytes.
+#[cfg(unix)]
+fn folder(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// SIGKILL at several points while a run writes its outputs (before its new folder exists,
+/// with 0, 3, 6 or 9 files in it, after the swap): the output folder always holds one whole
+/// run, the previous or the new one, byte for byte, never a mix and never a temporary file;
+/// the next run clears what the killed one left beside the folder.
+#[cfg(unix)]
+#[test]
+fn a_killed_run_leaves_one_whole_run() {
+    use std::process::{Command, Stdio};
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    let (old_args, new_args) = (["--k", "4"], ["--k", "5"]);
+    let run = |extra: &[&str], out: &Path| {
+        let o = tidings(
+            &[
+                &[
+                    "run",
+                    "data/sample",
+                    "--quiet",
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    // What a whole new run writes, for reference (same seed: the same bytes).
+    let reference = root.path().join("reference");
+    run(&new_args, &reference);
+    let new = folder(&reference);
+    // summary.md carries the run's timings; all else is byte-identical.
+    let same = |a: &std::collections::BTreeMap<String, Vec<u8>>,
+                b: &std::collections::BTreeMap<String, Vec<u8>>| {
+        a.keys().eq(b.keys())
+            && a.iter()
+                .all(|(k, v)| k == "summary.md" || b[k] == *v)
+    };
+    let mut seen = Vec::new();
+    for files_before_kill in [None, Some(0), Some(3), Some(6), Some(9), Some(usize::MAX)] {
+        run(&old_args, &out);
+        let old = folder(&out);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+            .current_dir(repo())
+            .args(["run", "data/sample", "--quiet", "--out"])
+            .arg(&out)
+            .args(new_args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let staging = root.path().join(format!(".out.tidings-{}-0", child.id()));
+        loop {
+            let written = fs::read_dir(&staging).map(|d| d.count()).ok();
+            let ready = match files_before_kill {
+                None => true,
+                Some(usize::MAX) => false,
+                Some(n) => written.is_some_and(|w| w >= n),
+            };
+            if ready || child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        // SAFETY: killing our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        child.wait().unwrap();
+        let now = folder(&out);
+        let state = if now == old {
+            "previous"
+        } else if same(&now, &new) {
+            "new"
+        } else {
+            panic!(
+                "killed at {files_before_kill:?}: a mix: {:?}",
+                now.keys().collect::<Vec<_>>()
+            )
+        };
+        seen.push(format!("{files_before_kill:?}: {state}"));
+        assert!(now.keys().all(|n| !n.starts_with(".tidings-")));
+    }
+    eprintln!("states after SIGKILL: {seen:?}");
+    run(&old_args, &out);
+    let beside: Vec<_> = fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside.len(), 2, "leftovers beside the folder: {beside:?}");
+}

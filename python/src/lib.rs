@@ -309,21 +309,21 @@ impl Run {
         frame.map_err(error)?.map(|f| table(Ok(f))).transpose()
     }
 
-    /// Writes every output the CLI would into `out`; returns the paths written.
-    fn write(&self, py: Python<'_>, out: PathBuf) -> PyResult<Vec<String>> {
+    /// Writes every output the CLI would into `out`; returns the paths written and, when the
+    /// folder could not be swapped in as one unit, why.
+    fn write(&self, py: Python<'_>, out: PathBuf) -> PyResult<(Vec<String>, Option<String>)> {
         let outcome = self.outcome.clone();
-        let written = py.detach(move || -> anyhow::Result<Vec<PathBuf>> {
-            let mut written = report::write_all(outcome.analysis(), &out)?;
-            if let Outcome::Compare(c) = &*outcome {
-                written.extend(report::comparison::write(c, &out)?);
-            }
-            Ok(written)
-        });
-        Ok(written
-            .map_err(error)?
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect())
+        let written = py
+            .detach(move || {
+                let cmp = match &*outcome {
+                    Outcome::Compare(c) => Some(c),
+                    Outcome::Run(_) => None,
+                };
+                report::write(outcome.analysis(), cmp, &out, None)
+            })
+            .map_err(error)?;
+        let files = written.files.iter().map(|p| p.display().to_string());
+        Ok((files.collect(), written.in_place))
     }
 
     /// Problems that cost no article (skipped files, unreadable dates, renamed ids).

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import warnings
+
 import pytest
 
 import tidings
@@ -82,6 +84,23 @@ def test_tables_and_files_match_the_cli(sample_run, tmp_path):
         if name == "summary.md":  # the stage times and memory of this very run
             want, got = without_run_costs(want), without_run_costs(got)
         assert got == want, name
+
+
+def test_write_replaces_the_folder_as_one_unit(sample_run, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "comparison.parquet").write_text("an older compare's")
+    (out / "notes.txt").write_text("mine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sample_run.write(out)
+    assert not (out / "comparison.parquet").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    (out / "mine").mkdir()
+    with pytest.warns(tidings.TidingsWarning, match="mine"):
+        sample_run.write(out)
+    assert (out / "themes.parquet").exists()
 
 
 def test_tables_are_plain_arrow_that_pandas_and_polars_take(sample_run):

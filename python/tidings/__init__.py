@@ -330,8 +330,16 @@ class Result:
     def write(self, out: PathLike = "reports") -> List[str]:
         """Writes the CLI's outputs (Parquet tables, PNG charts, ``summary.md``,
         ``index.html``; for a comparison also its tables, charts and ``compare.md``) into
-        ``out``, byte for byte what the CLI writes for the same run. Returns the paths."""
-        return self._native.write(os.fspath(out))
+        ``out``, byte for byte what the CLI writes for the same run, as one unit: the folder
+        holds the previous outputs or these, never a mix. Returns the paths."""
+        files, in_place = self._native.write(os.fspath(out))
+        if in_place is not None:
+            _warnings.warn(
+                f"{out}: files replaced one by one, not swapped in as one unit: {in_place}",
+                TidingsWarning,
+                stacklevel=2,
+            )
+        return files
 
     def model(self) -> "Model":
         """These themes as a :class:`Model`, as ``tidings fit`` would save them."""

@@ -2,15 +2,16 @@
 //! written next to the usual run outputs of the combined corpus.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use plotters::style::RGBColor;
 use polars::prelude::*;
 
 use super::charts::{diverging_bars, theme_colour};
-use super::{write_atomic, write_parquet};
+use super::write_parquet;
 use crate::compare::{Comparison, TermShift};
+use crate::output::write_atomic;
 
 pub const COMPARISON: &str = "comparison.parquet";
 pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";
@@ -292,7 +293,8 @@ fn story(c: &Comparison) -> String {
     s
 }
 
-pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
+/// Writes a comparison's tables, charts and story into `out`; returns their names.
+pub(super) fn write(c: &Comparison, out: &Path) -> Result<Vec<&'static str>> {
     let path = |n: &str| out.join(n);
     write_parquet(&path(COMPARISON), comparison_table(c)?)?;
     write_parquet(&path(KEYWORD_SHIFTS), shifts_table(c)?)?;
@@ -340,7 +342,5 @@ pub fn write(c: &Comparison, out: &Path) -> Result<Vec<PathBuf>> {
 
     let md = story(c);
     write_atomic(&path(COMPARE_MD), |tmp| Ok(std::fs::write(tmp, &md)?))?;
-    // The page gains the comparison now that its charts exist.
-    super::html::write(&c.analysis, Some(c), out)?;
-    Ok(OUTPUTS.iter().map(|n| path(n)).collect())
+    Ok(OUTPUTS.to_vec())
 }

@@ -11,8 +11,8 @@ use plotters::style::RGBColor;
 
 use super::charts::theme_colour;
 use super::summary::accounting;
-use super::write_atomic;
 use crate::compare::Comparison;
+use crate::output::write_atomic;
 use crate::pipeline::Analysis;
 
 pub const INDEX: &str = "index.html";

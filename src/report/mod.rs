@@ -1,6 +1,5 @@
-//! Report: writes a run's tables, charts and summary into the output folder. Every file is
-//! written to a temporary file in the same folder and renamed into place, so a reader never
-//! sees a half-written table and a failed run leaves the previous outputs intact.
+//! Report: writes a run's tables, charts and summary into the output folder, as one unit
+//! (see [`crate::output`]): a failed or killed run leaves the previous outputs intact.
 
 pub mod charts;
 pub mod comparison;
@@ -9,9 +8,10 @@ pub mod summary;
 pub mod tables;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use polars::io::parquet::write::get_encodings;
 use polars::prelude::{CompatLevel, DataFrame, ParquetCompression, SchemaExt};
 use polars_parquet::write::{
@@ -20,6 +20,8 @@ use polars_parquet::write::{
 };
 use rayon::prelude::*;
 
+use crate::compare::Comparison;
+use crate::output::{self, write_atomic, Written};
 use crate::pipeline::Analysis;
 
 /// Names of the files a run writes.
@@ -32,31 +34,6 @@ pub const METRICS: &str = "metrics.parquet";
 pub const FREQUENCY_PNG: &str = "theme_frequency.png";
 pub const TRENDS_PNG: &str = "theme_trends.png";
 pub const SUMMARY: &str = "summary.md";
-
-/// Writes `path` through a temporary file in the same directory, then renames it into place.
-pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".tidings-")
-        .suffix(
-            path.extension()
-                .map(|e| format!(".{}", e.to_string_lossy()))
-                .as_deref()
-                .unwrap_or(""),
-        )
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    write(tmp.path()).with_context(|| format!("writing {}", path.display()))?;
-    // Temporary files are private (0600); outputs are meant to be shared like any new file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("moving the new {} into place", path.display()))?;
-    Ok(())
-}
 
 /// A table is cut into this many row groups (each of at least [`MIN_ROW_GROUP`] rows), which
 /// are compressed side by side. Polars compresses a file's pages one after another, and the
@@ -124,38 +101,49 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     })
 }
 
-/// Removes what an earlier command left in `out` that this run will not replace: a
-/// comparison's files (a `compare` writes them again after this), a `metrics.parquet` when
-/// this run has no metrics, and the temporary files of a run that was killed while writing.
-/// Otherwise a reader (the notebook) would take an old comparison for this run's.
-fn clear_stale(out: &Path, no_metrics: bool) -> Result<()> {
-    let mut stale: Vec<PathBuf> = comparison::OUTPUTS.iter().map(|n| out.join(n)).collect();
-    if no_metrics {
-        stale.push(out.join(METRICS));
-    }
-    for entry in fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
-        let entry = entry.with_context(|| format!("reading {}", out.display()))?;
-        if entry.file_name().to_string_lossy().starts_with(".tidings-") {
-            stale.push(entry.path());
+/// Every name a command writes in an output folder: what a run's folder may hold, and what
+/// is not the user's.
+pub const OWNED: [&str; 15] = [
+    ARTICLES,
+    THEMES,
+    THEME_COUNTS,
+    REJECTS,
+    DUPLICATES,
+    METRICS,
+    FREQUENCY_PNG,
+    TRENDS_PNG,
+    SUMMARY,
+    html::INDEX,
+    comparison::COMPARISON,
+    comparison::KEYWORD_SHIFTS,
+    comparison::COMPARE_PNG,
+    comparison::COMPARE_TERMS_PNG,
+    comparison::COMPARE_MD,
+];
+
+/// Writes every output of a run (and of its comparison, for `compare`) into `out` as one
+/// unit: a reader sees the previous outputs or these, never a mix (see
+/// [`output::write_folder`]). `cancel`, set before the swap, leaves the previous ones.
+pub fn write(
+    a: &Analysis,
+    cmp: Option<&Comparison>,
+    out: &Path,
+    cancel: Option<&AtomicBool>,
+) -> Result<Written> {
+    output::write_folder(out, &OWNED, cancel, |dir| {
+        let mut names = write_run(a, dir)?;
+        if let Some(c) = cmp {
+            names.extend(comparison::write(c, dir)?);
         }
-    }
-    for path in stale {
-        match fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("removing the stale {}", path.display()))
-            }
-        }
-    }
-    Ok(())
+        html::write(a, cmp, dir)?;
+        names.push(html::INDEX);
+        Ok(names)
+    })
 }
 
-/// Writes every output of a run into `out` (created if missing); returns the paths written.
-pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
-    fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    clear_stale(out, a.metrics.is_none())?;
-    let path = |name: &str| out.join(name);
+/// Writes a run's tables, charts and summary into `dir`; returns their names.
+fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
+    let path = |name: &str| dir.join(name);
     // The articles table (zstd over every text) and the two charts each take tens of
     // milliseconds and share nothing: write them side by side.
     let (tables, charts) = rayon::join(
@@ -184,13 +172,12 @@ pub fn write_all(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     charts?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
-    html::write(a, None, out)?;
     let mut names = vec![ARTICLES, THEMES, THEME_COUNTS, DUPLICATES, REJECTS];
     if wrote_metrics {
         names.push(METRICS);
     }
-    names.extend([FREQUENCY_PNG, TRENDS_PNG, SUMMARY, html::INDEX]);
-    Ok(names.iter().map(|n| path(n)).collect())
+    names.extend([FREQUENCY_PNG, TRENDS_PNG, SUMMARY]);
+    Ok(names)
 }
 
 #[cfg(test)]
