@@ -720,14 +720,36 @@ fn read_csv(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpu
 /// Parquet rows are numbered like lines (1-based) so rejects can point at them.
 fn read_parquet(file: &str, bytes: Vec<u8>, options: &ReadOptions, corpus: &mut Corpus) {
     use polars::prelude::{ParquetReader, SerReader};
-    let df = match ParquetReader::new(std::io::Cursor::new(bytes)).finish() {
+    let unreadable =
+        |e: &dyn std::fmt::Display| format!("{file}: skipped: not a readable Parquet file: {e}");
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+    let schema = match reader.schema() {
+        Ok(schema) => schema,
+        Err(e) => return corpus.warnings.push(unreadable(&e)),
+    };
+    // Nested records (structs, maps) cannot become columns here; they are left out, named,
+    // rather than costing the file's articles.
+    let (kept, nested): (Vec<_>, Vec<_>) = schema
+        .iter_values()
+        .partition(|field| !holds_records(field.dtype()));
+    if !nested.is_empty() {
+        let names: Vec<String> = nested.iter().map(|f| format!("`{}`", f.name)).collect();
+        corpus.warnings.push(format!(
+            "{file}: nested column{} {} left out (flatten {} to read {})",
+            if names.len() > 1 { "s" } else { "" },
+            names.join(", "),
+            if names.len() > 1 { "them" } else { "it" },
+            if names.len() > 1 {
+                "their fields"
+            } else {
+                "its fields"
+            },
+        ));
+    }
+    let kept = kept.iter().map(|f| f.name.to_string()).collect();
+    let df = match reader.with_columns(Some(kept)).finish() {
         Ok(df) => df,
-        Err(e) => {
-            corpus
-                .warnings
-                .push(format!("{file}: skipped: not a readable Parquet file: {e}"));
-            return;
-        }
+        Err(e) => return corpus.warnings.push(unreadable(&e)),
     };
     if df.column(&options.text_field).is_err() {
         corpus.warnings.push(format!(
@@ -737,6 +759,17 @@ fn read_parquet(file: &str, bytes: Vec<u8>, options: &ReadOptions, corpus: &mut 
         return;
     }
     read_rows(file, &df, options, corpus);
+}
+
+/// Whether a Parquet column holds records (structs, maps, unions), at any depth of lists.
+fn holds_records(dtype: &polars::prelude::ArrowDataType) -> bool {
+    use polars::prelude::ArrowDataType as T;
+    match dtype {
+        T::Struct(_) | T::Map(..) | T::Union(_) => true,
+        T::List(f) | T::LargeList(f) | T::FixedSizeList(f, _) => holds_records(f.dtype()),
+        T::Extension(ext) => holds_records(&ext.inner),
+        _ => false,
+    }
 }
 
 /// Reads a table already in memory (a library caller's, e.g. Python's), one article per row,
@@ -908,6 +941,28 @@ mod tests {
     }
 
     use super::*;
+
+    /// A Parquet file with a struct column and a list of structs beside its text (written by
+    /// pyarrow: tests/data/nested.parquet): every article is read, the nested columns are
+    /// left out and named.
+    #[test]
+    fn nested_parquet_columns_are_left_out_not_the_file() {
+        let bytes = include_bytes!("../tests/data/nested.parquet").to_vec();
+        let mut corpus = Corpus::default();
+        read_parquet(
+            "nested.parquet",
+            bytes,
+            &ReadOptions::default(),
+            &mut corpus,
+        );
+        let ids: Vec<&str> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert!(corpus.articles[0].date.is_some());
+        assert_eq!(
+            corpus.warnings,
+            ["nested.parquet: nested columns `meta`, `tags` left out (flatten them to read their fields)"]
+        );
+    }
 
     fn read_str(name: &str, content: &[u8]) -> Corpus {
         let dir = tempfile::tempdir().unwrap();

@@ -565,9 +565,7 @@ fn a_killed_run_leaves_one_whole_run() {
     // summary.md carries the run's timings; all else is byte-identical.
     let same = |a: &std::collections::BTreeMap<String, Vec<u8>>,
                 b: &std::collections::BTreeMap<String, Vec<u8>>| {
-        a.keys().eq(b.keys())
-            && a.iter()
-                .all(|(k, v)| k == "summary.md" || b[k] == *v)
+        a.keys().eq(b.keys()) && a.iter().all(|(k, v)| k == "summary.md" || b[k] == *v)
     };
     let mut seen = Vec::new();
     for files_before_kill in [None, Some(0), Some(3), Some(6), Some(9), Some(usize::MAX)] {
