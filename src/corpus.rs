@@ -361,7 +361,13 @@ fn read_file(path: &Path, options: &ReadOptions, corpus: &mut Corpus) -> Result<
         read_parquet(&display, bytes, options, corpus);
         return Ok(());
     }
-    if bytes[..bytes.len().min(8192)].contains(&0) {
+    // A CSV file, like JSON Lines, is binary only when its first line (the header) holds a
+    // NUL; one further down costs only its own row.
+    let binary = match format {
+        Format::Csv => first_line_has_nul(&bytes),
+        _ => bytes[..bytes.len().min(8192)].contains(&0),
+    };
+    if binary {
         corpus.warnings.push(format!(
             "{display}: skipped: binary content (a NUL byte in the first 8 KiB) in a text file"
         ));
@@ -455,11 +461,17 @@ const JSON_BLOCK_BYTES: usize = 1 << 20;
 /// every line of the file lost.
 fn json_lines_look_binary(block: &[u8]) -> bool {
     let head = &block[..block.len().min(8192)];
-    if !head.contains(&0) {
-        return false;
-    }
-    let first_line = head.split(|&b| b == b'\n').next().unwrap_or(head);
-    first_line.contains(&0) || head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{')
+    head.contains(&0)
+        && (first_line_has_nul(head)
+            || head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{'))
+}
+
+fn first_line_has_nul(block: &[u8]) -> bool {
+    let head = &block[..block.len().min(8192)];
+    head.split(|&b| b == b'\n')
+        .next()
+        .unwrap_or(head)
+        .contains(&0)
 }
 
 fn read_json_lines(
@@ -686,6 +698,10 @@ fn read_csv(file: &str, content: &str, options: &ReadOptions, corpus: &mut Corpu
     }
     for record in reader.records() {
         let (line, result) = match record {
+            Ok(r) if r.as_slice().contains('\0') => (
+                r.position().map_or(0, |p| p.line()),
+                Err("binary content: a NUL byte in the row".to_string()),
+            ),
             Ok(r) => {
                 let line = r.position().map_or(0, |p| p.line());
                 let fields = headers
@@ -1206,6 +1222,13 @@ mod tests {
         assert_eq!(corpus.articles.len(), 2, "{:?}", corpus.warnings);
         assert_eq!(corpus.rejects.len(), 1);
         assert_eq!(corpus.rejects[0].line, Some(2));
+        // So does one in a CSV row; one in the header means the file is not CSV.
+        let corpus = read_str("nul.csv", b"id,text\na,one\nb,t\0wo\nc,three\n");
+        assert_eq!(corpus.articles.len(), 2, "{:?}", corpus.warnings);
+        assert_eq!(corpus.rejects[0].line, Some(3));
+        assert!(corpus.rejects[0].reason.contains("NUL"));
+        let corpus = read_str("nul.csv", b"id,te\0xt\na,one\n");
+        assert!(corpus.warnings[0].contains("skipped: binary content"));
         let corpus = read_str("empty.jsonl.gz", &gzip(b""));
         assert!(corpus.warnings[0].contains("empty file"));
     }

@@ -65,7 +65,11 @@ impl Bucket {
         };
         let start = match period {
             Period::Day => d,
-            Period::Week => d - Duration::days(d.weekday().num_days_from_monday() as i64),
+            // The Monday of the first week of time is before the calendar's start: that week
+            // starts on its first day instead.
+            Period::Week => d
+                .checked_sub_days(chrono::Days::new(d.weekday().num_days_from_monday().into()))
+                .unwrap_or(d),
             Period::Month => d.with_day(1).unwrap_or(d),
         };
         Bucket::Dated(start, period)

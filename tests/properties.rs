@@ -5,6 +5,7 @@
 
 use std::fs;
 
+use chrono::Datelike;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -12,7 +13,7 @@ use tidings::cluster::ClusterParams;
 use tidings::corpus::read_inputs;
 use tidings::pipeline::{analyze, RunConfig};
 use tidings::text::{Analyzer, Language};
-use tidings::trends::Period;
+use tidings::trends::{Bucket, Period, Trends};
 
 fn config(cases: u32) -> Config {
     Config {
@@ -96,22 +97,93 @@ proptest! {
         let _ = analyzer.analyze(&t);
         let _ = tidings::corpus::parse_date(&s);
     }
+
+    /// Any calendar date falls in a bucket that starts on or before it, within its period.
+    #[test]
+    fn every_date_falls_in_its_period(day in chrono::NaiveDate::MIN.num_days_from_ce()..=chrono::NaiveDate::MAX.num_days_from_ce(),
+                                      period in prop::sample::select(&[Period::Day, Period::Week, Period::Month][..])) {
+        let d = chrono::NaiveDate::from_num_days_from_ce_opt(day).unwrap();
+        let start = Bucket::of(Some(d), period).start().unwrap();
+        prop_assert!(start <= d);
+        match period {
+            Period::Day => prop_assert_eq!(start, d),
+            Period::Week => prop_assert!((d - start).num_days() < 7),
+            Period::Month => prop_assert_eq!((start.year(), start.month(), start.day()), (d.year(), d.month(), 1)),
+        }
+        let _ = Bucket::of(Some(d), period).to_string();
+    }
+
+    /// Counts per period add up to the articles, theme by theme; periods run in order with no
+    /// gap from the first dated article to the last; undated articles have their own bucket.
+    #[test]
+    fn trend_counts_add_up(articles in prop::collection::vec((prop::option::of(0i64..4000), 0usize..4), 0..60),
+                           period in prop::sample::select(&[Period::Day, Period::Week, Period::Month][..])) {
+        let first = chrono::NaiveDate::from_ymd_opt(1999, 12, 1).unwrap();
+        let dates: Vec<_> = articles.iter().map(|(d, _)| d.map(|d| first + chrono::Duration::days(d))).collect();
+        let themes: Vec<usize> = articles.iter().map(|a| a.1).collect();
+        let t = Trends::count(&dates, &themes, 4, period);
+        for theme in 0..4 {
+            let counted: usize = t.counts.iter().map(|c| c[theme]).sum();
+            prop_assert_eq!(counted, themes.iter().filter(|&&x| x == theme).count());
+        }
+        let starts: Vec<_> = t.buckets.iter().filter_map(Bucket::start).collect();
+        for pair in starts.windows(2) {
+            let next = match period {
+                Period::Day => pair[0] + chrono::Duration::days(1),
+                Period::Week => pair[0] + chrono::Duration::days(7),
+                Period::Month => pair[0] + chrono::Months::new(1),
+            };
+            prop_assert_eq!(pair[1], next);
+        }
+        let undated = t.buckets.iter().position(|b| *b == Bucket::Undated);
+        prop_assert_eq!(undated.is_some(), dates.iter().any(Option::is_none));
+        if let Some(u) = undated { prop_assert_eq!(u, t.buckets.len() - 1); }
+    }
+}
+
+type Record = (Option<String>, Option<String>, Option<String>);
+
+/// A missing field is an empty cell: CSV has no other way to say it.
+fn write_csv(path: &std::path::Path, records: &[Record]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(["text", "date", "id"]).unwrap();
+    for (text, date, id) in records {
+        let cell = |v: &Option<String>| v.clone().unwrap_or_default();
+        w.write_record([cell(text), cell(date), cell(id)]).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// A missing field is a null.
+fn write_parquet(path: &std::path::Path, records: &[Record]) {
+    use polars::prelude::*;
+    let column = |f: fn(&Record) -> Option<String>| records.iter().map(f).collect::<Vec<_>>();
+    let mut df = df!(
+        "text" => column(|r| r.0.clone()),
+        "date" => column(|r| r.1.clone()),
+        "id" => column(|r| r.2.clone()),
+    )
+    .unwrap();
+    ParquetWriter::new(fs::File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
 }
 
 proptest! {
     #![proptest_config(config(128))]
 
-    /// Whole runs on arbitrary records mixed into twenty good articles: the run succeeds, and
-    /// every record is clustered, a duplicate or a reject, whatever the dates (any year),
-    /// texts, ids or periods.
+    /// Whole runs on arbitrary records (as JSON Lines, CSV or Parquet) beside twenty good
+    /// articles: the run succeeds, and every record is clustered, a duplicate or a reject,
+    /// whatever the dates (any year), texts, ids or periods.
     #[test]
     fn every_record_is_accounted_for(
         records in prop::collection::vec((prop::option::of(text()), date(), prop::option::of("[a-c~0-9]{1,3}")), 1..30),
         period in prop::sample::select(&[Period::Day, Period::Week, Period::Month][..]),
         k in 1usize..4,
+        format in prop::sample::select(&["jsonl", "csv", "parquet"][..]),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("records.jsonl");
+        let path = dir.path().join("good.jsonl");
         let sample = fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/reuters-sample.jsonl"),
         )
@@ -127,9 +199,15 @@ proptest! {
                 format!("{}\n", serde_json::Value::Object(r))
             })
             .collect();
-        fs::write(&path, good + &lines).unwrap();
+        fs::write(&path, good).unwrap();
+        let records_path = dir.path().join(format!("records.{format}"));
+        match format {
+            "jsonl" => fs::write(&records_path, lines).unwrap(),
+            "csv" => write_csv(&records_path, &records),
+            _ => write_parquet(&records_path, &records),
+        }
         let config = RunConfig {
-            inputs: vec![path],
+            inputs: vec![path, records_path],
             period,
             dims: 4,
             cluster: ClusterParams { k: Some(k), n_runs: 2, ..ClusterParams::default() },
