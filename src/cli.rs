@@ -373,7 +373,7 @@ fn fit(args: &FitArgs) -> Result<()> {
     let opts = &args.run;
     let (config, out) = opts.resolve(&args.inputs)?;
     let analysis = analyze(&config)?;
-    let model = ThemeModel::from_analysis(&analysis);
+    let model = analysis.model();
     model.save(&args.model)?;
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     if opts.json {

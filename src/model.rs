@@ -17,7 +17,6 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{nearest_centroids, Clustering, KChoice};
-use crate::pipeline::Analysis;
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
@@ -68,59 +67,6 @@ pub struct ThemeModel {
 }
 
 impl ThemeModel {
-    /// Captures what a run learned, with centroids reordered to theme ids.
-    pub fn from_analysis(a: &Analysis) -> ThemeModel {
-        let c = &a.clustering;
-        let dims = c.centroids.ncols();
-        let centroids = a
-            .themes
-            .cluster_of
-            .iter()
-            .flat_map(|&cl| c.centroids.row(cl).to_vec())
-            .collect();
-        let (lsa_columns, lsa_components, lsa_dims, singular_values) = match &a.lsa {
-            Some(l) => (
-                l.columns.clone(),
-                l.components.iter().copied().collect(),
-                l.dims(),
-                l.singular_values.clone(),
-            ),
-            None => (Vec::new(), Vec::new(), 0, Vec::new()),
-        };
-        ThemeModel {
-            language: a.config.language,
-            stop_words: a.config.stop_words.clone(),
-            phrases: a.config.phrases.clone(),
-            vocabulary: a.model.vocabulary.clone(),
-            idf: a.model.idf.clone(),
-            df: a.model.df.clone(),
-            n_docs: a.model.n_docs,
-            sublinear_tf: a.model.sublinear_tf(),
-            bigrams: a.model.bigrams(),
-            lsa_columns,
-            lsa_components,
-            lsa_dims,
-            singular_values,
-            centroids,
-            dims,
-            themes: a
-                .themes
-                .themes
-                .iter()
-                .map(|t| SavedTheme {
-                    id: t.id,
-                    name: t.name.clone(),
-                    label: t.label.clone(),
-                    top_terms: t.top_terms.clone(),
-                    size: t.size,
-                })
-                .collect(),
-            max_distance: c.distances.iter().copied().fold(0.0, f64::max),
-            min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
-            seed: a.config.cluster.seed,
-        }
-    }
-
     /// The analyzer the model was fitted with.
     pub fn analyzer(&self) -> Analyzer {
         Analyzer::new(self.language)

@@ -15,7 +15,7 @@ use crate::cluster::{ClusterParams, Clustering};
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
-use crate::model::ThemeModel;
+use crate::model::{SavedTheme, ThemeModel};
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language, SurfaceForms};
 use crate::themes::{build_themes, Texts, ThemeSet};
@@ -127,6 +127,61 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// What this run learned, to assign later articles to its themes (`tidings fit`):
+    /// the fitted parts of each stage, centroids in theme-id order.
+    pub fn model(&self) -> ThemeModel {
+        let a = self;
+        let c = &a.clustering;
+        let dims = c.centroids.ncols();
+        let centroids = a
+            .themes
+            .cluster_of
+            .iter()
+            .flat_map(|&cl| c.centroids.row(cl).to_vec())
+            .collect();
+        let (lsa_columns, lsa_components, lsa_dims, singular_values) = match &a.lsa {
+            Some(l) => (
+                l.columns.clone(),
+                l.components.iter().copied().collect(),
+                l.dims(),
+                l.singular_values.clone(),
+            ),
+            None => (Vec::new(), Vec::new(), 0, Vec::new()),
+        };
+        ThemeModel {
+            language: a.config.language,
+            stop_words: a.config.stop_words.clone(),
+            phrases: a.config.phrases.clone(),
+            vocabulary: a.model.vocabulary.clone(),
+            idf: a.model.idf.clone(),
+            df: a.model.df.clone(),
+            n_docs: a.model.n_docs,
+            sublinear_tf: a.model.sublinear_tf(),
+            bigrams: a.model.bigrams(),
+            lsa_columns,
+            lsa_components,
+            lsa_dims,
+            singular_values,
+            centroids,
+            dims,
+            themes: a
+                .themes
+                .themes
+                .iter()
+                .map(|t| SavedTheme {
+                    id: t.id,
+                    name: t.name.clone(),
+                    label: t.label.clone(),
+                    top_terms: t.top_terms.clone(),
+                    size: t.size,
+                })
+                .collect(),
+            max_distance: c.distances.iter().copied().fold(0.0, f64::max),
+            min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
+            seed: a.config.cluster.seed,
+        }
+    }
+
     /// The readable form of vocabulary term `t` ("food security", not "food secur").
     pub fn term_name(&self, t: usize) -> String {
         self.surfaces.surface(&self.model.vocabulary[t])

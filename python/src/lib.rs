@@ -365,7 +365,7 @@ impl Run {
     /// The themes of this run as a model that later runs assign to.
     fn model(&self) -> Model {
         Model {
-            model: Arc::new(ThemeModel::from_analysis(self.outcome.analysis())),
+            model: Arc::new(self.outcome.analysis().model()),
         }
     }
 }
