@@ -57,6 +57,39 @@ pub enum Command {
         after_help = "Example (a weekly workflow):\n  tidings fit archive/ --model themes.model\n  tidings run this-week/ --model themes.model --out reports/this-week\n  tidings compare last-week/ this-week/ --model themes.model --out reports/compare"
     )]
     Fit(FitArgs),
+    /// Show or edit a saved model: its themes' names, sizes and terms, and when each was born.
+    /// Edits are written back to the model file; ids of the themes not edited never change.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tidings model show themes.model\n  tidings model rename themes.model 3 \"Gaza famine\"\n  tidings model merge themes.model 4 7 9\n  tidings model drop themes.model 5"
+    )]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// List the model's themes: id, name, articles when fitted, birth period, top terms.
+    Show {
+        model: PathBuf,
+        /// One JSON object on stdout instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name theme ID; later runs with the model show this name.
+    Rename {
+        model: PathBuf,
+        id: usize,
+        name: String,
+    },
+    /// Make one theme of several: it keeps the first ID and name; its centroid is theirs
+    /// weighted by size. The other ids are retired.
+    Merge {
+        model: PathBuf,
+        #[arg(required = true, num_args = 2..)]
+        ids: Vec<usize>,
+    },
+    /// Remove theme ID: its articles go to the nearest other theme (or are unassigned).
+    Drop { model: PathBuf, id: usize },
 }
 
 #[derive(Debug, Args)]
@@ -395,6 +428,103 @@ fn fit(args: &FitArgs) -> Result<()> {
 }
 
 /// The run's summary for scripts: accounting, choice of k, themes, metrics, files written.
+fn edit_model(cmd: &ModelCommand) -> Result<()> {
+    match cmd {
+        ModelCommand::Show { model, json } => {
+            let m = ThemeModel::load(model)?;
+            if *json {
+                println!("{}", model_json(&m));
+            } else {
+                print!("{}", model_table(&m));
+            }
+            Ok(())
+        }
+        ModelCommand::Rename { model, id, name } => edit_saved(model, |m| {
+            m.rename(*id, name)?;
+            Ok(format!("theme {id} is now {:?}", name.trim()))
+        }),
+        ModelCommand::Merge { model, ids } => edit_saved(model, |m| {
+            m.merge(ids)?;
+            let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            Ok(format!(
+                "themes {} are now theme {}",
+                list.join(", "),
+                ids[0]
+            ))
+        }),
+        ModelCommand::Drop { model, id } => edit_saved(model, |m| {
+            m.drop_theme(*id)?;
+            Ok(format!("theme {id} removed"))
+        }),
+    }
+}
+
+/// Loads a model, edits it and writes it back in place (atomically); says what it did.
+fn edit_saved(
+    path: &std::path::Path,
+    edit: impl FnOnce(&mut ThemeModel) -> Result<String>,
+) -> Result<()> {
+    let mut m = ThemeModel::load(path)?;
+    let done = edit(&mut m).with_context(|| path.display().to_string())?;
+    m.save(path)?;
+    println!("{}: {done}", path.display());
+    Ok(())
+}
+
+/// `tidings model show`: one line per theme.
+fn model_table(m: &ThemeModel) -> String {
+    use std::fmt::Write;
+    let mut s = format!(
+        "{} themes, {} terms, {} dimensions; the next new theme gets id {}\n\n",
+        m.k(),
+        m.vocabulary.len(),
+        m.dims,
+        m.next_id
+    );
+    let width = m
+        .themes
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        s,
+        "{:>4}  {:<width$}  {:>8}  {:<21}  top terms",
+        "id", "name", "articles", "born"
+    );
+    for t in &m.themes {
+        let terms: Vec<&str> = t.top_terms.iter().take(6).map(String::as_str).collect();
+        let _ = writeln!(
+            s,
+            "{:>4}  {:<width$}  {:>8}  {:<21}  {}",
+            t.id,
+            t.name,
+            t.size,
+            t.born,
+            terms.join(", ")
+        );
+    }
+    s
+}
+
+fn model_json(m: &ThemeModel) -> serde_json::Value {
+    serde_json::json!({
+        "themes": m.themes.iter().map(|t| serde_json::json!({
+            "theme_id": t.id,
+            "name": t.name,
+            "label": t.label,
+            "size": t.size,
+            "born": t.born,
+            "top_terms": t.top_terms,
+        })).collect::<Vec<_>>(),
+        "next_id": m.next_id,
+        "terms": m.vocabulary.len(),
+        "dims": m.dims,
+        "max_distance": m.max_distance,
+    })
+}
+
 fn json_summary(a: &crate::pipeline::Analysis, written: &[PathBuf]) -> serde_json::Value {
     serde_json::json!({
         "articles_read": a.n_read,
@@ -527,6 +657,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Fit(args) => fit(args),
+        Command::Model(cmd) => edit_model(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

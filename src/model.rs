@@ -2,8 +2,8 @@
 //! saves the vocabulary, IDF weights, LSA projection, centroids, names and labels; `tidings run
 //! --model` assigns new articles to those themes instead of refitting.
 //!
-//! File format (version 3; version 2 had no theme names, version 1 held loadings for every
-//! vocabulary term): the 8 bytes
+//! File format (version 4; version 3 numbered themes by position, with no birth periods;
+//! version 2 had no theme names, version 1 held loadings for every vocabulary term): the 8 bytes
 //! `TIDINGSM`, a little-endian `u32` format version, then the [`ThemeModel`] encoded with
 //! bincode 1 (serde). A file of another version is refused with a clear error rather than
 //! misread.
@@ -22,10 +22,12 @@ use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
 
 pub const MAGIC: &[u8; 8] = b"TIDINGSM";
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedTheme {
+    /// Never changes and is never reused: edits (merge, drop) leave gaps, new themes take
+    /// [`ThemeModel::next_id`].
     pub id: usize,
     /// As generated, or as the user set it (`[names]` in tidings.toml when fitting): a later
     /// run with the model shows this name.
@@ -33,6 +35,8 @@ pub struct SavedTheme {
     pub label: String,
     pub top_terms: Vec<String>,
     pub size: usize,
+    /// The periods of the articles the theme was found in (`1987-W10..1987-W11`).
+    pub born: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,10 +56,13 @@ pub struct ThemeModel {
     pub lsa_components: Vec<f64>,
     pub lsa_dims: usize,
     pub singular_values: Vec<f64>,
-    /// Centroids in theme-id order, k × dims, row-major.
+    /// Centroids in the order of `themes`, k × dims, row-major.
     pub centroids: Vec<f64>,
     pub dims: usize,
+    /// In ascending id order.
     pub themes: Vec<SavedTheme>,
+    /// The id the next new theme gets: above every id the model ever gave.
+    pub next_id: usize,
     /// Distance beyond which an article is unassigned: by default the largest distance of any
     /// fitted article to its centroid, so every article the model was fitted on is assigned
     /// and only articles unlike all of them are not.
@@ -67,6 +74,109 @@ pub struct ThemeModel {
 }
 
 impl ThemeModel {
+    /// The position of theme `id` (its row of centroids), or an error listing the ids there are.
+    fn position(&self, id: usize) -> Result<usize> {
+        self.themes
+            .iter()
+            .position(|t| t.id == id)
+            .with_context(|| {
+                let ids: Vec<String> = self.themes.iter().map(|t| t.id.to_string()).collect();
+                format!(
+                    "no theme {id} in the model (its themes: {})",
+                    ids.join(", ")
+                )
+            })
+    }
+
+    /// Gives theme `id` a name of the user's, kept from then on.
+    pub fn rename(&mut self, id: usize, name: &str) -> Result<()> {
+        let name = name.trim();
+        if name.is_empty() {
+            bail!("a theme name cannot be empty");
+        }
+        let p = self.position(id)?;
+        if let Some(other) = self.themes.iter().find(|t| t.id != id && t.name == name) {
+            bail!("theme {} is already called {name:?}", other.id);
+        }
+        self.themes[p].name = name.to_string();
+        Ok(())
+    }
+
+    /// Makes one theme of `ids`: it keeps the first id (and its name and birth), its
+    /// centroid is the mean of theirs weighted by their sizes, its terms are theirs taken in
+    /// turn, largest theme first. The other ids are gone for good; no other theme changes.
+    pub fn merge(&mut self, ids: &[usize]) -> Result<()> {
+        let mut positions = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let p = self.position(id)?;
+            if positions.contains(&p) {
+                bail!("theme {id} is listed twice");
+            }
+            positions.push(p);
+        }
+        if positions.len() < 2 {
+            bail!("merging needs at least two themes");
+        }
+        let d = self.dims;
+        let total: usize = positions.iter().map(|&p| self.themes[p].size).sum();
+        let mut centroid = vec![0.0; d];
+        for &p in &positions {
+            // Themes of no article still count, equally, rather than divide by zero.
+            let w = if total == 0 {
+                1.0 / positions.len() as f64
+            } else {
+                self.themes[p].size as f64 / total as f64
+            };
+            for (c, x) in centroid.iter_mut().zip(&self.centroids[p * d..(p + 1) * d]) {
+                *c += w * x;
+            }
+        }
+        let mut by_size = positions.clone();
+        by_size.sort_by_key(|&p| std::cmp::Reverse(self.themes[p].size));
+        let mut terms: Vec<String> = Vec::new();
+        let longest = by_size
+            .iter()
+            .map(|&p| self.themes[p].top_terms.len())
+            .max();
+        for i in 0..longest.unwrap_or(0) {
+            for &p in &by_size {
+                if let Some(t) = self.themes[p].top_terms.get(i) {
+                    if !terms.contains(t) {
+                        terms.push(t.clone());
+                    }
+                }
+            }
+        }
+        terms.truncate(crate::themes::TOP_TERMS);
+        let keep = positions[0];
+        self.centroids[keep * d..(keep + 1) * d].copy_from_slice(&centroid);
+        let kept = &mut self.themes[keep];
+        kept.size = total;
+        kept.label = crate::themes::label_from(&terms);
+        kept.top_terms = terms;
+        let mut gone = positions[1..].to_vec();
+        gone.sort_unstable();
+        for &p in gone.iter().rev() {
+            self.remove(p);
+        }
+        Ok(())
+    }
+
+    /// Removes theme `id`: its articles go to the nearest other theme, or are unassigned.
+    pub fn drop_theme(&mut self, id: usize) -> Result<()> {
+        let p = self.position(id)?;
+        if self.themes.len() == 1 {
+            bail!("theme {id} is the model's only theme; a model needs at least one");
+        }
+        self.remove(p);
+        Ok(())
+    }
+
+    fn remove(&mut self, p: usize) {
+        self.themes.remove(p);
+        self.centroids.drain(p * self.dims..(p + 1) * self.dims);
+    }
+
     /// The analyzer the model was fitted with.
     pub fn analyzer(&self) -> Analyzer {
         Analyzer::new(self.language)
@@ -211,8 +321,14 @@ impl ThemeModel {
         if self.themes.is_empty() {
             return Err("no themes".into());
         }
-        if let Some((i, t)) = self.themes.iter().enumerate().find(|(i, t)| t.id != *i) {
-            return Err(format!("theme {i} has id {}", t.id));
+        if self.themes.windows(2).any(|w| w[0].id >= w[1].id) {
+            return Err("theme ids repeated or out of order".into());
+        }
+        if self.themes.iter().any(|t| t.id >= self.next_id) {
+            return Err(format!(
+                "a theme id at or above the next id {}",
+                self.next_id
+            ));
         }
         if self.dims == 0 || self.centroids.len() != self.k() * self.dims {
             return Err(format!(

@@ -148,6 +148,7 @@ impl Analysis {
             ),
             None => (Vec::new(), Vec::new(), 0, Vec::new()),
         };
+        let born = a.trends.span();
         ThemeModel {
             language: a.config.language,
             stop_words: a.config.stop_words.clone(),
@@ -174,8 +175,10 @@ impl Analysis {
                     label: t.label.clone(),
                     top_terms: t.top_terms.clone(),
                     size: t.size,
+                    born: born.clone(),
                 })
                 .collect(),
+            next_id: a.themes.themes.iter().map(|t| t.id + 1).max().unwrap_or(0),
             max_distance: c.distances.iter().copied().fold(0.0, f64::max),
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.cluster.seed,
@@ -504,14 +507,18 @@ fn analyze_checked(
     if let Some(saved) = &config.model {
         // Saved themes keep their names and terms; the extra last theme holds the unassigned
         // articles, and its terms (scored against the assigned) say what they are about.
-        for t in &mut themes.themes {
-            match saved.themes.get(t.id) {
+        // Positions follow the model's centroids; ids are the model's own, which edits
+        // (merge, drop) leave with gaps. The unassigned get the next id a theme would get.
+        for (position, t) in themes.themes.iter_mut().enumerate() {
+            match saved.themes.get(position) {
                 Some(s) => {
+                    t.id = s.id;
                     t.name = s.name.clone();
                     t.label = s.label.clone();
                     t.top_terms = s.top_terms.clone();
                 }
                 None => {
+                    t.id = saved.next_id;
                     t.name = UNASSIGNED.to_string();
                     t.label = UNASSIGNED.to_string();
                 }
@@ -520,12 +527,19 @@ fn analyze_checked(
     }
     let mut warnings = warnings;
     for (&id, name) in &config.names {
-        match themes.themes.get_mut(id).filter(|t| t.name != UNASSIGNED) {
+        let theme = themes.themes.iter_mut().find(|t| t.id == id);
+        match theme.filter(|t| t.name != UNASSIGNED) {
             Some(t) => t.name = name.clone(),
             None => {
+                let ids: Vec<String> = themes
+                    .themes
+                    .iter()
+                    .filter(|t| t.name != UNASSIGNED)
+                    .map(|t| t.id.to_string())
+                    .collect();
                 let w = format!(
-                    "[names] {id} = {name:?}: there is no theme {id} (themes are 0 to {})",
-                    themes.themes.len().saturating_sub(1)
+                    "[names] {id} = {name:?}: there is no theme {id} (themes: {})",
+                    ids.join(", ")
                 );
                 if config.verbose {
                     eprintln!("warning: {w}");

@@ -420,7 +420,7 @@ fn pair_name(a: &str, b: &str) -> String {
 
 /// Picks label terms, skipping a term whose words all appear in terms already chosen
 /// ("gaza", "famine" make "gaza famine" redundant) so a label carries more information.
-fn label_from(terms: &[String]) -> String {
+pub fn label_from(terms: &[String]) -> String {
     let mut chosen: Vec<&str> = Vec::new();
     for term in terms {
         let covered = term

@@ -147,6 +147,21 @@ impl Trends {
         }
     }
 
+    /// The periods the dated articles span: `1987-W10`, or `1987-W10..1987-W11`, or
+    /// `undated` when none has a date.
+    pub fn span(&self) -> String {
+        let dated: Vec<&Bucket> = self
+            .buckets
+            .iter()
+            .filter(|b| b.start().is_some())
+            .collect();
+        match dated.as_slice() {
+            [] => Bucket::Undated.to_string(),
+            [only] => only.to_string(),
+            [first, .., last] => format!("{first}..{last}"),
+        }
+    }
+
     pub fn period_total(&self, b: usize) -> usize {
         self.counts[b].iter().sum()
     }

@@ -106,8 +106,9 @@ fn wrong_model_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let future = dir.path().join("future.model");
     let out = dir.path().join("out");
-    // A newer file, and one of version 2 (before themes had names), are refused, not misread.
-    for version in [99u32, 2] {
+    // A newer file, and older ones (version 2 had no theme names, version 3 no stable ids or
+    // birth periods), are refused, not misread.
+    for version in [99u32, 2, 3] {
         let mut bytes = b"TIDINGSM".to_vec();
         bytes.extend_from_slice(&version.to_le_bytes());
         bytes.extend_from_slice(&[0; 16]);
@@ -191,4 +192,150 @@ fn damaged_model_files_are_refused_naming_the_file() {
         );
         assert!(!err.contains("panicked"), "{name}: {err}");
     }
+}
+
+fn model_cmd(args: &[&str]) -> std::process::Output {
+    tidings(&[&["model"], args].concat())
+}
+
+fn shown(model: &Path) -> serde_json::Value {
+    let o = model_cmd(&["show", model.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn ids_and_names(shown: &serde_json::Value) -> Vec<(i64, String)> {
+    shown["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["theme_id"].as_i64().unwrap(),
+                t["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// rename, merge and drop are kept in the model file; every other theme keeps its id and
+/// name; a run with the edited model writes those ids and names; ids are never reused.
+#[test]
+fn model_edits_round_trip_and_keep_untouched_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fit_sample(dir.path(), 6);
+    let m = model.to_str().unwrap();
+    let before = ids_and_names(&shown(&model));
+    assert_eq!(
+        before.iter().map(|t| t.0).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4, 5]
+    );
+    let sizes: Vec<i64> = shown(&model)["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["size"].as_i64().unwrap())
+        .collect();
+
+    for args in [
+        vec!["rename", m, "2", "  Gulf shipping "],
+        vec!["merge", m, "1", "4"],
+        vec!["drop", m, "3"],
+    ] {
+        let o = model_cmd(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    let after = shown(&model);
+    let themes = ids_and_names(&after);
+    assert_eq!(
+        themes,
+        [
+            before[0].clone(),
+            before[1].clone(),
+            (2, "Gulf shipping".to_string()),
+            before[5].clone()
+        ]
+    );
+    assert_eq!(
+        after["themes"][1]["size"].as_i64(),
+        Some(sizes[1] + sizes[4])
+    );
+    assert_eq!(after["next_id"].as_i64(), Some(6));
+    assert!(after["themes"][0]["born"]
+        .as_str()
+        .unwrap()
+        .starts_with("1987-W10"));
+
+    let out = dir.path().join("run");
+    let o = tidings(&[
+        "run",
+        "data/sample",
+        "--model",
+        m,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = read_parquet(&out.join("themes.parquet"));
+    assert_eq!(ints(&t, "theme_id"), [0, 1, 2, 5, 6]);
+    assert_eq!(strings(&t, "name")[2], "Gulf shipping");
+    assert_eq!(strings(&t, "name")[4], "(unassigned)");
+    let articles = read_parquet(&out.join("articles.parquet"));
+    let ids = ints(&articles, "theme_id");
+    assert!(ids.iter().all(|i| [0, 1, 2, 5, 6].contains(i)), "{ids:?}");
+    let counts = read_parquet(&out.join("theme_counts.parquet"));
+    let mut counted = ints(&counts, "theme_id");
+    counted.sort_unstable();
+    counted.dedup();
+    assert_eq!(counted, [0, 1, 2, 5, 6]);
+}
+
+/// Edits naming a theme the model does not have (or would leave it empty) are refused with
+/// the ids it does have, and leave the file as it was.
+#[test]
+fn bad_model_edits_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fit_sample(dir.path(), 4);
+    let m = model.to_str().unwrap();
+    assert!(model_cmd(&["drop", m, "2"]).status.success());
+    let bytes = fs::read(&model).unwrap();
+    for (args, says) in [
+        (
+            vec!["rename", m, "2", "x"],
+            "no theme 2 in the model (its themes: 0, 1, 3)",
+        ),
+        (vec!["rename", m, "1", " "], "a theme name cannot be empty"),
+        (
+            vec!["merge", m, "0", "9"],
+            "no theme 9 in the model (its themes: 0, 1, 3)",
+        ),
+        (vec!["merge", m, "1", "1"], "theme 1 is listed twice"),
+        (vec!["drop", m, "2"], "no theme 2 in the model"),
+    ] {
+        let o = model_cmd(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(says) && err.contains(m), "{args:?}: {err}");
+        assert_eq!(
+            fs::read(&model).unwrap(),
+            bytes,
+            "{args:?} changed the file"
+        );
+    }
+    let o = model_cmd(&["rename", m, "3", &ids_and_names(&shown(&model))[0].1]);
+    assert!(
+        stderr(&o).contains("theme 0 is already called"),
+        "{}",
+        stderr(&o)
+    );
+    for id in ["1", "3"] {
+        assert!(model_cmd(&["drop", m, id]).status.success());
+    }
+    let o = model_cmd(&["drop", m, "0"]);
+    assert!(
+        stderr(&o).contains("the model's only theme"),
+        "{}",
+        stderr(&o)
+    );
 }

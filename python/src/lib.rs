@@ -397,7 +397,7 @@ impl Model {
 
     /// Per theme id: (name, label, top terms, articles it was fitted on).
     #[getter]
-    fn themes(&self) -> Vec<(usize, String, String, Vec<String>, usize)> {
+    fn themes(&self) -> Vec<(usize, String, String, Vec<String>, usize, String)> {
         self.model
             .themes
             .iter()
@@ -408,6 +408,7 @@ impl Model {
                     t.label.clone(),
                     t.top_terms.clone(),
                     t.size,
+                    t.born.clone(),
                 )
             })
             .collect()

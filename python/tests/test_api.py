@@ -220,6 +220,13 @@ def test_models_go_both_ways_between_python_and_the_cli(tmp_path):
     loaded = tidings.Model.load(tmp_path / "cli.model")
     assert loaded.k == 5
     assert loaded.themes.column("name").to_pylist() == loaded.names
+    assert set(loaded.themes.column("born").to_pylist()) == {"1987-W10..1987-W15"}
+    # CLI edits -> Python sees the same ids and names
+    for edit in (["merge", "1", "3"], ["rename", "4", "Desk four"]):
+        subprocess.run([cli_binary(), "model", edit[0], str(tmp_path / "cli.model"), *edit[1:]], check=True)
+    edited = tidings.Model.load(tmp_path / "cli.model")
+    assert edited.themes.column("theme_id").to_pylist() == [0, 1, 2, 4]
+    assert edited.names[3] == "Desk four" and edited.names[:3] == [loaded.names[i] for i in (0, 1, 2)]
     got = loaded.assign(SAMPLE)
     for name in TABLES:
         assert_same_table(got.table(name), pq.read_table(tmp_path / "b" / f"{name}.parquet"), name)

@@ -384,7 +384,8 @@ class Model:
 
     @property
     def themes(self) -> pa.Table:
-        """The saved themes: id, name, label, top terms and the articles fitted."""
+        """The saved themes: id (kept through edits, never reused), name, label, top terms,
+        the articles fitted and the periods the theme was born in."""
         rows = self._native.themes
         return pa.table(
             {
@@ -393,6 +394,7 @@ class Model:
                 "label": [r[2] for r in rows],
                 "top_terms": [r[3] for r in rows],
                 "size": pa.array([r[4] for r in rows], pa.uint32()),
+                "born": [r[5] for r in rows],
             }
         )
 

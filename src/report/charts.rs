@@ -84,9 +84,10 @@ fn left_label(
     .map_err(plot_err)
 }
 
-/// "T0  oil · opec · crude · barrels"
+/// "T0  oil · opec · crude · barrels", for the theme at position `t`.
 fn theme_name(a: &Analysis, t: usize) -> String {
-    format!("T{t}  {}", clip(&a.themes.themes[t].name, 48))
+    let theme = &a.themes.themes[t];
+    format!("T{}  {}", theme.id, clip(&theme.name, 48))
 }
 
 /// Horizontal bars, largest theme on top, each labelled with its name and count.
@@ -145,7 +146,7 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             )))
             .map_err(plot_err)?;
-        left_label(&root, chart.backend_coord(&(0.0, y)), theme_name(a, t.id))?;
+        left_label(&root, chart.backend_coord(&(0.0, y)), theme_name(a, i))?;
     }
     root.present().map_err(plot_err)?;
     Ok(())
@@ -204,7 +205,7 @@ fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
     let first = labels.first().cloned().unwrap_or_default();
     let last = labels.last().cloned().unwrap_or_default();
     for (t, panel) in panels.iter().enumerate().take(k) {
-        let colour = theme_colour(t);
+        let colour = theme_colour(a.themes.themes[t].id);
         let mut chart = ChartBuilder::on(panel)
             .caption(theme_name(a, t), (FONT, 14))
             .margin(8)
@@ -309,7 +310,7 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
         .draw()
         .map_err(plot_err)?;
     for t in 0..k {
-        let colour = theme_colour(t);
+        let colour = theme_colour(a.themes.themes[t].id);
         let points: Vec<(f64, f64)> = dated
             .iter()
             .enumerate()
@@ -327,7 +328,7 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
         legend_area
             .draw(&Rectangle::new(
                 [(8, y - 6), (30, y + 6)],
-                theme_colour(t).filled(),
+                theme_colour(a.themes.themes[t].id).filled(),
             ))
             .map_err(plot_err)?;
         legend_area

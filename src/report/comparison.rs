@@ -140,7 +140,7 @@ pub fn shifts_table(c: &Comparison) -> Result<DataFrame> {
             Column::new(
                 "theme_id".into(),
                 rows.iter()
-                    .map(|r| r.0.map(|t| t as i64))
+                    .map(|r| r.0.map(|t| labels[t].id as i64))
                     .collect::<Vec<_>>(),
             ),
             Column::new(
@@ -219,7 +219,7 @@ fn story(c: &Comparison) -> String {
         let significant = ch.z.abs() >= Z_SIGNIFICANT;
         let mut line = format!(
             "- **T{} {}**: {} → {} articles, share {:.1}% → {:.1}% ({:+.1} points, z {:.1}{})",
-            t,
+            theme.id,
             theme.name,
             ch.before,
             ch.after,
@@ -275,7 +275,8 @@ fn story(c: &Comparison) -> String {
     for (t, ch) in c.themes.iter().enumerate() {
         let _ = writeln!(
             s,
-            "| T{t} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} | {:.2} | {} |",
+            "| T{} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} | {:.2} | {} |",
+            a.themes.themes[t].id,
             a.themes.themes[t].name.replace('|', "\\|"),
             ch.before,
             ch.after,
@@ -307,9 +308,9 @@ pub(super) fn write(c: &Comparison, out: &Path) -> Result<Vec<&'static str>> {
         .iter()
         .map(|&t| {
             (
-                format!("T{t}  {}", a.themes.themes[t].name),
+                format!("T{}  {}", a.themes.themes[t].id, a.themes.themes[t].name),
                 change(t) * 100.0,
-                theme_colour(t),
+                theme_colour(a.themes.themes[t].id),
             )
         })
         .collect();

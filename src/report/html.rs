@@ -87,10 +87,11 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         });
         for t in order {
             let ch = &x.themes[t];
-            let RGBColor(r, g, b) = theme_colour(t);
+            let id = a.themes.themes[t].id;
+            let RGBColor(r, g, b) = theme_colour(id);
             let _ = write!(
                 h,
-                "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{t}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td>{}</td></tr>",
+                "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{id}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td>{}</td></tr>",
                 esc(&a.themes.themes[t].name),
                 ch.before,
                 ch.after,

@@ -41,7 +41,8 @@ fn fastest_rising(a: &Analysis) -> Option<String> {
         .take(3)
         .map(|&(t, d)| {
             format!(
-                "T{t} {} ({} → {} articles, {:+.1} points)",
+                "T{} {} ({} → {} articles, {:+.1} points)",
+                a.themes.themes[t].id,
                 a.themes.themes[t].name,
                 tr.counts[*prev][t],
                 tr.counts[*last][t],

@@ -121,7 +121,7 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
             a.themes
                 .assignments
                 .iter()
-                .map(|&t| t as i64)
+                .map(|&t| a.themes.themes[t].id as i64)
                 .collect::<Vec<_>>(),
         ),
         Column::new("theme_label".into(), labels),
@@ -220,7 +220,7 @@ pub fn theme_counts(a: &Analysis) -> Result<DataFrame> {
         for (t, th) in a.themes.themes.iter().enumerate().take(k) {
             period.push(bucket.to_string());
             start.push(bucket.start());
-            theme.push(t as i64);
+            theme.push(th.id as i64);
             label.push(th.name.as_str());
             let c = tr.counts[b][t];
             count.push(c as i64);
