@@ -66,6 +66,28 @@ print(themes.loc[themes.theme_id == THEME, "name"].item())
 (articles[articles.theme_id == THEME]
     .sort_values("distance")[["article_id", "date", "title", "distance"]]
     .head(10))"""),
+    ("md", """## The themes as a few groups
+
+`theme_tree.parquet` joins the themes closest first (Ward linkage of their centroids). Undoing
+its last merges cuts it into groups: with 40 themes, 8 groups read like the desks of a
+newsroom. `theme_tree.png` draws the same tree."""),
+    ("code", """tree = read("theme_tree")
+GROUPS = 4
+order = list(dict.fromkeys(tree.parent))  # groups in merge order, the root last
+children = tree.groupby("parent", sort=False).child.apply(list).to_dict()
+undone = set(order[len(order) - (min(GROUPS, len(order) + 1) - 1):]) if GROUPS > 1 else set()
+tops = [c for g in order if g in undone for c in children[g] if c not in undone] or order[-1:]
+def leaves(node):
+    return [node] if node.startswith("T") else [t for c in children[node] for t in leaves(c)]
+key = "T" + themes.theme_id.astype(str)
+names, sizes = dict(zip(key, themes.name)), dict(zip(key, themes["size"]))
+groups = pd.DataFrame([
+    {"group": i + 1, "themes": ", ".join(names[t] for t in leaves(top)),
+     "articles": sum(sizes[t] for t in leaves(top))}
+    for i, top in enumerate(tops)
+])
+assert groups.articles.sum() == themes["size"].sum(), "every theme in exactly one group"
+groups"""),
     ("md", "## Articles joined to their themes"),
     ("code", """theme_info = themes[["theme_id", "top_terms", "size"]].rename(columns={"size": "theme_size"})
 joined = articles.merge(theme_info, on="theme_id", how="left", validate="many_to_one")

@@ -2,7 +2,7 @@
 //!
 //! The pipeline runs one way through these modules: [`corpus`] reads articles, [`text`]
 //! analyses them into stems, [`vectorize`] builds TF-IDF rows, [`reduce`] projects them with
-//! LSA, [`cluster`] groups them with k-means, [`themes`] names the groups, [`trends`] counts
+//! LSA, [`cluster`] groups them with k-means, [`themes`] names the groups, [`tree`] groups the themes, [`trends`] counts
 //! them over time and [`report`] writes tables, charts and a summary. [`pipeline`] wires the
 //! stages; [`cli`] is the command line over all of it.
 
@@ -21,5 +21,6 @@ pub mod reduce;
 pub mod report;
 pub mod text;
 pub mod themes;
+pub mod tree;
 pub mod trends;
 pub mod vectorize;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use anyhow::{bail, Context, Result};
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
 use crate::cluster::{ClusterParams, Clustering};
@@ -19,6 +19,7 @@ use crate::model::{SavedTheme, ThemeModel};
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language, SurfaceForms};
 use crate::themes::{build_themes, Texts, ThemeSet};
+use crate::tree::ThemeTree;
 use crate::trends::{Period, Trends};
 use crate::vectorize::{
     stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
@@ -119,6 +120,8 @@ pub struct Analysis {
     pub lsa: Option<Lsa>,
     pub clustering: Clustering,
     pub themes: ThemeSet,
+    /// The themes grouped by closeness (not the unassigned of a model run).
+    pub tree: ThemeTree,
     pub trends: Trends,
     /// Scores against `config.label_field`, when given and present.
     pub metrics: Option<Metrics>,
@@ -549,6 +552,7 @@ fn analyze_checked(
         }
     }
     drop(kept_tokens);
+    let tree = theme_tree(&clustering, &themes);
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
     timer.lap(
@@ -585,10 +589,24 @@ fn analyze_checked(
         lsa,
         clustering,
         themes,
+        tree,
         trends,
         metrics,
         timings: timer.finish(),
     })
+}
+
+/// The tree over the themes that have a centroid (a model run's unassigned have none).
+fn theme_tree(clustering: &Clustering, themes: &ThemeSet) -> ThemeTree {
+    let rows = clustering.centroids.nrows();
+    let positions: Vec<usize> = (0..themes.themes.len())
+        .filter(|&p| themes.cluster_of[p] < rows)
+        .collect();
+    let rows: Vec<usize> = positions.iter().map(|&p| themes.cluster_of[p]).collect();
+    ThemeTree::build(
+        clustering.centroids.select(Axis(0), &rows).view(),
+        &positions,
+    )
 }
 
 /// Analyses every article (title, then text). Tokens are kept only as stem hashes (8 bytes

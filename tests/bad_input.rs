@@ -468,6 +468,8 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
             "summary.md",
             "theme_counts.parquet",
             "theme_frequency.png",
+            "theme_tree.parquet",
+            "theme_tree.png",
             "theme_trends.png",
             "themes.parquet"
         ]

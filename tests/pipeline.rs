@@ -222,3 +222,62 @@ fn json_summary_and_html_page() {
         assert!(html.contains(&name.replace('&', "&amp;")), "{name} missing");
     }
 }
+
+/// theme_tree.parquet: every theme a leaf exactly once, groups joined closest first up to one
+/// root holding them all; a model run's unassigned are not in the tree.
+#[test]
+fn the_theme_tree_holds_every_theme_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fit, run) = (dir.path().join("fit"), dir.path().join("run"));
+    let model = dir.path().join("m.model");
+    let o = tidings(&[
+        "fit",
+        "data/sample",
+        "--k",
+        "8",
+        "--quiet",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        fit.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tidings(&[
+        "run",
+        "data/sample",
+        "--quiet",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for out in [&fit, &run] {
+        let tree = read_parquet(&out.join("theme_tree.parquet"));
+        assert_eq!(
+            tree.height(),
+            2 * 7,
+            "two children for each of k - 1 merges"
+        );
+        let ids = tree
+            .column("child_theme_id")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .clone();
+        let mut leaves: Vec<i64> = (0..ids.len()).filter_map(|i| ids.get(i)).collect();
+        leaves.sort_unstable();
+        assert_eq!(leaves, (0..8).collect::<Vec<_>>());
+        let distances = floats(&tree, "distance");
+        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+        let children = strings(&tree, "child");
+        let parents = strings(&tree, "parent");
+        for g in 1..7 {
+            let name = format!("G{g}");
+            assert_eq!(children.iter().filter(|c| **c == name).count(), 1, "{name}");
+        }
+        assert_eq!(parents.last().map(String::as_str), Some("G7"));
+        assert_eq!(ints(&tree, "parent_themes").last(), Some(&8));
+        assert!(out.join("theme_tree.png").exists());
+    }
+}

@@ -293,6 +293,7 @@ impl Run {
                 ("articles", _) => Some(tables::articles(a)?),
                 ("themes", _) => Some(tables::themes(a)?),
                 ("theme_counts", _) => Some(tables::theme_counts(a)?),
+                ("theme_tree", _) => Some(tables::theme_tree(a)?),
                 ("duplicates", _) => Some(tables::duplicates(a)?),
                 ("rejects", _) => Some(tables::rejects(a)?),
                 ("metrics", _) => tables::metrics(a)?,

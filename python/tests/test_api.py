@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "data/sample"
 SAMPLE_FILE = ROOT / "data/sample/reuters-sample.jsonl"
 REUTERS = ROOT.parent / "shared/data/reuters21578.jsonl.gz"
-TABLES = ["articles", "themes", "theme_counts", "duplicates", "rejects"]
+TABLES = ["articles", "themes", "theme_counts", "theme_tree", "duplicates", "rejects"]
 
 
 def cli_binary() -> str:

@@ -56,6 +56,7 @@ _TABLES = (
     "articles",
     "themes",
     "theme_counts",
+    "theme_tree",
     "duplicates",
     "rejects",
     "metrics",
@@ -271,6 +272,11 @@ class Result:
     def theme_counts(self) -> pa.Table:
         """Articles per theme per period (``period=``): the trend lines."""
         return self._table("theme_counts")  # type: ignore[return-value]
+
+    @property
+    def theme_tree(self) -> pa.Table:
+        """The themes grouped by closeness: one row per edge (child, parent, distance)."""
+        return self._table("theme_tree")  # type: ignore[return-value]
 
     @property
     def duplicates(self) -> pa.Table:

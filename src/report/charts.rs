@@ -422,3 +422,123 @@ pub fn diverging_bars(
     root.present().map_err(plot_err)?;
     Ok(())
 }
+
+/// How many groups the tree chart colours: about five themes a group, at most eight (40
+/// themes read as 8 groups), none for a handful of themes.
+pub fn tree_groups(themes: usize) -> usize {
+    themes.div_ceil(5).clamp(1, 8)
+}
+
+/// A dendrogram lying on its side: theme names on the left, in the tree's order, branches
+/// joining at the distance between their centroids. Branches inside each of
+/// [`tree_groups`] groups are drawn in the group's colour, the joins above them in grey.
+pub fn theme_tree(a: &Analysis, path: &Path) -> Result<()> {
+    use crate::tree::Node;
+    ensure_font()?;
+    let tree = &a.tree;
+    let n = tree.leaf_order.len().max(1);
+    let (w, h) = (1200u32, 120 + 30 * n as u32);
+    let label = |t: usize| format!("{}  ({})", theme_name(a, t), a.themes.themes[t].size);
+    let longest = tree
+        .leaf_order
+        .iter()
+        .map(|&t| label(t).chars().count())
+        .max()
+        .unwrap_or(10);
+    let label_w = (longest as u32 * 8 + 40).clamp(150, 560);
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let max = tree.merges.last().map_or(1.0, |m| m.distance).max(1e-9);
+    let n_groups = tree_groups(tree.leaf_order.len());
+    let title = format!(
+        "Theme tree: {} themes by closeness of their centroids{}",
+        tree.leaf_order.len(),
+        if n_groups > 1 {
+            format!(", coloured as {n_groups} groups")
+        } else {
+            String::new()
+        }
+    );
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 22))
+        .margin(12)
+        .margin_left(label_w)
+        .x_label_area_size(40)
+        .build_cartesian_2d(0f64..max * 1.04, -0.5f64..n as f64 - 0.5)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .light_line_style(TRANSPARENT)
+        .x_desc("merge height (Ward linkage of the theme centroids)")
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(plot_err)?;
+    // Leaf i is drawn at height n-1-i, so the tree reads from the top.
+    let mut y_of_theme = std::collections::HashMap::new();
+    for (i, &t) in tree.leaf_order.iter().enumerate() {
+        y_of_theme.insert(t, (n - 1 - i) as f64);
+    }
+    let groups: std::collections::HashMap<usize, usize> =
+        tree.groups(n_groups).into_iter().collect();
+    // Merges below the cut lie inside one group; the last n_groups - 1 join groups.
+    let inside = tree.merges.len().saturating_sub(n_groups.saturating_sub(1));
+    let mut y_of_group = vec![0.0; tree.merges.len()];
+    let mut group_of_merge = vec![None; tree.merges.len()];
+    let grey = RGBColor(150, 150, 150);
+    for (g, m) in tree.merges.iter().enumerate() {
+        let place = |c: Node| match c {
+            Node::Theme(t) => (0.0, y_of_theme[&t], Some(groups[&t])),
+            Node::Group(h) => (tree.merges[h].distance, y_of_group[h], group_of_merge[h]),
+        };
+        let (a_, b_) = (place(m.children[0]), place(m.children[1]));
+        y_of_group[g] = (a_.1 + b_.1) / 2.0;
+        if g < inside {
+            group_of_merge[g] = a_.2;
+        }
+        let colour = match group_of_merge[g] {
+            Some(group) => GROUP_COLOURS[group % GROUP_COLOURS.len()],
+            None => grey,
+        };
+        let style = ShapeStyle::from(&colour).stroke_width(2);
+        for (x, y, _) in [a_, b_] {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, y), (m.distance, y)],
+                    style,
+                )))
+                .map_err(plot_err)?;
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(m.distance, a_.1), (m.distance, b_.1)],
+                style,
+            )))
+            .map_err(plot_err)?;
+    }
+    for &t in &tree.leaf_order {
+        let y = y_of_theme[&t];
+        let (px, py) = chart.backend_coord(&(0.0, y));
+        root.draw(&Rectangle::new(
+            [(px - 20, py - 6), (px - 8, py + 6)],
+            theme_colour(a.themes.themes[t].id).filled(),
+        ))
+        .map_err(plot_err)?;
+        left_label(&root, (px - 16, py), label(t))?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// Darker than the theme palette, so a group's branches do not read as one theme's colour.
+const GROUP_COLOURS: [RGBColor; 8] = [
+    RGBColor(31, 78, 121),
+    RGBColor(178, 34, 34),
+    RGBColor(34, 120, 34),
+    RGBColor(120, 60, 150),
+    RGBColor(200, 110, 0),
+    RGBColor(0, 130, 130),
+    RGBColor(140, 90, 40),
+    RGBColor(190, 40, 130),
+];

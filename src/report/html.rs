@@ -136,16 +136,17 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     }
     let _ = write!(
         h,
-        "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}",
+        "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}<h2>Groups</h2>{}",
         img(
             &out.join(super::TRENDS_PNG),
             "Articles per theme per period"
         ),
-        img(&out.join(super::FREQUENCY_PNG), "Articles per theme")
+        img(&out.join(super::FREQUENCY_PNG), "Articles per theme"),
+        img(&out.join(super::TREE_PNG), "The themes grouped by closeness")
     );
     let _ = write!(
         h,
-        "<p class=\"meta\">Tables: articles.parquet, themes.parquet, theme_counts.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
+        "<p class=\"meta\">Tables: articles.parquet, themes.parquet, theme_counts.parquet, theme_tree.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
         if cmp.is_some() { ", comparison.parquet, keyword_shifts.parquet" } else { "" },
         env!("CARGO_PKG_VERSION")
     );

@@ -34,6 +34,8 @@ pub const METRICS: &str = "metrics.parquet";
 pub const FREQUENCY_PNG: &str = "theme_frequency.png";
 pub const TRENDS_PNG: &str = "theme_trends.png";
 pub const SUMMARY: &str = "summary.md";
+pub const TREE: &str = "theme_tree.parquet";
+pub const TREE_PNG: &str = "theme_tree.png";
 
 /// A table is cut into this many row groups (each of at least [`MIN_ROW_GROUP`] rows), which
 /// are compressed side by side. Polars compresses a file's pages one after another, and the
@@ -103,7 +105,7 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 15] = [
+pub const OWNED: [&str; 17] = [
     ARTICLES,
     THEMES,
     THEME_COUNTS,
@@ -113,6 +115,8 @@ pub const OWNED: [&str; 15] = [
     FREQUENCY_PNG,
     TRENDS_PNG,
     SUMMARY,
+    TREE,
+    TREE_PNG,
     html::INDEX,
     comparison::COMPARISON,
     comparison::KEYWORD_SHIFTS,
@@ -153,6 +157,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             write_parquet(&path(THEME_COUNTS), tables::theme_counts(a)?)?;
             write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
             write_parquet(&path(REJECTS), tables::rejects(a)?)?;
+            write_parquet(&path(TREE), tables::theme_tree(a)?)?;
             let metrics = tables::metrics(a)?;
             let wrote = metrics.is_some();
             if let Some(df) = metrics {
@@ -161,22 +166,27 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             Ok(wrote)
         },
         || -> Result<()> {
-            let (frequency, trends) = rayon::join(
+            let (frequency, (trends, tree)) = rayon::join(
                 || write_atomic(&path(FREQUENCY_PNG), |tmp| charts::theme_frequency(a, tmp)),
-                || write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp)),
+                || {
+                    rayon::join(
+                        || write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp)),
+                        || write_atomic(&path(TREE_PNG), |tmp| charts::theme_tree(a, tmp)),
+                    )
+                },
             );
-            frequency.and(trends)
+            frequency.and(trends).and(tree)
         },
     );
     let wrote_metrics = tables?;
     charts?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
-    let mut names = vec![ARTICLES, THEMES, THEME_COUNTS, DUPLICATES, REJECTS];
+    let mut names = vec![ARTICLES, THEMES, THEME_COUNTS, DUPLICATES, REJECTS, TREE];
     if wrote_metrics {
         names.push(METRICS);
     }
-    names.extend([FREQUENCY_PNG, TRENDS_PNG, SUMMARY]);
+    names.extend([FREQUENCY_PNG, TRENDS_PNG, TREE_PNG, SUMMARY]);
     Ok(names)
 }
 

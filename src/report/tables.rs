@@ -9,6 +9,7 @@ use polars::prelude::*;
 use serde_json::Value;
 
 use crate::pipeline::Analysis;
+use crate::tree::Node;
 
 fn days(d: Option<NaiveDate>) -> Option<i32> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
@@ -237,6 +238,71 @@ pub fn theme_counts(a: &Analysis) -> Result<DataFrame> {
             Column::new("theme_label".into(), label),
             Column::new("count".into(), count),
             Column::new("share".into(), share),
+        ],
+    )?)
+}
+
+/// The theme tree, one row per edge: `child` (a theme `T3` or a group `G2`) joins `parent`
+/// (groups `G1`, `G2`, ... in merge order, closest first) at the parent's `distance`.
+pub fn theme_tree(a: &Analysis) -> Result<DataFrame> {
+    let themes = &a.themes.themes;
+    let name = |node: Node| match node {
+        Node::Theme(t) => format!("T{}", themes[t].id),
+        Node::Group(g) => format!("G{}", g + 1),
+    };
+    let edges: Vec<(usize, Node)> = a
+        .tree
+        .merges
+        .iter()
+        .enumerate()
+        .flat_map(|(g, m)| m.children.map(|c| (g, c)))
+        .collect();
+    let theme = |node: &Node| match *node {
+        Node::Theme(t) => Some(&themes[t]),
+        Node::Group(_) => None,
+    };
+    Ok(DataFrame::new(
+        edges.len(),
+        vec![
+            Column::new(
+                "child".into(),
+                edges.iter().map(|e| name(e.1)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "child_theme_id".into(),
+                edges
+                    .iter()
+                    .map(|e| theme(&e.1).map(|t| t.id as i64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "child_name".into(),
+                edges
+                    .iter()
+                    .map(|e| theme(&e.1).map(|t| t.name.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "parent".into(),
+                edges
+                    .iter()
+                    .map(|e| name(Node::Group(e.0)))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "distance".into(),
+                edges
+                    .iter()
+                    .map(|e| a.tree.merges[e.0].distance)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "parent_themes".into(),
+                edges
+                    .iter()
+                    .map(|e| a.tree.merges[e.0].themes as i64)
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )?)
 }
