@@ -57,6 +57,12 @@ pub enum Command {
         after_help = "Example (a weekly workflow):\n  tidings fit archive/ --model themes.model\n  tidings run this-week/ --model themes.model --out reports/this-week\n  tidings compare last-week/ this-week/ --model themes.model --out reports/compare"
     )]
     Fit(FitArgs),
+    /// Assign a new week to a saved model and let new themes form from what it does not cover;
+    /// the model file is replaced (atomically) by the grown model.
+    #[command(
+        after_help = "Example (the weekly loop):\n  tidings fit weeks-1-2/ --model themes.model --out reports/fit\n  tidings update --model themes.model week-3/ --out reports/week-3\n  tidings update --model themes.model week-4/ --out reports/week-4\n  tidings timeline reports/fit reports/week-3 reports/week-4 --out reports/timeline"
+    )]
+    Update(UpdateArgs),
     /// Show or edit a saved model: its themes' names, sizes and terms, and when each was born.
     /// Edits are written back to the model file; ids of the themes not edited never change.
     #[command(
@@ -90,6 +96,18 @@ pub enum ModelCommand {
     },
     /// Remove theme ID: its articles go to the nearest other theme (or are unassigned).
     Drop { model: PathBuf, id: usize },
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The new week's files or folders.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The model to assign to and grow; replaced by the grown model.
+    #[arg(long)]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 #[derive(Debug, Args)]
@@ -290,6 +308,7 @@ impl RunOptions {
             },
             period: self.period.or(file.period).unwrap_or_default(),
             model: None,
+            grow: false,
             max_distance: self.max_distance.or(file.max_distance),
             label_field: self.label_field.clone().or(file.label_field),
             language: self.language.or(file.language).unwrap_or_default(),
@@ -427,7 +446,54 @@ fn fit(args: &FitArgs) -> Result<()> {
     Ok(())
 }
 
-/// The run's summary for scripts: accounting, choice of k, themes, metrics, files written.
+fn update(args: &UpdateArgs) -> Result<()> {
+    let opts = &args.run;
+    if opts.k.is_some() {
+        bail!("--k does not apply to update: the model's themes stay, new ones form as needed");
+    }
+    let (mut config, out) = opts.resolve(&args.inputs)?;
+    let saved = ThemeModel::load(&args.model)?;
+    config.model = Some(Arc::new(saved.clone()));
+    config.grow = true;
+    let analysis = analyze(&config)?;
+    let grown = analysis.updated_model(&saved)?;
+    let written = write_outputs(config.verbose, &analysis, None, &out)?;
+    // The outputs first: a model that grew without them would count this week twice when
+    // the update is run again.
+    grown.save(&args.model)?;
+    let born: Vec<&crate::themes::Theme> = analysis.themes.themes[saved.k()..]
+        .iter()
+        .take(analysis.new_themes)
+        .collect();
+    if opts.json {
+        let mut summary = json_summary(&analysis, &written);
+        summary["model"] = serde_json::json!(args.model.display().to_string());
+        summary["new_themes"] = born
+            .iter()
+            .map(|t| serde_json::json!({"theme_id": t.id, "name": t.name, "size": t.size}))
+            .collect();
+        println!("{summary}");
+    } else if !opts.quiet {
+        report_run(&analysis);
+        match born.len() {
+            0 => println!("no new theme formed"),
+            n => println!("{n} new theme{}:", if n > 1 { "s" } else { "" }),
+        }
+        for t in &born {
+            println!("  T{}  {} ({} articles)", t.id, t.name, t.size);
+        }
+        println!(
+            "saved {} themes to {} (next id {})",
+            grown.k(),
+            args.model.display(),
+            grown.next_id
+        );
+        print_written(&written);
+    }
+    release_at_exit(analysis);
+    Ok(())
+}
+
 fn edit_model(cmd: &ModelCommand) -> Result<()> {
     match cmd {
         ModelCommand::Show { model, json } => {
@@ -525,6 +591,7 @@ fn model_json(m: &ThemeModel) -> serde_json::Value {
     })
 }
 
+/// The run's summary for scripts: accounting, choice of k, themes, metrics, files written.
 fn json_summary(a: &crate::pipeline::Analysis, written: &[PathBuf]) -> serde_json::Value {
     serde_json::json!({
         "articles_read": a.n_read,
@@ -657,6 +724,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Fit(args) => fit(args),
+        Command::Update(args) => update(args),
         Command::Model(cmd) => edit_model(cmd),
     };
     match result {

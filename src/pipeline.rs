@@ -39,6 +39,9 @@ pub struct RunConfig {
     pub period: Period,
     /// A saved model: assign articles to its themes instead of fitting new ones.
     pub model: Option<std::sync::Arc<ThemeModel>>,
+    /// With a model: let new themes form from the articles it does not cover
+    /// (`tidings update`; see [`ThemeModel::grow`]).
+    pub grow: bool,
     /// Distance beyond which an article is unassigned (model mode); the model's own
     /// threshold when `None`.
     pub max_distance: Option<f64>,
@@ -68,6 +71,7 @@ impl Default for RunConfig {
             cluster: ClusterParams::default(),
             period: Period::Week,
             model: None,
+            grow: false,
             max_distance: None,
             label_field: None,
             language: Language::English,
@@ -120,6 +124,13 @@ pub struct Analysis {
     pub lsa: Option<Lsa>,
     pub clustering: Clustering,
     pub themes: ThemeSet,
+    /// The periods each theme was born in (`1987-W10..1987-W11`): this run's span for a
+    /// fitted or newly formed theme, the model's record for a saved one, empty for the
+    /// unassigned.
+    pub born: Vec<String>,
+    /// Themes formed by this run from articles the model did not cover (an update): the
+    /// positions just after the model's own.
+    pub new_themes: usize,
     /// The themes grouped by closeness (not the unassigned of a model run).
     pub tree: ThemeTree,
     pub trends: Trends,
@@ -151,7 +162,7 @@ impl Analysis {
             ),
             None => (Vec::new(), Vec::new(), 0, Vec::new()),
         };
-        let born = a.trends.span();
+        let spreads = self.spreads();
         ThemeModel {
             language: a.config.language,
             stop_words: a.config.stop_words.clone(),
@@ -172,13 +183,19 @@ impl Analysis {
                 .themes
                 .themes
                 .iter()
-                .map(|t| SavedTheme {
-                    id: t.id,
-                    name: t.name.clone(),
-                    label: t.label.clone(),
-                    top_terms: t.top_terms.clone(),
-                    size: t.size,
-                    born: born.clone(),
+                .enumerate()
+                .map(|(p, t)| {
+                    let (spread, radius) = spreads[p];
+                    SavedTheme {
+                        id: t.id,
+                        name: t.name.clone(),
+                        label: t.label.clone(),
+                        top_terms: t.top_terms.clone(),
+                        size: t.size,
+                        born: a.born[p].clone(),
+                        spread,
+                        radius,
+                    }
                 })
                 .collect(),
             next_id: a.themes.themes.iter().map(|t| t.id + 1).max().unwrap_or(0),
@@ -186,6 +203,102 @@ impl Analysis {
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.cluster.seed,
         }
+    }
+
+    /// Each theme's mean and 95th-percentile distance of its articles to its centroid.
+    fn spreads(&self) -> Vec<(f64, f64)> {
+        let mut by_theme: Vec<Vec<f64>> = vec![Vec::new(); self.themes.themes.len()];
+        for (&t, &d) in self
+            .themes
+            .assignments
+            .iter()
+            .zip(&self.clustering.distances)
+        {
+            by_theme[t].push(d);
+        }
+        by_theme
+            .into_iter()
+            .map(|mut d| {
+                if d.is_empty() {
+                    return (0.0, 0.0);
+                }
+                d.sort_by(f64::total_cmp);
+                let mean = d.iter().sum::<f64>() / d.len() as f64;
+                (mean, d[((d.len() - 1) as f64 * 0.95).round() as usize])
+            })
+            .collect()
+    }
+
+    /// The model `saved` grown by this run (`tidings update`, a run with `grow`): the
+    /// themes formed here are added with the next ids and this run's periods as their birth;
+    /// each saved theme keeps its id and name, counts its new articles, and its centroid
+    /// steps toward their mean as a running mean would, by at most
+    /// [`model::CENTROID_STEP`](crate::model::CENTROID_STEP) of its radius.
+    pub fn updated_model(&self, saved: &ThemeModel) -> Result<ThemeModel> {
+        let mut m = saved.clone();
+        let (k, d) = (saved.k(), saved.dims);
+        let c = &self.clustering;
+        // The articles' vectors again (the run kept their counts, not the projection).
+        let tfidf = self.model.clustering_rows(&self.counts);
+        let x = match &self.lsa {
+            Some(l) => l.transform(&tfidf),
+            None => dense(&tfidf)?,
+        };
+        let mut sums = vec![vec![0.0; d]; k];
+        let mut counts = vec![0usize; k];
+        for (i, &p) in self.themes.assignments.iter().enumerate() {
+            // Positions follow the clustering's rows in a model run.
+            if p < k {
+                counts[p] += 1;
+                for (s, v) in sums[p].iter_mut().zip(x.row(i)) {
+                    *s += v;
+                }
+            }
+        }
+        for p in 0..k {
+            if counts[p] == 0 {
+                continue;
+            }
+            let centroid = &mut m.centroids[p * d..(p + 1) * d];
+            let weight = counts[p] as f64 / (saved.themes[p].size + counts[p]) as f64;
+            let step: Vec<f64> = centroid
+                .iter()
+                .zip(&sums[p])
+                .map(|(c, s)| weight * (s / counts[p] as f64 - c))
+                .collect();
+            let length = step.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let cap = crate::model::CENTROID_STEP * saved.themes[p].radius;
+            let scale = if length > cap { cap / length } else { 1.0 };
+            for (c, s) in centroid.iter_mut().zip(&step) {
+                *c += scale * s;
+            }
+            m.themes[p].size += counts[p];
+        }
+        let spreads = self.spreads();
+        let new = k..k + self.new_themes;
+        for ((t, &(spread, radius)), (&cluster, born)) in self.themes.themes[new.clone()]
+            .iter()
+            .zip(&spreads[new.clone()])
+            .zip(
+                self.themes.cluster_of[new.clone()]
+                    .iter()
+                    .zip(&self.born[new]),
+            )
+        {
+            m.centroids.extend(c.centroids.row(cluster).iter());
+            m.themes.push(SavedTheme {
+                id: t.id,
+                name: t.name.clone(),
+                label: t.label.clone(),
+                top_terms: t.top_terms.clone(),
+                size: t.size,
+                born: born.clone(),
+                spread,
+                radius,
+            });
+        }
+        m.next_id = saved.next_id + self.new_themes;
+        Ok(m)
     }
 
     /// The readable form of vocabulary term `t` ("food security", not "food secur").
@@ -484,13 +597,20 @@ fn analyze_checked(
         "clustering",
     )?;
 
-    let clustering = match &config.model {
-        Some(saved) => saved.assign(
-            vectors.view(),
-            &coverage,
-            config.max_distance.unwrap_or(saved.max_distance),
-        )?,
-        None => config.cluster.check(articles.len())?.fit(vectors.view())?,
+    let (clustering, new_themes) = match &config.model {
+        Some(saved) => {
+            let max_distance = config.max_distance.unwrap_or(saved.max_distance);
+            if config.grow {
+                let g = saved.grow(vectors.view(), &coverage, max_distance, &config.cluster)?;
+                (g.clustering, g.new_themes)
+            } else {
+                (saved.assign(vectors.view(), &coverage, max_distance)?, 0)
+            }
+        }
+        None => (
+            config.cluster.check(articles.len())?.fit(vectors.view())?,
+            0,
+        ),
     };
     timer.lap(
         "cluster",
@@ -507,11 +627,16 @@ fn analyze_checked(
         analyzer: &analyzer,
     };
     let mut themes = build_themes(&clustering, &texts, config.model.is_some());
+    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
+    let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
+    let span = trends.span();
+    let mut born = Vec::with_capacity(themes.themes.len());
     if let Some(saved) = &config.model {
         // Saved themes keep their names and terms; the extra last theme holds the unassigned
         // articles, and its terms (scored against the assigned) say what they are about.
         // Positions follow the model's centroids; ids are the model's own, which edits
-        // (merge, drop) leave with gaps. The unassigned get the next id a theme would get.
+        // (merge, drop) leave with gaps. New themes (an update) take the next ids, with the
+        // names generated for them; the unassigned get the id after those.
         for (position, t) in themes.themes.iter_mut().enumerate() {
             match saved.themes.get(position) {
                 Some(s) => {
@@ -519,9 +644,15 @@ fn analyze_checked(
                     t.name = s.name.clone();
                     t.label = s.label.clone();
                     t.top_terms = s.top_terms.clone();
+                    born.push(s.born.clone());
+                }
+                None if position < saved.k() + new_themes => {
+                    t.id = saved.next_id + position - saved.k();
+                    born.push(span.clone());
                 }
                 None => {
-                    t.id = saved.next_id;
+                    born.push(String::new());
+                    t.id = saved.next_id + new_themes;
                     t.name = UNASSIGNED.to_string();
                     t.label = UNASSIGNED.to_string();
                 }
@@ -553,8 +684,9 @@ fn analyze_checked(
     }
     drop(kept_tokens);
     let tree = theme_tree(&clustering, &themes);
-    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
-    let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
+    if config.model.is_none() {
+        born = vec![span; themes.themes.len()];
+    }
     timer.lap(
         "themes",
         || format!("{} themes", themes.themes.len()),
@@ -589,6 +721,8 @@ fn analyze_checked(
         lsa,
         clustering,
         themes,
+        born,
+        new_themes,
         tree,
         trends,
         metrics,

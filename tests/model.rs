@@ -339,3 +339,112 @@ fn bad_model_edits_are_refused_and_change_nothing() {
         stderr(&o)
     );
 }
+
+/// The sample's articles dated in ISO week `week` of 1987, as a JSON Lines file in `dir`.
+fn sample_week(dir: &Path, weeks: &[u32]) -> PathBuf {
+    use chrono::Datelike;
+    let text = fs::read_to_string(repo().join("data/sample/reuters-sample.jsonl")).unwrap();
+    let lines: String = text
+        .lines()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let date = v["date"].as_str().and_then(|d| d.get(..10));
+            date.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .is_some_and(|d| weeks.contains(&d.iso_week().week()))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let name = weeks.iter().map(|w| format!("w{w}")).collect::<String>();
+    let path = dir.join(format!("{name}.jsonl"));
+    fs::write(&path, lines).unwrap();
+    path
+}
+
+/// `update`: the saved themes keep their ids and names week after week, new ones (if any)
+/// take ids above them with the week as their birth, the model file grows, and every
+/// article of the week is accounted for.
+#[test]
+fn update_keeps_ids_and_names_and_records_births() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let m = model.to_str().unwrap();
+    let fit_on = sample_week(dir.path(), &[10, 11, 12]);
+    let o = tidings(&[
+        "fit",
+        fit_on.to_str().unwrap(),
+        "--k",
+        "6",
+        "--model",
+        m,
+        "--out",
+        dir.path().join("fit").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fitted = ids_and_names(&shown(&model));
+    let mut seen = fitted.clone();
+    for week in [13u32, 14, 15] {
+        let input = sample_week(dir.path(), &[week]);
+        let out = dir.path().join(format!("w{week}"));
+        let o = tidings(&[
+            "update",
+            "--model",
+            m,
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let read = summary["articles_read"].as_i64().unwrap();
+        let accounted = ["clustered", "duplicates", "rejected"]
+            .iter()
+            .map(|k| summary[k].as_i64().unwrap())
+            .sum::<i64>();
+        assert_eq!(read, accounted);
+        let now = ids_and_names(&shown(&model));
+        assert_eq!(
+            &now[..seen.len()],
+            &seen[..],
+            "week {week} renumbered or renamed"
+        );
+        let born = summary["new_themes"].as_array().unwrap();
+        assert_eq!(now.len(), seen.len() + born.len());
+        let themes = read_parquet(&out.join("themes.parquet"));
+        let ids = ints(&themes, "theme_id");
+        let births = strings_or_null(&themes, "born");
+        for t in born {
+            let id = t["theme_id"].as_i64().unwrap();
+            assert!(id >= 6);
+            let row = ids.iter().position(|&i| i == id).unwrap();
+            assert_eq!(
+                births[row].as_deref(),
+                Some(format!("1987-W{week}").as_str())
+            );
+        }
+        for (row, id) in ids.iter().enumerate() {
+            if let Some(p) = fitted.iter().position(|t| t.0 == *id) {
+                assert_eq!(
+                    births[row].as_deref(),
+                    Some("1987-W10..1987-W12"),
+                    "theme {p}"
+                );
+            }
+        }
+        seen = now;
+    }
+    let o = tidings(&["update", "--model", m, "data/sample", "--k", "3"]);
+    assert!(
+        stderr(&o).contains("--k does not apply to update"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn strings_or_null(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<String>> {
+    let ca = df.column(col).unwrap().str().unwrap().clone();
+    (0..ca.len())
+        .map(|i| ca.get(i).map(str::to_string))
+        .collect()
+}

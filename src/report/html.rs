@@ -142,7 +142,10 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             "Articles per theme per period"
         ),
         img(&out.join(super::FREQUENCY_PNG), "Articles per theme"),
-        img(&out.join(super::TREE_PNG), "The themes grouped by closeness")
+        img(
+            &out.join(super::TREE_PNG),
+            "The themes grouped by closeness"
+        )
     );
     let _ = write!(
         h,

@@ -201,6 +201,13 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 "share".into(),
                 t.iter().map(|th| th.share).collect::<Vec<_>>(),
             ),
+            Column::new(
+                "born".into(),
+                a.born
+                    .iter()
+                    .map(|b| (!b.is_empty()).then_some(b.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
             string_list("representative_ids", &reps(&|i| a.articles[i].id.clone())),
             string_list(
                 "representative_titles",
