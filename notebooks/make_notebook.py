@@ -88,6 +88,25 @@ groups = pd.DataFrame([
 ])
 assert groups.articles.sum() == themes["size"].sum(), "every theme in exactly one group"
 groups"""),
+    ("md", """## Many weeks: the timeline
+
+`tidings timeline` lays weekly runs against one model end to end (`examples/weekly_loop.py`
+runs the whole loop: fit, update week by week, timeline). Its `timeline.parquet` has one row
+per period × theme, with each theme's birth."""),
+    ("code", """timeline_path = Path(REPORTS) / "weeks" / "timeline" / "timeline.parquet" if REPORTS else None
+if timeline_path is not None and timeline_path.exists():
+    timeline = pd.read_parquet(timeline_path)
+    shares = timeline.pivot_table(index="period", columns="name", values="share", aggfunc="sum")
+    top = shares.mean().sort_values(ascending=False).index[:8]
+    ax = (shares[top] * 100).plot(figsize=(11, 5), marker="o")
+    ax.set_ylabel("share of the week's articles (%)")
+    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
+    plt.tight_layout()
+    totals = timeline.groupby("period")["count"].sum()
+    births = timeline.dropna(subset=["born"]).drop_duplicates("theme_id")[["theme_id", "name", "born"]]
+    display(totals.to_frame("articles"), births)
+else:
+    print("no timeline here: run examples/weekly_loop.py into REPORTS/weeks")"""),
     ("md", "## Articles joined to their themes"),
     ("code", """theme_info = themes[["theme_id", "top_terms", "size"]].rename(columns={"size": "theme_size"})
 joined = articles.merge(theme_info, on="theme_id", how="left", validate="many_to_one")

@@ -63,6 +63,13 @@ pub enum Command {
         after_help = "Example (the weekly loop):\n  tidings fit weeks-1-2/ --model themes.model --out reports/fit\n  tidings update --model themes.model week-3/ --out reports/week-3\n  tidings update --model themes.model week-4/ --out reports/week-4\n  tidings timeline reports/fit reports/week-3 reports/week-4 --out reports/timeline"
     )]
     Update(UpdateArgs),
+    /// Lay successive runs' outputs end to end: timeline.parquet (period × theme counts and
+    /// shares, births), timeline.png (shares over the window, births marked) and timeline.md
+    /// (what rose, fell, was born or faded).
+    #[command(
+        after_help = "Example:\n  tidings timeline reports/fit reports/week-3 reports/week-4 --out reports/timeline"
+    )]
+    Timeline(TimelineArgs),
     /// Show or edit a saved model: its themes' names, sizes and terms, and when each was born.
     /// Edits are written back to the model file; ids of the themes not edited never change.
     #[command(
@@ -108,6 +115,19 @@ pub struct UpdateArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub run: RunOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Output folders of runs against one model (`fit`, `update`, `run --model`).
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Where to write the timeline [default: reports/timeline].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No summary on stdout.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -494,6 +514,27 @@ fn update(args: &UpdateArgs) -> Result<()> {
     Ok(())
 }
 
+fn timeline(args: &TimelineArgs) -> Result<()> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT).join("timeline"));
+    check_out(&out)?;
+    let t = crate::timeline::Timeline::read(&args.runs)?;
+    let written = report::timeline::write(&t, &out, INTERRUPTED.get().map(|f| f.as_ref()))?;
+    if let Some(why) = &written.in_place {
+        eprintln!(
+            "warning: {}: files replaced one by one, not swapped in as one unit: {why}",
+            out.display()
+        );
+    }
+    if !args.quiet {
+        print!("{}", report::timeline::story(&t));
+        print_written(&written.files);
+    }
+    Ok(())
+}
+
 fn edit_model(cmd: &ModelCommand) -> Result<()> {
     match cmd {
         ModelCommand::Show { model, json } => {
@@ -725,6 +766,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Fit(args) => fit(args),
         Command::Update(args) => update(args),
+        Command::Timeline(args) => timeline(args),
         Command::Model(cmd) => edit_model(cmd),
     };
     match result {

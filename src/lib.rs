@@ -21,6 +21,7 @@ pub mod reduce;
 pub mod report;
 pub mod text;
 pub mod themes;
+pub mod timeline;
 pub mod tree;
 pub mod trends;
 pub mod vectorize;

@@ -448,3 +448,113 @@ fn strings_or_null(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<Str
         .map(|i| ca.get(i).map(str::to_string))
         .collect()
 }
+
+/// `timeline` over a fit and three updates: its counts are the runs' counts, period by
+/// period and theme by theme (the unassigned followed by name); a period given twice is
+/// refused naming both folders.
+#[test]
+fn timeline_counts_add_up_to_the_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let m = model.to_str().unwrap();
+    let fit_on = sample_week(dir.path(), &[10, 11, 12]);
+    let mut runs = vec![dir.path().join("fit")];
+    let o = tidings(&[
+        "fit",
+        fit_on.to_str().unwrap(),
+        "--k",
+        "6",
+        "--model",
+        m,
+        "--out",
+        runs[0].to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for week in [13u32, 14, 15] {
+        let input = sample_week(dir.path(), &[week]);
+        let out = dir.path().join(format!("w{week}"));
+        let o = tidings(&[
+            "update",
+            "--model",
+            m,
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        runs.push(out);
+    }
+    let out = dir.path().join("timeline");
+    let mut args = vec!["timeline".to_string()];
+    args.extend(runs.iter().rev().map(|r| r.display().to_string()));
+    args.extend(["--out".into(), out.display().to_string(), "--quiet".into()]);
+    let o = tidings(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let timeline = read_parquet(&out.join("timeline.parquet"));
+    let periods = strings(&timeline, "period");
+    assert_eq!(
+        {
+            let mut p = periods.clone();
+            p.dedup();
+            p
+        },
+        ["1987-W10", "1987-W11", "1987-W12", "1987-W13", "1987-W14", "1987-W15"]
+    );
+    let names = strings(&timeline, "name");
+    let counts = ints(&timeline, "count");
+    for run in &runs {
+        let tc = read_parquet(&run.join("theme_counts.parquet"));
+        let (p, l, c) = (
+            strings(&tc, "period"),
+            strings(&tc, "theme_label"),
+            ints(&tc, "count"),
+        );
+        for row in 0..tc.height() {
+            if p[row] == "undated" {
+                continue;
+            }
+            let ids = tc.column("theme_id").unwrap().i64().unwrap().get(row);
+            let got: i64 = (0..timeline.height())
+                .filter(|&r| {
+                    periods[r] == p[row]
+                        && if l[row] == "(unassigned)" {
+                            names[r] == "(unassigned)"
+                        } else {
+                            timeline.column("theme_id").unwrap().i64().unwrap().get(r) == ids
+                        }
+                })
+                .map(|r| counts[r])
+                .sum();
+            assert_eq!(got, c[row], "{} {} {}", run.display(), p[row], l[row]);
+        }
+    }
+    let shares = floats(&timeline, "share");
+    for period in ["1987-W10", "1987-W15"] {
+        let total: f64 = (0..timeline.height())
+            .filter(|&r| periods[r] == period)
+            .map(|r| shares[r])
+            .sum();
+        assert!((total - 1.0).abs() < 1e-9, "{period}: {total}");
+    }
+    assert!(out.join("timeline.png").exists());
+    let md = fs::read_to_string(out.join("timeline.md")).unwrap();
+    assert!(md.starts_with("# Timeline: 1987-W10 to 1987-W15"), "{md}");
+
+    let fit = runs[0].to_str().unwrap();
+    let o = tidings(&["timeline", fit, fit, "--out", out.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(err.contains("period 1987-W10 is in both"), "{err}");
+    let o = tidings(&[
+        "timeline",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&o).contains("theme_counts.parquet: cannot open"),
+        "{}",
+        stderr(&o)
+    );
+}

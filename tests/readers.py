@@ -31,6 +31,8 @@ def main():
         assert list(frame.columns) == lazy.columns, path
         print(f"{os.path.basename(path)}: {rows} rows, {len(frame.columns)} columns, read by "
               f"pandas {pd.__version__}, polars {pl.__version__}, duckdb {duckdb.__version__}")
+    if not os.path.exists(os.path.join(out, "themes.parquet")):
+        return  # a timeline's folder: its table was read above
     themes = pd.read_parquet(os.path.join(out, "themes.parquet"))
     assert {"name", "label", "top_terms"} <= set(themes.columns), themes.columns
     assert themes["name"].map(lambda n: isinstance(n, str) and n != "").all(), themes["name"]

@@ -13,7 +13,7 @@ use plotters::style::{register_font, FontStyle};
 use crate::pipeline::Analysis;
 use crate::trends::Bucket;
 
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 static DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Tableau 20: distinguishable colours, in an order where neighbours differ.
@@ -45,7 +45,7 @@ pub fn theme_colour(theme: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-fn ensure_font() -> Result<()> {
+pub(super) fn ensure_font() -> Result<()> {
     static LOADED: OnceLock<bool> = OnceLock::new();
     if *LOADED.get_or_init(|| register_font(FONT, FontStyle::Normal, DEJAVU).is_ok()) {
         Ok(())
@@ -54,7 +54,7 @@ fn ensure_font() -> Result<()> {
     }
 }
 
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(super) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing chart: {e:?}")
 }
 

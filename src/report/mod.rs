@@ -6,6 +6,7 @@ pub mod comparison;
 pub mod html;
 pub mod summary;
 pub mod tables;
+pub mod timeline;
 
 use std::fs;
 use std::path::Path;

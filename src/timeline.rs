@@ -1,0 +1,306 @@
+//! Timeline: many weekly runs against one model, read back from their output folders
+//! (`theme_counts.parquet`, `themes.parquet`) and laid end to end, so a theme can be followed
+//! over months: its counts and shares per period, when it was born, whether it rose, fell or
+//! faded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
+
+use crate::report::{THEMES, THEME_COUNTS};
+
+/// The name of the unassigned in a model run's tables (their id changes as the model grows,
+/// so the timeline follows them by this name).
+const UNASSIGNED: &str = "(unassigned)";
+
+/// One period of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Period {
+    pub label: String,
+    pub start: NaiveDate,
+    /// The output folder it came from.
+    pub run: PathBuf,
+    /// Articles per theme id (`None`: the unassigned).
+    pub counts: BTreeMap<Option<i64>, i64>,
+}
+
+impl Period {
+    pub fn total(&self) -> i64 {
+        self.counts.values().sum()
+    }
+}
+
+/// What the timeline knows of a theme: its latest name and its birth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeInfo {
+    pub name: String,
+    pub born: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// In time order, each period from exactly one run.
+    pub periods: Vec<Period>,
+    /// Every theme seen in any run, by id.
+    pub themes: BTreeMap<i64, ThemeInfo>,
+    /// Articles without a date, per run: they have no place on the time axis.
+    pub undated: Vec<(PathBuf, i64)>,
+}
+
+impl Timeline {
+    /// Reads the output folders of successive runs (in any order: periods are sorted). A
+    /// period found in two folders is an error naming both; a theme's name is the one of the
+    /// latest run that has it (a rename shows from then on).
+    pub fn read(runs: &[PathBuf]) -> Result<Timeline> {
+        if runs.is_empty() {
+            bail!("no run folders given");
+        }
+        let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
+        let mut themes: BTreeMap<i64, (NaiveDate, ThemeInfo)> = BTreeMap::new();
+        let mut undated = Vec::new();
+        for run in runs {
+            let (run_periods, run_undated) = read_counts(run)?;
+            let latest = run_periods.iter().map(|p| p.start).max();
+            for p in run_periods {
+                if let Some(other) = periods.get(&p.start) {
+                    bail!(
+                        "period {} is in both {} and {}: give each period's run once",
+                        p.label,
+                        other.run.display(),
+                        run.display()
+                    );
+                }
+                periods.insert(p.start, p);
+            }
+            if run_undated > 0 {
+                undated.push((run.clone(), run_undated));
+            }
+            let when = latest.unwrap_or(NaiveDate::MIN);
+            for (id, info) in read_themes(run)? {
+                match themes.get(&id) {
+                    Some((seen, _)) if *seen > when => {}
+                    _ => {
+                        themes.insert(id, (when, info));
+                    }
+                }
+            }
+        }
+        if periods.is_empty() {
+            bail!("no dated articles in {} runs", runs.len());
+        }
+        Ok(Timeline {
+            periods: periods.into_values().collect(),
+            themes: themes
+                .into_iter()
+                .map(|(id, (_, info))| (id, info))
+                .collect(),
+            undated,
+        })
+    }
+
+    /// `count` of theme `id` (`None`: the unassigned) in period `p`, 0 when absent.
+    pub fn count(&self, p: usize, id: Option<i64>) -> i64 {
+        self.periods[p].counts.get(&id).copied().unwrap_or(0)
+    }
+
+    pub fn share(&self, p: usize, id: Option<i64>) -> f64 {
+        let total = self.periods[p].total();
+        if total == 0 {
+            0.0
+        } else {
+            self.count(p, id) as f64 / total as f64
+        }
+    }
+
+    /// Theme ids (and the unassigned, `None`, last if any) over the whole window.
+    pub fn ids(&self) -> Vec<Option<i64>> {
+        let mut ids: Vec<Option<i64>> = self.themes.keys().map(|&i| Some(i)).collect();
+        if self.periods.iter().any(|p| p.counts.contains_key(&None)) {
+            ids.push(None);
+        }
+        ids
+    }
+
+    pub fn name(&self, id: Option<i64>) -> String {
+        match id {
+            Some(i) => self
+                .themes
+                .get(&i)
+                .map_or_else(|| format!("theme {i}"), |t| t.name.clone()),
+            None => UNASSIGNED.to_string(),
+        }
+    }
+
+    /// The period a theme was born in, when that is inside the window after its first
+    /// period (a theme born where the window starts was there all along).
+    pub fn birth_in_window(&self, id: i64) -> Option<usize> {
+        let born = self.themes.get(&id)?.born.as_deref()?;
+        let first = born.split("..").next()?;
+        let p = self.periods.iter().position(|p| p.label == first)?;
+        (p > 0).then_some(p)
+    }
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    ParquetReader::new(file)
+        .finish()
+        .with_context(|| format!("{}: not a readable Parquet table", path.display()))
+}
+
+fn column<'a>(df: &'a DataFrame, path: &Path, name: &str) -> Result<&'a Column> {
+    df.column(name).with_context(|| {
+        format!(
+            "{}: no `{name}` column; is this a tidings output folder?",
+            path.display()
+        )
+    })
+}
+
+/// A run's dated periods and its undated article count.
+fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
+    let path = run.join(THEME_COUNTS);
+    let df = read_parquet(&path)?;
+    let label = column(&df, &path, "period")?.str()?.clone();
+    let start = column(&df, &path, "period_start")?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .clone();
+    let id = column(&df, &path, "theme_id")?.i64()?.clone();
+    let name = column(&df, &path, "theme_label")?.str()?.clone();
+    let count = column(&df, &path, "count")?.i64()?.clone();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).context("epoch")?;
+    let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
+    let mut undated = 0;
+    for row in 0..df.height() {
+        let n = count.get(row).unwrap_or(0);
+        let theme = match name.get(row) {
+            Some(UNASSIGNED) => None,
+            _ => id.get(row),
+        };
+        let Some(days) = start.get(row) else {
+            undated += n;
+            continue;
+        };
+        let start = epoch + chrono::Duration::days(days.into());
+        let period = periods.entry(start).or_insert_with(|| Period {
+            label: label.get(row).unwrap_or_default().to_string(),
+            start,
+            run: run.to_path_buf(),
+            counts: BTreeMap::new(),
+        });
+        *period.counts.entry(theme).or_insert(0) += n;
+    }
+    Ok((periods.into_values().collect(), undated))
+}
+
+fn read_themes(run: &Path) -> Result<Vec<(i64, ThemeInfo)>> {
+    let path = run.join(THEMES);
+    let df = read_parquet(&path)?;
+    let id = column(&df, &path, "theme_id")?.i64()?.clone();
+    let name = column(&df, &path, "name")?.str()?.clone();
+    // Runs of older tidings wrote no `born`.
+    let born = df.column("born").ok().and_then(|c| c.str().ok().cloned());
+    Ok((0..df.height())
+        .filter(|&r| name.get(r) != Some(UNASSIGNED))
+        .filter_map(|r| {
+            Some((
+                id.get(r)?,
+                ThemeInfo {
+                    name: name.get(r)?.to_string(),
+                    born: born.as_ref().and_then(|b| b.get(r)).map(str::to_string),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// What moved over the window, for `timeline.md`: the themes whose share rose or fell most
+/// between the window's first and second half, the themes born in it, and those that had
+/// articles and then none in its last period.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Movers {
+    /// (theme id, change in mean share, percentage points), largest change first.
+    pub rose: Vec<(i64, f64)>,
+    pub fell: Vec<(i64, f64)>,
+    /// (theme id, period index).
+    pub born: Vec<(i64, usize)>,
+    pub faded: Vec<i64>,
+}
+
+/// A change in mean share smaller than this (percentage points) is not called a rise or fall.
+pub const MOVE_POINTS: f64 = 1.0;
+
+impl Timeline {
+    pub fn movers(&self) -> Movers {
+        let n = self.periods.len();
+        let half = n / 2;
+        let mean = |id: i64, range: std::ops::Range<usize>| {
+            let len = range.len().max(1) as f64;
+            range.map(|p| self.share(p, Some(id))).sum::<f64>() / len
+        };
+        let mut changes: Vec<(i64, f64)> = if n < 2 {
+            Vec::new()
+        } else {
+            self.themes
+                .keys()
+                .map(|&id| (id, 100.0 * (mean(id, half..n) - mean(id, 0..half))))
+                .collect()
+        };
+        changes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let rose = changes
+            .iter()
+            .filter(|c| c.1 >= MOVE_POINTS)
+            .take(5)
+            .copied()
+            .collect();
+        let fell = changes
+            .iter()
+            .rev()
+            .filter(|c| c.1 <= -MOVE_POINTS)
+            .take(5)
+            .copied()
+            .collect();
+        let born = self
+            .themes
+            .keys()
+            .filter_map(|&id| self.birth_in_window(id).map(|p| (id, p)))
+            .collect();
+        let faded = self
+            .themes
+            .keys()
+            .copied()
+            .filter(|&id| {
+                n >= 2
+                    && self.count(n - 1, Some(id)) == 0
+                    && (0..n - 1).any(|p| self.count(p, Some(id)) > 0)
+            })
+            .collect();
+        Movers {
+            rose,
+            fell,
+            born,
+            faded,
+        }
+    }
+
+    /// Periods whose themes are all known: used by tests and the notebook's check that
+    /// every run's count reached the timeline.
+    pub fn total(&self) -> i64 {
+        self.periods.iter().map(Period::total).sum()
+    }
+
+    /// Runs whose periods are in the window, in time order, without repeats.
+    pub fn runs(&self) -> Vec<&Path> {
+        let mut seen = BTreeSet::new();
+        self.periods
+            .iter()
+            .map(|p| p.run.as_path())
+            .filter(|r| seen.insert(*r))
+            .collect()
+    }
+}
