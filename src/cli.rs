@@ -251,6 +251,10 @@ pub struct RunOptions {
     /// config file's list.
     #[arg(long = "phrase", value_name = "PHRASE")]
     pub phrases: Vec<String>,
+    /// Declared themes: a TOML file of `[[theme]]` entries (`name`, `terms`), fitted first as
+    /// themes 0, 1, ... with those names; replaces the config file's `[[theme]]` list.
+    #[arg(long, value_name = "FILE")]
+    pub themes: Option<PathBuf>,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -335,6 +339,10 @@ impl RunOptions {
             stop_words: pick_list(&self.stop_words, &file.stop_words),
             phrases: pick_list(&self.phrases, &file.phrases),
             names,
+            seeds: match &self.themes {
+                Some(path) => crate::config::load_seed_themes(path)?,
+                None => file.theme.clone(),
+            },
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
         };

@@ -24,6 +24,10 @@ pub enum ClusterError {
     KTooLarge { k: usize, n: usize },
     #[error("k-means failed: {0}")]
     KMeans(String),
+    #[error(
+        "--k {k} is fewer than the {seeds} declared themes ([[theme]]); give at least {seeds}"
+    )]
+    FewerThanSeeds { k: usize, seeds: usize },
 }
 
 /// Clustering hyper-parameters.
@@ -208,7 +212,13 @@ fn kmeans(
     p: &ClusterParams,
 ) -> Result<(Array2<f64>, f64), ClusterError> {
     match p.algorithm {
-        Algorithm::Spherical => Ok(spherical_kmeans(x, k, n_runs, p)),
+        Algorithm::Spherical => Ok(spherical_kmeans(
+            x,
+            k,
+            n_runs,
+            p,
+            Array2::zeros((0, x.ncols())).view(),
+        )),
         Algorithm::Euclidean => euclidean_kmeans(x, k, n_runs, p),
     }
 }
@@ -256,6 +266,9 @@ fn normalise_rows(c: &mut Array2<f64>) {
     }
 }
 
+/// How much of a seed theme's own direction its centroid keeps at every k-means round.
+const SEED_ANCHOR: f64 = 0.5;
+
 /// Relative objective improvement below which spherical k-means stops. On R8 (5 seeds),
 /// 1e-4 gave the NMI of 1e-6 (0.5815 against 0.5818) in 45% of the time: the last rounds
 /// only trade a few articles between near-identical themes.
@@ -266,15 +279,37 @@ const RELATIVE_TOL: f64 = 1e-4;
 /// scaled to unit length. Stops when no assignment changes, the objective stops improving, or
 /// after `max_iter` rounds.
 /// Returns centroids and the objective `Σ (1 − cos)`, lower is better.
-fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Array2<f64>, f64) {
+///
+/// `fixed` rows (seed themes) are the first centroids as given; k-means++ then picks the rest
+/// far from them, so articles close to no seed found the other themes. A centroid of all
+/// zeros (a seed none of whose terms is in the vocabulary) takes no article.
+fn spherical_run(
+    x: ArrayView2<f64>,
+    k: usize,
+    seed: u64,
+    max_iter: u64,
+    fixed: ArrayView2<f64>,
+) -> (Array2<f64>, f64) {
     use rand::Rng;
     let (n, d) = x.dim();
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
     let mut centroids = Array2::<f64>::zeros((k, d));
-    let first = rng.gen_range(0..n);
-    centroids.row_mut(0).assign(&x.row(first));
-    let mut best_dist: Array1<f64> = x.dot(&x.row(first)).mapv(|s| (1.0 - s).max(0.0));
-    for c in 1..k {
+    let s = fixed.nrows();
+    let mut best_dist: Array1<f64> = if s == 0 {
+        let first = rng.gen_range(0..n);
+        centroids.row_mut(0).assign(&x.row(first));
+        x.dot(&x.row(first)).mapv(|s| (1.0 - s).max(0.0))
+    } else {
+        centroids.slice_mut(ndarray::s![..s, ..]).assign(&fixed);
+        let sims = x.dot(&fixed.t());
+        sims.outer_iter()
+            .map(|r| r.iter().fold(1.0f64, |b, &v| b.min((1.0 - v).max(0.0))))
+            .collect()
+    };
+    let live: Vec<bool> = (0..k)
+        .map(|c| c >= s || fixed.row(c).iter().any(|&v| v != 0.0))
+        .collect();
+    for c in s.max(1)..k {
         let total: f64 = best_dist.sum();
         let pick = if total > 0.0 {
             let mut target = rng.gen_range(0.0..total);
@@ -305,13 +340,10 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
         let mut changed = false;
         objective = 0.0;
         for (i, row) in sims.outer_iter().enumerate() {
-            let (best, s) = row
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f64::NEG_INFINITY),
-                    |b, (c, &s)| if s > b.1 { (c, s) } else { b },
-                );
+            let (best, s) = row.iter().enumerate().filter(|(c, _)| live[*c]).fold(
+                (0, f64::NEG_INFINITY),
+                |b, (c, &s)| if s > b.1 { (c, s) } else { b },
+            );
             objective += 1.0 - s;
             if labels[i] != best {
                 labels[i] = best;
@@ -333,6 +365,19 @@ fn spherical_run(x: ArrayView2<f64>, k: usize, seed: u64, max_iter: u64) -> (Arr
             }
         }
         normalise_rows(&mut sums);
+        // A seed theme's centroid stays anchored to its terms: half the seed's direction,
+        // half its members' mean. Left free, a seed was pulled to whatever its first members
+        // were nearest (on Reuters, "Gulf shipping" became strikes and world news).
+        for c in 0..s {
+            let mut row = sums.row_mut(c);
+            row.zip_mut_with(&fixed.row(c), |m, &f| {
+                *m = SEED_ANCHOR * f + (1.0 - SEED_ANCHOR) * *m
+            });
+            let norm = row.dot(&row).sqrt();
+            if norm > 0.0 {
+                row.mapv_inplace(|v| v / norm);
+            }
+        }
         centroids = sums;
     }
     (centroids, objective)
@@ -359,6 +404,7 @@ fn spherical_kmeans(
     k: usize,
     n_runs: usize,
     p: &ClusterParams,
+    fixed: ArrayView2<f64>,
 ) -> (Array2<f64>, f64) {
     let runs: Vec<(Array2<f64>, f64)> = (0..n_runs.max(1) as u64)
         .into_par_iter()
@@ -368,6 +414,7 @@ fn spherical_kmeans(
                 k,
                 p.seed.wrapping_add(run.wrapping_mul(0x9e37_79b9)),
                 p.max_iter,
+                fixed,
             )
         })
         .collect();
@@ -402,6 +449,53 @@ pub fn nearest_centroids(x: ArrayView2<f64>, centroids: &Array2<f64>) -> (Vec<us
 }
 
 impl ValidClusterParams {
+    /// Clusters the rows of `x` with the first centroids started from `seeds` (unit-length
+    /// rows, or zeros for a seed with no vocabulary term): spherical k-means whatever the
+    /// algorithm chosen, since seeds are directions. The seeds' themes stay first, in their
+    /// order. `k` is the total; without one, the seeds are added to the k the articles call
+    /// for by silhouette.
+    pub fn fit_seeded(
+        &self,
+        x: ArrayView2<f64>,
+        seeds: ArrayView2<f64>,
+    ) -> Result<Clustering, ClusterError> {
+        let p = &self.params;
+        let s = seeds.nrows();
+        let (k, choice) = match p.k {
+            Some(k) if k < s => return Err(ClusterError::FewerThanSeeds { k, seeds: s }),
+            Some(k) => (k, KChoice::Given),
+            None => {
+                let (k, choice) = self.choose_k(x)?;
+                (k + s, choice)
+            }
+        };
+        let (centroids, inertia) = spherical_kmeans(x, k, p.n_runs, p, seeds);
+        // Nearest by cosine among the centroids that have a direction (see `spherical_run`).
+        let live: Vec<bool> = centroids
+            .outer_iter()
+            .map(|c| c.iter().any(|&v| v != 0.0))
+            .collect();
+        let sims = x.dot(&centroids.t());
+        let (assignments, distances) = sims
+            .outer_iter()
+            .map(|row| {
+                let (c, sim) = row.iter().enumerate().filter(|(c, _)| live[*c]).fold(
+                    (0, f64::NEG_INFINITY),
+                    |b, (c, &v)| if v > b.1 { (c, v) } else { b },
+                );
+                (c, (2.0 - 2.0 * sim).max(0.0).sqrt())
+            })
+            .unzip();
+        Ok(Clustering {
+            k,
+            choice,
+            centroids,
+            assignments,
+            distances,
+            inertia,
+        })
+    }
+
     /// Clusters the rows of `x`, which should be unit length (TF-IDF or LSA rows).
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<Clustering, ClusterError> {
         let p = &self.params;

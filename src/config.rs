@@ -54,6 +54,55 @@ pub struct FileConfig {
     pub phrases: Option<Vec<String>>,
     /// Theme id (a TOML key is a string) → name.
     pub names: Option<BTreeMap<String, String>>,
+    /// Themes the user declares (`[[theme]]`), each with seed terms.
+    #[serde(default)]
+    pub theme: Vec<SeedTheme>,
+}
+
+/// A theme declared before fitting: k-means starts one centroid from its terms, and the
+/// theme keeps this name and its place (ids 0, 1, ... in the order declared).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTheme {
+    pub name: String,
+    pub terms: Vec<String>,
+}
+
+/// A file of `[[theme]]` entries only (`--themes FILE`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemesFile {
+    #[serde(default)]
+    theme: Vec<SeedTheme>,
+}
+
+/// Reads `--themes FILE`: `[[theme]]` entries with a `name` and `terms`.
+pub fn load_seed_themes(path: &Path) -> Result<Vec<SeedTheme>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the themes file", path.display()))?;
+    let file: ThemesFile = toml::from_str(&text)
+        .with_context(|| format!("{}: invalid themes file", path.display()))?;
+    check_seed_themes(&file.theme).with_context(|| path.display().to_string())?;
+    if file.theme.is_empty() {
+        bail!("{}: no [[theme]] entries", path.display());
+    }
+    Ok(file.theme)
+}
+
+/// Names present, unique and not empty; at least one term each.
+pub fn check_seed_themes(seeds: &[SeedTheme]) -> Result<()> {
+    for (i, s) in seeds.iter().enumerate() {
+        if s.name.trim().is_empty() {
+            bail!("[[theme]] {}: the name is empty", i + 1);
+        }
+        if s.terms.iter().all(|t| t.trim().is_empty()) {
+            bail!("[[theme]] {:?}: no terms", s.name);
+        }
+        if seeds[..i].iter().any(|o| o.name.trim() == s.name.trim()) {
+            bail!("[[theme]] {:?} is declared twice", s.name);
+        }
+    }
+    Ok(())
 }
 
 impl FileConfig {
@@ -76,7 +125,10 @@ impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config file", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{}: invalid config", path.display()))
+        let file: FileConfig =
+            toml::from_str(&text).with_context(|| format!("{}: invalid config", path.display()))?;
+        check_seed_themes(&file.theme).with_context(|| path.display().to_string())?;
+        Ok(file)
     }
 
     /// `explicit` if given (it must exist), else `tidings.toml` in the working directory if

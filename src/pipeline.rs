@@ -12,6 +12,7 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
 use crate::cluster::{ClusterParams, Clustering};
+use crate::config::SeedTheme;
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
@@ -53,6 +54,9 @@ pub struct RunConfig {
     pub phrases: Vec<String>,
     /// Theme names chosen by the user, by theme id; they win over generated and saved names.
     pub names: std::collections::BTreeMap<usize, String>,
+    /// Themes declared with seed terms (`[[theme]]`), fitted first as themes 0, 1, ...;
+    /// a run with a model has its themes already and does not use them.
+    pub seeds: Vec<SeedTheme>,
     /// Progress lines on stderr.
     pub verbose: bool,
     /// Set from another thread (a Python `KeyboardInterrupt`) to stop the run at the next
@@ -78,6 +82,7 @@ impl Default for RunConfig {
             stop_words: Vec::new(),
             phrases: Vec::new(),
             names: Default::default(),
+            seeds: Vec::new(),
             verbose: false,
             cancel: None,
         }
@@ -95,6 +100,13 @@ impl RunConfig {
         }
         if self.model.is_none() {
             self.cluster.check_options()?;
+            crate::config::check_seed_themes(&self.seeds)?;
+            if let Some(k) = self.cluster.k.filter(|&k| k < self.seeds.len()) {
+                bail!(crate::cluster::ClusterError::FewerThanSeeds {
+                    k,
+                    seeds: self.seeds.len()
+                });
+            }
         }
         Ok(tfidf)
     }
@@ -597,6 +609,17 @@ fn analyze_checked(
         "clustering",
     )?;
 
+    let mut seed_warnings = Vec::new();
+    let seeds = match &config.model {
+        None if !config.seeds.is_empty() => Some(seed_vectors(
+            &config.seeds,
+            &analyzer,
+            &model,
+            lsa.as_ref(),
+            &mut seed_warnings,
+        )?),
+        _ => None,
+    };
     let (clustering, new_themes) = match &config.model {
         Some(saved) => {
             let max_distance = config.max_distance.unwrap_or(saved.max_distance);
@@ -607,10 +630,14 @@ fn analyze_checked(
                 (saved.assign(vectors.view(), &coverage, max_distance)?, 0)
             }
         }
-        None => (
-            config.cluster.check(articles.len())?.fit(vectors.view())?,
-            0,
-        ),
+        None => {
+            let params = config.cluster.check(articles.len())?;
+            let fitted = match &seeds {
+                Some(s) => params.fit_seeded(vectors.view(), s.view())?,
+                None => params.fit(vectors.view())?,
+            };
+            (fitted, 0)
+        }
     };
     timer.lap(
         "cluster",
@@ -626,7 +653,21 @@ fn analyze_checked(
         articles: &articles,
         analyzer: &analyzer,
     };
-    let mut themes = build_themes(&clustering, &texts, config.model.is_some());
+    let fixed = match (&config.model, &seeds) {
+        (Some(_), _) => clustering.k,
+        (None, Some(s)) => s.nrows(),
+        (None, None) => 0,
+    };
+    let mut themes = build_themes(&clustering, &texts, fixed);
+    // Declared themes keep their names; one that no article joined shows its own terms.
+    let declared = seeds.as_ref().map_or(0, |s| s.nrows());
+    for (t, seed) in themes.themes.iter_mut().zip(&config.seeds).take(declared) {
+        t.name = seed.name.trim().to_string();
+        if t.size == 0 {
+            t.top_terms = seed.terms.clone();
+            t.label = crate::themes::label_from(&seed.terms);
+        }
+    }
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
     let span = trends.span();
@@ -660,6 +701,12 @@ fn analyze_checked(
         }
     }
     let mut warnings = warnings;
+    if config.verbose {
+        for w in &seed_warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    warnings.extend(seed_warnings);
     for (&id, name) in &config.names {
         let theme = themes.themes.iter_mut().find(|t| t.id == id);
         match theme.filter(|t| t.name != UNASSIGNED) {
@@ -728,6 +775,51 @@ fn analyze_checked(
         metrics,
         timings: timer.finish(),
     })
+}
+
+/// Each declared theme's terms as a vector in the articles' space (TF-IDF, then LSA), unit
+/// length; all zeros, with a warning, when none of its terms is in the vocabulary.
+fn seed_vectors(
+    seeds: &[SeedTheme],
+    analyzer: &Analyzer,
+    model: &TfidfModel,
+    lsa: Option<&Lsa>,
+    warnings: &mut Vec<String>,
+) -> Result<Array2<f64>> {
+    let docs: Vec<Article> = seeds
+        .iter()
+        .map(|s| Article {
+            id: s.name.clone(),
+            file: "[[theme]]".into(),
+            line: None,
+            date: None,
+            title: String::new(),
+            // One term per sentence, so no two-word term is made across two of them.
+            text: s.terms.join(". "),
+            extra: Default::default(),
+        })
+        .collect();
+    let (tokens, _) = tokenize(&docs, analyzer);
+    let (counts, _) = model.counts_and_coverage(&tokens);
+    let rows = model.clustering_rows(&counts);
+    let mut v = match lsa {
+        Some(l) => l.transform(&rows),
+        None => dense(&rows)?,
+    };
+    for (mut row, seed) in v.rows_mut().into_iter().zip(seeds) {
+        let norm = row.dot(&row).sqrt();
+        if norm > 0.0 {
+            row.mapv_inplace(|x| x / norm);
+        } else {
+            warnings.push(format!(
+                "[[theme]] {:?}: none of its terms ({}) is in the vocabulary; it is kept with \
+                 no articles",
+                seed.name,
+                seed.terms.join(", ")
+            ));
+        }
+    }
+    Ok(v)
 }
 
 /// The tree over the themes that have a centroid (a model run's unassigned have none).

@@ -815,7 +815,9 @@ fn fallback_name(top: &[String], taken: &FxHashSet<String>) -> String {
 }
 
 /// Names the clusters and orders them by size.
-pub fn build_themes(clustering: &Clustering, texts: &Texts, keep_ids: bool) -> ThemeSet {
+/// `fixed` clusters keep their place first (a saved model's themes, or declared seed themes);
+/// the others are numbered after them, largest first.
+pub fn build_themes(clustering: &Clustering, texts: &Texts, fixed: usize) -> ThemeSet {
     let k = clustering.k;
     let n = clustering.assignments.len();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -824,9 +826,7 @@ pub fn build_themes(clustering: &Clustering, texts: &Texts, keep_ids: bool) -> T
     }
     // Largest first; equal sizes keep k-means order, so the numbering is deterministic.
     let mut order: Vec<usize> = (0..k).collect();
-    if !keep_ids {
-        order.sort_by_key(|&c| (std::cmp::Reverse(members[c].len()), c));
-    }
+    order[fixed.min(k)..].sort_by_key(|&c| (std::cmp::Reverse(members[c].len()), c));
     let mut new_id = vec![0; k];
     order.iter().enumerate().for_each(|(i, &c)| new_id[c] = i);
     let mut by_size: Vec<usize> = (0..k).collect();
