@@ -202,12 +202,23 @@ pub fn render(a: &Analysis) -> String {
             );
         }
     }
+    if a.new_themes > 0 {
+        let k = c.model.as_ref().map_or(0, |m| m.k());
+        let _ = writeln!(
+            s,
+            "\n**New themes** formed this run from articles the model did not cover (born {}):",
+            a.trends.span()
+        );
+        for t in a.themes.themes.iter().skip(k).take(a.new_themes) {
+            let _ = writeln!(s, "- T{} {} ({} articles)", t.id, cell(&t.name), t.size);
+        }
+    }
     if let Some(rising) = fastest_rising(a) {
         let _ = writeln!(s, "\n{rising}");
     }
     let _ = writeln!(
         s,
-        "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)",
+        "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)\n\n![The themes grouped by closeness](theme_tree.png)",
         c.period
     );
 
