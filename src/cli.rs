@@ -530,12 +530,7 @@ fn timeline(args: &TimelineArgs) -> Result<()> {
     check_out(&out)?;
     let t = crate::timeline::Timeline::read(&args.runs)?;
     let written = report::timeline::write(&t, &out, INTERRUPTED.get().map(|f| f.as_ref()))?;
-    if let Some(why) = &written.in_place {
-        eprintln!(
-            "warning: {}: files replaced one by one, not swapped in as one unit: {why}",
-            out.display()
-        );
-    }
+    warn_in_place(&out, &written);
     if !args.quiet {
         print!("{}", report::timeline::story(&t));
         print_written(&written.files);
@@ -690,12 +685,7 @@ fn write_outputs(
     }
     let start = std::time::Instant::now();
     let written = report::write(a, cmp, out, INTERRUPTED.get().map(|f| f.as_ref()))?;
-    if let Some(why) = &written.in_place {
-        eprintln!(
-            "warning: {}: files replaced one by one, not swapped in as one unit: {why}",
-            out.display()
-        );
-    }
+    warn_in_place(out, &written);
     if verbose {
         eprintln!(
             "[{:>7.2}s] write: {} files",
@@ -704,6 +694,16 @@ fn write_outputs(
         );
     }
     Ok(written.files)
+}
+
+/// Says when an output folder could not be swapped in as one unit, and why.
+fn warn_in_place(out: &std::path::Path, written: &crate::output::Written) {
+    if let Some(why) = &written.in_place {
+        eprintln!(
+            "warning: {}: files replaced one by one, not swapped in as one unit: {why}",
+            out.display()
+        );
+    }
 }
 
 /// Leaves a finished command's analysis to the operating system, which takes back the whole

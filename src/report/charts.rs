@@ -293,15 +293,7 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
     chart
         .configure_mesh()
         .x_labels(n.min(40))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            let idx = i as usize;
-            if (x - i).abs() < 1e-6 && i >= 0.0 && idx < labels.len() && idx.is_multiple_of(step) {
-                labels[idx].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| period_label(&labels, step, *x))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .light_line_style(TRANSPARENT)
         .y_desc("articles")
@@ -323,26 +315,42 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
             .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
             .map_err(plot_err)?;
     }
-    for t in 0..k {
-        let y = 60 + 24 * t as i32;
-        legend_area
-            .draw(&Rectangle::new(
-                [(8, y - 6), (30, y + 6)],
-                theme_colour(a.themes.themes[t].id).filled(),
-            ))
-            .map_err(plot_err)?;
-        legend_area
-            .draw(&Text::new(
-                theme_name(a, t),
-                (38, y),
-                (FONT, 14)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(plot_err)?;
-    }
+    let entries = (0..k).map(|t| (theme_colour(a.themes.themes[t].id), theme_name(a, t)));
+    legend(&legend_area, entries)?;
     root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// The label of period `x` on a time axis: every `step`-th period, none between them.
+pub(super) fn period_label(labels: &[String], step: usize, x: f64) -> String {
+    let i = x.round();
+    let idx = i as usize;
+    if (x - i).abs() < 1e-6 && i >= 0.0 && idx < labels.len() && idx.is_multiple_of(step) {
+        labels[idx].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// A colour key beside a chart, one swatch and text per line from the top.
+pub(super) fn legend(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    entries: impl IntoIterator<Item = (RGBColor, String)>,
+) -> Result<()> {
+    for (i, (colour, text)) in entries.into_iter().enumerate() {
+        let y = 60 + 24 * i as i32;
+        area.draw(&Rectangle::new([(8, y - 6), (30, y + 6)], colour.filled()))
+            .map_err(plot_err)?;
+        area.draw(&Text::new(
+            text,
+            (38, y),
+            (FONT, 14)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(plot_err)?;
+    }
     Ok(())
 }
 

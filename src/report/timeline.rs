@@ -8,10 +8,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use polars::prelude::*;
 
-use super::charts::{ensure_font, plot_err, theme_colour, FONT};
+use super::charts::{ensure_font, legend, period_label, plot_err, theme_colour, FONT};
 use super::write_parquet;
 use crate::output::{self, write_atomic, Written};
 use crate::timeline::Timeline;
@@ -126,15 +125,7 @@ fn chart(t: &Timeline, path: &Path) -> Result<()> {
     chart
         .configure_mesh()
         .x_labels(n.min(40))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            let idx = i as usize;
-            if (x - i).abs() < 1e-6 && i >= 0.0 && idx < labels.len() && idx.is_multiple_of(step) {
-                labels[idx].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| period_label(&labels, step, *x))
         .y_label_formatter(&|v| format!("{v:.0}%"))
         .light_line_style(TRANSPARENT)
         .y_desc("share of the period's articles")
@@ -194,23 +185,8 @@ fn chart(t: &Timeline, path: &Path) -> Result<()> {
         })
         .chain(std::iter::once((grey, "other themes".to_string())));
     // The legend reads top to bottom as the stack does.
-    let entries: Vec<(RGBColor, String)> = entries.collect::<Vec<_>>().into_iter().rev().collect();
-    for (i, (colour, text)) in entries.into_iter().enumerate() {
-        let y = 60 + 24 * i as i32;
-        legend_area
-            .draw(&Rectangle::new([(8, y - 6), (30, y + 6)], colour.filled()))
-            .map_err(plot_err)?;
-        legend_area
-            .draw(&Text::new(
-                text,
-                (38, y),
-                (FONT, 14)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(plot_err)?;
-    }
+    let entries: Vec<(RGBColor, String)> = entries.collect();
+    legend(&legend_area, entries.into_iter().rev())?;
     root.present().map_err(plot_err)?;
     Ok(())
 }
