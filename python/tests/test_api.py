@@ -103,6 +103,18 @@ def test_write_replaces_the_folder_as_one_unit(sample_run, tmp_path):
     assert (out / "themes.parquet").exists()
 
 
+def test_declared_themes_as_a_mapping_match_the_cli(tmp_path):
+    file = tmp_path / "themes.toml"
+    file.write_text('[[theme]]\nname = "Coffee \\"talks\\""\nterms = ["coffee", "ico"]\n')
+    cli("run", SAMPLE, "--k", "6", "--themes", str(file), "--out", str(tmp_path / "cli"))
+    got = tidings.run(SAMPLE, k=6, themes={'Coffee "talks"': ["coffee", "ico"]})
+    assert got.names[0] == 'Coffee "talks"'
+    for name in TABLES:
+        assert_same_table(got.table(name), pq.read_table(tmp_path / "cli" / f"{name}.parquet"), name)
+    with pytest.raises(tidings.TidingsError, match="fewer than the 2 declared"):
+        tidings.run(SAMPLE, k=1, themes={"A": ["x"], "B": ["y"]})
+
+
 def test_tables_are_plain_arrow_that_pandas_and_polars_take(sample_run):
     themes = sample_run.themes
     assert themes.schema.field("name").type == pa.large_string()

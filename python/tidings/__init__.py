@@ -24,8 +24,10 @@ with the CLI's message; Ctrl-C (``KeyboardInterrupt``) stops a run at its next s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 import warnings as _warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -177,6 +179,28 @@ def _plain_columns(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, names=names)
 
 
+@contextlib.contextmanager
+def _declared_themes(options: Dict[str, Any]):
+    """``themes={"Gulf shipping": ["iran", "gulf"]}`` as the ``--themes`` file the CLI reads,
+    removed after the run; a path is passed through."""
+    themes = options.get("themes")
+    if not isinstance(themes, Mapping):
+        yield options
+        return
+    lines = []
+    for name, terms in themes.items():
+        if isinstance(terms, str):
+            terms = [terms]
+        # JSON strings are TOML basic strings.
+        lines += ["[[theme]]", f"name = {json.dumps(str(name))}",
+                  f"terms = [{', '.join(json.dumps(str(t)) for t in terms)}]", ""]
+    with tempfile.TemporaryDirectory(prefix="tidings-themes-") as tmp:
+        path = os.path.join(tmp, "themes.toml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        yield {**options, "themes": path}
+
+
 def _flags(options: Dict[str, Any]) -> Tuple[List[str], Dict[int, str]]:
     """The CLI flags for keyword options, and theme names to apply on top of the config."""
     flags: List[str] = []
@@ -209,7 +233,7 @@ def _flags(options: Dict[str, Any]) -> Tuple[List[str], Dict[int, str]]:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"{key} must be a number, not {type(value).__name__}")
             flags += [flag, repr(float(value))]
-        elif key == "config":
+        elif key in ("config", "themes"):
             flags += [flag, os.fspath(value)]
         elif key == "date":
             flags += [flag, str(value)]
@@ -439,6 +463,7 @@ def run(
     stop_words: Sequence[str] = (),
     phrases: Sequence[str] = (),
     names: Optional[Mapping[int, str]] = None,
+    themes: Optional[Union[PathLike, Mapping[str, Sequence[str]]]] = None,
     config: Optional[PathLike] = None,
     model: Optional[Model] = None,
     name: str = "table",
@@ -483,6 +508,10 @@ def run(
         Extra stop words; phrases kept as one token (e.g. ``"gaza strip"``).
     names
         Theme names by id, over those of ``tidings.toml``'s ``[names]``.
+    themes
+        Themes to declare before fitting, ``{"Gulf shipping": ["iran", "gulf", "tanker"]}``
+        (or a TOML file of ``[[theme]]`` entries): fitted first as themes 0, 1, ... with
+        those names, the others clustered freely.
     config
         A ``tidings.toml`` [default: ./tidings.toml when present].
     model
@@ -500,17 +529,18 @@ def run(
         del options[key]
     if model is not None and k is not None:
         raise TidingsError("k cannot be given with model: the model's themes are used")
-    flags, theme_names = _flags(options)
     paths, table = _as_source(data, "data")
-    native = _native.run(
-        paths,
-        None if table is None else table.__arrow_c_stream__(),
-        name,
-        flags,
-        verbose,
-        None if model is None else model._native,
-        theme_names,
-    )
+    with _declared_themes(options) as options:
+        flags, theme_names = _flags(options)
+        native = _native.run(
+            paths,
+            None if table is None else table.__arrow_c_stream__(),
+            name,
+            flags,
+            verbose,
+            None if model is None else model._native,
+            theme_names,
+        )
     _warn(native)
     return Result(native)
 
@@ -547,21 +577,22 @@ def compare(
     if model is not None and options.get("k") is not None:
         raise TidingsError("k cannot be given with model: the model's themes are used")
     verbose = bool(options.pop("verbose", False))
-    flags, theme_names = _flags(options)
     b_paths, b_table = _as_source(before, "before")
     a_paths, a_table = (None, None) if after is None else _as_source(after, "after")
-    native = _native.compare(
-        b_paths,
-        None if b_table is None else b_table.__arrow_c_stream__(),
-        before_name,
-        a_paths,
-        None if a_table is None else a_table.__arrow_c_stream__(),
-        after_name,
-        None if periods is None else (str(periods[0]), str(periods[1])),
-        flags,
-        verbose,
-        None if model is None else model._native,
-        theme_names,
-    )
+    with _declared_themes(options) as options:
+        flags, theme_names = _flags(options)
+        native = _native.compare(
+            b_paths,
+            None if b_table is None else b_table.__arrow_c_stream__(),
+            before_name,
+            a_paths,
+            None if a_table is None else a_table.__arrow_c_stream__(),
+            after_name,
+            None if periods is None else (str(periods[0]), str(periods[1])),
+            flags,
+            verbose,
+            None if model is None else model._native,
+            theme_names,
+        )
     _warn(native)
     return Result(native)
