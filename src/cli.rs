@@ -453,7 +453,7 @@ fn fit(args: &FitArgs) -> Result<()> {
     let opts = &args.run;
     let (config, out) = opts.resolve(&args.inputs)?;
     let analysis = analyze(&config)?;
-    let model = analysis.model();
+    let model = analysis.model()?;
     model.save(&args.model)?;
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     if opts.json {
@@ -484,7 +484,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
     config.model = Some(Arc::new(saved.clone()));
     config.grow = true;
     let analysis = analyze(&config)?;
-    let grown = analysis.updated_model(&saved)?;
+    let grown = analysis.model()?;
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     // The outputs first: a model that grew without them would count this week twice when
     // the update is run again.

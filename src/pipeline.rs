@@ -155,7 +155,16 @@ pub struct Analysis {
 impl Analysis {
     /// What this run learned, to assign later articles to its themes (`tidings fit`):
     /// the fitted parts of each stage, centroids in theme-id order.
-    pub fn model(&self) -> ThemeModel {
+    /// A run with a model gives that model back (grown, for an update): its themes are the
+    /// model's, and the unassigned are no theme to save.
+    pub fn model(&self) -> Result<ThemeModel> {
+        if let Some(saved) = &self.config.model {
+            return if self.config.grow {
+                self.updated_model(saved)
+            } else {
+                Ok(saved.as_ref().clone())
+            };
+        }
         let a = self;
         let c = &a.clustering;
         let dims = c.centroids.ncols();
@@ -175,7 +184,7 @@ impl Analysis {
             None => (Vec::new(), Vec::new(), 0, Vec::new()),
         };
         let spreads = self.spreads();
-        ThemeModel {
+        Ok(ThemeModel {
             language: a.config.language,
             stop_words: a.config.stop_words.clone(),
             phrases: a.config.phrases.clone(),
@@ -214,7 +223,7 @@ impl Analysis {
             max_distance: c.distances.iter().copied().fold(0.0, f64::max),
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.cluster.seed,
-        }
+        })
     }
 
     /// Each theme's mean and 95th-percentile distance of its articles to its centroid.

@@ -363,11 +363,13 @@ impl Run {
         report::summary::render(self.outcome.analysis())
     }
 
-    /// The themes of this run as a model that later runs assign to.
-    fn model(&self) -> Model {
-        Model {
-            model: Arc::new(self.outcome.analysis().model()),
-        }
+    /// The themes of this run as a model that later runs assign to (a run with a model
+    /// gives that model back).
+    fn model(&self) -> PyResult<Model> {
+        let model = self.outcome.analysis().model().map_err(error)?;
+        Ok(Model {
+            model: Arc::new(model),
+        })
     }
 }
 

@@ -244,6 +244,9 @@ def test_models_go_both_ways_between_python_and_the_cli(tmp_path):
         assert_same_table(got.table(name), pq.read_table(tmp_path / "b" / f"{name}.parquet"), name)
     with pytest.raises(tidings.TidingsError, match="k cannot be given with model"):
         tidings.run(SAMPLE, model=loaded, k=3)
+    # A run with a model gives that model back, not one with an "(unassigned)" theme.
+    again = got.model()
+    assert again.names == loaded.names and again.k == loaded.k
 
 
 def test_compare_matches_the_cli(tmp_path):
