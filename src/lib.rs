@@ -2,9 +2,10 @@
 //!
 //! The pipeline runs one way through these modules: [`corpus`] reads articles, [`text`]
 //! analyses them into stems, [`vectorize`] builds TF-IDF rows, [`reduce`] projects them with
-//! LSA, [`cluster`] groups them with k-means, [`themes`] names the groups, [`tree`] groups the themes, [`trends`] counts
-//! them over time and [`report`] writes tables, charts and a summary. [`pipeline`] wires the
-//! stages; [`cli`] is the command line over all of it.
+//! LSA, [`cluster`] groups them with k-means, [`themes`] names the groups, [`tree`] groups the
+//! themes, [`trends`] counts them over time and [`report`] writes tables, charts and a summary
+//! through [`output`]. [`pipeline`] wires the stages and builds the [`model`] from their
+//! fitted parts; [`timeline`] reads many runs back; [`cli`] is the command line over all of it.
 
 pub mod cli;
 pub mod cluster;
