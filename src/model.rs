@@ -95,7 +95,7 @@ pub struct ThemeModel {
     /// and only articles unlike all of them are not.
     pub max_distance: f64,
     /// Vocabulary coverage below which an article is unassigned: the lowest of any fitted
-    /// article (see [`crate::vectorize::TfidfModel::coverage`]).
+    /// article (see [`crate::vectorize::TfidfModel::counts_and_coverage`]).
     pub min_coverage: f64,
     pub seed: u64,
 }
