@@ -394,32 +394,28 @@ impl TfidfModel {
     /// few known words put it to a theme. One pass over the tokens computes both.
     pub fn counts_and_coverage(&self, docs: &[Doc]) -> (Sparse, Vec<f64>) {
         let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
-        let (rows, coverage): (Vec<Vec<(u32, f32)>>, Vec<f64>) = docs
-            .par_iter()
-            .map(|doc| {
-                let mut columns: Vec<u32> = Vec::with_capacity(doc.stems.len() * 2);
-                let mut unseen_terms: Vec<u64> = Vec::new();
-                each_term(doc, self.bigrams, |h| match self.index.get(&h) {
-                    Some(&i) => columns.push(i as u32),
-                    None => unseen_terms.push(h),
-                });
-                let mut row = Vec::new();
-                each_run(&mut columns, |i, n| row.push((i, n as f32)));
-                // In hash order, so float sums are the same on every run.
-                let mut unseen = 0.0;
-                each_run(&mut unseen_terms, |_, n| {
-                    unseen += (self.tf(f64::from(n)) * unseen_idf).powi(2);
-                });
-                let known: f64 = row
-                    .iter()
-                    .map(|&(i, n)| (self.tf(f64::from(n)) * self.idf[i as usize]).powi(2))
-                    .sum();
-                let all = known + unseen;
-                let coverage = if all > 0.0 { (known / all).sqrt() } else { 0.0 };
-                (row, coverage)
-            })
-            .unzip();
-        (sparse_from_rows(rows, self.n_terms()), coverage)
+        sparse_by_chunks(docs, self.n_terms(), |doc| {
+            let mut columns: Vec<u32> = Vec::with_capacity(doc.stems.len() * 2);
+            let mut unseen_terms: Vec<u64> = Vec::new();
+            each_term(doc, self.bigrams, |h| match self.index.get(&h) {
+                Some(&i) => columns.push(i as u32),
+                None => unseen_terms.push(h),
+            });
+            let mut row = Vec::new();
+            each_run(&mut columns, |i, n| row.push((i, n as f32)));
+            // In hash order, so float sums are the same on every run.
+            let mut unseen = 0.0;
+            each_run(&mut unseen_terms, |_, n| {
+                unseen += (self.tf(f64::from(n)) * unseen_idf).powi(2);
+            });
+            let known: f64 = row
+                .iter()
+                .map(|&(i, n)| (self.tf(f64::from(n)) * self.idf[i as usize]).powi(2))
+                .sum();
+            let all = known + unseen;
+            let coverage = if all > 0.0 { (known / all).sqrt() } else { 0.0 };
+            (row, coverage)
+        })
     }
 
     fn tf(&self, n: f64) -> f64 {
@@ -442,24 +438,20 @@ impl TfidfModel {
 
     /// TF-IDF rows, at unit length, over the columns `keep` accepts.
     fn weight_where(&self, counts: &Sparse, keep: impl Fn(usize) -> bool + Sync) -> Sparse {
-        let rows: Vec<Vec<(u32, f32)>> = counts
-            .outer_iterator()
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|row| {
-                let mut out: Vec<(u32, f64)> = row
-                    .iter()
-                    .filter(|&(i, _)| keep(i))
-                    .map(|(i, &n)| (i as u32, self.tf(f64::from(n)) * self.idf[i]))
-                    .collect();
-                let norm = out.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
-                if norm > 0.0 {
-                    out.iter_mut().for_each(|(_, v)| *v /= norm);
-                }
-                out.into_iter().map(|(i, v)| (i, v as f32)).collect()
-            })
-            .collect();
-        sparse_from_rows(rows, self.n_terms())
+        let rows: Vec<_> = counts.outer_iterator().collect();
+        sparse_by_chunks(&rows, self.n_terms(), |row| {
+            let mut out: Vec<(u32, f64)> = row
+                .iter()
+                .filter(|&(i, _)| keep(i))
+                .map(|(i, &n)| (i as u32, self.tf(f64::from(n)) * self.idf[i]))
+                .collect();
+            let norm = out.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                out.iter_mut().for_each(|(_, v)| *v /= norm);
+            }
+            (out.into_iter().map(|(i, v)| (i, v as f32)).collect(), ())
+        })
+        .0
     }
 
     /// TF-IDF weights (all terms) from a count matrix made by [`TfidfModel::counts`].
@@ -474,6 +466,47 @@ impl TfidfModel {
 
 /// Builds a CSR matrix directly from rows whose column indices are sorted and distinct, with
 /// no intermediate triplets (at a million articles those cost gigabytes).
+/// Rows computed in parallel a chunk at a time and appended to one CSR matrix, so that the
+/// per-row vectors of only one chunk exist beside it: built all at once, they were a second,
+/// fragmented copy of the matrix (at a million full-length articles, over a gigabyte at the
+/// run's peak). Rows keep their order, so the matrix is the same whatever the threads.
+fn sparse_by_chunks<T: Sync, X: Send>(
+    items: &[T],
+    n_cols: usize,
+    row: impl Fn(&T) -> (Vec<(u32, f32)>, X) + Sync,
+) -> (Sparse, Vec<X>) {
+    const CHUNK: usize = 16_384;
+    let mut indptr = Vec::with_capacity(items.len() + 1);
+    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    let mut extra = Vec::with_capacity(items.len());
+    indptr.push(0);
+    for (i, chunk) in items.chunks(CHUNK).enumerate() {
+        let rows: Vec<(Vec<(u32, f32)>, X)> = chunk.par_iter().map(&row).collect();
+        if i == 0 {
+            // Room for every row at the first chunk's density (and a little more), so the
+            // matrix is not copied as it grows; the last shrink is then in place.
+            let per_row = rows.iter().map(|r| r.0.len()).sum::<usize>() as f64 / chunk.len() as f64;
+            let guess = (per_row * items.len() as f64 * 1.05) as usize;
+            indices.reserve(guess);
+            data.reserve(guess);
+        }
+        for (r, x) in rows {
+            for (c, v) in r {
+                indices.push(c);
+                data.push(v);
+            }
+            indptr.push(indices.len());
+            extra.push(x);
+        }
+    }
+    indices.shrink_to_fit();
+    data.shrink_to_fit();
+    (
+        Sparse::new((items.len(), n_cols), indptr, indices, data),
+        extra,
+    )
+}
+
 pub fn sparse_from_rows(rows: Vec<Vec<(u32, f32)>>, n_cols: usize) -> Sparse {
     let nnz = rows.iter().map(Vec::len).sum();
     let mut indptr = Vec::with_capacity(rows.len() + 1);
