@@ -453,7 +453,7 @@ fn fit(args: &FitArgs) -> Result<()> {
     let opts = &args.run;
     let (config, out) = opts.resolve(&args.inputs)?;
     let analysis = analyze(&config)?;
-    let model = analysis.model()?;
+    let model = analysis.model();
     model.save(&args.model)?;
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     if opts.json {
@@ -480,19 +480,15 @@ fn update(args: &UpdateArgs) -> Result<()> {
         bail!("--k does not apply to update: the model's themes stay, new ones form as needed");
     }
     let (mut config, out) = opts.resolve(&args.inputs)?;
-    let saved = ThemeModel::load(&args.model)?;
-    config.model = Some(Arc::new(saved.clone()));
+    config.model = Some(Arc::new(ThemeModel::load(&args.model)?));
     config.grow = true;
     let analysis = analyze(&config)?;
-    let grown = analysis.model()?;
+    let grown = analysis.model();
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     // The outputs first: a model that grew without them would count this week twice when
     // the update is run again.
     grown.save(&args.model)?;
-    let born: Vec<&crate::themes::Theme> = analysis.themes.themes[saved.k()..]
-        .iter()
-        .take(analysis.new_themes)
-        .collect();
+    let born = analysis.formed();
     if opts.json {
         let mut summary = json_summary(&analysis, &written);
         summary["model"] = serde_json::json!(args.model.display().to_string());
@@ -507,7 +503,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
             0 => println!("no new theme formed"),
             n => println!("{n} new theme{}:", if n > 1 { "s" } else { "" }),
         }
-        for t in &born {
+        for t in born {
             println!("  T{}  {} ({} articles)", t.id, t.name, t.size);
         }
         println!(
@@ -527,7 +523,6 @@ fn timeline(args: &TimelineArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT).join("timeline"));
-    check_out(&out)?;
     let t = crate::timeline::Timeline::read(&args.runs)?;
     let written = report::timeline::write(&t, &out, INTERRUPTED.get().map(|f| f.as_ref()))?;
     warn_in_place(&out, &written);

@@ -60,10 +60,21 @@ pub const NEW_THEMES_MAX: usize = 5;
 pub const CENTROID_STEP: f64 = 0.25;
 
 /// What [`ThemeModel::grow`] found: the clustering of the new articles (saved themes first,
-/// then the new ones, then the unassigned) and how many new themes it holds.
+/// then the new ones, then the unassigned), how many new themes it holds, and what the
+/// articles that joined saved themes add to them.
 pub struct Growth {
     pub clustering: Clustering,
     pub new_themes: usize,
+    pub joined: Joined,
+}
+
+/// The articles of a run that joined each saved theme: how many, and the sum of their
+/// vectors, from which [`ThemeModel::absorb`] steps the theme's centroid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Joined {
+    pub counts: Vec<usize>,
+    /// k × dims.
+    pub sums: Array2<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -305,10 +316,58 @@ impl ThemeModel {
         }
         clustering.centroids = centroids;
         clustering.k = k + m + 1;
+        let mut joined = Joined {
+            counts: vec![0; k],
+            sums: Array2::zeros((k, d)),
+        };
+        for (i, &a) in clustering.assignments.iter().enumerate() {
+            if a < k {
+                joined.counts[a] += 1;
+                let mut sum = joined.sums.row_mut(a);
+                sum += &x.row(i);
+            }
+        }
         Ok(Growth {
             clustering,
             new_themes: m,
+            joined,
         })
+    }
+
+    /// Counts the articles that joined each theme, and steps its centroid toward their mean
+    /// as a running mean would (by their share of all the articles it has held), by at most
+    /// [`CENTROID_STEP`] of its radius.
+    pub fn absorb(&mut self, joined: &Joined) {
+        let d = self.dims;
+        for (p, theme) in self.themes.iter_mut().enumerate() {
+            let n = joined.counts[p];
+            if n == 0 {
+                continue;
+            }
+            let centroid = &mut self.centroids[p * d..(p + 1) * d];
+            let weight = n as f64 / (theme.size + n) as f64;
+            let step: Vec<f64> = centroid
+                .iter()
+                .zip(joined.sums.row(p))
+                .map(|(c, s)| weight * (s / n as f64 - c))
+                .collect();
+            let length = step.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let cap = CENTROID_STEP * theme.radius;
+            let scale = if length > cap { cap / length } else { 1.0 };
+            for (c, s) in centroid.iter_mut().zip(&step) {
+                *c += scale * s;
+            }
+            theme.size += n;
+        }
+    }
+
+    /// Adds a theme formed after fitting (`update`), with the next id; returns that id.
+    pub fn add_theme(&mut self, mut theme: SavedTheme, centroid: &[f64]) -> usize {
+        theme.id = self.next_id;
+        self.next_id += 1;
+        self.centroids.extend_from_slice(centroid);
+        self.themes.push(theme);
+        self.next_id - 1
     }
 
     /// The analyzer the model was fitted with.
@@ -558,8 +617,16 @@ mod tests {
             .collect()
     }
 
-    fn rows(points: &[[f64; 4]]) -> Array2<f64> {
-        Array2::from_shape_vec((points.len(), 4), points.concat()).unwrap()
+    /// `m` grown by articles at `points` (all fully covered by its vocabulary).
+    fn grow(m: &ThemeModel, points: &[[f64; 4]]) -> Growth {
+        let x = Array2::from_shape_vec((points.len(), 4), points.concat()).unwrap();
+        m.grow(
+            x.view(),
+            &vec![1.0; points.len()],
+            m.max_distance,
+            &ClusterParams::default(),
+        )
+        .unwrap()
     }
 
     /// A tight group of articles far from both themes becomes one new theme after them;
@@ -570,15 +637,7 @@ mod tests {
         let mut points = around(0, 60, 0.02);
         points.extend(around(1, 40, 0.02));
         points.extend(around(2, 12, 0.01));
-        let x = rows(&points);
-        let g = m
-            .grow(
-                x.view(),
-                &vec![1.0; points.len()],
-                m.max_distance,
-                &ClusterParams::default(),
-            )
-            .unwrap();
+        let g = grow(&m, &points);
         assert_eq!(g.new_themes, 1);
         let a = &g.clustering.assignments;
         assert!(a[..60].iter().all(|&t| t == 0));
@@ -605,16 +664,7 @@ mod tests {
             [0.0, 0.0, t.cos(), t.sin()]
         }));
         for points in [few, loose] {
-            let x = rows(&points);
-            let g = m
-                .grow(
-                    x.view(),
-                    &vec![1.0; points.len()],
-                    m.max_distance,
-                    &ClusterParams::default(),
-                )
-                .unwrap();
-            assert_eq!(g.new_themes, 0);
+            assert_eq!(grow(&m, &points).new_themes, 0);
         }
     }
 }

@@ -16,10 +16,10 @@ use crate::config::SeedTheme;
 use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
-use crate::model::{SavedTheme, ThemeModel};
+use crate::model::{Joined, SavedTheme, ThemeModel};
 use crate::reduce::Lsa;
 use crate::text::{Analyzer, Language, SurfaceForms};
-use crate::themes::{build_themes, Texts, ThemeSet};
+use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
 use crate::trends::{Period, Trends};
 use crate::vectorize::{
@@ -141,8 +141,10 @@ pub struct Analysis {
     /// unassigned.
     pub born: Vec<String>,
     /// Themes formed by this run from articles the model did not cover (an update): the
-    /// positions just after the model's own.
+    /// positions just after the model's own (see [`Analysis::formed`]).
     pub new_themes: usize,
+    /// In an update, what the articles that joined the saved themes add to them.
+    pub joined: Option<Joined>,
     /// The themes grouped by closeness (not the unassigned of a model run).
     pub tree: ThemeTree,
     pub trends: Trends,
@@ -157,12 +159,12 @@ impl Analysis {
     /// the fitted parts of each stage, centroids in theme-id order.
     /// A run with a model gives that model back (grown, for an update): its themes are the
     /// model's, and the unassigned are no theme to save.
-    pub fn model(&self) -> Result<ThemeModel> {
+    pub fn model(&self) -> ThemeModel {
         if let Some(saved) = &self.config.model {
             return if self.config.grow {
                 self.updated_model(saved)
             } else {
-                Ok(saved.as_ref().clone())
+                saved.as_ref().clone()
             };
         }
         let a = self;
@@ -184,7 +186,7 @@ impl Analysis {
             None => (Vec::new(), Vec::new(), 0, Vec::new()),
         };
         let spreads = self.spreads();
-        Ok(ThemeModel {
+        ThemeModel {
             language: a.config.language,
             stop_words: a.config.stop_words.clone(),
             phrases: a.config.phrases.clone(),
@@ -200,30 +202,14 @@ impl Analysis {
             singular_values,
             centroids,
             dims,
-            themes: a
-                .themes
-                .themes
-                .iter()
-                .enumerate()
-                .map(|(p, t)| {
-                    let (spread, radius) = spreads[p];
-                    SavedTheme {
-                        id: t.id,
-                        name: t.name.clone(),
-                        label: t.label.clone(),
-                        top_terms: t.top_terms.clone(),
-                        size: t.size,
-                        born: a.born[p].clone(),
-                        spread,
-                        radius,
-                    }
-                })
+            themes: (0..a.themes.themes.len())
+                .map(|p| self.saved_theme(p, spreads[p]))
                 .collect(),
             next_id: a.themes.themes.iter().map(|t| t.id + 1).max().unwrap_or(0),
             max_distance: c.distances.iter().copied().fold(0.0, f64::max),
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.cluster.seed,
-        })
+        }
     }
 
     /// Each theme's mean and 95th-percentile distance of its articles to its centroid.
@@ -250,76 +236,43 @@ impl Analysis {
             .collect()
     }
 
-    /// The model `saved` grown by this run (`tidings update`, a run with `grow`): the
-    /// themes formed here are added with the next ids and this run's periods as their birth;
-    /// each saved theme keeps its id and name, counts its new articles, and its centroid
-    /// steps toward their mean as a running mean would, by at most
-    /// [`model::CENTROID_STEP`](crate::model::CENTROID_STEP) of its radius.
-    pub fn updated_model(&self, saved: &ThemeModel) -> Result<ThemeModel> {
+    /// The theme at position `p` as a model keeps it.
+    fn saved_theme(&self, p: usize, (spread, radius): (f64, f64)) -> SavedTheme {
+        let t = &self.themes.themes[p];
+        SavedTheme {
+            id: t.id,
+            name: t.name.clone(),
+            label: t.label.clone(),
+            top_terms: t.top_terms.clone(),
+            size: t.size,
+            born: self.born[p].clone(),
+            spread,
+            radius,
+        }
+    }
+
+    /// The themes this run formed from articles its model did not cover (an update).
+    pub fn formed(&self) -> &[Theme] {
+        let k = self.config.model.as_ref().map_or(0, |m| m.k());
+        &self.themes.themes[k..k + self.new_themes]
+    }
+
+    /// The model `saved` grown by this run (`tidings update`, a run with `grow`): each saved
+    /// theme keeps its id and name and absorbs the articles that joined it
+    /// ([`ThemeModel::absorb`]); the themes formed here are added with the next ids and this
+    /// run's periods as their birth.
+    pub fn updated_model(&self, saved: &ThemeModel) -> ThemeModel {
         let mut m = saved.clone();
-        let (k, d) = (saved.k(), saved.dims);
-        let c = &self.clustering;
-        // The articles' vectors again (the run kept their counts, not the projection).
-        let tfidf = self.model.clustering_rows(&self.counts);
-        let x = match &self.lsa {
-            Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf)?,
-        };
-        let mut sums = vec![vec![0.0; d]; k];
-        let mut counts = vec![0usize; k];
-        for (i, &p) in self.themes.assignments.iter().enumerate() {
-            // Positions follow the clustering's rows in a model run.
-            if p < k {
-                counts[p] += 1;
-                for (s, v) in sums[p].iter_mut().zip(x.row(i)) {
-                    *s += v;
-                }
-            }
+        if let Some(joined) = &self.joined {
+            m.absorb(joined);
         }
-        for p in 0..k {
-            if counts[p] == 0 {
-                continue;
-            }
-            let centroid = &mut m.centroids[p * d..(p + 1) * d];
-            let weight = counts[p] as f64 / (saved.themes[p].size + counts[p]) as f64;
-            let step: Vec<f64> = centroid
-                .iter()
-                .zip(&sums[p])
-                .map(|(c, s)| weight * (s / counts[p] as f64 - c))
-                .collect();
-            let length = step.iter().map(|x| x * x).sum::<f64>().sqrt();
-            let cap = crate::model::CENTROID_STEP * saved.themes[p].radius;
-            let scale = if length > cap { cap / length } else { 1.0 };
-            for (c, s) in centroid.iter_mut().zip(&step) {
-                *c += scale * s;
-            }
-            m.themes[p].size += counts[p];
+        let formed = self.spreads().into_iter().enumerate().skip(saved.k());
+        for (p, spread) in formed.take(self.new_themes) {
+            let centroid = self.clustering.centroids.row(self.themes.cluster_of[p]);
+            let id = m.add_theme(self.saved_theme(p, spread), &centroid.to_vec());
+            debug_assert_eq!(id, self.themes.themes[p].id);
         }
-        let spreads = self.spreads();
-        let new = k..k + self.new_themes;
-        for ((t, &(spread, radius)), (&cluster, born)) in self.themes.themes[new.clone()]
-            .iter()
-            .zip(&spreads[new.clone()])
-            .zip(
-                self.themes.cluster_of[new.clone()]
-                    .iter()
-                    .zip(&self.born[new]),
-            )
-        {
-            m.centroids.extend(c.centroids.row(cluster).iter());
-            m.themes.push(SavedTheme {
-                id: t.id,
-                name: t.name.clone(),
-                label: t.label.clone(),
-                top_terms: t.top_terms.clone(),
-                size: t.size,
-                born: born.clone(),
-                spread,
-                radius,
-            });
-        }
-        m.next_id = saved.next_id + self.new_themes;
-        Ok(m)
+        m
     }
 
     /// The readable form of vocabulary term `t` ("food security", not "food secur").
@@ -629,14 +582,18 @@ fn analyze_checked(
         )?),
         _ => None,
     };
-    let (clustering, new_themes) = match &config.model {
+    let (clustering, new_themes, joined) = match &config.model {
         Some(saved) => {
             let max_distance = config.max_distance.unwrap_or(saved.max_distance);
             if config.grow {
                 let g = saved.grow(vectors.view(), &coverage, max_distance, &config.cluster)?;
-                (g.clustering, g.new_themes)
+                (g.clustering, g.new_themes, Some(g.joined))
             } else {
-                (saved.assign(vectors.view(), &coverage, max_distance)?, 0)
+                (
+                    saved.assign(vectors.view(), &coverage, max_distance)?,
+                    0,
+                    None,
+                )
             }
         }
         None => {
@@ -645,7 +602,7 @@ fn analyze_checked(
                 Some(s) => params.fit_seeded(vectors.view(), s.view())?,
                 None => params.fit(vectors.view())?,
             };
-            (fitted, 0)
+            (fitted, 0, None)
         }
     };
     timer.lap(
@@ -680,7 +637,6 @@ fn analyze_checked(
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
     let span = trends.span();
-    let mut born = Vec::with_capacity(themes.themes.len());
     if let Some(saved) = &config.model {
         // Saved themes keep their names and terms; the extra last theme holds the unassigned
         // articles, and its terms (scored against the assigned) say what they are about.
@@ -694,14 +650,11 @@ fn analyze_checked(
                     t.name = s.name.clone();
                     t.label = s.label.clone();
                     t.top_terms = s.top_terms.clone();
-                    born.push(s.born.clone());
                 }
                 None if position < saved.k() + new_themes => {
                     t.id = saved.next_id + position - saved.k();
-                    born.push(span.clone());
                 }
                 None => {
-                    born.push(String::new());
                     t.id = saved.next_id + new_themes;
                     t.name = UNASSIGNED.to_string();
                     t.label = UNASSIGNED.to_string();
@@ -740,9 +693,17 @@ fn analyze_checked(
     }
     drop(kept_tokens);
     let tree = theme_tree(&clustering, &themes);
-    if config.model.is_none() {
-        born = vec![span; themes.themes.len()];
-    }
+    // A saved theme keeps its birth; one fitted or formed here was born in this run's span.
+    let born = (0..themes.themes.len())
+        .map(|p| match &config.model {
+            None => span.clone(),
+            Some(saved) => match saved.themes.get(p) {
+                Some(s) => s.born.clone(),
+                None if p < saved.k() + new_themes => span.clone(),
+                None => String::new(),
+            },
+        })
+        .collect();
     timer.lap(
         "themes",
         || format!("{} themes", themes.themes.len()),
@@ -779,6 +740,7 @@ fn analyze_checked(
         themes,
         born,
         new_themes,
+        joined,
         tree,
         trends,
         metrics,

@@ -360,42 +360,55 @@ fn sample_week(dir: &Path, weeks: &[u32]) -> PathBuf {
     path
 }
 
-/// `update`: the saved themes keep their ids and names week after week, new ones (if any)
-/// take ids above them with the week as their birth, the model file grows, and every
-/// article of the week is accounted for.
-#[test]
-fn update_keeps_ids_and_names_and_records_births() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("m.model");
-    let m = model.to_str().unwrap();
-    let fit_on = sample_week(dir.path(), &[10, 11, 12]);
+/// Fits 6 themes on the sample's weeks 10-12 into `dir/m.model` (outputs in `dir/fit`).
+fn fit_weeks_10_to_12(dir: &Path) -> PathBuf {
+    let model = dir.join("m.model");
+    let fit_on = sample_week(dir, &[10, 11, 12]);
     let o = tidings(&[
         "fit",
         fit_on.to_str().unwrap(),
         "--k",
         "6",
         "--model",
-        m,
+        model.to_str().unwrap(),
         "--out",
-        dir.path().join("fit").to_str().unwrap(),
+        dir.join("fit").to_str().unwrap(),
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    model
+}
+
+/// `tidings update` of `model` with the sample's week `week`, outputs in `dir/w<week>`, with
+/// `flag` (`--json` or `--quiet`); returns the output folder and what the command printed.
+fn update_week(dir: &Path, model: &Path, week: u32, flag: &str) -> (PathBuf, std::process::Output) {
+    let input = sample_week(dir, &[week]);
+    let out = dir.join(format!("w{week}"));
+    let o = tidings(&[
+        "update",
+        "--model",
+        model.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        flag,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (out, o)
+}
+
+/// `update`: the saved themes keep their ids and names week after week, new ones (if any)
+/// take ids above them with the week as their birth, the model file grows, and every
+/// article of the week is accounted for.
+#[test]
+fn update_keeps_ids_and_names_and_records_births() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fit_weeks_10_to_12(dir.path());
+    let m = model.to_str().unwrap();
     let fitted = ids_and_names(&shown(&model));
     let mut seen = fitted.clone();
     for week in [13u32, 14, 15] {
-        let input = sample_week(dir.path(), &[week]);
-        let out = dir.path().join(format!("w{week}"));
-        let o = tidings(&[
-            "update",
-            "--model",
-            m,
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--json",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        let (out, o) = update_week(dir.path(), &model, week, "--json");
         let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let read = summary["articles_read"].as_i64().unwrap();
         let accounted = ["clustered", "duplicates", "rejected"]
@@ -455,36 +468,10 @@ fn strings_or_null(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<Str
 #[test]
 fn timeline_counts_add_up_to_the_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("m.model");
-    let m = model.to_str().unwrap();
-    let fit_on = sample_week(dir.path(), &[10, 11, 12]);
+    let model = fit_weeks_10_to_12(dir.path());
     let mut runs = vec![dir.path().join("fit")];
-    let o = tidings(&[
-        "fit",
-        fit_on.to_str().unwrap(),
-        "--k",
-        "6",
-        "--model",
-        m,
-        "--out",
-        runs[0].to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     for week in [13u32, 14, 15] {
-        let input = sample_week(dir.path(), &[week]);
-        let out = dir.path().join(format!("w{week}"));
-        let o = tidings(&[
-            "update",
-            "--model",
-            m,
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        runs.push(out);
+        runs.push(update_week(dir.path(), &model, week, "--quiet").0);
     }
     let out = dir.path().join("timeline");
     let mut args = vec!["timeline".to_string()];

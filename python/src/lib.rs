@@ -365,11 +365,10 @@ impl Run {
 
     /// The themes of this run as a model that later runs assign to (a run with a model
     /// gives that model back).
-    fn model(&self) -> PyResult<Model> {
-        let model = self.outcome.analysis().model().map_err(error)?;
-        Ok(Model {
-            model: Arc::new(model),
-        })
+    fn model(&self) -> Model {
+        Model {
+            model: Arc::new(self.outcome.analysis().model()),
+        }
     }
 }
 

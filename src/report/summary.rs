@@ -202,14 +202,13 @@ pub fn render(a: &Analysis) -> String {
             );
         }
     }
-    if a.new_themes > 0 {
-        let k = c.model.as_ref().map_or(0, |m| m.k());
+    if !a.formed().is_empty() {
         let _ = writeln!(
             s,
             "\n**New themes** formed this run from articles the model did not cover (born {}):",
             a.trends.span()
         );
-        for t in a.themes.themes.iter().skip(k).take(a.new_themes) {
+        for t in a.formed() {
             let _ = writeln!(s, "- T{} {} ({} articles)", t.id, cell(&t.name), t.size);
         }
     }
