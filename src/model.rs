@@ -224,12 +224,12 @@ impl ThemeModel {
         max_distance: f64,
         cluster: &ClusterParams,
     ) -> Result<Growth> {
-        let base = self.assign(x, coverage, max_distance)?;
-        let k = self.k();
-        let (nearest, distances) = nearest_centroids(x, &base.centroids);
+        let (centroids, nearest, distances) = self.nearest(x)?;
         let novel: Vec<usize> = (0..x.nrows())
             .filter(|&i| distances[i] > self.themes[nearest[i]].radius)
             .collect();
+        let base = self.unassign(centroids, nearest, distances, coverage, max_distance);
+        let k = self.k();
         let min_size =
             NEW_THEME_MIN_ARTICLES.max((NEW_THEME_MIN_SHARE * x.nrows() as f64).ceil() as usize);
         let mut spreads: Vec<f64> = self.themes.iter().map(|t| t.spread).collect();
@@ -429,6 +429,12 @@ impl ThemeModel {
         coverage: &[f64],
         max_distance: f64,
     ) -> Result<Clustering> {
+        let (centroids, nearest, distances) = self.nearest(x)?;
+        Ok(self.unassign(centroids, nearest, distances, coverage, max_distance))
+    }
+
+    /// The centroids, and each row's nearest theme (position) and distance to it.
+    fn nearest(&self, x: ArrayView2<f64>) -> Result<(Array2<f64>, Vec<usize>, Vec<f64>)> {
         let centroids = self.centroid_matrix()?;
         if x.ncols() != self.dims {
             bail!(
@@ -437,21 +443,34 @@ impl ThemeModel {
                 self.dims
             );
         }
+        let (nearest, distances) = nearest_centroids(x, &centroids);
+        Ok((centroids, nearest, distances))
+    }
+
+    /// The nearest themes as a clustering, rows too far or too little covered moved to an
+    /// extra cluster `k` (the unassigned).
+    fn unassign(
+        &self,
+        centroids: Array2<f64>,
+        mut assignments: Vec<usize>,
+        distances: Vec<f64>,
+        coverage: &[f64],
+        max_distance: f64,
+    ) -> Clustering {
         let k = self.k();
-        let (mut assignments, distances) = nearest_centroids(x, &centroids);
         for ((a, &d), &cov) in assignments.iter_mut().zip(&distances).zip(coverage) {
             if d > max_distance || cov < self.min_coverage {
                 *a = k;
             }
         }
-        Ok(Clustering {
+        Clustering {
             k: k + 1,
             choice: KChoice::Model,
             centroids,
             assignments,
             distances,
             inertia: f64::NAN,
-        })
+        }
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

@@ -288,8 +288,7 @@ impl Timeline {
         }
     }
 
-    /// Periods whose themes are all known: used by tests and the notebook's check that
-    /// every run's count reached the timeline.
+    /// Dated articles over the whole window.
     pub fn total(&self) -> i64 {
         self.periods.iter().map(Period::total).sum()
     }
