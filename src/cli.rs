@@ -334,6 +334,7 @@ impl RunOptions {
             model: None,
             grow: false,
             max_distance: self.max_distance.or(file.max_distance),
+            vocabulary: None,
             label_field: self.label_field.clone().or(file.label_field),
             language: self.language.or(file.language).unwrap_or_default(),
             stop_words: pick_list(&self.stop_words, &file.stop_words),

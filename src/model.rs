@@ -9,7 +9,7 @@
 //! misread.
 
 use std::fs;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -474,15 +474,18 @@ impl ThemeModel {
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
-        let write = |tmp: &Path| -> Result<()> {
-            let mut w = BufWriter::new(fs::File::create(tmp)?);
-            w.write_all(MAGIC)?;
-            w.write_all(&FORMAT_VERSION.to_le_bytes())?;
-            bincode::serialize_into(&mut w, self)?;
-            w.flush()?;
-            Ok(())
-        };
-        crate::output::write_atomic(path, write)
+        let bytes = self.to_bytes()?;
+        crate::output::write_atomic(path, |tmp| Ok(fs::write(tmp, &bytes)?))
+    }
+
+    /// The model file's bytes (what [`ThemeModel::save`] writes), e.g. to ship the model to
+    /// Spark's executors.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut w = Vec::new();
+        w.write_all(MAGIC)?;
+        w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        bincode::serialize_into(&mut w, self)?;
+        Ok(w)
     }
 
     /// A model file is input like any other: every length and value is checked here, so a
@@ -498,25 +501,19 @@ impl ThemeModel {
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => true,
             Err(e) => return Err(e).with_context(cannot_read),
         };
-        if short || &header[..8] != MAGIC {
-            bail!("{}: not a tidings model file", path.display());
-        }
-        let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-        if version != FORMAT_VERSION {
-            bail!(
-                "{}: model format version {version}, but this tidings reads version \
-                 {FORMAT_VERSION}; refit it with `tidings fit`",
-                path.display()
-            );
-        }
+        let name = path.display().to_string();
+        check_header(&name, (!short).then_some(&header))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).with_context(cannot_read)?;
-        let model: ThemeModel = bincode::deserialize(&bytes)
-            .with_context(|| format!("{}: corrupt model file", path.display()))?;
-        model
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{}: corrupt model file: {e}", path.display()))?;
-        Ok(model)
+        decode(&name, &bytes)
+    }
+
+    /// A model from [`ThemeModel::to_bytes`], checked as [`ThemeModel::load`] checks a file;
+    /// `name` says where the bytes came from in errors.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<ThemeModel> {
+        let header = bytes.get(..12).and_then(|h| <&[u8; 12]>::try_from(h).ok());
+        check_header(name, header)?;
+        decode(name, &bytes[12..])
     }
 
     /// Whether the parts fit together: what a fitted model always satisfies.
@@ -580,6 +577,31 @@ impl ThemeModel {
         }
         Ok(())
     }
+}
+
+/// The magic bytes and format version, or the error saying why this is not a model we read.
+fn check_header(name: &str, header: Option<&[u8; 12]>) -> Result<()> {
+    let Some(header) = header.filter(|h| &h[..8] == MAGIC) else {
+        bail!("{name}: not a tidings model file");
+    };
+    let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+    if version != FORMAT_VERSION {
+        bail!(
+            "{name}: model format version {version}, but this tidings reads version \
+             {FORMAT_VERSION}; refit it with `tidings fit`"
+        );
+    }
+    Ok(())
+}
+
+/// The model after the header, every length and value checked.
+fn decode(name: &str, bytes: &[u8]) -> Result<ThemeModel> {
+    let model: ThemeModel =
+        bincode::deserialize(bytes).with_context(|| format!("{name}: corrupt model file"))?;
+    model
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{name}: corrupt model file: {e}"))?;
+    Ok(model)
 }
 
 #[cfg(test)]

@@ -46,6 +46,10 @@ pub struct RunConfig {
     /// Distance beyond which an article is unassigned (model mode); the model's own
     /// threshold when `None`.
     pub max_distance: Option<f64>,
+    /// A vocabulary whose document frequencies were counted over a whole corpus (by Spark,
+    /// see [`document_frequencies`]) for a fit on a sample of it: used instead of the
+    /// articles' own counts.
+    pub vocabulary: Option<std::sync::Arc<TfidfModel>>,
     /// Field holding a ground-truth label to score the themes against.
     pub label_field: Option<String>,
     /// Tokenizer and stemmer language, extra stop words, phrases kept as one token.
@@ -77,6 +81,7 @@ impl Default for RunConfig {
             model: None,
             grow: false,
             max_distance: None,
+            vocabulary: None,
             label_field: None,
             language: Language::English,
             stop_words: Vec::new(),
@@ -109,6 +114,13 @@ impl RunConfig {
             }
         }
         Ok(tfidf)
+    }
+
+    /// The analyzer a fit uses (a saved model's is [`ThemeModel::analyzer`]).
+    pub fn analyzer(&self) -> Analyzer {
+        Analyzer::new(self.language)
+            .with_stop_words(&self.stop_words)
+            .with_phrases(&self.phrases)
     }
 }
 
@@ -476,9 +488,7 @@ fn analyze_checked(
     // A saved model's vocabulary only makes sense with the analyzer it was fitted with.
     let analyzer = match &config.model {
         Some(m) => m.analyzer(),
-        None => Analyzer::new(config.language)
-            .with_stop_words(&config.stop_words)
-            .with_phrases(&config.phrases),
+        None => config.analyzer(),
     };
     let (tokens, surfaces) = tokenize(&articles, &analyzer);
     let stem_names: StemNames = surfaces
@@ -496,9 +506,10 @@ fn analyze_checked(
         "vectorizing",
     )?;
 
-    let model = match &config.model {
-        Some(saved) => saved.tfidf(),
-        None => tfidf_params
+    let model = match (&config.model, &config.vocabulary) {
+        (Some(saved), _) => saved.tfidf(),
+        (None, Some(given)) => given.as_ref().clone(),
+        (None, None) => tfidf_params
             .fit(&tokens, &stem_names)
             .context("building the vocabulary")?,
     };
@@ -810,6 +821,85 @@ fn theme_tree(clustering: &Clustering, themes: &ThemeSet) -> ThemeTree {
 /// each). The articles are split into one contiguous run per thread, each with its own token
 /// cache (rayon's finer splitting would start many caches cold); runs come back in input
 /// order, and the surface-form counts (integer sums) do not depend on the split.
+/// Every term of `articles` with its document frequency, counted as a fit with `config`
+/// counts them (its analyzer, bigrams or not) but unpruned and without setting duplicates
+/// aside: one part of a corpus whose parts are summed elsewhere (Spark's partitions), then
+/// pruned by [`ValidTfidfParams::from_document_frequencies`].
+pub fn document_frequencies(
+    config: &RunConfig,
+    articles: &[Article],
+) -> Result<Vec<(String, usize)>> {
+    let params = config.check()?;
+    let (docs, surfaces) = tokenize(articles, &config.analyzer());
+    let names: StemNames = surfaces
+        .stems()
+        .map(|s| (stem_hash(s), s.to_string()))
+        .collect();
+    Ok(params.document_frequencies(&docs, &names))
+}
+
+/// A saved model ready to assign articles a batch at a time, as `tidings run --model
+/// --keep-duplicates` assigns them but without a run's tables, names and trends: for callers
+/// that assign a corpus in parts and count elsewhere (Spark's partitions). The vocabulary
+/// index and LSA loadings are built once, not per batch.
+pub struct Assigner {
+    pub model: std::sync::Arc<ThemeModel>,
+    analyzer: Analyzer,
+    tfidf: TfidfModel,
+    lsa: Option<Lsa>,
+}
+
+/// Where [`Assigner::assign`] put one article.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Placed {
+    /// The theme at `position` in the model (`k`: unassigned), at `distance` from it.
+    Theme { position: usize, distance: f64 },
+    /// No vocabulary term: rejected, as a run rejects it.
+    NoTerms,
+}
+
+impl Assigner {
+    pub fn new(model: std::sync::Arc<ThemeModel>) -> Result<Assigner> {
+        Ok(Assigner {
+            analyzer: model.analyzer(),
+            tfidf: model.tfidf(),
+            lsa: model.lsa()?,
+            model,
+        })
+    }
+
+    /// Each article's theme. An article's result depends on it alone (its tokens, its TF-IDF
+    /// row, its projection), so any split of a corpus into batches gives a run's themes; the
+    /// one exception is a batch in which no article has a single-word term, clustered on
+    /// bigrams as a whole run would be only if that were true of all of it.
+    pub fn assign(&self, articles: &[Article], max_distance: Option<f64>) -> Result<Vec<Placed>> {
+        let (tokens, _) = tokenize(articles, &self.analyzer);
+        let (counts, coverage) = self.tfidf.counts_and_coverage(&tokens);
+        drop(tokens);
+        let rows: Vec<usize> = (0..counts.rows())
+            .filter(|&r| counts.outer_view(r).is_some_and(|v| v.nnz() > 0))
+            .collect();
+        let counts = if rows.len() == counts.rows() {
+            counts
+        } else {
+            select_rows(&counts, &rows)
+        };
+        let tfidf = self.tfidf.clustering_rows(&counts);
+        let vectors = match &self.lsa {
+            Some(l) => l.transform(&tfidf),
+            None => dense(&tfidf)?,
+        };
+        let coverage: Vec<f64> = rows.iter().map(|&r| coverage[r]).collect();
+        let max_distance = max_distance.unwrap_or(self.model.max_distance);
+        let c = self.model.assign(vectors.view(), &coverage, max_distance)?;
+        let mut placed = vec![Placed::NoTerms; articles.len()];
+        for ((&r, &position), &distance) in rows.iter().zip(&c.assignments).zip(&c.distances) {
+            placed[r] = Placed::Theme { position, distance };
+        }
+        Ok(placed)
+    }
+}
+
 fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
     let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
         .par_chunks(crate::vectorize::per_thread(articles.len()))

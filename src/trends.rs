@@ -119,11 +119,25 @@ impl Trends {
         k: usize,
         period: Period,
     ) -> Trends {
+        Trends::from_counts(
+            dates.iter().zip(themes).map(|(&d, &t)| (d, t, 1)),
+            k,
+            period,
+        )
+    }
+
+    /// From counts made elsewhere (Spark's): `(date, theme position, articles)`, where any
+    /// date in a period stands for it (its start, say) and a period may come more than once.
+    pub fn from_counts(
+        rows: impl IntoIterator<Item = (Option<NaiveDate>, usize, usize)>,
+        k: usize,
+        period: Period,
+    ) -> Trends {
         let mut cells: BTreeMap<Bucket, Vec<usize>> = BTreeMap::new();
-        for (&date, &theme) in dates.iter().zip(themes) {
+        for (date, theme, n) in rows {
             cells
                 .entry(Bucket::of(date, period))
-                .or_insert_with(|| vec![0; k])[theme] += 1;
+                .or_insert_with(|| vec![0; k])[theme] += n;
         }
         let dated: Vec<NaiveDate> = cells.keys().filter_map(Bucket::start).collect();
         if let (Some(&first), Some(&last)) = (dated.first(), dated.last()) {

@@ -247,70 +247,56 @@ impl ValidTfidfParams {
         if docs.is_empty() {
             return Err(VectorizeError::NoDocuments);
         }
-        // Per thread: each term's document frequency and the last document that counted it
-        // (1-based), so a document counts once per term with no per-document sort; the last
-        // document also tells where to find a bigram's stems to name it. Each thread's map
-        // is split by the hash's top bits, so that the threads' maps merge part by part in
-        // parallel: merging two whole maps, in one thread, took longer than filling them.
-        let run = per_thread(docs.len());
-        let shift = 64 - DF_PARTS.trailing_zeros();
-        let per_thread_parts: Vec<Vec<TermMap<(u32, u32)>>> = docs
-            .par_chunks(run)
-            .enumerate()
-            .map(|(r, chunk)| {
-                let mut parts: Vec<TermMap<(u32, u32)>> =
-                    (0..DF_PARTS).map(|_| TermMap::default()).collect();
-                for (d, doc) in ((r * run) as u32 + 1..).zip(chunk) {
-                    each_term(doc, p.bigrams, |h| {
-                        let entry = parts[(h >> shift) as usize].entry(h).or_insert((0, 0));
-                        if entry.1 != d {
-                            *entry = (entry.0 + 1, d);
-                        }
-                    });
-                }
-                parts
-            })
-            .collect();
-        let mut by_part: Vec<Vec<TermMap<(u32, u32)>>> =
-            (0..DF_PARTS).map(|_| Vec::new()).collect();
-        for parts in per_thread_parts {
-            for (all, part) in by_part.iter_mut().zip(parts) {
-                all.push(part);
-            }
-        }
         let n_docs = docs.len();
-        let max_count = p.max_df * n_docs as f64;
-        let bigram_min_df = p.min_df.max(n_docs.div_ceil(DOCS_PER_BIGRAM_DF));
-        let kept_df: Vec<(u64, usize, u32)> = by_part
-            .into_par_iter()
-            .flat_map_iter(|maps| {
-                let merged = maps
-                    .into_iter()
-                    .reduce(|mut a, mut b| {
-                        if b.len() > a.len() {
-                            std::mem::swap(&mut a, &mut b);
-                        }
-                        for (h, (n, last)) in b {
-                            a.entry(h).or_insert((0, last)).0 += n;
-                        }
-                        a
-                    })
-                    .unwrap_or_default();
-                merged
-                    .into_iter()
-                    .map(|(h, (d, last))| (h, d as usize, last - 1))
-                    .filter(|&(h, d, _)| {
-                        let min_df = if names.contains_key(&h) {
-                            p.min_df
-                        } else {
-                            bigram_min_df
-                        };
-                        d >= min_df && d as f64 <= max_count
-                    })
-                    .collect::<Vec<_>>()
-            })
+        let kept = count_terms(docs, names, p.bigrams, |bigram, d| {
+            self.keeps(bigram, d, n_docs)
+        });
+        self.build(kept, n_docs)
+    }
+
+    /// Every term of `docs` with its document frequency, unpruned: one part of a corpus
+    /// counted apart (a Spark partition), to be summed with the others' and given to
+    /// [`ValidTfidfParams::from_document_frequencies`].
+    pub fn document_frequencies(&self, docs: &[Doc], names: &StemNames) -> Vec<(String, usize)> {
+        count_terms(docs, names, self.0.bigrams, |_, _| true)
+    }
+
+    /// The vocabulary of a corpus whose document frequencies were counted elsewhere (over
+    /// all of it, while the LSA and k-means are fitted on a sample): pruned and weighted
+    /// exactly as [`ValidTfidfParams::fit`] does with the counts it makes itself.
+    pub fn from_document_frequencies(
+        &self,
+        terms: Vec<(String, usize)>,
+        n_docs: usize,
+    ) -> Result<TfidfModel, VectorizeError> {
+        if n_docs == 0 {
+            return Err(VectorizeError::NoDocuments);
+        }
+        let kept = terms
+            .into_iter()
+            .filter(|(t, d)| self.keeps(t.contains(' '), *d, n_docs))
             .collect();
-        let mut kept = name_terms(docs, names, p.bigrams, kept_df);
+        self.build(kept, n_docs)
+    }
+
+    /// Whether a term in `d` of `n_docs` documents is in the vocabulary.
+    fn keeps(&self, bigram: bool, d: usize, n_docs: usize) -> bool {
+        let p = &self.0;
+        let min_df = if bigram {
+            p.min_df.max(n_docs.div_ceil(DOCS_PER_BIGRAM_DF))
+        } else {
+            p.min_df
+        };
+        d >= min_df && d as f64 <= p.max_df * n_docs as f64
+    }
+
+    /// The model over the kept terms, in sorted order, with smoothed IDF weights.
+    fn build(
+        &self,
+        mut kept: Vec<(String, usize)>,
+        n_docs: usize,
+    ) -> Result<TfidfModel, VectorizeError> {
+        let p = &self.0;
         if kept.is_empty() {
             return Err(VectorizeError::EmptyVocabulary {
                 n_docs,
@@ -324,21 +310,78 @@ impl ValidTfidfParams {
             .map(|&(_, d)| ((1.0 + n_docs as f64) / (1.0 + d as f64)).ln() + 1.0)
             .collect();
         let (vocabulary, df): (Vec<String>, Vec<usize>) = kept.into_iter().unzip();
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (term_hash(t), i))
-            .collect();
-        Ok(TfidfModel {
+        Ok(TfidfModel::from_parts(
             vocabulary,
             idf,
             df,
             n_docs,
-            index,
-            sublinear_tf: p.sublinear_tf,
-            bigrams: p.bigrams,
-        })
+            p.sublinear_tf,
+            p.bigrams,
+        ))
     }
+}
+
+/// Each term's document frequency in `docs`, named, for the terms `keep(is_bigram, df)`
+/// accepts (tested before naming, which is the costly part).
+fn count_terms(
+    docs: &[Doc],
+    names: &StemNames,
+    bigrams: bool,
+    keep: impl Fn(bool, usize) -> bool + Sync,
+) -> Vec<(String, usize)> {
+    // Per thread: each term's document frequency and the last document that counted it
+    // (1-based), so a document counts once per term with no per-document sort; the last
+    // document also tells where to find a bigram's stems to name it. Each thread's map
+    // is split by the hash's top bits, so that the threads' maps merge part by part in
+    // parallel: merging two whole maps, in one thread, took longer than filling them.
+    let run = per_thread(docs.len());
+    let shift = 64 - DF_PARTS.trailing_zeros();
+    let per_thread_parts: Vec<Vec<TermMap<(u32, u32)>>> = docs
+        .par_chunks(run)
+        .enumerate()
+        .map(|(r, chunk)| {
+            let mut parts: Vec<TermMap<(u32, u32)>> =
+                (0..DF_PARTS).map(|_| TermMap::default()).collect();
+            for (d, doc) in ((r * run) as u32 + 1..).zip(chunk) {
+                each_term(doc, bigrams, |h| {
+                    let entry = parts[(h >> shift) as usize].entry(h).or_insert((0, 0));
+                    if entry.1 != d {
+                        *entry = (entry.0 + 1, d);
+                    }
+                });
+            }
+            parts
+        })
+        .collect();
+    let mut by_part: Vec<Vec<TermMap<(u32, u32)>>> = (0..DF_PARTS).map(|_| Vec::new()).collect();
+    for parts in per_thread_parts {
+        for (all, part) in by_part.iter_mut().zip(parts) {
+            all.push(part);
+        }
+    }
+    let kept_df: Vec<(u64, usize, u32)> = by_part
+        .into_par_iter()
+        .flat_map_iter(|maps| {
+            let merged = maps
+                .into_iter()
+                .reduce(|mut a, mut b| {
+                    if b.len() > a.len() {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    for (h, (n, last)) in b {
+                        a.entry(h).or_insert((0, last)).0 += n;
+                    }
+                    a
+                })
+                .unwrap_or_default();
+            merged
+                .into_iter()
+                .map(|(h, (d, last))| (h, d as usize, last - 1))
+                .filter(|&(h, d, _)| keep(!names.contains_key(&h), d))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    name_terms(docs, names, bigrams, kept_df)
 }
 
 impl TfidfModel {

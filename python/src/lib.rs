@@ -20,13 +20,13 @@ use polars_arrow::ffi::{export_iterator, ArrowArrayStream, ArrowArrayStreamReade
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyCapsule, PyCapsuleMethods};
+use pyo3::types::{PyBytes, PyCapsule, PyCapsuleMethods};
 
 use tidings::cli::RunOptions;
 use tidings::compare::{self as cmp, Comparison, DateRange};
 use tidings::corpus::{self, Corpus};
 use tidings::model::ThemeModel;
-use tidings::pipeline::{self, Analysis, RunConfig};
+use tidings::pipeline::{self, Analysis, Assigner, Placed, RunConfig};
 use tidings::report;
 
 /// The CLI's allocator (see `src/main.rs`), as py-polars does in its extension: Python's own
@@ -292,7 +292,7 @@ impl Run {
             Ok(match (name.as_str(), &*outcome) {
                 ("articles", _) => Some(tables::articles(a)?),
                 ("themes", _) => Some(tables::themes(a)?),
-                ("theme_counts", _) => Some(tables::theme_counts(a)?),
+                ("theme_counts", _) => Some(tables::theme_counts(&a.overview())?),
                 ("theme_tree", _) => Some(tables::theme_tree(a)?),
                 ("duplicates", _) => Some(tables::duplicates(a)?),
                 ("rejects", _) => Some(tables::rejects(a)?),
@@ -366,9 +366,7 @@ impl Run {
     /// The themes of this run as a model that later runs assign to (a run with a model
     /// gives that model back).
     fn model(&self) -> Model {
-        Model {
-            model: Arc::new(self.outcome.analysis().model()),
-        }
+        Model::new(self.outcome.analysis().model())
     }
 }
 
@@ -376,6 +374,25 @@ impl Run {
 #[pyclass(frozen)]
 struct Model {
     model: Arc<ThemeModel>,
+    /// Built on the first batch assigned, then reused: a Spark executor assigns many.
+    assigner: std::sync::OnceLock<Arc<Assigner>>,
+}
+
+impl Model {
+    fn new(model: ThemeModel) -> Model {
+        Model {
+            model: Arc::new(model),
+            assigner: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn assigner(&self) -> anyhow::Result<Arc<Assigner>> {
+        if let Some(a) = self.assigner.get() {
+            return Ok(a.clone());
+        }
+        let built = Arc::new(Assigner::new(self.model.clone())?);
+        Ok(self.assigner.get_or_init(|| built).clone())
+    }
 }
 
 #[pymethods]
@@ -383,9 +400,27 @@ impl Model {
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
         let model = py.detach(|| ThemeModel::load(&path)).map_err(error)?;
-        Ok(Model {
-            model: Arc::new(model),
-        })
+        Ok(Model::new(model))
+    }
+
+    /// The model file's bytes, to ship the model (a Spark broadcast).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = self.model.to_bytes().map_err(error)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, bytes: &[u8]) -> PyResult<Model> {
+        let model = py
+            .detach(|| ThemeModel::from_bytes("model bytes", bytes))
+            .map_err(error)?;
+        Ok(Model::new(model))
+    }
+
+    /// The id the unassigned are counted under.
+    #[getter]
+    fn unassigned_id(&self) -> usize {
+        self.model.next_id
     }
 
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
@@ -460,7 +495,7 @@ impl Source {
 /// `tidings run`: the analysis of paths or a table, with the CLI's flags.
 #[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (paths, table, name, flags, verbose, model=None, names=None))]
+#[pyo3(signature = (paths, table, name, flags, verbose, model=None, names=None, document_frequencies=None))]
 fn run(
     py: Python<'_>,
     paths: Option<Vec<PathBuf>>,
@@ -470,9 +505,19 @@ fn run(
     verbose: bool,
     model: Option<&Model>,
     names: Option<BTreeMap<usize, String>>,
+    document_frequencies: Option<(Bound<'_, PyCapsule>, usize)>,
 ) -> PyResult<Run> {
     let source = Source::from_py(paths, table, name)?;
     let mut config = configure(flags, verbose, names, model, source.shown())?;
+    if let Some((terms, n_docs)) = document_frequencies {
+        let terms = term_counts(&import_stream(&terms)?).map_err(error)?;
+        let vocabulary = py
+            .detach(|| -> anyhow::Result<_> {
+                Ok(config.check()?.from_document_frequencies(terms, n_docs)?)
+            })
+            .map_err(error)?;
+        config.vocabulary = Some(Arc::new(vocabulary));
+    }
     let analysis = detached(py, &mut config, move |config| {
         let timer = pipeline::StageTimer::for_run(&config);
         let (corpus, _) = source.read(&config)?;
@@ -534,10 +579,178 @@ fn compare(
     })
 }
 
+/// `(term, df)` rows of a document-frequency table.
+fn term_counts(df: &DataFrame) -> anyhow::Result<Vec<(String, usize)>> {
+    let terms = df.column("term")?.str()?;
+    let dfs = df.column("df")?.cast(&polars::prelude::DataType::Int64)?;
+    let dfs = dfs.i64()?;
+    (0..df.height())
+        .map(|i| (terms.get(i), dfs.get(i)))
+        .map(
+            |(t, d)| match (t, d.and_then(|d| usize::try_from(d).ok())) {
+                (Some(t), Some(d)) => Ok((t.to_string(), d)),
+                _ => anyhow::bail!("document frequencies: a null term or a null or negative count"),
+            },
+        )
+        .collect()
+}
+
+/// Each row of a batch read as the CLI reads a table (`flags` name its fields), for the
+/// functions below that work on one batch of a larger corpus.
+fn read_batch(
+    capsule: &Bound<'_, PyCapsule>,
+    name: &str,
+    flags: Vec<String>,
+) -> PyResult<(Corpus, RunConfig, usize)> {
+    let config = resolve(flags, false, None)?;
+    let df = import_stream(capsule)?;
+    let rows = df.height();
+    let corpus =
+        corpus::read_table(name, &df, &config.read).map_err(|e| error(anyhow::Error::from(e)))?;
+    Ok((corpus, config, rows))
+}
+
+/// One batch's terms with their document frequencies (unpruned, duplicates counted), and the
+/// number of articles in it: Spark sums these over partitions for a fit on a sample.
+#[pyfunction]
+fn document_frequencies(
+    py: Python<'_>,
+    batch: Bound<'_, PyCapsule>,
+    name: String,
+    flags: Vec<String>,
+) -> PyResult<(ArrowTable, usize)> {
+    let (corpus, config, _) = read_batch(&batch, &name, flags)?;
+    let n = corpus.articles.len();
+    let frame = py.detach(move || -> anyhow::Result<DataFrame> {
+        let counted = pipeline::document_frequencies(&config, &corpus.articles)?;
+        let (terms, dfs): (Vec<String>, Vec<i64>) =
+            counted.into_iter().map(|(t, d)| (t, d as i64)).unzip();
+        Ok(DataFrame::new(
+            terms.len(),
+            vec![
+                polars::prelude::Column::new("term".into(), terms),
+                polars::prelude::Column::new("df".into(), dfs),
+            ],
+        )?)
+    });
+    Ok((table(frame)?, n))
+}
+
+/// One batch assigned to a model's themes, a row per input row in its order: `theme_id`
+/// (the unassigned id for articles unlike every theme; null for a row that is no article),
+/// `theme_name`, `distance`, `unassigned`, the date read (`article_date`) and, for a row that
+/// could not be assigned, `reject_reason`.
+#[pyfunction]
+#[pyo3(signature = (model, batch, name, flags, max_distance=None))]
+fn assign_batch(
+    py: Python<'_>,
+    model: &Model,
+    batch: Bound<'_, PyCapsule>,
+    name: String,
+    flags: Vec<String>,
+    max_distance: Option<f64>,
+) -> PyResult<ArrowTable> {
+    let (corpus, _, rows) = read_batch(&batch, &name, flags)?;
+    let assigner = model.assigner().map_err(error)?;
+    let frame = py.detach(move || -> anyhow::Result<DataFrame> {
+        use polars::prelude::Column;
+        let placed = assigner.assign(&corpus.articles, max_distance)?;
+        let m = &assigner.model;
+        let k = m.k();
+        let mut id: Vec<Option<i64>> = vec![None; rows];
+        let mut theme_name: Vec<Option<String>> = vec![None; rows];
+        let mut distance: Vec<Option<f64>> = vec![None; rows];
+        let mut unassigned: Vec<Option<bool>> = vec![None; rows];
+        let mut date = vec![None; rows];
+        let mut reason: Vec<Option<String>> = vec![None; rows];
+        for r in &corpus.rejects {
+            if let Some(row) = r
+                .line
+                .and_then(|l| usize::try_from(l).ok())
+                .and_then(|l| l.checked_sub(1))
+            {
+                reason[row] = Some(r.reason.clone());
+            }
+        }
+        for (a, p) in corpus.articles.iter().zip(placed) {
+            let Some(row) = a
+                .line
+                .and_then(|l| usize::try_from(l).ok())
+                .and_then(|l| l.checked_sub(1))
+            else {
+                continue;
+            };
+            date[row] = a.date;
+            match p {
+                Placed::Theme {
+                    position,
+                    distance: d,
+                } => {
+                    let (tid, tname) = match m.themes.get(position) {
+                        Some(t) if position < k => (t.id, t.name.clone()),
+                        _ => (m.next_id, pipeline::UNASSIGNED.to_string()),
+                    };
+                    id[row] = Some(tid as i64);
+                    theme_name[row] = Some(tname);
+                    distance[row] = Some(d);
+                    unassigned[row] = Some(position >= k);
+                }
+                Placed::NoTerms => {
+                    reason[row] = Some(format!(
+                        "no vocabulary terms left after stop words and pruning (id {})",
+                        a.id
+                    ));
+                }
+            }
+        }
+        Ok(DataFrame::new(
+            rows,
+            vec![
+                Column::new("theme_id".into(), id),
+                Column::new("theme_name".into(), theme_name),
+                Column::new("distance".into(), distance),
+                Column::new("unassigned".into(), unassigned),
+                report::tables::date_column("article_date", &date)?,
+                Column::new("reject_reason".into(), reason),
+            ],
+        )?)
+    });
+    table(frame)
+}
+
+/// The overview report (themes and counts tables, charts, summary, index.html) of counts
+/// aggregated elsewhere: `counts` has `period_start`, `theme_id` and `count`.
+#[pyfunction]
+fn report_counts(
+    py: Python<'_>,
+    model: &Model,
+    counts: Bound<'_, PyCapsule>,
+    period: String,
+    source: String,
+    out: PathBuf,
+) -> PyResult<(Vec<String>, Option<String>)> {
+    let df = import_stream(&counts)?;
+    let period: tidings::trends::Period = period
+        .parse()
+        .map_err(|e| PyValueError::new_err(format!("period: {e}")))?;
+    let m = model.model.clone();
+    let written = py
+        .detach(move || {
+            let rows = report::aggregate::count_rows(&df)?;
+            report::aggregate::write(&m, &rows, period, &source, &out, None)
+        })
+        .map_err(error)?;
+    let files = written.files.iter().map(|p| p.display().to_string());
+    Ok((files.collect(), written.in_place))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(document_frequencies, m)?)?;
+    m.add_function(wrap_pyfunction!(assign_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(report_counts, m)?)?;
     m.add_class::<Run>()?;
     m.add_class::<Model>()?;
     m.add_class::<ArrowTable>()?;

@@ -408,6 +408,11 @@ class Model:
         return self._native.k
 
     @property
+    def unassigned_id(self) -> int:
+        """The theme id articles unlike every theme are counted under (``(unassigned)``)."""
+        return self._native.unassigned_id
+
+    @property
     def names(self) -> List[str]:
         """Theme names by theme id (kept through save and load)."""
         return [t[1] for t in self._native.themes]

@@ -10,7 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
+use super::Overview;
 use crate::pipeline::Analysis;
+use crate::themes::Theme;
 use crate::trends::Bucket;
 
 pub(super) const FONT: &str = "sans-serif";
@@ -85,20 +87,20 @@ fn left_label(
 }
 
 /// "T0  oil · opec · crude · barrels", for the theme at position `t`.
-fn theme_name(a: &Analysis, t: usize) -> String {
-    let theme = &a.themes.themes[t];
+fn theme_name(themes: &[Theme], t: usize) -> String {
+    let theme = &themes[t];
     format!("T{}  {}", theme.id, clip(&theme.name, 48))
 }
 
 /// Horizontal bars, largest theme on top, each labelled with its name and count.
-pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
+pub fn theme_frequency(o: &Overview, path: &Path) -> Result<()> {
     ensure_font()?;
-    let themes = &a.themes.themes;
+    let themes = &o.themes;
     let k = themes.len();
     let (w, h) = (1200u32, 110 + 34 * k as u32);
     // Room for the longest label (about 8 px a character at this size) and no more.
     let longest = (0..k)
-        .map(|t| theme_name(a, t).chars().count())
+        .map(|t| theme_name(o.themes, t).chars().count())
         .max()
         .unwrap_or(10);
     let label_w = (longest as u32 * 8 + 30).clamp(150, 520);
@@ -107,9 +109,9 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
     let max = themes.iter().map(|t| t.size).max().unwrap_or(1).max(1) as f64;
     let title = format!(
         "Articles per theme: {} articles, {} themes{}",
-        a.articles.len(),
+        o.articles,
         k,
-        date_span(a)
+        date_span(o)
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, 22))
@@ -146,7 +148,11 @@ pub fn theme_frequency(a: &Analysis, path: &Path) -> Result<()> {
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             )))
             .map_err(plot_err)?;
-        left_label(&root, chart.backend_coord(&(0.0, y)), theme_name(a, i))?;
+        left_label(
+            &root,
+            chart.backend_coord(&(0.0, y)),
+            theme_name(o.themes, i),
+        )?;
     }
     root.present().map_err(plot_err)?;
     Ok(())
@@ -161,8 +167,8 @@ struct TrendSeries {
     title: String,
 }
 
-fn trend_series(a: &Analysis) -> TrendSeries {
-    let tr = &a.trends;
+fn trend_series(o: &Overview) -> TrendSeries {
+    let tr = &o.trends;
     let (dated, undated): (Vec<usize>, Vec<usize>) =
         (0..tr.buckets.len()).partition(|&b| tr.buckets[b] != Bucket::Undated);
     let labels = dated.iter().map(|&b| tr.buckets[b].to_string()).collect();
@@ -172,7 +178,7 @@ fn trend_series(a: &Analysis) -> TrendSeries {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(a));
+    let mut title = format!("Articles per theme per {}{}", tr.period, date_span(o));
     let n_undated: usize = undated.iter().map(|&b| tr.period_total(b)).sum();
     if n_undated > 0 {
         title.push_str(&format!(" ({n_undated} undated not shown)"));
@@ -185,15 +191,15 @@ fn trend_series(a: &Analysis) -> TrendSeries {
     }
 }
 
-fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
-    let tr = &a.trends;
+fn theme_trends_small_multiples(o: &Overview, path: &Path) -> Result<()> {
+    let tr = &o.trends;
     let TrendSeries {
         dated,
         labels,
         max,
         title,
-    } = trend_series(a);
-    let k = a.themes.themes.len();
+    } = trend_series(o);
+    let k = o.themes.len();
     let cols = 4usize;
     let rows = k.div_ceil(cols);
     let (w, h) = (1600u32, 80 + 230 * rows as u32);
@@ -205,9 +211,9 @@ fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
     let first = labels.first().cloned().unwrap_or_default();
     let last = labels.last().cloned().unwrap_or_default();
     for (t, panel) in panels.iter().enumerate().take(k) {
-        let colour = theme_colour(a.themes.themes[t].id);
+        let colour = theme_colour(o.themes[t].id);
         let mut chart = ChartBuilder::on(panel)
-            .caption(theme_name(a, t), (FONT, 14))
+            .caption(theme_name(o.themes, t), (FONT, 14))
             .margin(8)
             .x_label_area_size(22)
             .y_label_area_size(34)
@@ -249,8 +255,8 @@ fn theme_trends_small_multiples(a: &Analysis, path: &Path) -> Result<()> {
 }
 
 /// ", 1987-W10 to 1987-W15" (or one period, or nothing when no article has a date).
-fn date_span(a: &Analysis) -> String {
-    let mut dated = a.trends.buckets.iter().filter(|b| b.start().is_some());
+fn date_span(o: &Overview) -> String {
+    let mut dated = o.trends.buckets.iter().filter(|b| b.start().is_some());
     match (dated.next(), dated.next_back()) {
         (Some(f), Some(l)) => format!(", {f} to {l}"),
         (Some(f), None) => format!(", {f}"),
@@ -264,19 +270,19 @@ const MAX_LINES: usize = 6;
 /// Articles per theme per period as lines, with the legend beside the plot so it never hides
 /// a line; with more than six themes, one small chart per theme on a shared time axis.
 /// Undated articles cannot be placed on a time axis; the title says how many.
-pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
+pub fn theme_trends(o: &Overview, path: &Path) -> Result<()> {
     ensure_font()?;
-    if a.themes.themes.len() > MAX_LINES {
-        return theme_trends_small_multiples(a, path);
+    if o.themes.len() > MAX_LINES {
+        return theme_trends_small_multiples(o, path);
     }
-    let tr = &a.trends;
+    let tr = &o.trends;
     let TrendSeries {
         dated,
         labels,
         max,
         title,
-    } = trend_series(a);
-    let k = a.themes.themes.len();
+    } = trend_series(o);
+    let k = o.themes.len();
     let (w, h) = (1400u32, 620u32.max(90 + 24 * k as u32));
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
@@ -302,7 +308,7 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
         .draw()
         .map_err(plot_err)?;
     for t in 0..k {
-        let colour = theme_colour(a.themes.themes[t].id);
+        let colour = theme_colour(o.themes[t].id);
         let points: Vec<(f64, f64)> = dated
             .iter()
             .enumerate()
@@ -315,7 +321,7 @@ pub fn theme_trends(a: &Analysis, path: &Path) -> Result<()> {
             .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
             .map_err(plot_err)?;
     }
-    let entries = (0..k).map(|t| (theme_colour(a.themes.themes[t].id), theme_name(a, t)));
+    let entries = (0..k).map(|t| (theme_colour(o.themes[t].id), theme_name(o.themes, t)));
     legend(&legend_area, entries)?;
     root.present().map_err(plot_err)?;
     Ok(())
@@ -446,7 +452,13 @@ pub fn theme_tree(a: &Analysis, path: &Path) -> Result<()> {
     let tree = &a.tree;
     let n = tree.leaf_order.len().max(1);
     let (w, h) = (1200u32, 120 + 30 * n as u32);
-    let label = |t: usize| format!("{}  ({})", theme_name(a, t), a.themes.themes[t].size);
+    let label = |t: usize| {
+        format!(
+            "{}  ({})",
+            theme_name(&a.themes.themes, t),
+            a.themes.themes[t].size
+        )
+    };
     let longest = tree
         .leaf_order
         .iter()

@@ -17,7 +17,7 @@ use crate::pipeline::Analysis;
 
 pub const INDEX: &str = "index.html";
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -25,7 +25,7 @@ fn esc(s: &str) -> String {
 }
 
 /// An `<img>` with the PNG at `path` inlined; nothing if the file is missing.
-fn img(path: &Path, alt: &str) -> String {
+pub(super) fn img(path: &Path, alt: &str) -> String {
     match std::fs::read(path) {
         Ok(bytes) => format!(
             "<img alt=\"{}\" src=\"data:image/png;base64,{}\">",
@@ -36,7 +36,7 @@ fn img(path: &Path, alt: &str) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}
+pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border-bottom:1px solid #eee;padding:.35em .5em;text-align:left;vertical-align:top}
 th{background:#f6f6f6}td.n{text-align:right;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.4em;vertical-align:middle}

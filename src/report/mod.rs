@@ -1,6 +1,7 @@
 //! Report: writes a run's tables, charts and summary into the output folder, as one unit
 //! (see [`crate::output`]): a failed or killed run leaves the previous outputs intact.
 
+pub mod aggregate;
 pub mod charts;
 pub mod comparison;
 pub mod html;
@@ -24,6 +25,27 @@ use rayon::prelude::*;
 use crate::compare::Comparison;
 use crate::output::{self, write_atomic, Written};
 use crate::pipeline::Analysis;
+use crate::themes::Theme;
+use crate::trends::Trends;
+
+/// What the overview charts and `theme_counts` show: themes in chart order with their sizes
+/// and shares, articles per theme per period, and how many articles that is. A run has one
+/// ([`Analysis::overview`]); so do counts aggregated elsewhere ([`aggregate`], Spark's).
+pub struct Overview<'a> {
+    pub themes: &'a [Theme],
+    pub trends: &'a Trends,
+    pub articles: usize,
+}
+
+impl Analysis {
+    pub fn overview(&self) -> Overview<'_> {
+        Overview {
+            themes: &self.themes.themes,
+            trends: &self.trends,
+            articles: self.articles.len(),
+        }
+    }
+}
 
 /// Names of the files a run writes.
 pub const ARTICLES: &str = "articles.parquet";
@@ -155,7 +177,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
         || -> Result<bool> {
             write_parquet(&path(ARTICLES), tables::articles(a)?)?;
             write_parquet(&path(THEMES), tables::themes(a)?)?;
-            write_parquet(&path(THEME_COUNTS), tables::theme_counts(a)?)?;
+            write_parquet(&path(THEME_COUNTS), tables::theme_counts(&a.overview())?)?;
             write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
             write_parquet(&path(REJECTS), tables::rejects(a)?)?;
             write_parquet(&path(TREE), tables::theme_tree(a)?)?;
@@ -168,10 +190,18 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
         },
         || -> Result<()> {
             let (frequency, (trends, tree)) = rayon::join(
-                || write_atomic(&path(FREQUENCY_PNG), |tmp| charts::theme_frequency(a, tmp)),
+                || {
+                    write_atomic(&path(FREQUENCY_PNG), |tmp| {
+                        charts::theme_frequency(&a.overview(), tmp)
+                    })
+                },
                 || {
                     rayon::join(
-                        || write_atomic(&path(TRENDS_PNG), |tmp| charts::theme_trends(a, tmp)),
+                        || {
+                            write_atomic(&path(TRENDS_PNG), |tmp| {
+                                charts::theme_trends(&a.overview(), tmp)
+                            })
+                        },
                         || write_atomic(&path(TREE_PNG), |tmp| charts::theme_tree(a, tmp)),
                     )
                 },

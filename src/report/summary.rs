@@ -12,8 +12,8 @@ const NEW_THEME_MIN: usize = 5;
 
 /// "Fastest rising in 1987-W15 against 1987-W14: ...": the three themes whose share of the
 /// last dated period grew most against the period before.
-fn fastest_rising(a: &Analysis) -> Option<String> {
-    let tr = &a.trends;
+pub(super) fn fastest_rising(o: &super::Overview) -> Option<String> {
+    let tr = o.trends;
     let dated: Vec<usize> = (0..tr.buckets.len())
         .filter(|&b| tr.buckets[b].start().is_some())
         .collect();
@@ -28,7 +28,7 @@ fn fastest_rising(a: &Analysis) -> Option<String> {
             tr.counts[b][t] as f64 / total as f64
         }
     };
-    let mut change: Vec<(usize, f64)> = (0..a.themes.themes.len())
+    let mut change: Vec<(usize, f64)> = (0..o.themes.len())
         .map(|t| (t, share(*last, t) - share(*prev, t)))
         .filter(|&(_, d)| d > 0.0)
         .collect();
@@ -42,8 +42,8 @@ fn fastest_rising(a: &Analysis) -> Option<String> {
         .map(|&(t, d)| {
             format!(
                 "T{} {} ({} → {} articles, {:+.1} points)",
-                a.themes.themes[t].id,
-                a.themes.themes[t].name,
+                o.themes[t].id,
+                o.themes[t].name,
                 tr.counts[*prev][t],
                 tr.counts[*last][t],
                 d * 100.0
@@ -60,7 +60,7 @@ fn fastest_rising(a: &Analysis) -> Option<String> {
 
 /// Text as a Markdown table cell that renders as written: Reuters' `<ABEV>` tickers would
 /// otherwise be taken for HTML tags and vanish, and `*`, `_` or a backtick would format.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -212,7 +212,7 @@ pub fn render(a: &Analysis) -> String {
             let _ = writeln!(s, "- T{} {} ({} articles)", t.id, cell(&t.name), t.size);
         }
     }
-    if let Some(rising) = fastest_rising(a) {
+    if let Some(rising) = fastest_rising(&a.overview()) {
         let _ = writeln!(s, "\n{rising}");
     }
     let _ = writeln!(

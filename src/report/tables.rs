@@ -16,14 +16,14 @@ fn days(d: Option<NaiveDate>) -> Option<i32> {
     d.map(|d| (d - epoch).num_days() as i32)
 }
 
-fn date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column> {
+pub fn date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column> {
     let raw: Vec<Option<i32>> = dates.iter().map(|&d| days(d)).collect();
     Ok(Series::new(name.into(), raw)
         .cast(&DataType::Date)?
         .into_column())
 }
 
-fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
+pub(super) fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
     let series: Vec<Series> = lists
         .iter()
         .map(|l| Series::new("".into(), l.as_slice()))
@@ -218,14 +218,14 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
 }
 
 /// Long format: one row per period × theme, zeros included.
-pub fn theme_counts(a: &Analysis) -> Result<DataFrame> {
-    let tr = &a.trends;
-    let k = a.themes.themes.len();
+pub fn theme_counts(o: &super::Overview) -> Result<DataFrame> {
+    let tr = o.trends;
+    let k = o.themes.len();
     let (mut period, mut start, mut theme, mut label, mut count, mut share) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for (b, bucket) in tr.buckets.iter().enumerate() {
         let total = tr.period_total(b);
-        for (t, th) in a.themes.themes.iter().enumerate().take(k) {
+        for (t, th) in o.themes.iter().enumerate().take(k) {
             period.push(bucket.to_string());
             start.push(bucket.start());
             theme.push(th.id as i64);

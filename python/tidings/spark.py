@@ -1,0 +1,282 @@
+"""tidings on Apache Spark, for corpora no one machine holds::
+
+    import tidings.spark as ts
+    df = spark.read.parquet("archive/")        # a text column; title, date, id optional
+    model = ts.fit(df, k=20, sample=200_000)   # document frequencies over all of df,
+                                               # LSA and k-means on a uniform sample
+    assigned = ts.assign(df, model)            # df + theme_id, theme_name, distance, ...
+    counts = ts.theme_counts(assigned, period="week")
+    ts.report(counts, model, "reports/spark")  # the run's charts, summary.md, index.html
+
+Every article is assigned by the same code as ``tidings run --model`` (the wheel's engine,
+called on each Arrow batch through ``mapInArrow``; the model is broadcast once and loaded once
+per Python worker), so the same model and the same articles give the same theme ids on Spark
+and on one machine. What runs where:
+
+- ``fit``: each executor counts the terms of its partitions (Rust, per Arrow batch) and Spark
+  sums them, so document frequencies and IDF weights are the whole corpus's; the driver then
+  fits LSA and k-means on a uniform sample collected to it (``sample`` rows; at the default
+  200,000 a fit takes about a minute on one core and a few GiB, and on Reuters a model fitted
+  on a quarter of the corpus assigns like a full fit, see the README). Near-duplicates are
+  set aside within the sample only.
+- ``assign``: per partition, no shuffle; duplicates are not set aside (each row gets a theme,
+  as ``tidings run --model --keep-duplicates`` gives it): drop exact copies first with
+  ``df.dropDuplicates(["text"])`` if they should not count twice.
+- ``theme_counts``: a Spark aggregation; the result is small (periods x themes).
+- ``report``: on the driver, from the counts and the model.
+
+Options are ``tidings.run``'s (``text_field=``, ``min_df=``, ``seed=``, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any, Dict, Iterator, List, Optional
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import (Model, Result, TidingsError, TidingsWarning, _declared_themes, _flags, _native,
+               _plain_columns, _warn)
+
+__all__ = ["fit", "assign", "theme_counts", "report", "with_period", "ASSIGNED_COLUMNS"]
+
+#: The columns :func:`assign` adds, with their Spark types.
+ASSIGNED_COLUMNS = (
+    ("theme_id", "long"),
+    ("theme_name", "string"),
+    ("distance", "double"),
+    ("unassigned", "boolean"),
+    ("article_date", "date"),
+    ("reject_reason", "string"),
+)
+
+_PERIODS = ("day", "week", "month")
+
+
+def _reading_flags(options: Dict[str, Any]) -> List[str]:
+    """The flags that say how a row is read (its text, title and date fields, a default date),
+    for the executors."""
+    keys = ("text_field", "title_field", "date_field", "date", "config", "language",
+            "stop_words", "phrases", "bigrams", "min_df", "max_df")
+    flags, _ = _flags({k: v for k, v in options.items() if k in keys})
+    return flags
+
+
+def _fields(df: Any, options: Dict[str, Any]) -> List[str]:
+    """The columns of ``df`` the engine reads: only these are sent through Arrow."""
+    wanted = [options.get("text_field") or "text", options.get("title_field") or "title",
+              options.get("date_field") or "date", "id", options.get("label_field")]
+    present = [c for c in wanted if c and c in df.columns]
+    text = wanted[0]
+    if text not in df.columns:
+        raise TidingsError(
+            f"the DataFrame has no text column {text!r} (columns: {', '.join(df.columns)}); "
+            "name it with text_field="
+        )
+    return list(dict.fromkeys(present))
+
+
+def _batch_stream(batch: pa.RecordBatch) -> Any:
+    """A batch as the engine reads a table (dates and timestamps as ISO text, as
+    :func:`tidings.run` passes them)."""
+    return _plain_columns(pa.Table.from_batches([batch])).__arrow_c_stream__()
+
+
+def document_frequencies(df: Any, **options: Any) -> "tuple[pa.Table, int]":
+    """Every term of ``df`` in at least ``min_df`` articles, with its document frequency,
+    counted by the executors (the analyzer of a fit with ``options``), and the number of
+    articles: what :func:`fit` weights the sample's vocabulary with."""
+    from pyspark.sql import functions as F
+
+    flags = _reading_flags(options)
+    cols = _fields(df, options)
+
+    def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            terms, n = _native.document_frequencies(_batch_stream(batch), "spark", flags)
+            t = pa.table(terms)
+            yield pa.RecordBatch.from_arrays(
+                [t.column("term").cast(pa.string()).combine_chunks(),
+                 t.column("df").combine_chunks()],
+                names=["term", "df"],
+            )
+            # The batch's article count, as the row without a term.
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([None], pa.string()), pa.array([n], pa.int64())], names=["term", "df"]
+            )
+
+    min_df = int(options.get("min_df") or 1)
+    summed = (
+        df.select(*cols)
+        .mapInArrow(count, "term string, df long")
+        .groupBy("term")
+        .agg(F.sum("df").alias("df"))
+        # A superset of the vocabulary: the engine prunes exactly (max_df, bigrams' floor).
+        .filter(F.col("term").isNull() | (F.col("df") >= min_df))
+    )
+    table = summed.toArrow()
+    is_total = pc.is_null(table.column("term"))
+    n_docs = int(pc.sum(table.filter(is_total).column("df")).as_py() or 0)
+    terms = table.filter(pc.invert(is_total)).sort_by("term")
+    return terms, n_docs
+
+
+def fit(df: Any, k: Optional[int] = None, sample: int = 200_000, seed: int = 42,
+        **options: Any) -> Model:
+    """Fits themes on a Spark DataFrame: document frequencies over all of it (Spark), LSA and
+    k-means on a uniform sample of about ``sample`` rows collected to the driver. Returns a
+    :class:`tidings.Model` (its ``result`` is the sample's run) to pass to :func:`assign`,
+    save, or use with the CLI."""
+    if sample < 1:
+        raise TidingsError(f"sample must be at least 1, not {sample}")
+    terms, n_docs = document_frequencies(df, **options)
+    if n_docs == 0:
+        raise TidingsError("no readable articles in the DataFrame")
+    fraction = min(1.0, sample / n_docs)
+    cols = _fields(df, options)
+    rows = df.select(*cols)
+    if fraction < 1.0:
+        rows = rows.sample(withReplacement=False, fraction=fraction, seed=seed)
+    table = rows.toArrow()
+    verbose = bool(options.pop("verbose", False))
+    with _declared_themes({**options, "k": k, "seed": seed}) as opts:
+        flags, names = _flags(opts)
+        native = _native.run(
+            None, _plain_columns(table).__arrow_c_stream__(), "spark sample", flags, verbose, None,
+            names, (terms.__arrow_c_stream__(), n_docs),
+        )
+    _warn(native)
+    return Result(native).model()
+
+
+_MODELS: Dict[str, Model] = {}
+
+
+def _model_on_worker(key: str, payload: Any) -> Model:
+    """The model, loaded once per Python worker (Spark reuses workers across tasks)."""
+    model = _MODELS.get(key)
+    if model is None:
+        data = payload.value if hasattr(payload, "value") else payload
+        model = Model(_native.Model.from_bytes(data))
+        _MODELS.clear()
+        _MODELS[key] = model
+    return model
+
+
+def assign(df: Any, model: Model, max_distance: Optional[float] = None,
+           **options: Any) -> Any:
+    """``df`` with each row's theme: ``theme_id`` and ``theme_name`` (the model's; its
+    ``unassigned_id`` and ``(unassigned)`` for an article unlike every theme), ``distance`` to
+    the theme's centroid, ``unassigned``, ``article_date`` (the date tidings read, for
+    :func:`theme_counts`) and ``reject_reason`` (set, with a null theme, for a row that is
+    no article: no text, or no term the model knows). Computed per partition; no shuffle."""
+    from pyspark.sql.types import StructType
+
+    flags = _reading_flags(options)
+    cols = _fields(df, options)
+    data = model._native.to_bytes()
+    key = hashlib.sha256(data).hexdigest()[:16]
+    try:
+        payload: Any = df.sparkSession.sparkContext.broadcast(data)
+    except Exception:  # Spark Connect has no SparkContext: the closure carries the model.
+        payload = data
+    added = ", ".join(f"{name} {kind}" for name, kind in ASSIGNED_COLUMNS)
+    schema = StructType.fromDDL(added)
+    out_schema = StructType(df.schema.fields + schema.fields)
+    names = [name for name, _ in ASSIGNED_COLUMNS]
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        m = _model_on_worker(key, payload)
+        for batch in batches:
+            placed = pa.table(
+                _native.assign_batch(m._native, _batch_stream(batch.select(cols)), "spark",
+                                     flags, max_distance)
+            )
+            columns = [
+                placed.column(n).combine_chunks().cast(pa.string())
+                if pa.types.is_large_string(placed.column(n).type)
+                else placed.column(n).combine_chunks()
+                for n in names
+            ]
+            yield pa.RecordBatch.from_arrays(list(batch.columns) + columns,
+                                             names=batch.schema.names + names)
+
+    return df.mapInArrow(run, out_schema)
+
+
+def with_period(assigned: Any, period: str = "week") -> Any:
+    """``assigned`` with ``period`` (``2025-W19``, ``2025-05-12``, ``2025-05`` or
+    ``undated``, as tidings labels periods) and ``period_start`` (its first day)."""
+    from pyspark.sql import functions as F
+
+    if period not in _PERIODS:
+        raise TidingsError(f"period must be one of {', '.join(_PERIODS)}, not {period!r}")
+    d = F.col("article_date")
+    if period == "day":
+        start = d
+        label = F.date_format(start, "yyyy-MM-dd")
+    elif period == "month":
+        start = F.trunc(d, "month")
+        label = F.date_format(start, "yyyy-MM")
+    else:
+        start = F.to_date(F.date_trunc("week", d))  # Monday
+        # The ISO year is the year of the week's Thursday.
+        label = F.format_string("%d-W%02d", F.year(F.date_add(start, 3)), F.weekofyear(start))
+    return assigned.withColumn("period_start", start).withColumn(
+        "period", F.when(d.isNull(), F.lit("undated")).otherwise(label)
+    )
+
+
+def theme_counts(assigned: Any, period: str = "week") -> Any:
+    """Articles per theme per period from :func:`assign`'s output, shaped as the CLI's
+    ``theme_counts.parquet``: ``period``, ``period_start``, ``theme_id``, ``theme_label``,
+    ``count``, ``share`` of the period, every period from the first to the last (zeros
+    included) for every theme seen, ``undated`` last. Rows that are no article (a
+    ``reject_reason``) are not counted."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    rows = with_period(assigned.filter(F.col("theme_id").isNotNull()), period)
+    counted = rows.groupBy("period_start", "theme_id").agg(F.count(F.lit(1)).alias("count"))
+    themes = rows.groupBy("theme_id").agg(F.first("theme_name").alias("theme_label"))
+    step = {"day": "interval 1 day", "week": "interval 1 week", "month": "interval 1 month"}
+    span = rows.filter(F.col("period_start").isNotNull()).agg(
+        F.min("period_start").alias("lo"), F.max("period_start").alias("hi"))
+    dated = span.select(F.explode(F.sequence("lo", "hi", F.expr(step[period])))
+                        .alias("period_start"))
+    undated = rows.filter(F.col("period_start").isNull()).select("period_start").distinct()
+    periods = dated.unionByName(undated)
+    grid = periods.crossJoin(themes).join(counted, ["period_start", "theme_id"], "left")
+    grid = grid.fillna(0, ["count"])
+    labelled = with_period(grid.withColumn("article_date", F.col("period_start")), period)
+    total = F.sum("count").over(Window.partitionBy("period_start"))
+    return (
+        labelled.withColumn("share", F.when(total > 0, F.col("count") / total))
+        .select("period", "period_start", "theme_id", "theme_label",
+                F.col("count").cast("long").alias("count"), "share")
+        .orderBy(F.col("period_start").asc_nulls_last(), "theme_id")
+    )
+
+
+def report(counts: Any, model: Model, out: os.PathLike | str = "reports/spark",
+           period: Optional[str] = None, source: str = "a Spark DataFrame") -> List[str]:
+    """Writes the overview a run writes — ``themes.parquet``, ``theme_counts.parquet``,
+    ``theme_frequency.png``, ``theme_trends.png``, ``summary.md``, ``index.html`` — from
+    :func:`theme_counts`'s table (a Spark or pyarrow table) and the model, on the driver, as
+    one unit. ``period`` is read from the counts' labels when not given. Returns the paths."""
+    table = counts.toArrow() if hasattr(counts, "toArrow") else pa.table(counts)
+    if period is None:
+        labels = [p for p in table.column("period").to_pylist() if p != "undated"]
+        period = ("week" if labels and "-W" in labels[0]
+                  else "month" if labels and len(labels[0]) == 7 else "day")
+    slim = table.select(["period_start", "theme_id", "count"])
+    files, in_place = _native.report_counts(model._native, slim.__arrow_c_stream__(), period,
+                                            source, os.fspath(out))
+    if in_place is not None:
+        import warnings
+
+        warnings.warn(f"{out}: files replaced one by one: {in_place}", TidingsWarning,
+                      stacklevel=2)
+    return files

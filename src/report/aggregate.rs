@@ -1,0 +1,325 @@
+//! A report from counts aggregated elsewhere (Spark's `theme_counts` over a corpus no one
+//! machine holds): the overview a run writes — `theme_counts.parquet`, `themes.parquet`, the
+//! frequency and trend charts, `summary.md`, `index.html` — drawn from a saved model's themes
+//! and the articles per theme per period. No article is at hand, so there are no articles,
+//! duplicates or rejects tables, no headlines and no tree.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use plotters::style::RGBColor;
+use polars::prelude::{Column, DataFrame, DataType};
+
+use super::charts::theme_colour;
+use super::html::{esc, img, INDEX, STYLE};
+use super::summary::{cell, fastest_rising};
+use super::{tables, write_parquet, Overview};
+use crate::model::ThemeModel;
+use crate::output::{self, write_atomic, Written};
+use crate::pipeline::UNASSIGNED;
+use crate::themes::Theme;
+use crate::trends::{Period, Trends};
+
+/// One cell of aggregated counts: a date in the period (its start, say; `None`: undated),
+/// the theme id (the model's, or its unassigned id), and the articles counted there.
+pub type CountRow = (Option<NaiveDate>, usize, usize);
+
+/// The rows of a counts table with columns `period_start` (a date; null: undated),
+/// `theme_id` and `count`, as `tidings.spark.theme_counts` (or a run's `theme_counts.parquet`)
+/// has them.
+pub fn count_rows(df: &DataFrame) -> Result<Vec<CountRow>> {
+    let column = |name: &str| {
+        df.column(name).map_err(|_| {
+            anyhow::anyhow!(
+                "the counts table has no `{name}` column (it has {}); it needs period_start, \
+                 theme_id and count",
+                df.get_column_names()
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    };
+    let start = column("period_start")?.cast(&DataType::Int32)?;
+    let start = start.i32()?;
+    let id = column("theme_id")?.cast(&DataType::Int64)?;
+    let id = id.i64()?;
+    let count = column("count")?.cast(&DataType::Int64)?;
+    let count = count.i64()?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).context("epoch")?;
+    (0..df.height())
+        .map(|row| {
+            let date = start
+                .get(row)
+                .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(d.into())));
+            let (Some(id), Some(n)) = (id.get(row), count.get(row)) else {
+                bail!(
+                    "counts row {}: theme_id and count must not be null",
+                    row + 1
+                );
+            };
+            let (Ok(id), Ok(n)) = (usize::try_from(id), usize::try_from(n)) else {
+                bail!(
+                    "counts row {}: theme_id {id} and count {n} must not be negative",
+                    row + 1
+                );
+            };
+            Ok((date, id, n))
+        })
+        .collect()
+}
+
+/// The model's themes (and the unassigned, when any are counted) with sizes and shares, and
+/// the trends, from `rows`. An id the model does not have is refused: the counts were made
+/// with another model.
+pub fn overview_parts(
+    model: &ThemeModel,
+    rows: &[CountRow],
+    period: Period,
+) -> Result<(Vec<Theme>, Trends)> {
+    let unassigned_id = model.next_id;
+    let k = model.k();
+    let position = |id: usize| -> Result<usize> {
+        if id == unassigned_id {
+            return Ok(k);
+        }
+        match model.themes.iter().position(|t| t.id == id) {
+            Some(p) => Ok(p),
+            None => bail!(
+                "theme_id {id} is not one of the model's themes ({}; {unassigned_id} for the \
+                 unassigned): were the counts made with another model?",
+                model
+                    .themes
+                    .iter()
+                    .map(|t| t.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    };
+    let placed = rows
+        .iter()
+        .map(|&(d, id, n)| Ok((d, position(id)?, n)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut sizes = vec![0usize; k + 1];
+    for &(_, p, n) in &placed {
+        sizes[p] += n;
+    }
+    let total = sizes.iter().sum::<usize>().max(1) as f64;
+    let mut themes: Vec<Theme> = model
+        .themes
+        .iter()
+        .zip(&sizes)
+        .map(|(t, &size)| Theme {
+            id: t.id,
+            name: t.name.clone(),
+            label: t.label.clone(),
+            top_terms: t.top_terms.clone(),
+            size,
+            share: size as f64 / total,
+            representatives: Vec::new(),
+        })
+        .collect();
+    let with_unassigned = sizes[k] > 0;
+    if with_unassigned {
+        themes.push(Theme {
+            id: unassigned_id,
+            name: UNASSIGNED.to_string(),
+            label: UNASSIGNED.to_string(),
+            top_terms: Vec::new(),
+            size: sizes[k],
+            share: sizes[k] as f64 / total,
+            representatives: Vec::new(),
+        });
+    }
+    let trends = Trends::from_counts(placed, themes.len(), period);
+    Ok((themes, trends))
+}
+
+/// Writes the overview of `rows` into `out` as one unit (see [`output::write_folder`]);
+/// `source` names what was counted in titles.
+pub fn write(
+    model: &ThemeModel,
+    rows: &[CountRow],
+    period: Period,
+    source: &str,
+    out: &Path,
+    cancel: Option<&AtomicBool>,
+) -> Result<Written> {
+    let (themes, trends) = overview_parts(model, rows, period)?;
+    let o = Overview {
+        themes: &themes,
+        trends: &trends,
+        articles: themes.iter().map(|t| t.size).sum(),
+    };
+    output::write_folder(out, &super::OWNED, cancel, |dir| {
+        let path = |name: &str| dir.join(name);
+        write_parquet(&path(super::THEME_COUNTS), tables::theme_counts(&o)?)?;
+        write_parquet(&path(super::THEMES), themes_table(model, &themes)?)?;
+        write_atomic(&path(super::FREQUENCY_PNG), |tmp| {
+            super::charts::theme_frequency(&o, tmp)
+        })?;
+        write_atomic(&path(super::TRENDS_PNG), |tmp| {
+            super::charts::theme_trends(&o, tmp)
+        })?;
+        let summary = summary(model, &o, source);
+        write_atomic(&path(super::SUMMARY), |tmp| {
+            Ok(std::fs::write(tmp, &summary)?)
+        })?;
+        let html = html(model, &o, source, dir);
+        write_atomic(&path(INDEX), |tmp| Ok(std::fs::write(tmp, &html)?))?;
+        Ok(vec![
+            super::THEME_COUNTS,
+            super::THEMES,
+            super::FREQUENCY_PNG,
+            super::TRENDS_PNG,
+            super::SUMMARY,
+            INDEX,
+        ])
+    })
+}
+
+/// `themes.parquet` as a run writes it, less the representative articles no one has here.
+fn themes_table(model: &ThemeModel, themes: &[Theme]) -> Result<DataFrame> {
+    let born: Vec<Option<&str>> = themes
+        .iter()
+        .map(|t| {
+            model
+                .themes
+                .iter()
+                .find(|s| s.id == t.id && t.name != UNASSIGNED)
+                .map(|s| s.born.as_str())
+                .filter(|b| !b.is_empty())
+        })
+        .collect();
+    Ok(DataFrame::new(
+        themes.len(),
+        vec![
+            Column::new(
+                "theme_id".into(),
+                themes.iter().map(|t| t.id as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "name".into(),
+                themes.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "label".into(),
+                themes.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
+            ),
+            tables::string_list(
+                "top_terms",
+                &themes
+                    .iter()
+                    .map(|t| t.top_terms.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "size".into(),
+                themes.iter().map(|t| t.size as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share".into(),
+                themes.iter().map(|t| t.share).collect::<Vec<_>>(),
+            ),
+            Column::new("born".into(), born),
+        ],
+    )?)
+}
+
+fn accounting(o: &Overview) -> String {
+    let unassigned = o
+        .themes
+        .iter()
+        .find(|t| t.name == UNASSIGNED)
+        .map_or(0, |t| t.size);
+    format!(
+        "{} articles assigned: {} to the model's themes, {} unassigned",
+        o.articles,
+        o.articles - unassigned,
+        unassigned
+    )
+}
+
+fn summary(model: &ThemeModel, o: &Overview, source: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# tidings: themes in {source}\n");
+    let _ = writeln!(s, "- **Articles:** {}", accounting(o));
+    let _ = writeln!(
+        s,
+        "- **Model:** {} themes, {} vocabulary terms from {} articles; counted per {}, {}",
+        model.k(),
+        model.vocabulary.len(),
+        model.n_docs,
+        o.trends.period,
+        o.trends.span()
+    );
+    let _ = writeln!(
+        s,
+        "\n## Themes\n\n| theme | name | top terms | articles | share |\n|---:|---|---|---:|---:|"
+    );
+    for t in o.themes {
+        let _ = writeln!(
+            s,
+            "| T{} | {} | {} | {} | {:.1}% |",
+            t.id,
+            cell(&t.name),
+            cell(&t.top_terms.join(", ")),
+            t.size,
+            t.share * 100.0
+        );
+    }
+    if let Some(rising) = fastest_rising(o) {
+        let _ = writeln!(s, "\n{rising}");
+    }
+    let _ = writeln!(
+        s,
+        "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)",
+        o.trends.period
+    );
+    s
+}
+
+fn html(model: &ThemeModel, o: &Overview, source: &str, out: &Path) -> String {
+    let mut h = String::new();
+    let title = format!("tidings: themes in {source}");
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1><p class=\"meta\">{}<br>{} themes, {} vocabulary terms; per {}, {}</p>",
+        esc(&title),
+        esc(&title),
+        esc(&accounting(o)),
+        model.k(),
+        model.vocabulary.len(),
+        o.trends.period,
+        esc(&o.trends.span())
+    );
+    let _ = write!(
+        h,
+        "<h2>Themes</h2><table><tr><th>theme</th><th>name and top terms</th><th>articles</th><th>share</th></tr>"
+    );
+    for t in o.themes {
+        let RGBColor(r, g, b) = theme_colour(t.id);
+        let _ = write!(
+            h,
+            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td></tr>",
+            t.id,
+            esc(&t.name),
+            esc(&t.top_terms.join(", ")),
+            t.size,
+            t.share * 100.0
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}<p class=\"meta\">Tables: themes.parquet, theme_counts.parquet. Written by tidings {}.</p></body></html>",
+        img(&out.join(super::TRENDS_PNG), "Articles per theme per period"),
+        img(&out.join(super::FREQUENCY_PNG), "Articles per theme"),
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
