@@ -94,18 +94,24 @@ def document_frequencies(df: Any, **options: Any) -> "tuple[pa.Table, int]":
     cols = _fields(df, options)
 
     def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            terms, n = _native.document_frequencies(_batch_stream(batch), "spark", flags)
-            t = pa.table(terms)
-            yield pa.RecordBatch.from_arrays(
-                [t.column("term").cast(pa.string()).combine_chunks(),
-                 t.column("df").combine_chunks()],
-                names=["term", "df"],
-            )
-            # The batch's article count, as the row without a term.
-            yield pa.RecordBatch.from_arrays(
-                [pa.array([None], pa.string()), pa.array([n], pa.int64())], names=["term", "df"]
-            )
+        # The whole partition in one call: each term once per partition, not once per
+        # Arrow batch, is what Spark then shuffles and sums.
+        part = pa.Table.from_batches(list(batches))
+        if part.num_rows == 0:
+            return
+        terms, n = _native.document_frequencies(
+            _plain_columns(part).__arrow_c_stream__(), "spark", flags
+        )
+        t = pa.table(terms)
+        yield pa.RecordBatch.from_arrays(
+            [t.column("term").cast(pa.string()).combine_chunks(),
+             t.column("df").combine_chunks()],
+            names=["term", "df"],
+        )
+        # The partition's article count, as the row without a term.
+        yield pa.RecordBatch.from_arrays(
+            [pa.array([None], pa.string()), pa.array([n], pa.int64())], names=["term", "df"]
+        )
 
     min_df = int(options.get("min_df") or 1)
     summed = (
@@ -229,18 +235,25 @@ def with_period(assigned: Any, period: str = "week") -> Any:
     )
 
 
-def theme_counts(assigned: Any, period: str = "week") -> Any:
+def theme_counts(assigned: Any, period: str = "week", model: Optional[Model] = None) -> Any:
     """Articles per theme per period from :func:`assign`'s output, shaped as the CLI's
     ``theme_counts.parquet``: ``period``, ``period_start``, ``theme_id``, ``theme_label``,
     ``count``, ``share`` of the period, every period from the first to the last (zeros
-    included) for every theme seen, ``undated`` last. Rows that are no article (a
-    ``reject_reason``) are not counted."""
+    included), ``undated`` last. With ``model``, every theme of it and the unassigned, as
+    ``tidings run --model`` writes them (the same rows); without, the themes seen. Rows that
+    are no article (a ``reject_reason``) are not counted."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     rows = with_period(assigned.filter(F.col("theme_id").isNotNull()), period)
     counted = rows.groupBy("period_start", "theme_id").agg(F.count(F.lit(1)).alias("count"))
-    themes = rows.groupBy("theme_id").agg(F.first("theme_name").alias("theme_label"))
+    if model is None:
+        themes = rows.groupBy("theme_id").agg(F.first("theme_name").alias("theme_label"))
+    else:
+        table = model.themes
+        listed = list(zip(table.column("theme_id").to_pylist(), table.column("name").to_pylist()))
+        listed.append((model.unassigned_id, "(unassigned)"))
+        themes = assigned.sparkSession.createDataFrame(listed, "theme_id long, theme_label string")
     step = {"day": "interval 1 day", "week": "interval 1 week", "month": "interval 1 month"}
     span = rows.filter(F.col("period_start").isNotNull()).agg(
         F.min("period_start").alias("lo"), F.max("period_start").alias("hi"))

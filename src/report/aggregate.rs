@@ -124,8 +124,8 @@ pub fn overview_parts(
             representatives: Vec::new(),
         })
         .collect();
-    let with_unassigned = sizes[k] > 0;
-    if with_unassigned {
+    // As a run with a model shows them: listed when counted, even as zeros.
+    if placed.iter().any(|&(_, p, _)| p == k) {
         themes.push(Theme {
             id: unassigned_id,
             name: UNASSIGNED.to_string(),
