@@ -74,6 +74,7 @@ def main() -> None:
         .appName("tidings")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         # The fit's sample is collected to the driver (about 2.5 KB an article).
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
         .getOrCreate()
@@ -110,6 +111,9 @@ def main() -> None:
 
     n = back.count()
     cores = spark.sparkContext.defaultParallelism
+    if model.timings:
+        print("fit: " + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s"
+                                  for k, v in model.timings.items()))
     print(f"{n} articles, {model.k} themes, {cores} cores ({args.master}): "
           f"fit {t_fit:.1f} s, assign and write {t_assign:.1f} s "
           f"({n / t_assign / cores:,.0f} articles/s per core), counts and report {t_count:.1f} s")

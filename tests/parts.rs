@@ -91,7 +91,12 @@ fn batches_assign_as_one_run_and_their_counts_report_as_it() {
     let again = aggregate::count_rows(&expected).unwrap();
     let total: usize = again.iter().map(|r| r.2).sum();
     assert_eq!(total, articles.len());
-    for name in ["themes.parquet", "theme_frequency.png", "theme_trends.png", "summary.md"] {
+    for name in [
+        "themes.parquet",
+        "theme_frequency.png",
+        "theme_trends.png",
+        "summary.md",
+    ] {
         assert!(report_out.join(name).is_file(), "{name}");
     }
     let themes = read_parquet(&report_out.join("themes.parquet"));

@@ -2,6 +2,9 @@
 
 usage: python tests/readers.py REPORTS_DIR  (run by .ci/run on a fresh run's output)
 
+A folder `articles/` of Parquet files partitioned by period (the Spark example's output) is
+read as a dataset by all three, with `period` from the folder names.
+
 Catches what a Rust-side reader cannot: a type the current Python readers refuse (pandas 3
 could not convert a list of polars' `string_view` strings), and a table the three readers
 see differently.
@@ -19,6 +22,11 @@ import pyarrow.parquet as pq
 def main():
     out = sys.argv[1]
     files = sorted(glob.glob(os.path.join(out, "*.parquet")))
+    partitioned = os.path.join(out, "articles")
+    if os.path.isdir(partitioned):
+        read_partitioned(partitioned)
+        if not files:
+            return
     assert files, f"no Parquet tables in {out}"
     for path in files:
         schema = pq.read_schema(path)
@@ -37,6 +45,8 @@ def main():
     assert {"name", "label", "top_terms"} <= set(themes.columns), themes.columns
     assert themes["name"].map(lambda n: isinstance(n, str) and n != "").all(), themes["name"]
     assert themes["top_terms"].map(lambda t: all(isinstance(x, str) for x in t)).all()
+    if not os.path.exists(os.path.join(out, "articles.parquet")):
+        return  # a report from aggregated counts (tidings.spark.report): no articles table
     articles = pd.read_parquet(os.path.join(out, "articles.parquet"))
     named = articles.merge(themes[["theme_id", "name"]], on="theme_id")
     assert (named["theme_label"] == named["name"]).all(), "theme_label is the theme's name"
@@ -45,6 +55,23 @@ def main():
         f"join read_parquet('{out}/themes.parquet') t using (theme_id) group by t.name"
     ).fetchall()
     assert sum(n for _, n in joined) == len(articles)
+
+
+def read_partitioned(folder):
+    """A dataset partitioned by period (`period=1987-W10/part-*.parquet`)."""
+    pattern = os.path.join(folder, "*", "*.parquet")
+    frame = pd.read_parquet(folder)
+    lazy = pl.read_parquet(pattern, hive_partitioning=True)
+    periods = duckdb.sql(
+        f"select period, count(*) from read_parquet('{pattern}', hive_partitioning = true) "
+        "group by period order by period"
+    ).fetchall()
+    rows = sum(n for _, n in periods)
+    assert len(frame) == lazy.height == rows, f"{folder}: {len(frame)}, {lazy.height}, {rows}"
+    assert {"theme_id", "theme_name", "period"} <= set(frame.columns), frame.columns
+    assert sorted(map(str, frame["period"].unique())) == [p for p, _ in periods]
+    print(f"articles/: {rows} rows in {len(periods)} period partitions, read by pandas, polars "
+          "and duckdb")
 
 
 if __name__ == "__main__":

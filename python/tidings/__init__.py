@@ -392,6 +392,8 @@ class Model:
         self._native = native
         #: The run the model was fitted on (None for a loaded model).
         self.result = result
+        #: Seconds per step of a fit that reports them (``tidings.spark.fit``).
+        self.timings: Dict[str, float] = {}
 
     @staticmethod
     def load(path: PathLike) -> "Model":

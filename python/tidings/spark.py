@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from typing import Any, Dict, Iterator, List, Optional
 
 import pyarrow as pa
@@ -133,11 +134,13 @@ def fit(df: Any, k: Optional[int] = None, sample: int = 200_000, seed: int = 42,
         **options: Any) -> Model:
     """Fits themes on a Spark DataFrame: document frequencies over all of it (Spark), LSA and
     k-means on a uniform sample of about ``sample`` rows collected to the driver. Returns a
-    :class:`tidings.Model` (its ``result`` is the sample's run) to pass to :func:`assign`,
-    save, or use with the CLI."""
+    :class:`tidings.Model` (its ``result`` is the sample's run, its ``timings`` the seconds
+    of counting, sampling and fitting) to pass to :func:`assign`, save, or use with the CLI."""
     if sample < 1:
         raise TidingsError(f"sample must be at least 1, not {sample}")
+    started = time.perf_counter()
     terms, n_docs = document_frequencies(df, **options)
+    counted = time.perf_counter()
     if n_docs == 0:
         raise TidingsError("no readable articles in the DataFrame")
     fraction = min(1.0, sample / n_docs)
@@ -146,6 +149,7 @@ def fit(df: Any, k: Optional[int] = None, sample: int = 200_000, seed: int = 42,
     if fraction < 1.0:
         rows = rows.sample(withReplacement=False, fraction=fraction, seed=seed)
     table = rows.toArrow()
+    sampled = time.perf_counter()
     verbose = bool(options.pop("verbose", False))
     with _declared_themes({**options, "k": k, "seed": seed}) as opts:
         flags, names = _flags(opts)
@@ -154,7 +158,13 @@ def fit(df: Any, k: Optional[int] = None, sample: int = 200_000, seed: int = 42,
             names, (terms.__arrow_c_stream__(), n_docs),
         )
     _warn(native)
-    return Result(native).model()
+    model = Result(native).model()
+    model.timings = {
+        "document_frequencies": counted - started,
+        "sample": sampled - counted,
+        "fit": time.perf_counter() - sampled,
+    }
+    return model
 
 
 _MODELS: Dict[str, Model] = {}
@@ -261,8 +271,15 @@ def theme_counts(assigned: Any, period: str = "week", model: Optional[Model] = N
                         .alias("period_start"))
     undated = rows.filter(F.col("period_start").isNull()).select("period_start").distinct()
     periods = dated.unionByName(undated)
-    grid = periods.crossJoin(themes).join(counted, ["period_start", "theme_id"], "left")
-    grid = grid.fillna(0, ["count"])
+    # Null-safe: the undated period's start is null, which a plain join matches to nothing.
+    cells = periods.crossJoin(themes).alias("g")
+    c = counted.alias("c")
+    grid = cells.join(
+        c,
+        F.col("g.period_start").eqNullSafe(F.col("c.period_start"))
+        & (F.col("g.theme_id") == F.col("c.theme_id")),
+        "left",
+    ).select("g.period_start", "g.theme_id", "g.theme_label", F.coalesce("c.count", F.lit(0)).alias("count"))
     labelled = with_period(grid.withColumn("article_date", F.col("period_start")), period)
     total = F.sum("count").over(Window.partitionBy("period_start"))
     return (

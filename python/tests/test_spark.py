@@ -1,0 +1,133 @@
+"""tidings.spark on a real local Spark (two executor threads, real shuffles) against the CLI
+on the same articles: same model, same articles, same theme ids and counts.
+
+Needs pyspark (pinned in notebooks/requirements.txt) and Java 17.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import tidings
+import tidings.spark as ts
+from test_api import ROOT, SAMPLE_FILE, cli_binary
+
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+# PySpark 4.3 warns about pandas 3 on import; nothing here goes through its pandas path.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("tidings-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def sample_df(spark):
+    # Three partitions, so that counting and assigning really happen in parts.
+    return spark.read.json(str(SAMPLE_FILE)).repartition(3)
+
+
+@pytest.fixture(scope="module")
+def fitted(sample_df):
+    return ts.fit(sample_df, k=6, seed=7)
+
+
+def test_spark_assigns_and_counts_as_the_cli(spark, sample_df, fitted, tmp_path):
+    model_path = tmp_path / "m.tidings"
+    fitted.save(model_path)
+    out = tmp_path / "cli"
+    subprocess.run(
+        [cli_binary(), "run", str(SAMPLE_FILE), "--model", str(model_path), "--keep-duplicates",
+         "--max-distance", "0.8", "--out", str(out), "--quiet"],
+        check=True, cwd=ROOT,
+    )
+    assigned = ts.assign(sample_df, tidings.Model.load(model_path), max_distance=0.8)
+    got = {r["id"]: (r["theme_id"], r["theme_name"], r["unassigned"])
+           for r in assigned.select("id", "theme_id", "theme_name", "unassigned").collect()}
+    cli = pq.read_table(out / "articles.parquet").to_pylist()
+    assert len(got) == len(cli) == 599
+    unassigned_id = fitted.unassigned_id
+    for row in cli:
+        theme_id, name, unassigned = got[row["article_id"]]
+        assert theme_id == row["theme_id"], row["article_id"]
+        assert name == row["theme_label"]
+        assert unassigned == (theme_id == unassigned_id)
+    assert 0 < sum(u for _, _, u in got.values()) < 599  # both kinds are checked
+
+    counts = ts.theme_counts(assigned, "week", model=fitted).toArrow()
+    expected = pq.read_table(out / "theme_counts.parquet")
+    cols = ["period", "period_start", "theme_id", "theme_label", "count"]
+    assert counts.select(cols).to_pylist() == expected.select(cols).to_pylist()
+    assert counts.column("share").to_pylist() == pytest.approx(
+        expected.column("share").to_pylist())
+
+
+def test_the_report_from_spark_counts(sample_df, fitted, tmp_path):
+    import pandas as pd
+
+    counts = ts.theme_counts(ts.assign(sample_df, fitted), "month")
+    files = ts.report(counts, fitted, tmp_path / "report", source="sample")
+    names = sorted(Path(f).name for f in files)
+    assert names == ["index.html", "summary.md", "theme_counts.parquet", "theme_frequency.png",
+                     "theme_trends.png", "themes.parquet"]
+    themes = pd.read_parquet(tmp_path / "report" / "themes.parquet")
+    assert themes["size"].sum() == 599
+    assert list(themes["name"][:6]) == fitted.names
+    assert pd.read_parquet(tmp_path / "report" / "theme_counts.parquet")["period"].iloc[0] == "1987-03"
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "599 articles assigned" in summary and "per month" in summary
+
+
+def test_a_sample_fit_sees_the_whole_corpus_vocabulary(sample_df, fitted):
+    small = ts.fit(sample_df, k=6, sample=300, seed=7)
+    # LSA and k-means saw about half the rows ...
+    fit_rows = int(small.result.accounting.split()[0])
+    assert 200 < fit_rows < 400, small.result.accounting
+    # ... and every row is assigned to its themes.
+    ids = [r["theme_id"] for r in ts.assign(sample_df, small).select("theme_id").collect()]
+    assert len(ids) == 599 and None not in ids
+
+
+def test_rows_that_are_no_article_are_rejected_with_a_reason(spark, fitted):
+    df = spark.createDataFrame(
+        [("a", "Coffee export quotas were discussed by the ICO executive board in London.",
+          "1987-03-02"),
+         ("b", "", "1987-03-02"),
+         ("c", "the and of", None),
+         ("d", "Sugar tender: the EC granted export rebates on white sugar.", "not a date")],
+        "id string, body string, date string",
+    )
+    rows = {r["id"]: r for r in ts.assign(df, fitted, text_field="body").collect()}
+    assert rows["a"]["theme_id"] is not None and rows["a"]["reject_reason"] is None
+    assert str(rows["a"]["article_date"]) == "1987-03-02"
+    assert rows["b"]["theme_id"] is None and "empty" in rows["b"]["reject_reason"]
+    assert rows["c"]["theme_id"] is None and "vocabulary" in rows["c"]["reject_reason"]
+    assert rows["d"]["theme_id"] is not None and rows["d"]["article_date"] is None
+    counts = ts.theme_counts(ts.assign(df, fitted, text_field="body")).toArrow()
+    assert sum(counts.column("count").to_pylist()) == 2
+    assert "undated" in counts.column("period").to_pylist()
+
+
+def test_a_missing_text_column_is_named(sample_df, fitted):
+    with pytest.raises(tidings.TidingsError, match="no text column 'body'"):
+        ts.assign(sample_df, fitted, text_field="body")
