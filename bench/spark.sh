@@ -34,7 +34,7 @@ mkdir -p "$work"
 /usr/bin/time -f "%e %M" -o "$work/cli.time" \
   "$tidings" run "$corpus" --model "$work/spark/model.tidings" --keep-duplicates \
   --out "$work/cli" > "$work/cli.out" 2> "$work/cli.err"
-grep -E "^ *(read|dedup|tokenize|vectorize|reduce|cluster|themes|write)" "$work/cli.err" | tail -12 || true
+grep -E "^\[ *[0-9.]+s\] " "$work/cli.err" || true
 
 "$py" - "$work" <<'PY'
 import sys

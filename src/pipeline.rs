@@ -534,12 +534,9 @@ fn analyze_checked(
             kept_coverage.push(cov);
         } else {
             rejects.push(Reject {
+                reason: no_terms_reason(&article.id),
                 file: article.file,
                 line: article.line,
-                reason: format!(
-                    "no vocabulary terms left after stop words and pruning (id {})",
-                    article.id
-                ),
             });
         }
     }
@@ -817,10 +814,6 @@ fn theme_tree(clustering: &Clustering, themes: &ThemeSet) -> ThemeTree {
     )
 }
 
-/// Analyses every article (title, then text). Tokens are kept only as stem hashes (8 bytes
-/// each). The articles are split into one contiguous run per thread, each with its own token
-/// cache (rayon's finer splitting would start many caches cold); runs come back in input
-/// order, and the surface-form counts (integer sums) do not depend on the split.
 /// Every term of `articles` with its document frequency, counted as a fit with `config`
 /// counts them (its analyzer, bigrams or not) but unpruned and without setting duplicates
 /// aside: one part of a corpus whose parts are summed elsewhere (Spark's partitions), then
@@ -847,6 +840,11 @@ pub struct Assigner {
     analyzer: Analyzer,
     tfidf: TfidfModel,
     lsa: Option<Lsa>,
+}
+
+/// Why an article with no vocabulary term is rejected: it would land in a theme at random.
+pub fn no_terms_reason(id: &str) -> String {
+    format!("no vocabulary terms left after stop words and pruning (id {id})")
 }
 
 /// Where [`Assigner::assign`] put one article.
@@ -900,6 +898,10 @@ impl Assigner {
     }
 }
 
+/// Analyses every article (title, then text). Tokens are kept only as stem hashes (8 bytes
+/// each). The articles are split into one contiguous run per thread, each with its own token
+/// cache (rayon's finer splitting would start many caches cold); runs come back in input
+/// order, and the surface-form counts (integer sums) do not depend on the split.
 fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
     let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
         .par_chunks(crate::vectorize::per_thread(articles.len()))

@@ -11,11 +11,8 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
 
+use crate::pipeline::UNASSIGNED;
 use crate::report::{THEMES, THEME_COUNTS};
-
-/// The name of the unassigned in a model run's tables (their id changes as the model grows,
-/// so the timeline follows them by this name).
-const UNASSIGNED: &str = "(unassigned)";
 
 /// One period of one run.
 #[derive(Debug, Clone, PartialEq)]

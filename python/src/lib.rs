@@ -663,21 +663,19 @@ fn assign_batch(
         let mut unassigned: Vec<Option<bool>> = vec![None; rows];
         let mut date = vec![None; rows];
         let mut reason: Vec<Option<String>> = vec![None; rows];
-        for r in &corpus.rejects {
-            if let Some(row) = r
-                .line
-                .and_then(|l| usize::try_from(l).ok())
+        // The table reader numbers rows from 1, as lines.
+        let row_of = |line: Option<u64>| {
+            line.and_then(|l| usize::try_from(l).ok())
                 .and_then(|l| l.checked_sub(1))
-            {
+                .filter(|&r| r < rows)
+        };
+        for r in &corpus.rejects {
+            if let Some(row) = row_of(r.line) {
                 reason[row] = Some(r.reason.clone());
             }
         }
         for (a, p) in corpus.articles.iter().zip(placed) {
-            let Some(row) = a
-                .line
-                .and_then(|l| usize::try_from(l).ok())
-                .and_then(|l| l.checked_sub(1))
-            else {
+            let Some(row) = row_of(a.line) else {
                 continue;
             };
             date[row] = a.date;
@@ -695,12 +693,7 @@ fn assign_batch(
                     distance[row] = Some(d);
                     unassigned[row] = Some(position >= k);
                 }
-                Placed::NoTerms => {
-                    reason[row] = Some(format!(
-                        "no vocabulary terms left after stop words and pruning (id {})",
-                        a.id
-                    ));
-                }
+                Placed::NoTerms => reason[row] = Some(pipeline::no_terms_reason(&a.id)),
             }
         }
         Ok(DataFrame::new(
