@@ -279,15 +279,22 @@ impl ValidTfidfParams {
         self.build(kept, n_docs)
     }
 
+    /// The document frequencies a term needs to be in the vocabulary of `n_docs` documents:
+    /// at least `(single word, two words)`, and at most the third. Spark filters the summed
+    /// counts with these before they reach the driver.
+    pub fn df_bounds(&self, n_docs: usize) -> (usize, usize, f64) {
+        let p = &self.0;
+        (
+            p.min_df,
+            p.min_df.max(n_docs.div_ceil(DOCS_PER_BIGRAM_DF)),
+            p.max_df * n_docs as f64,
+        )
+    }
+
     /// Whether a term in `d` of `n_docs` documents is in the vocabulary.
     fn keeps(&self, bigram: bool, d: usize, n_docs: usize) -> bool {
-        let p = &self.0;
-        let min_df = if bigram {
-            p.min_df.max(n_docs.div_ceil(DOCS_PER_BIGRAM_DF))
-        } else {
-            p.min_df
-        };
-        d >= min_df && d as f64 <= p.max_df * n_docs as f64
+        let (unigram_min, bigram_min, max) = self.df_bounds(n_docs);
+        d >= if bigram { bigram_min } else { unigram_min } && d as f64 <= max
     }
 
     /// The model over the kept terms, in sorted order, with smoothed IDF weights.

@@ -595,6 +595,14 @@ fn term_counts(df: &DataFrame) -> anyhow::Result<Vec<(String, usize)>> {
         .collect()
 }
 
+/// The document frequencies a term of `n_docs` articles needs (single word, two words) and
+/// may not exceed, under the options of `flags`.
+#[pyfunction]
+fn df_bounds(flags: Vec<String>, n_docs: usize) -> PyResult<(usize, usize, f64)> {
+    let config = resolve(flags, false, None)?;
+    Ok(config.check().map_err(error)?.df_bounds(n_docs))
+}
+
 /// Each row of a batch read as the CLI reads a table (`flags` name its fields), for the
 /// functions below that work on one batch of a larger corpus.
 fn read_batch(
@@ -742,6 +750,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(document_frequencies, m)?)?;
+    m.add_function(wrap_pyfunction!(df_bounds, m)?)?;
     m.add_function(wrap_pyfunction!(assign_batch, m)?)?;
     m.add_function(wrap_pyfunction!(report_counts, m)?)?;
     m.add_class::<Run>()?;

@@ -36,7 +36,6 @@ import time
 from typing import Any, Dict, Iterator, List, Optional
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import (Model, Result, TidingsError, TidingsWarning, _declared_themes, _flags, _native,
                _plain_columns, _warn)
@@ -86,9 +85,9 @@ def _batch_stream(batch: pa.RecordBatch) -> Any:
 
 
 def document_frequencies(df: Any, **options: Any) -> "tuple[pa.Table, int]":
-    """Every term of ``df`` in at least ``min_df`` articles, with its document frequency,
-    counted by the executors (the analyzer of a fit with ``options``), and the number of
-    articles: what :func:`fit` weights the sample's vocabulary with."""
+    """The vocabulary of ``df`` with each term's document frequency, counted by the executors
+    (the analyzer and pruning of a fit with ``options``), and the number of articles: what
+    :func:`fit` weights the sample's vocabulary with."""
     from pyspark.sql import functions as F
 
     flags = _reading_flags(options)
@@ -114,19 +113,29 @@ def document_frequencies(df: Any, **options: Any) -> "tuple[pa.Table, int]":
             [pa.array([None], pa.string()), pa.array([n], pa.int64())], names=["term", "df"]
         )
 
-    min_df = int(options.get("min_df") or 1)
     summed = (
         df.select(*cols)
         .mapInArrow(count, "term string, df long")
         .groupBy("term")
         .agg(F.sum("df").alias("df"))
-        # A superset of the vocabulary: the engine prunes exactly (max_df, bigrams' floor).
-        .filter(F.col("term").isNull() | (F.col("df") >= min_df))
+        .cache()
     )
-    table = summed.toArrow()
-    is_total = pc.is_null(table.column("term"))
-    n_docs = int(pc.sum(table.filter(is_total).column("df")).as_py() or 0)
-    terms = table.filter(pc.invert(is_total)).sort_by("term")
+    try:
+        total = summed.filter(F.col("term").isNull()).collect()
+        n_docs = int(total[0]["df"]) if total else 0
+        # Only the vocabulary goes to the driver: the engine's own bounds for this many
+        # articles (at 100M articles a two-word term needs 5,000 of them).
+        unigram_min, bigram_min, max_df = _native.df_bounds(flags, max(n_docs, 1))
+        two_words = F.col("term").contains(" ")
+        kept = summed.filter(
+            F.col("term").isNotNull()
+            & (F.col("df") >= F.when(two_words, bigram_min).otherwise(unigram_min))
+            & (F.col("df") <= max_df)
+        )
+        terms = kept.toArrow().sort_by("term")
+    finally:
+        summed.unpersist()
+    terms = terms.set_column(0, "term", terms.column("term").cast(pa.string()))
     return terms, n_docs
 
 
