@@ -73,6 +73,10 @@ def test_spark_assigns_and_counts_as_the_cli(spark, sample_df, fitted, tmp_path)
         assert name == row["theme_label"]
         assert unassigned == (theme_id == unassigned_id)
     assert 0 < sum(u for _, _, u in got.values()) < 599  # both kinds are checked
+    # Assigned again with the model's own threshold: the columns are replaced, not doubled.
+    again = ts.assign(assigned, fitted)
+    assert again.columns.count("theme_id") == 1
+    assert again.count() == 599
 
     counts = ts.theme_counts(assigned, "week", model=fitted).toArrow()
     expected = pq.read_table(out / "theme_counts.parquet")

@@ -201,6 +201,9 @@ def assign(df: Any, model: Model, max_distance: Optional[float] = None,
 
     flags = _reading_flags(options)
     cols = _fields(df, options)
+    names = [name for name, _ in ASSIGNED_COLUMNS]
+    # Assigning again (another model, another threshold) replaces the columns of the last.
+    df = df.drop(*[n for n in names if n in df.columns])
     data = model._native.to_bytes()
     key = hashlib.sha256(data).hexdigest()[:16]
     try:
@@ -210,7 +213,6 @@ def assign(df: Any, model: Model, max_distance: Optional[float] = None,
     added = ", ".join(f"{name} {kind}" for name, kind in ASSIGNED_COLUMNS)
     schema = StructType.fromDDL(added)
     out_schema = StructType(df.schema.fields + schema.fields)
-    names = [name for name, _ in ASSIGNED_COLUMNS]
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         m = _model_on_worker(key, payload)

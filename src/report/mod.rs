@@ -69,7 +69,25 @@ const MIN_ROW_GROUP: usize = 1024;
 /// Polars' own cap, so that a million-article table is not one huge row group.
 const MAX_ROW_GROUP: usize = 512 * 512;
 
-pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
+pub(crate) fn write_parquet(path: &Path, df: DataFrame) -> Result<()> {
+    write_parquet_parts(path, df, None)
+}
+
+/// The articles table, its texts added a row group at a time.
+fn write_parquet_with_texts(path: &Path, a: &Analysis) -> Result<()> {
+    let texts = |rows: std::ops::Range<usize>| tables::article_texts(a, rows);
+    let late: LateColumn = (tables::TEXT_COLUMN, &texts);
+    write_parquet_parts(path, tables::articles_without_text(a)?, Some(late))
+}
+
+/// A column made for each row group's rows as it is written, at this position.
+type LateColumn<'a> = (
+    usize,
+    &'a (dyn Fn(std::ops::Range<usize>) -> polars::prelude::Column + Sync),
+);
+
+/// Writes `df` (with `late`'s column inserted into every row group) as Parquet.
+fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>) -> Result<()> {
     df.rechunk_mut();
     let rows = df
         .height()
@@ -83,10 +101,18 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
         compression: compression.into(),
         data_page_size: None,
     };
+    let with_late = |mut part: DataFrame, start: usize| -> Result<DataFrame> {
+        if let Some((at, column)) = late {
+            part.insert_column(at, column(start..start + part.height()))?;
+        }
+        Ok(part)
+    };
     // Strings as plain `large_string`, not polars' newer `string_view`: the schema stored in
     // the file is what pyarrow hands pandas, and pandas (3.x with pyarrow 26) cannot turn a
     // list of string views into a column. Polars' own writer always stores the newest types.
-    let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
+    let arrow_schema = with_late(df.slice(0, 0), 0)?
+        .schema()
+        .to_arrow(CompatLevel::oldest());
     let encodings = get_encodings(&arrow_schema);
     write_atomic(path, |tmp| {
         let file = fs::File::create(tmp)?;
@@ -96,7 +122,8 @@ pub(crate) fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
         let groups = starts
             .par_iter()
             .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
-                let part = df.slice(start as i64, rows);
+                let mut part = with_late(df.slice(start as i64, rows), start)?;
+                part.rechunk_mut();
                 let mut columns = Vec::new();
                 for batch in part.iter_chunks(CompatLevel::oldest(), false) {
                     for ((array, field), encoding) in
@@ -175,7 +202,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     // milliseconds and share nothing: write them side by side.
     let (tables, charts) = rayon::join(
         || -> Result<bool> {
-            write_parquet(&path(ARTICLES), tables::articles(a)?)?;
+            write_parquet_with_texts(&path(ARTICLES), a)?;
             write_parquet(&path(THEMES), tables::themes(a)?)?;
             write_parquet(&path(THEME_COUNTS), tables::theme_counts(&a.overview())?)?;
             write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
@@ -260,6 +287,18 @@ mod tests {
         let (back, groups) = read(&path);
         assert_eq!(groups, 3, "3000 rows in groups of at least {MIN_ROW_GROUP}");
         assert!(back.equals_missing(&df));
+
+        // A column added to each row group as it is written gives the same file, byte for
+        // byte, as the whole table written at once.
+        let whole = dir.path().join("whole.parquet");
+        write_parquet(&whole, df.clone()).expect("written");
+        let late = dir.path().join("late.parquet");
+        let texts = df.column("text").expect("text").clone();
+        let at = df.get_column_index("text").expect("text");
+        let rest = df.drop("text").expect("drop");
+        let slice = |rows: std::ops::Range<usize>| texts.slice(rows.start as i64, rows.len());
+        write_parquet_parts(&late, rest, Some((at, &slice))).expect("written");
+        assert_eq!(fs::read(&whole).unwrap(), fs::read(&late).unwrap());
 
         write_parquet(&path, df.clear()).expect("written");
         let (back, groups) = read(&path);

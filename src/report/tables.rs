@@ -80,6 +80,29 @@ fn extra_column(name: &str, values: &[Option<&Value>]) -> Column {
 }
 
 pub fn articles(a: &Analysis) -> Result<DataFrame> {
+    let mut df = articles_without_text(a)?;
+    df.insert_column(TEXT_COLUMN, article_texts(a, 0..a.articles.len()))?;
+    Ok(df)
+}
+
+/// Where the text sits among the articles table's columns.
+pub const TEXT_COLUMN: usize = 10;
+
+/// The `text` column of articles `rows`: added to the articles table a row group at a time
+/// when it is written ([`super::write_parquet_with_texts`]), as a copy of every text at once
+/// was the largest allocation of a million-article run.
+pub fn article_texts(a: &Analysis, rows: std::ops::Range<usize>) -> Column {
+    Column::new(
+        "text".into(),
+        a.articles[rows]
+            .iter()
+            .map(|x| x.text.as_str())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The articles table but its `text` column (see [`article_texts`]).
+pub fn articles_without_text(a: &Analysis) -> Result<DataFrame> {
     let n = a.articles.len();
     let labels: Vec<&str> = a
         .themes
@@ -132,13 +155,6 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
             a.times_seen.iter().map(|&n| n as i64).collect::<Vec<_>>(),
         ),
         Column::new("vocabulary_coverage".into(), a.coverage.clone()),
-        Column::new(
-            "text".into(),
-            a.articles
-                .iter()
-                .map(|x| x.text.as_str())
-                .collect::<Vec<_>>(),
-        ),
     ];
     let mut extra: BTreeMap<&str, Vec<Option<&Value>>> = BTreeMap::new();
     for (i, article) in a.articles.iter().enumerate() {
