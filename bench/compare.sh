@@ -4,7 +4,8 @@
 #
 #   bash bench/compare.sh [CORPUS] [SEEDS]
 #
-# CORPUS defaults to ../shared/data/reuters21578.jsonl.gz. Prints, for the full corpus (k=8):
+# CORPUS defaults to ../shared/data/reuters21578.jsonl.gz. Prints, for the full corpus (k=8
+# and k=20):
 # wall time and peak memory of each and their ratio; then for R8 (the eight largest
 # single-topic classes, k=8): NMI and ARI of each over SEEDS seeds (default 5).
 # With TIDINGS_BASE=/path/to/an/older/tidings, it first times that binary against this one on
@@ -64,14 +65,17 @@ if [ -n "${TIDINGS_BASE:-}" ]; then
   awk '{ m[$1] = $2 } END { printf "this build takes %.3fx the base time\n\n", m["this"] / m["base"] }' "$work/medians"
 fi
 
-echo "## Speed: $corpus, k=8, median of 3 runs each (both end to end: read, vectorize, reduce, cluster; tidings also de-duplicates and writes its tables and charts)"
-read -r ts tm < <(measure "$tidings" run "$corpus" --k 8 --out "$work/t" --quiet)
-read -r rs rm < <(measure "$venv/bin/python" bench/reference.py "$corpus" --k 8)
-echo "| pipeline | wall (s) | peak memory (MiB) |"
-echo "|---|---:|---:|"
-echo "| tidings run --k 8 | $ts | $tm |"
-echo "| scikit-learn reference | $rs | $rm |"
-awk -v t="$ts" -v r="$rs" 'BEGIN { printf "\ntidings is %.2fx the speed of the reference\n", r / t }'
+for k in 8 20; do
+  echo "## Speed: $corpus, k=$k, median of 3 runs each (both end to end: read, vectorize, reduce, cluster; tidings also de-duplicates and writes its tables and charts)"
+  read -r ts tm < <(measure "$tidings" run "$corpus" --k "$k" --out "$work/t" --quiet)
+  read -r rs rm < <(measure "$venv/bin/python" bench/reference.py "$corpus" --k "$k")
+  echo "| pipeline | wall (s) | peak memory (MiB) |"
+  echo "|---|---:|---:|"
+  echo "| tidings run --k $k | $ts | $tm |"
+  echo "| scikit-learn reference | $rs | $rm |"
+  awk -v t="$ts" -v r="$rs" -v tm="$tm" -v rm="$rm" -v k="$k" \
+    'BEGIN { printf "\nk=%s: tidings is %.2fx the speed of the reference, with %.2fx its memory\n\n", k, r / t, tm / rm }'
+done
 
 echo
 echo "## Quality: R8 ($(wc -l < "$work/r8.jsonl") articles), k=8, seeds 1..$seeds"
