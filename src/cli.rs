@@ -346,14 +346,33 @@ impl RunOptions {
             },
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
+            scratch: None,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
         check_out(&out)?;
+        config.scratch = Some(scratch_dir(&out));
         if let Ok(real) = std::fs::canonicalize(&out) {
             config.read.skip_dirs.push(real);
         }
         Ok((config, out))
     }
+}
+
+/// Where the article texts wait between tokenizing and writing: beside the output, which
+/// must have room for them anyway (`articles.parquet` holds them, compressed), rather than in
+/// a temporary folder that may be small or held in memory.
+fn scratch_dir(out: &std::path::Path) -> PathBuf {
+    out.ancestors()
+        .skip(1)
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                p
+            }
+        })
+        .find(|p| p.is_dir())
+        .map_or_else(std::env::temp_dir, std::path::Path::to_path_buf)
 }
 
 /// An output path that cannot be a folder is refused before the analysis, not after it.

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::cluster::{ClusterParams, Clustering};
 use crate::config::SeedTheme;
-use crate::corpus::{self, Article, Corpus, ReadOptions, Reject};
+use crate::corpus::{self, Article, Corpus, ReadOptions, Reject, TextStore};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
 use crate::model::{Joined, SavedTheme, ThemeModel};
@@ -66,6 +66,10 @@ pub struct RunConfig {
     /// Set from another thread (a Python `KeyboardInterrupt`) to stop the run at the next
     /// stage boundary with an error.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// A folder for a scratch file that holds the article texts from tokenizing until they
+    /// are written (see [`TextStore`]); `None` keeps them in memory, in
+    /// [`Analysis::articles`].
+    pub scratch: Option<PathBuf>,
 }
 
 impl Default for RunConfig {
@@ -90,6 +94,7 @@ impl Default for RunConfig {
             seeds: Vec::new(),
             verbose: false,
             cancel: None,
+            scratch: None,
         }
     }
 }
@@ -128,8 +133,10 @@ impl RunConfig {
 #[derive(Debug)]
 pub struct Analysis {
     pub config: RunConfig,
-    /// Articles that were clustered, in input order.
+    /// Articles that were clustered, in input order; their `text` is empty when
+    /// `config.scratch` set it aside in `texts` (read it with [`Analysis::text`]).
     pub articles: Vec<Article>,
+    pub texts: TextStore,
     /// How many times each clustered article was seen (1 + its dropped copies).
     pub times_seen: Vec<usize>,
     /// Copies set aside, each pointing at the clustered article it repeats.
@@ -167,6 +174,24 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Clustered article `i`'s text, wherever it is held.
+    pub fn text(&self, i: usize) -> std::io::Result<std::borrow::Cow<'_, str>> {
+        self.texts.text(&self.articles, i)
+    }
+
+    /// What a reader is shown to recognise article `i`: its title, or for an untitled one the
+    /// start of its text (its id if that cannot be read back).
+    pub fn headline(&self, i: usize, chars: usize) -> String {
+        let a = &self.articles[i];
+        if !a.title.is_empty() {
+            return a.title.clone();
+        }
+        match self.text(i) {
+            Ok(t) => t.chars().take(chars).collect(),
+            Err(_) => a.id.clone(),
+        }
+    }
+
     /// What this run learned, to assign later articles to its themes (`tidings fit`):
     /// the fitted parts of each stage, centroids in theme-id order.
     /// A run with a model gives that model back (grown, for an update): its themes are the
@@ -491,6 +516,12 @@ fn analyze_checked(
         None => config.analyzer(),
     };
     let (tokens, surfaces) = tokenize(&articles, &analyzer);
+    let mut articles = articles;
+    let mut texts = match &config.scratch {
+        Some(dir) => TextStore::spill(&mut articles, dir)
+            .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
+        None => TextStore::default(),
+    };
     let stem_names: StemNames = surfaces
         .stems()
         .map(|s| (stem_hash(s), s.to_string()))
@@ -541,6 +572,7 @@ fn analyze_checked(
         }
     }
     let articles = kept_articles;
+    texts.retain(&keep);
     times_seen = kept_seen;
     let coverage = kept_coverage;
     // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
@@ -619,12 +651,13 @@ fn analyze_checked(
         "naming themes",
     )?;
 
-    let texts = Texts {
+    let analysed = Texts {
         docs: &kept_tokens,
         stems: &stem_names,
         surfaces: &surfaces,
         language: analyzer.language(),
         articles: &articles,
+        texts: &texts,
         analyzer: &analyzer,
     };
     let fixed = match (&config.model, &seeds) {
@@ -632,7 +665,7 @@ fn analyze_checked(
         (None, Some(s)) => s.nrows(),
         (None, None) => 0,
     };
-    let mut themes = build_themes(&clustering, &texts, fixed);
+    let mut themes = build_themes(&clustering, &analysed, fixed);
     // Declared themes keep their names; one that no article joined shows its own terms.
     let declared = seeds.as_ref().map_or(0, |s| s.nrows());
     for (t, seed) in themes.themes.iter_mut().zip(&config.seeds).take(declared) {
@@ -734,6 +767,7 @@ fn analyze_checked(
     Ok(Analysis {
         config: config.clone(),
         articles,
+        texts,
         times_seen,
         duplicates,
         rejects,

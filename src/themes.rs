@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cluster::Clustering;
-use crate::corpus::Article;
+use crate::corpus::{Article, TextStore};
 use crate::text::{rarity, Analyzer, Doc, Join, Language, SurfaceForms};
 use crate::vectorize::{pair, StemNames};
 
@@ -102,6 +102,8 @@ pub struct Texts<'a> {
     /// The articles the documents were analysed from, by the same analyzer, to read how the
     /// chosen terms are written.
     pub articles: &'a [Article],
+    /// Where their texts are (see [`TextStore`]).
+    pub texts: &'a TextStore,
     pub analyzer: &'a Analyzer,
 }
 
@@ -322,7 +324,12 @@ fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64,
     let mut places = Vec::new();
     for group in by_doc.chunk_by(|a, b| a.0 == b.0) {
         let article = &texts.articles[group[0].0];
-        let parts = [article.title.as_str(), article.text.as_str()];
+        // The scratch file was written by this run: a text that cannot be read back only
+        // leaves its forms uncounted here, and writing articles.parquet reports the failure.
+        let Ok(body) = texts.texts.text(texts.articles, group[0].0) else {
+            continue;
+        };
+        let parts = [article.title.as_str(), body.as_ref()];
         places.clear();
         cache.each_token(&parts, |_, place| places.push(place));
         for &(_, a, b, h) in group {

@@ -282,3 +282,66 @@ fn the_theme_tree_holds_every_theme_once() {
         assert!(out.join("theme_tree.png").exists());
     }
 }
+
+/// The CLI sets the article texts aside in a scratch file after tokenizing (a million
+/// full-length articles hold 3 GiB of text); that must change nothing a user sees: the same
+/// tables byte for byte, the same headlines (read back from the file for untitled articles),
+/// every text readable, and no file left behind.
+#[test]
+fn texts_set_aside_after_tokenizing_change_no_output() {
+    use tidings::pipeline::{self, RunConfig};
+    let dir = tempfile::tempdir().unwrap();
+    // Every third article untitled, so its headline comes from its text.
+    let corpus = dir.path().join("in.jsonl");
+    let lines: Vec<String> = fs::read_to_string(sample().join("reuters-sample.jsonl"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if i % 3 == 0 {
+                v.as_object_mut().unwrap().remove("title");
+            }
+            v.to_string()
+        })
+        .collect();
+    fs::write(&corpus, lines.join("\n")).unwrap();
+    let scratch = dir.path().join("scratch");
+    fs::create_dir(&scratch).unwrap();
+    let mut config = RunConfig {
+        inputs: vec![corpus],
+        ..RunConfig::default()
+    };
+    config.cluster.k = Some(8);
+    let held = pipeline::analyze(&config).unwrap();
+    config.scratch = Some(scratch.clone());
+    let spilled = pipeline::analyze(&config).unwrap();
+
+    assert!(spilled.texts.is_spilled() && !held.texts.is_spilled());
+    assert!(spilled.articles.iter().all(|a| a.text.is_empty()));
+    assert_eq!(spilled.articles.len(), held.articles.len());
+    for (i, a) in held.articles.iter().enumerate() {
+        assert_eq!(spilled.text(i).unwrap(), a.text.as_str(), "article {i}");
+        assert_eq!(spilled.headline(i, 80), held.headline(i, 80));
+    }
+    assert!(held.articles.iter().any(|a| a.title.is_empty()));
+    // The scratch file has no name: nothing to clean up, even after a crash.
+    assert_eq!(fs::read_dir(&scratch).unwrap().count(), 0);
+
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    tidings::report::write(&held, None, &a, None).unwrap();
+    tidings::report::write(&spilled, None, &b, None).unwrap();
+    for t in TABLES {
+        let (x, y) = (fs::read(a.join(t)).unwrap(), fs::read(b.join(t)).unwrap());
+        assert!(x == y, "{t} differs with the texts set aside");
+    }
+    let themes = |p: &std::path::Path| {
+        let s = fs::read_to_string(p.join("summary.md")).unwrap();
+        let from = s.find("## Themes").unwrap();
+        let to = s[from + 1..]
+            .find("\n## ")
+            .map_or(s.len(), |e| from + 1 + e);
+        s[from..to].to_string()
+    };
+    assert_eq!(themes(&a), themes(&b));
+}

@@ -122,7 +122,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         let heads: String = t
             .representatives
             .iter()
-            .map(|&i| format!("<li>{}</li>", esc(&a.articles[i].headline(100))))
+            .map(|&i| format!("<li>{}</li>", esc(&a.headline(i, 100))))
             .collect();
         let _ = write!(
             h,

@@ -83,7 +83,7 @@ fn write_parquet_with_texts(path: &Path, a: &Analysis) -> Result<()> {
 /// A column made for each row group's rows as it is written, at this position.
 type LateColumn<'a> = (
     usize,
-    &'a (dyn Fn(std::ops::Range<usize>) -> polars::prelude::Column + Sync),
+    &'a (dyn Fn(std::ops::Range<usize>) -> Result<polars::prelude::Column> + Sync),
 );
 
 /// Writes `df` (with `late`'s column inserted into every row group) as Parquet.
@@ -103,7 +103,7 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
     };
     let with_late = |mut part: DataFrame, start: usize| -> Result<DataFrame> {
         if let Some((at, column)) = late {
-            part.insert_column(at, column(start..start + part.height()))?;
+            part.insert_column(at, column(start..start + part.height())?)?;
         }
         Ok(part)
     };
@@ -296,7 +296,7 @@ mod tests {
         let texts = df.column("text").expect("text").clone();
         let at = df.get_column_index("text").expect("text");
         let rest = df.drop("text").expect("drop");
-        let slice = |rows: std::ops::Range<usize>| texts.slice(rows.start as i64, rows.len());
+        let slice = |rows: std::ops::Range<usize>| Ok(texts.slice(rows.start as i64, rows.len()));
         write_parquet_parts(&late, rest, Some((at, &slice))).expect("written");
         assert_eq!(fs::read(&whole).unwrap(), fs::read(&late).unwrap());
 

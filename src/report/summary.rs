@@ -164,7 +164,7 @@ pub fn render(a: &Analysis) -> String {
         let heads: Vec<String> = t
             .representatives
             .iter()
-            .map(|&i| cell(&a.articles[i].headline(80)))
+            .map(|&i| cell(&a.headline(i, 80)))
             .collect();
         let _ = writeln!(
             s,

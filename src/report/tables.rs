@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde_json::Value;
@@ -81,7 +81,7 @@ fn extra_column(name: &str, values: &[Option<&Value>]) -> Column {
 
 pub fn articles(a: &Analysis) -> Result<DataFrame> {
     let mut df = articles_without_text(a)?;
-    df.insert_column(TEXT_COLUMN, article_texts(a, 0..a.articles.len()))?;
+    df.insert_column(TEXT_COLUMN, article_texts(a, 0..a.articles.len())?)?;
     Ok(df)
 }
 
@@ -91,14 +91,10 @@ pub const TEXT_COLUMN: usize = 10;
 /// The `text` column of articles `rows`: added to the articles table a row group at a time
 /// when it is written ([`super::write_parquet_with_texts`]), as a copy of every text at once
 /// was the largest allocation of a million-article run.
-pub fn article_texts(a: &Analysis, rows: std::ops::Range<usize>) -> Column {
-    Column::new(
-        "text".into(),
-        a.articles[rows]
-            .iter()
-            .map(|x| x.text.as_str())
-            .collect::<Vec<_>>(),
-    )
+pub fn article_texts(a: &Analysis, rows: std::ops::Range<usize>) -> Result<Column> {
+    a.texts
+        .with_texts(&a.articles, rows, |texts| Column::new("text".into(), texts))
+        .context("reading back the article texts set aside after tokenizing")
 }
 
 /// The articles table but its `text` column (see [`article_texts`]).
