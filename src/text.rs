@@ -288,8 +288,8 @@ impl Analyzer {
         let mut cache = self.cache();
         let mut out = Tokens::default();
         cache.each_token(&[text], |t, _| {
-            out.stems.push(t.stem.to_string());
-            out.surfaces.push(t.surface.to_string());
+            out.stems.push(t.stem().to_string());
+            out.surfaces.push(t.surface().to_string());
         });
         out
     }
@@ -300,6 +300,7 @@ impl Analyzer {
             analyzer: self,
             index: FxHashMap::default(),
             words: Vec::new(),
+            hot: Vec::new(),
             phrases: self
                 .phrases
                 .iter()
@@ -384,12 +385,23 @@ pub struct Place {
     pub mid: bool,
 }
 
-/// One token as the chain emits it.
+/// One token as the chain emits it. Its strings are read only when asked for: most
+/// callers take the hash alone, and a word's strings lie elsewhere in memory.
 #[derive(Debug, Clone, Copy)]
 pub struct Token<'t> {
     pub hash: u64,
-    pub stem: &'t str,
-    pub surface: &'t str,
+    term: &'t Term,
+}
+
+impl<'t> Token<'t> {
+    pub fn stem(&self) -> &'t str {
+        &self.term.stem
+    }
+
+    /// Lower case, as matched.
+    pub fn surface(&self) -> &'t str {
+        &self.term.surface
+    }
 }
 
 #[derive(Debug)]
@@ -487,15 +499,32 @@ struct Word {
 /// repeats its vocabulary, so after the first few hundred articles nearly every token costs
 /// one hash lookup instead of lower-casing, a stop-word lookup and a Snowball run; it also
 /// counts surface forms per distinct word, not per token. One per thread.
+///
+/// Word forms are found by a 64-bit hash of their bytes, as stems are counted (see
+/// [`stem_hash`]), and what each token needs of its word is kept apart in [`Hot`]: the
+/// per-token work is then a lookup in a map of integers and a read of 24 bytes, where
+/// string keys and whole words meant three or four cache misses a token.
 pub struct TokenCache<'a> {
     analyzer: &'a Analyzer,
-    index: FxHashMap<Box<str>, u32>,
+    index: FxHashMap<u64, u32>,
     words: Vec<Word>,
+    hot: Vec<Hot>,
     phrases: Vec<Term>,
     /// Word ids of the text being analysed, and what precedes each word (reused between
     /// texts).
     ids: Vec<u32>,
     seen: Vec<Seen>,
+}
+
+/// What each token of a word form uses: its stem's hash and whether it has one (or was
+/// dropped, or is a number), and the counts of its uses for the surface forms.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    hash: u64,
+    uses: u32,
+    mid: u32,
+    term: bool,
+    number: bool,
 }
 
 /// A word of the text being analysed: what precedes it, and where it is.
@@ -539,12 +568,21 @@ impl TokenCache<'_> {
                     None => Gap::START,
                 };
                 prev = Some((start, start + raw.len()));
-                let id = match self.index.get(raw) {
+                let key = fnv1a(0xcbf2_9ce4_8422_2325, raw.as_bytes());
+                let id = match self.index.get(&key) {
                     Some(&id) => id,
                     None => {
                         let id = self.words.len() as u32;
-                        self.words.push(self.analyzer.word(raw));
-                        self.index.insert(raw.into(), id);
+                        let word = self.analyzer.word(raw);
+                        self.hot.push(Hot {
+                            hash: word.term.as_ref().map_or(0, |t| t.hash),
+                            uses: 0,
+                            mid: 0,
+                            term: word.term.is_some(),
+                            number: word.number,
+                        });
+                        self.words.push(word);
+                        self.index.insert(key, id);
                         id
                     }
                 };
@@ -598,18 +636,22 @@ impl TokenCache<'_> {
                 prev = Join::Joined;
                 continue;
             }
-            let word = &mut self.words[self.ids[i] as usize];
-            prev = if word.number {
+            let id = self.ids[i] as usize;
+            let hot = &mut self.hot[id];
+            prev = if hot.number {
                 Join::AfterNumber
             } else {
                 Join::Break
             };
-            if let Some(t) = &mut word.term {
-                t.uses += 1;
+            if hot.term {
+                hot.uses += 1;
                 if place.mid {
-                    t.mid += 1;
+                    hot.mid += 1;
                 }
-                emit(t.token(), place);
+                let hash = hot.hash;
+                if let Some(term) = &self.words[id].term {
+                    emit(Token { hash, term }, place);
+                }
                 prev = Join::Joined;
             }
             i += 1;
@@ -619,8 +661,12 @@ impl TokenCache<'_> {
     /// The surface forms of every token emitted so far.
     pub fn surface_forms(&self) -> SurfaceForms {
         let mut forms = SurfaceForms::default();
-        let terms = self.words.iter().filter_map(|w| w.term.as_ref());
-        for t in terms.chain(&self.phrases).filter(|t| t.uses > 0) {
+        for (word, hot) in self.words.iter().zip(&self.hot) {
+            if let (Some(t), true) = (&word.term, hot.uses > 0) {
+                forms.count(&t.stem, &t.surface, hot.uses, &t.display, hot.mid);
+            }
+        }
+        for t in self.phrases.iter().filter(|t| t.uses > 0) {
             forms.count(&t.stem, &t.surface, t.uses, &t.display, t.mid);
         }
         forms
@@ -631,8 +677,7 @@ impl Term {
     fn token(&self) -> Token<'_> {
         Token {
             hash: self.hash,
-            stem: &self.stem,
-            surface: &self.surface,
+            term: self,
         }
     }
 }
@@ -773,7 +818,6 @@ impl SurfaceForms {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn chain_normalises_drops_and_stems() {
         let a = Analyzer::english();
@@ -860,9 +904,9 @@ mod tests {
             expected = expected.merge(one.surface_forms());
             let mut warm = Tokens::default();
             cache.each_token(&[text], |t, _| {
-                assert_eq!(t.hash, stem_hash(t.stem));
-                warm.stems.push(t.stem.to_string());
-                warm.surfaces.push(t.surface.to_string());
+                assert_eq!(t.hash, stem_hash(t.stem()));
+                warm.stems.push(t.stem().to_string());
+                warm.surfaces.push(t.surface().to_string());
             });
             assert_eq!(warm, cold, "{text}");
             assert_eq!(cache.doc(&[text]), cold_doc, "{text}");
