@@ -93,8 +93,12 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
         .height()
         .div_ceil(ROW_GROUPS)
         .clamp(MIN_ROW_GROUP, MAX_ROW_GROUP);
-    let compression = ParquetCompression::default();
-    // The options polars' writer uses by default, so pages match what it would write.
+    // Zstandard at level 1, not polars' default 3: at a million full-length articles the
+    // texts took 11 s to compress at level 3 and take 7.6 s at level 1, for a file 15% larger
+    // (864 MB against 753 MB), which every Parquet reader opens alike.
+    let level = polars_parquet::write::ZstdLevel::try_new(1)?;
+    let compression = ParquetCompression::Zstd(Some(level));
+    // Otherwise the options polars' writer uses by default.
     let options = WriteOptions {
         statistics: StatisticsOptions::default(),
         version: Version::V1,
