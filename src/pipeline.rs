@@ -580,7 +580,7 @@ fn analyze_checked(
         counts
     } else {
         let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-        select_rows(&counts, &rows)
+        crate::vectorize::select_rows(&counts, &rows)
     };
     let tfidf = model.clustering_rows(&counts);
     timer.lap(
@@ -914,7 +914,7 @@ impl Assigner {
         let counts = if rows.len() == counts.rows() {
             counts
         } else {
-            select_rows(&counts, &rows)
+            crate::vectorize::select_rows(&counts, &rows)
         };
         let tfidf = self.tfidf.clustering_rows(&counts);
         let vectors = match &self.lsa {
@@ -992,18 +992,6 @@ fn available_memory() -> Option<u64> {
     }
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     Some(proc_kib(&info, "MemAvailable:")?.saturating_mul(1024))
-}
-
-fn select_rows(m: &Sparse, rows: &[usize]) -> Sparse {
-    let picked = rows
-        .iter()
-        .map(|&i| {
-            m.outer_view(i)
-                .map(|row| row.iter().map(|(c, &v)| (c as u32, v)).collect())
-                .unwrap_or_default()
-        })
-        .collect();
-    crate::vectorize::sparse_from_rows(picked, m.cols())
 }
 
 /// Scores the themes of the articles that carry `field` (as a string or number).

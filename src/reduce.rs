@@ -158,17 +158,7 @@ impl Lsa {
         let mut rng = Xoshiro256Plus::seed_from_u64(seed ^ 0x15a_5a3b1e);
         let mut rows = rand::seq::index::sample(&mut rng, x.rows(), FIT_SAMPLE).into_vec();
         rows.sort_unstable();
-        let mut indptr = Vec::with_capacity(rows.len() + 1);
-        let (mut indices, mut data) = (Vec::new(), Vec::new());
-        indptr.push(0);
-        for &r in &rows {
-            if let Some(row) = x.outer_view(r) {
-                indices.extend_from_slice(row.indices());
-                data.extend_from_slice(row.data());
-            }
-            indptr.push(indices.len());
-        }
-        let sample = Sparse::new((rows.len(), x.cols()), indptr, indices, data);
+        let sample = crate::vectorize::select_rows(&x, &rows);
         let (lsa, _) = Self::fit(sample, dims, seed);
         let vectors = lsa.transform(&x);
         (lsa, vectors)

@@ -487,9 +487,9 @@ impl TfidfModel {
     }
 
     /// TF-IDF rows, at unit length, over the columns `keep` accepts. The output's row
-    /// lengths are counted first, so each block of rows is weighted in parallel straight
-    /// into its slot of one CSR matrix (at a million articles, a vector per row cost
-    /// seconds in allocation alone).
+    /// lengths and norms are found first, so each block of rows is weighted in parallel
+    /// straight into its slot of one CSR matrix (at a million articles, a vector per row
+    /// cost seconds in allocation alone).
     fn weight_where(&self, counts: &Sparse, keep: impl Fn(usize) -> bool + Sync) -> Sparse {
         const BLOCK: usize = 4096;
         let n = counts.rows();
@@ -502,10 +502,17 @@ impl TfidfModel {
                 .filter(|&(&c, _)| keep(c as usize))
                 .map(|(&c, &v)| (c, self.tf(f64::from(v)) * self.idf[c as usize]))
         };
-        let lens: Vec<usize> = (0..n).into_par_iter().map(|r| row(r).count()).collect();
+        // Each row's kept length and norm, then its weights written once, over the norm.
+        let shapes: Vec<(usize, f64)> = (0..n)
+            .into_par_iter()
+            .map(|r| {
+                let (len, sq) = row(r).fold((0, 0.0), |(n, s), (_, v)| (n + 1, s + v * v));
+                (len, sq.sqrt())
+            })
+            .collect();
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
-        for len in lens {
+        for &(len, _) in &shapes {
             indptr.push(indptr[indptr.len() - 1] + len);
         }
         let nnz = indptr[n];
@@ -524,7 +531,7 @@ impl TfidfModel {
         blocks.into_par_iter().for_each(|(rows, idx, val)| {
             let mut at = 0;
             for r in rows {
-                let norm = row(r).map(|(_, v)| v * v).sum::<f64>().sqrt();
+                let norm = shapes[r].1;
                 for (c, v) in row(r) {
                     idx[at] = c;
                     val[at] = if norm > 0.0 {
@@ -592,21 +599,21 @@ fn sparse_by_chunks<T: Sync, X: Send>(
     )
 }
 
-pub fn sparse_from_rows(rows: Vec<Vec<(u32, f32)>>, n_cols: usize) -> Sparse {
-    let nnz = rows.iter().map(Vec::len).sum();
+/// The rows `rows` of `m`, in that order, copied slice by slice into one CSR matrix (for
+/// the articles kept after pruning, or a sample to fit on).
+pub fn select_rows(m: &Sparse, rows: &[usize]) -> Sparse {
+    let (indptr_in, columns, values) = (m.indptr(), m.indices(), m.data());
+    let nnz = rows.iter().map(|&r| indptr_in.outer_inds_sz(r).len()).sum();
     let mut indptr = Vec::with_capacity(rows.len() + 1);
-    let mut indices = Vec::with_capacity(nnz);
-    let mut data = Vec::with_capacity(nnz);
+    let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
     indptr.push(0);
-    let n_rows = rows.len();
-    for row in rows {
-        for (c, v) in row {
-            indices.push(c);
-            data.push(v);
-        }
+    for &r in rows {
+        let span = indptr_in.outer_inds_sz(r);
+        indices.extend_from_slice(&columns[span.clone()]);
+        data.extend_from_slice(&values[span]);
         indptr.push(indices.len());
     }
-    Sparse::new((n_rows, n_cols), indptr, indices, data)
+    Sparse::new((rows.len(), m.cols()), indptr, indices, data)
 }
 
 #[cfg(test)]
