@@ -206,7 +206,7 @@ pub struct RunOptions {
     /// LSA dimensions before k-means; 0 clusters the TF-IDF vectors [default: 100].
     #[arg(long)]
     pub dims: Option<usize>,
-    /// k-means restarts; the lowest-inertia run wins [default: 10].
+    /// k-means restarts; the lowest-inertia run wins [default: 4].
     #[arg(long)]
     pub restarts: Option<usize>,
     /// k-means variant: spherical (cosine, default) or euclidean (linfa-clustering).
@@ -326,7 +326,10 @@ impl RunOptions {
                 k: self.k.or(file.k),
                 k_max: self.k_max.or(file.k_max).unwrap_or(20),
                 seed: self.seed.or(file.seed).unwrap_or(42),
-                n_runs: self.restarts.or(file.restarts).unwrap_or(10),
+                n_runs: self
+                    .restarts
+                    .or(file.restarts)
+                    .unwrap_or(crate::cluster::DEFAULT_RESTARTS),
                 algorithm: self.algorithm.or(file.algorithm).unwrap_or_default(),
                 ..ClusterParams::default()
             },

@@ -30,6 +30,13 @@ pub enum ClusterError {
     FewerThanSeeds { k: usize, seeds: usize },
 }
 
+/// k-means restarts unless told otherwise. k-means++ seeding already starts each run far from
+/// a poor optimum: over seeds 1-12, four restarts against ten gave R8 (k = 8) mean NMI 0.573
+/// against 0.569 and the sample corpus (k by silhouette) 0.745 against 0.748, each within
+/// its seed spread (sd 0.03-0.04), and took Reuters' k-means stage at k = 20 from about 0.5 s
+/// to 0.2 s.
+pub const DEFAULT_RESTARTS: usize = 4;
+
 /// Clustering hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterParams {
@@ -38,7 +45,7 @@ pub struct ClusterParams {
     /// Largest k tried by the automatic choice.
     pub k_max: usize,
     pub seed: u64,
-    /// k-means restarts for the final fit (the best inertia wins).
+    /// k-means restarts for the final fit (the best inertia wins); [`DEFAULT_RESTARTS`].
     pub n_runs: usize,
     pub max_iter: u64,
     pub tolerance: f64,
@@ -66,7 +73,7 @@ impl Default for ClusterParams {
             k: None,
             k_max: 20,
             seed: 42,
-            n_runs: 10,
+            n_runs: DEFAULT_RESTARTS,
             max_iter: 300,
             tolerance: 1e-4,
             silhouette_sample: 2000,

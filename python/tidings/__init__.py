@@ -493,7 +493,7 @@ def run(
     dims
         LSA dimensions before k-means; 0 clusters the TF-IDF vectors [default: 100].
     restarts
-        k-means restarts; the lowest-inertia run wins [default: 10].
+        k-means restarts; the lowest-inertia run wins [default: 4].
     algorithm
         ``spherical`` (cosine, default) or ``euclidean`` (linfa-clustering).
     keep_duplicates, duplicate_threshold
