@@ -123,34 +123,40 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
         let mut writer = FileWriter::try_new(file, arrow_schema.clone(), options)?;
         let fields = writer.parquet_schema().fields().to_vec();
         let starts: Vec<usize> = (0..df.height()).step_by(rows).collect();
-        let groups = starts
-            .par_iter()
-            .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
-                let mut part = with_late(df.slice(start as i64, rows), start)?;
-                part.rechunk_mut();
-                let mut columns = Vec::new();
-                for batch in part.iter_chunks(CompatLevel::oldest(), false) {
-                    for ((array, field), encoding) in
-                        batch.columns().iter().zip(&fields).zip(encodings.iter())
-                    {
-                        for pages in array_to_columns(array, field.clone(), options, encoding)? {
-                            let compressed = pages
-                                .map(|page| Ok(compress(page?, vec![], options.compression)?))
-                                .collect::<Result<Vec<CompressedPage>>>()?;
-                            columns.push(compressed);
+        // Groups are compressed a thread's worth at a time and written before the next
+        // ones start, so only those few are held: the whole compressed articles table (860
+        // MB at a million full-length articles) used to wait in memory for its turn.
+        for window in starts.chunks(rayon::current_num_threads().max(1)) {
+            let groups = window
+                .par_iter()
+                .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
+                    let mut part = with_late(df.slice(start as i64, rows), start)?;
+                    part.rechunk_mut();
+                    let mut columns = Vec::new();
+                    for batch in part.iter_chunks(CompatLevel::oldest(), false) {
+                        for ((array, field), encoding) in
+                            batch.columns().iter().zip(&fields).zip(encodings.iter())
+                        {
+                            for pages in array_to_columns(array, field.clone(), options, encoding)?
+                            {
+                                let compressed = pages
+                                    .map(|page| Ok(compress(page?, vec![], options.compression)?))
+                                    .collect::<Result<Vec<CompressedPage>>>()?;
+                                columns.push(compressed);
+                            }
                         }
                     }
-                }
-                Ok((part.height() as u64, columns))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for (n_rows, columns) in &groups {
-            let group = DynIter::new(columns.iter().map(|pages| {
-                Ok(DynStreamingIterator::new(
-                    fallible_streaming_iterator::convert(pages.iter().map(Ok)),
-                ))
-            }));
-            writer.write(*n_rows, group)?;
+                    Ok((part.height() as u64, columns))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for (n_rows, columns) in groups {
+                let group = DynIter::new(columns.iter().map(|pages| {
+                    Ok(DynStreamingIterator::new(
+                        fallible_streaming_iterator::convert(pages.iter().map(Ok)),
+                    ))
+                }));
+                writer.write(n_rows, group)?;
+            }
         }
         writer.end(None)?;
         Ok(())
