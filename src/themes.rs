@@ -931,6 +931,35 @@ pub fn build_themes(clustering: &Clustering, texts: &Texts, fixed: usize) -> The
 mod tests {
     use super::*;
 
+    /// Naming's second pass (only shortlisted terms) must give those terms the counts the
+    /// full pass gave them, or names would change with the corpus size.
+    #[test]
+    fn counting_only_some_terms_gives_them_their_full_counts() {
+        let mut x = 7u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let docs: Vec<Doc> = (0..60)
+            .map(|_| Doc::from_stems((0..40).map(|_| next() % 30).collect()))
+            .collect();
+        let members: Vec<usize> = (0..60).step_by(2).collect();
+        let full = count_terms(&docs, &members, None);
+        let only: FxHashSet<u64> = full.keys().copied().filter(|h| h % 3 == 0).collect();
+        assert!(only.len() > 5 && only.len() < full.len());
+        let part = count_terms(&docs, &members, Some(&only));
+        assert_eq!(part.len(), only.len());
+        for h in &only {
+            let (a, b) = (full[h], part[h]);
+            assert_eq!(
+                (a.weight.to_bits(), a.df, a.lead, a.words),
+                (b.weight.to_bits(), b.df, b.lead, b.words)
+            );
+        }
+    }
+
     #[test]
     fn labels_skip_redundant_terms() {
         let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
