@@ -117,6 +117,25 @@ struct Stat {
     /// Articles using it in their headline or first sentence.
     lead: u32,
     words: u8,
+    /// While counting: the article being read (1-based position among the members), its
+    /// uses of the term so far, and whether one is in its lead.
+    last: u32,
+    uses: u32,
+    in_lead: bool,
+}
+
+impl Stat {
+    /// Adds the article being read to the totals: each article's weight is added when the
+    /// next article using the term (or the end) comes, so the sums run in article order.
+    fn close(&mut self) {
+        if self.uses > 0 {
+            self.weight += 1.0 + (self.uses as f32).ln();
+            self.df += 1;
+            self.lead += u32::from(self.in_lead);
+            self.uses = 0;
+            self.in_lead = false;
+        }
+    }
 }
 
 /// Hash of a phrase: the phrase so far, then the next stem.
@@ -151,26 +170,25 @@ fn count_terms(
     only: Option<&FxHashSet<u64>>,
 ) -> FxHashMap<u64, Stat> {
     let mut map: FxHashMap<u64, Stat> = FxHashMap::default();
-    let mut found: Vec<(u64, u8, bool)> = Vec::new();
-    for &d in members {
+    for (&d, at) in members.iter().zip(1u32..) {
         let doc = &docs[d];
-        found.clear();
         each_candidate(doc, |h, words, end| {
-            if only.is_none_or(|o| o.contains(&h)) {
-                found.push((h, words, end < doc.lead as usize))
+            if only.is_some_and(|o| !o.contains(&h)) {
+                return;
             }
-        });
-        found.sort_unstable_by_key(|x| x.0);
-        for run in found.chunk_by(|a, b| a.0 == b.0) {
-            let e = map.entry(run[0].0).or_insert(Stat {
-                words: run[0].1,
+            let e = map.entry(h).or_insert(Stat {
+                words,
                 ..Stat::default()
             });
-            e.weight += 1.0 + (run.len() as f32).ln();
-            e.df += 1;
-            e.lead += u32::from(run.iter().any(|x| x.2));
-        }
+            if e.last != at {
+                e.close();
+                e.last = at;
+            }
+            e.uses += 1;
+            e.in_lead |= end < doc.lead as usize;
+        });
     }
+    map.values_mut().for_each(Stat::close);
     map
 }
 
