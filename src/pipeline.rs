@@ -23,7 +23,7 @@ use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
 use crate::trends::{Period, Trends};
 use crate::vectorize::{
-    stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
+    select_rows, stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
 };
 
 /// Everything a run needs to know.
@@ -580,7 +580,7 @@ fn analyze_checked(
         counts
     } else {
         let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-        crate::vectorize::select_rows(&counts, &rows)
+        select_rows(&counts, &rows)
     };
     let tfidf = model.clustering_rows(&counts);
     timer.lap(
@@ -914,7 +914,7 @@ impl Assigner {
         let counts = if rows.len() == counts.rows() {
             counts
         } else {
-            crate::vectorize::select_rows(&counts, &rows)
+            select_rows(&counts, &rows)
         };
         let tfidf = self.tfidf.clustering_rows(&counts);
         let vectors = match &self.lsa {

@@ -192,6 +192,13 @@ fn count_terms(
     map
 }
 
+/// A theme's total term weight and its most used words and phrases (see [`shortlist`]).
+struct Shortlists {
+    total: f64,
+    words: Vec<(u64, Stat)>,
+    phrases: Vec<(u64, Stat)>,
+}
+
 /// A scored candidate of one theme.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -606,45 +613,32 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
     // counted again in every theme, for their weights across themes: holding every theme's
     // full counts at once made naming the peak of a 100,000-article run (+90 MiB).
     let recount = sampled.iter().map(Vec::len).sum::<usize>() > RECOUNT_ABOVE;
-    #[allow(clippy::type_complexity)]
-    let counted: Vec<(
-        f64,
-        Vec<(u64, Stat)>,
-        Vec<(u64, Stat)>,
-        FxHashMap<u64, Stat>,
-    )> = sampled
+    let (counted, full): (Vec<Shortlists>, Vec<Option<FxHashMap<u64, Stat>>>) = sampled
         .par_iter()
         .map(|m| {
             let map = count_terms(texts.docs, m, None);
-            let total = map.values().map(|s| f64::from(s.weight)).sum();
             let min_df = m.len().min(2) as u32;
-            let words = shortlist(&map, SHORTLIST, |s| s.words == 1 && s.df >= min_df);
-            let phrases = shortlist(&map, SHORTLIST, |s| s.words > 1 && s.df >= min_df);
-            (
-                total,
-                words,
-                phrases,
-                if recount { FxHashMap::default() } else { map },
-            )
+            let lists = Shortlists {
+                total: map.values().map(|s| f64::from(s.weight)).sum(),
+                words: shortlist(&map, SHORTLIST, |s| s.words == 1 && s.df >= min_df),
+                phrases: shortlist(&map, SHORTLIST, |s| s.words > 1 && s.df >= min_df),
+            };
+            (lists, (!recount).then_some(map))
         })
-        .collect();
-    let totals: Vec<f64> = counted.iter().map(|c| c.0).collect();
-    let (counted, maps): (Vec<_>, Vec<FxHashMap<u64, Stat>>) = counted
-        .into_iter()
-        .map(|(_, w, p, map)| ((w, p), map))
         .unzip();
-    let maps = if recount {
+    let maps: Vec<FxHashMap<u64, Stat>> = if recount {
         let listed: FxHashSet<u64> = counted
             .iter()
-            .flat_map(|(w, p)| w.iter().chain(p).map(|t| t.0))
+            .flat_map(|l| l.words.iter().chain(&l.phrases).map(|t| t.0))
             .collect();
         sampled
             .par_iter()
             .map(|m| count_terms(texts.docs, m, Some(&listed)))
             .collect()
     } else {
-        maps
+        full.into_iter().flatten().collect()
     };
+    let totals: Vec<f64> = counted.iter().map(|l| l.total).collect();
 
     let used = totals.iter().filter(|&&t| t > 0.0).count().max(1);
     let mean_total = totals.iter().sum::<f64>() / used as f64;
@@ -678,9 +672,10 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
     };
 
     #[allow(clippy::type_complexity)]
-    let scored: Vec<(Vec<Candidate>, Vec<(f64, u64)>)> = (0..k)
+    let scored: Vec<(Vec<Candidate>, Vec<(f64, u64)>)> = counted
         .into_par_iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(c, Shortlists { words, phrases, .. })| {
             let size = sampled[c].len();
             let score = |list: Vec<(u64, Stat)>, exclusive: bool| -> Vec<Candidate> {
                 let mut out: Vec<Candidate> = list
@@ -702,8 +697,6 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
                 out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.hash.cmp(&b.hash)));
                 out
             };
-            let (words, phrases) = &counted[c];
-            let (words, phrases) = (words.clone(), phrases.clone());
             let mut terms = score(words.into_iter().chain(phrases.clone()).collect(), true);
             terms.truncate(TOP_TERMS * 4);
             // Phrase names: used by enough of the theme's articles, scored by how many use
