@@ -5,6 +5,10 @@
 
 use std::time::Instant;
 
+/// The allocator the `tidings` binary uses, so stages are timed as users run them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use tidings::corpus::read_inputs;
 use tidings::dedup::{find_duplicates, DedupParams};
 

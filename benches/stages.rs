@@ -1,0 +1,84 @@
+//! Stage benchmark: tokenizing and vectorizing one corpus, each stage run several times in
+//! one process and its fastest run printed, so that a change to one stage can be measured
+//! apart from the noise of a whole run on a shared machine.
+//!
+//!     cargo bench --bench stages -- /tmp/tidings-scale/long-200000.jsonl [RUNS]
+
+use std::time::Instant;
+
+/// The allocator the `tidings` binary uses, so stages are timed as users run them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use rayon::prelude::*;
+use tidings::corpus::read_inputs;
+use tidings::text::{Analyzer, Doc, SurfaceForms};
+use tidings::vectorize::{stem_hash, StemNames, TfidfParams};
+
+/// The fastest of `runs` calls of `f`, in seconds, and the last call's result.
+fn fastest<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    (best, out.expect("at least one run"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let Some(input) = args.first() else {
+        eprintln!("usage: cargo bench --bench stages -- INPUT [RUNS]");
+        std::process::exit(2);
+    };
+    let runs = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let corpus = read_inputs(&[input]).unwrap_or_else(|e| {
+        eprintln!("{input}: {e}");
+        std::process::exit(1);
+    });
+    let articles = &corpus.articles;
+    let analyzer = Analyzer::english();
+    let per_thread = articles.len().div_ceil(rayon::current_num_threads()).max(1);
+    let (tokenize, (docs, surfaces)) = fastest(runs, || {
+        let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
+            .par_chunks(per_thread)
+            .map(|run| {
+                let mut cache = analyzer.cache();
+                let docs = run
+                    .iter()
+                    .map(|a| cache.doc(&[&a.title, &a.text]))
+                    .collect();
+                (docs, cache.surface_forms())
+            })
+            .collect();
+        let mut docs = Vec::with_capacity(articles.len());
+        let mut surfaces = SurfaceForms::default();
+        for (run, forms) in parts {
+            docs.extend(run);
+            surfaces = surfaces.merge(forms);
+        }
+        (docs, surfaces)
+    });
+    let names: StemNames = surfaces
+        .stems()
+        .map(|s| (stem_hash(s), s.to_string()))
+        .collect();
+    let params = TfidfParams::default().check().expect("default parameters");
+    let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
+    let (counts, (matrix, _)) = fastest(runs, || model.counts_and_coverage(&docs));
+    let (weight, rows) = fastest(runs, || model.clustering_rows(&matrix));
+    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | terms | non-zeros |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {} | {} |",
+        articles.len(),
+        model.n_terms(),
+        rows.nnz()
+    );
+}
