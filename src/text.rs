@@ -300,25 +300,29 @@ impl Analyzer {
             analyzer: self,
             index: FxHashMap::default(),
             words: Vec::new(),
-            hot: Vec::new(),
             phrases: self
                 .phrases
                 .iter()
                 .map(|(words, spelling)| {
                     let surface = words.join(" ");
                     let stem = surface.replace(' ', "_");
-                    Term {
+                    let term = Term {
                         hash: stem_hash(&stem),
                         stem: stem.into(),
                         surface: surface.into(),
                         display: spelling.as_str().into(),
-                        uses: 0,
-                        mid: 0,
-                    }
+                    };
+                    (
+                        Word {
+                            norm: "".into(),
+                            term: Some(term),
+                            number: false,
+                        },
+                        Uses::default(),
+                    )
                 })
                 .collect(),
-            ids: Vec::new(),
-            seen: Vec::new(),
+            slots: Vec::new(),
         }
     }
 
@@ -343,8 +347,6 @@ impl Analyzer {
                 stem: stem.into(),
                 surface: norm.into(),
                 display: display_form(raw, norm).into(),
-                uses: 0,
-                mid: 0,
             }
         });
         Word {
@@ -386,21 +388,22 @@ pub struct Place {
 }
 
 /// One token as the chain emits it. Its strings are read only when asked for: most
-/// callers take the hash alone, and a word's strings lie elsewhere in memory.
+/// callers take the hash alone, and a word's strings lie elsewhere in memory (so the word is
+/// not even read unless they are).
 #[derive(Debug, Clone, Copy)]
 pub struct Token<'t> {
     pub hash: u64,
-    term: &'t Term,
+    word: &'t Word,
 }
 
 impl<'t> Token<'t> {
     pub fn stem(&self) -> &'t str {
-        &self.term.stem
+        self.word.term.as_ref().map_or("", |t| &t.stem)
     }
 
     /// Lower case, as matched.
     pub fn surface(&self) -> &'t str {
-        &self.term.surface
+        self.word.term.as_ref().map_or("", |t| &t.surface)
     }
 }
 
@@ -412,8 +415,12 @@ struct Term {
     surface: Box<str>,
     /// As written (case kept, possessive dropped): "Gaza", "U.S.", "OPEC".
     display: Box<str>,
-    /// Occurrences emitted, for the surface-form counts.
-    uses: u32,
+}
+
+/// Occurrences of a term emitted, for the surface-form counts.
+#[derive(Debug, Clone, Copy, Default)]
+struct Uses {
+    all: u32,
     /// Of those, occurrences mid-sentence in the body, where case tells a name from a word
     /// (headlines are title-cased and sentences start with a capital).
     mid: u32,
@@ -500,36 +507,41 @@ struct Word {
 /// one hash lookup instead of lower-casing, a stop-word lookup and a Snowball run; it also
 /// counts surface forms per distinct word, not per token. One per thread.
 ///
-/// Word forms are found by the 64-bit hash stems are counted by ([`stem_hash`]), and what
-/// each token needs of its word is kept apart in [`Hot`]: the per-token work is then a
-/// lookup in a map of integers and a read of 12 bytes (and of the word, for a kept one),
-/// where string keys and whole words meant three or four cache misses a token.
+/// Word forms are found by the 64-bit hash stems are counted by ([`stem_hash`]), and all
+/// that a token needs of its word (its term's hash, its flags, the counts it adds to) lies in
+/// the map's own slot ([`Hot`]): one lookup is a token's only read of the cache, where a
+/// word id, then per-word flags, then the word itself had cost three or four cache misses.
 pub struct TokenCache<'a> {
     analyzer: &'a Analyzer,
-    index: FxHashMap<u64, u32>,
+    index: FxHashMap<u64, Hot>,
     words: Vec<Word>,
-    hot: Vec<Hot>,
-    phrases: Vec<Term>,
-    /// Word ids of the text being analysed, and what precedes each word (reused between
-    /// texts).
-    ids: Vec<u32>,
-    seen: Vec<Seen>,
+    /// The analyzer's phrases as words, with their uses.
+    phrases: Vec<(Word, Uses)>,
+    /// The words of the text being analysed (reused between texts).
+    slots: Vec<Slot>,
 }
 
-/// What each token of a word form uses: whether it yields a term (a dropped word, half the
-/// tokens of news, then never touches its [`Word`]) or is a number, and the counts of its
-/// uses for the surface forms.
+/// What each token of a word form needs: its word, the hash of the term it yields, whether
+/// it yields one (a dropped word, half the tokens of news, never touches its [`Word`]) or is
+/// a number, and the counts of its uses for the surface forms.
 #[derive(Debug, Clone, Copy)]
 struct Hot {
-    uses: u32,
-    mid: u32,
+    hash: u64,
+    id: u32,
+    uses: Uses,
     term: bool,
     number: bool,
 }
 
-/// A word of the text being analysed: what precedes it, and where it is.
+/// A word of the text being analysed: what it is, what precedes it, and where it is.
 #[derive(Debug, Clone, Copy)]
-struct Seen {
+struct Slot {
+    /// Its word form's hash, the key of its [`Hot`].
+    key: u64,
+    hash: u64,
+    id: u32,
+    term: bool,
+    number: bool,
     gap: Gap,
     body: bool,
     part: usize,
@@ -537,13 +549,29 @@ struct Seen {
     end: usize,
 }
 
+impl Slot {
+    /// Written mid-sentence in the body.
+    fn mid(&self) -> bool {
+        self.body && !self.gap.starts_sentence
+    }
+}
+
 impl TokenCache<'_> {
     /// The document the later stages hold for `parts` read as one: every part but the last
     /// (a headline) and the last part's first sentence make its lead.
     pub fn doc(&mut self, parts: &[&str]) -> Doc {
-        let mut doc = Doc::default();
+        self.read(parts);
+        // Room for every term word (a phrase only lowers the count): the document is kept
+        // to the end of the run, and growing it by doubling cost a copy per doubling and
+        // slack in what is kept.
+        let n = self.slots.iter().filter(|s| s.term).count();
+        let mut doc = Doc {
+            stems: Vec::with_capacity(n),
+            joins: Vec::with_capacity(n.div_ceil(32)),
+            lead: 0,
+        };
         let mut lead = None;
-        self.each_token(parts, |t, g| {
+        self.emit(|t, g| {
             if lead.is_none() && g.ends_sentence && g.last_part {
                 lead = Some(doc.stems.len() as u32);
             }
@@ -556,9 +584,14 @@ impl TokenCache<'_> {
     /// Runs the chain over `parts`, read one after another (words never span two parts, as
     /// they never span a line break), calling `emit` for each token with where it stands.
     /// Every part but the last is taken for a headline, whose capitals say nothing.
-    pub fn each_token(&mut self, parts: &[&str], mut emit: impl FnMut(Token<'_>, Place)) {
-        self.ids.clear();
-        self.seen.clear();
+    pub fn each_token(&mut self, parts: &[&str], emit: impl FnMut(Token<'_>, Place)) {
+        self.read(parts);
+        self.emit(emit);
+    }
+
+    /// Finds the words of `parts` and what each is (into `slots`).
+    fn read(&mut self, parts: &[&str]) {
+        self.slots.clear();
         for (p, part) in parts.iter().enumerate() {
             let body = p + 1 == parts.len();
             let mut prev: Option<(usize, usize)> = None;
@@ -568,25 +601,12 @@ impl TokenCache<'_> {
                     None => Gap::START,
                 };
                 prev = Some((start, start + raw.len()));
-                let key = stem_hash(raw);
-                let id = match self.index.get(&key) {
-                    Some(&id) => id,
-                    None => {
-                        let id = self.words.len() as u32;
-                        let word = self.analyzer.word(raw);
-                        self.hot.push(Hot {
-                            uses: 0,
-                            mid: 0,
-                            term: word.term.is_some(),
-                            number: word.number,
-                        });
-                        self.words.push(word);
-                        self.index.insert(key, id);
-                        id
-                    }
-                };
-                self.ids.push(id);
-                self.seen.push(Seen {
+                self.slots.push(Slot {
+                    key: stem_hash(raw),
+                    hash: 0,
+                    id: 0,
+                    term: false,
+                    number: false,
                     gap,
                     body,
                     part: p,
@@ -595,14 +615,45 @@ impl TokenCache<'_> {
                 });
             }
         }
+        // The words are looked up in a loop of their own: each lookup is a likely cache
+        // miss, and in a short loop of independent lookups the processor waits for several
+        // at once, where between word boundaries it waited for each in turn.
+        for slot in &mut self.slots {
+            let hot = match self.index.entry(slot.key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let word = self.analyzer.word(&parts[slot.part][slot.start..slot.end]);
+                    let hot = Hot {
+                        hash: word.term.as_ref().map_or(0, |t| t.hash),
+                        id: self.words.len() as u32,
+                        uses: Uses::default(),
+                        term: word.term.is_some(),
+                        number: word.number,
+                    };
+                    self.words.push(word);
+                    e.insert(hot)
+                }
+            };
+            (slot.hash, slot.id, slot.term, slot.number) = (hot.hash, hot.id, hot.term, hot.number);
+            // Counted here, while the word is at hand; a phrase that takes it gives the
+            // count back.
+            if hot.term {
+                hot.uses.all += 1;
+                hot.uses.mid += u32::from(slot.mid());
+            }
+        }
+    }
+
+    /// Emits the tokens of the words last read, matching phrases.
+    fn emit(&mut self, mut emit: impl FnMut(Token<'_>, Place)) {
         let mut i = 0;
         // What the previous word made: a dropped word breaks a phrase.
         let mut prev = Join::Break;
         let mut ended = false;
-        while i < self.ids.len() {
-            let seen = self.seen[i];
-            let gap = seen.gap;
-            ended |= gap.ends_sentence && seen.body;
+        while i < self.slots.len() {
+            let slot = self.slots[i];
+            let gap = slot.gap;
+            ended |= gap.ends_sentence && slot.body;
             let mut place = Place {
                 join: match (prev, gap.join) {
                     (Join::Joined, j) => j,
@@ -610,46 +661,51 @@ impl TokenCache<'_> {
                     _ => Join::Break,
                 },
                 ends_sentence: ended,
-                last_part: seen.body,
-                part: seen.part,
-                start: seen.start,
-                end: seen.end,
-                mid: seen.body && !gap.starts_sentence,
+                last_part: slot.body,
+                part: slot.part,
+                start: slot.start,
+                end: slot.end,
+                mid: slot.mid(),
             };
             let words = &self.words;
-            let rest = &self.ids[i..];
+            let rest = &self.slots[i..];
             let phrase = self.analyzer.phrases.iter().position(|(p, _)| {
                 p.len() <= rest.len()
                     && p.iter()
                         .zip(rest)
-                        .all(|(w, &id)| *words[id as usize].norm == **w)
+                        .all(|(w, s)| *words[s.id as usize].norm == **w)
             });
             if let Some(p) = phrase {
                 let n = self.analyzer.phrases[p].0.len();
-                place.end = self.seen[i + n - 1].end;
-                let t = &mut self.phrases[p];
-                t.uses += 1;
-                t.mid += 1;
-                emit(t.token(), place);
+                for s in &self.slots[i..i + n] {
+                    if let (true, Some(hot)) = (s.term, self.index.get_mut(&s.key)) {
+                        hot.uses.all -= 1;
+                        hot.uses.mid -= u32::from(s.mid());
+                    }
+                }
+                place.end = self.slots[i + n - 1].end;
+                let (word, uses) = &mut self.phrases[p];
+                uses.all += 1;
+                uses.mid += 1;
+                let hash = word.term.as_ref().map_or(0, |t| t.hash);
+                emit(Token { hash, word }, place);
                 i += n;
                 prev = Join::Joined;
                 continue;
             }
-            let id = self.ids[i] as usize;
-            let hot = &mut self.hot[id];
-            prev = if hot.number {
+            prev = if slot.number {
                 Join::AfterNumber
             } else {
                 Join::Break
             };
-            if hot.term {
-                hot.uses += 1;
-                if place.mid {
-                    hot.mid += 1;
-                }
-                if let Some(term) = &self.words[id].term {
-                    emit(term.token(), place);
-                }
+            if slot.term {
+                emit(
+                    Token {
+                        hash: slot.hash,
+                        word: &self.words[slot.id as usize],
+                    },
+                    place,
+                );
                 prev = Join::Joined;
             }
             i += 1;
@@ -659,24 +715,16 @@ impl TokenCache<'_> {
     /// The surface forms of every token emitted so far.
     pub fn surface_forms(&self) -> SurfaceForms {
         let mut forms = SurfaceForms::default();
-        for (word, hot) in self.words.iter().zip(&self.hot) {
-            if let (Some(t), true) = (&word.term, hot.uses > 0) {
-                forms.count(&t.stem, &t.surface, hot.uses, &t.display, hot.mid);
+        let words = self
+            .index
+            .values()
+            .map(|h| (&self.words[h.id as usize], h.uses));
+        for (word, uses) in words.chain(self.phrases.iter().map(|(w, u)| (w, *u))) {
+            if let (Some(t), true) = (&word.term, uses.all > 0) {
+                forms.count(&t.stem, &t.surface, uses.all, &t.display, uses.mid);
             }
         }
-        for t in self.phrases.iter().filter(|t| t.uses > 0) {
-            forms.count(&t.stem, &t.surface, t.uses, &t.display, t.mid);
-        }
         forms
-    }
-}
-
-impl Term {
-    fn token(&self) -> Token<'_> {
-        Token {
-            hash: self.hash,
-            term: self,
-        }
     }
 }
 
