@@ -83,24 +83,42 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Hashes of the words of a text, lower-cased on the fly (no per-word allocation).
+/// FNV-1a step over one lower-cased character's code point.
+fn step(h: u64, c: u64) -> u64 {
+    (h ^ c).wrapping_mul(0x0000_0100_0000_01b3)
+}
+
+/// Hashes of the words of a text, lower-cased on the fly (no per-word allocation). Bytes
+/// below 128 are taken as they are, the rest decoded as characters: news is mostly ASCII,
+/// and decoding every character cost a third of the fingerprinting.
 fn word_hashes(text: &str) -> Vec<u64> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 5);
     let mut h: u64 = 0;
     let mut in_word = false;
-    let step = |h: &mut u64, c: char| *h = (*h ^ c as u64).wrapping_mul(0x0000_0100_0000_01b3); // FNV-1a
-    for c in text.chars() {
-        let alnum = if c.is_ascii() {
-            c.is_ascii_alphanumeric()
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let alnum = if b.is_ascii() {
+            i += 1;
+            let alnum = b.is_ascii_alphanumeric();
+            if alnum {
+                h = step(h, u64::from(b.to_ascii_lowercase()));
+            }
+            alnum
         } else {
-            c.is_alphanumeric()
+            // `i` is always at a character boundary: whole characters are stepped over.
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            let alnum = c.is_alphanumeric();
+            if alnum {
+                h = c.to_lowercase().fold(h, |h, lc| step(h, lc as u64));
+            }
+            alnum
         };
         if alnum {
-            if c.is_ascii() {
-                step(&mut h, c.to_ascii_lowercase());
-            } else {
-                c.to_lowercase().for_each(|lc| step(&mut h, lc));
-            }
             in_word = true;
         } else if in_word {
             out.push(mix(h));
@@ -117,6 +135,9 @@ fn word_hashes(text: &str) -> Vec<u64> {
 struct Fingerprint {
     exact: u64,
     signature: [u32; SIGNATURE],
+    /// The signature's band keys, computed with it in parallel: the matching that uses
+    /// them is sequential.
+    bands: [u64; BANDS],
 }
 
 /// One-permutation MinHash (Li, Owen and Zhang 2012) with optimal densification (Shrivastava
@@ -155,7 +176,17 @@ fn fingerprint(text: &str) -> Fingerprint {
             *slot = mins[from] as u32;
         }
     }
-    Fingerprint { exact, signature }
+    let mut bands = [0; BANDS];
+    for (b, (key, rows)) in bands.iter_mut().zip(signature.chunks(ROWS)).enumerate() {
+        *key = rows
+            .iter()
+            .fold(b as u64, |acc, &r| mix(acc.rotate_left(32) ^ r as u64));
+    }
+    Fingerprint {
+        exact,
+        signature,
+        bands,
+    }
 }
 
 fn similarity(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f64 {
@@ -167,11 +198,15 @@ fn similarity(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f64 {
 /// matching itself is sequential, so the result does not depend on the number of threads.
 pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
     let prints: Vec<Fingerprint> = texts.par_iter().map(|t| fingerprint(t)).collect();
-    let mut exact: FxHashMap<u64, u32> = FxHashMap::default();
+    // Sized for every article up front: growing the maps rehashed them, in this sequential
+    // part, four or five times over (and held old and new tables at once).
+    let mut exact: FxHashMap<u64, u32> =
+        FxHashMap::with_capacity_and_hasher(texts.len(), Default::default());
     // Band buckets as chains: `latest[key]` is the last kept article in the bucket, and
     // `previous[i * BANDS + b]` the one kept before article `i` in its band-`b` bucket. At a
     // million articles this takes a tenth of the room of a vector per bucket.
-    let mut latest: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut latest: FxHashMap<u64, u32> =
+        FxHashMap::with_capacity_and_hasher(texts.len() * BANDS, Default::default());
     let mut previous: Vec<u32> = vec![NONE; texts.len() * BANDS];
     let mut times_seen = vec![1usize; texts.len()];
     let mut duplicates = Vec::new();
@@ -188,17 +223,8 @@ pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
             times_seen[i] = 0;
             continue;
         }
-        let band_keys: Vec<u64> = fp
-            .signature
-            .chunks(ROWS)
-            .enumerate()
-            .map(|(b, rows)| {
-                rows.iter()
-                    .fold(b as u64, |acc, &r| mix(acc.rotate_left(32) ^ r as u64))
-            })
-            .collect();
         candidates.clear();
-        for (b, key) in band_keys.iter().enumerate() {
+        for (b, key) in fp.bands.iter().enumerate() {
             let mut member = latest.get(key).copied().unwrap_or(NONE);
             for _ in 0..MAX_BUCKET_CANDIDATES {
                 if member == NONE {
@@ -232,7 +258,7 @@ pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
             continue;
         }
         exact.insert(fp.exact, i as u32);
-        for (b, key) in band_keys.into_iter().enumerate() {
+        for (b, &key) in fp.bands.iter().enumerate() {
             if let Some(before) = latest.insert(key, i as u32) {
                 previous[i * BANDS + b] = before;
             }
