@@ -560,18 +560,9 @@ impl TokenCache<'_> {
     /// The document the later stages hold for `parts` read as one: every part but the last
     /// (a headline) and the last part's first sentence make its lead.
     pub fn doc(&mut self, parts: &[&str]) -> Doc {
-        self.read(parts);
-        // Room for every term word (a phrase only lowers the count): the document is kept
-        // to the end of the run, and growing it by doubling cost a copy per doubling and
-        // slack in what is kept.
-        let n = self.slots.iter().filter(|s| s.term).count();
-        let mut doc = Doc {
-            stems: Vec::with_capacity(n),
-            joins: Vec::with_capacity(n.div_ceil(32)),
-            lead: 0,
-        };
+        let mut doc = Doc::default();
         let mut lead = None;
-        self.emit(|t, g| {
+        self.each_token(parts, |t, g| {
             if lead.is_none() && g.ends_sentence && g.last_part {
                 lead = Some(doc.stems.len() as u32);
             }
