@@ -95,7 +95,7 @@ pub struct TfidfModel {
     pub df: Vec<usize>,
     pub n_docs: usize,
     /// Term hash → column.
-    index: TermMap<usize>,
+    index: ColumnIndex,
     sublinear_tf: bool,
     bigrams: bool,
 }
@@ -401,11 +401,7 @@ impl TfidfModel {
         sublinear_tf: bool,
         bigrams: bool,
     ) -> TfidfModel {
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (term_hash(t), i))
-            .collect();
+        let index = ColumnIndex::new(vocabulary.iter().map(|t| term_hash(t)));
         TfidfModel {
             vocabulary,
             idf,
@@ -430,7 +426,7 @@ impl TfidfModel {
     }
 
     pub fn term_index(&self, term: &str) -> Option<usize> {
-        self.index.get(&term_hash(term)).copied()
+        self.index.get(term_hash(term)).map(|c| c as usize)
     }
 
     /// Raw term counts (documents × vocabulary); out-of-vocabulary terms are ignored.
@@ -444,23 +440,29 @@ impl TfidfModel {
     /// few known words put it to a theme. One pass over the tokens computes both.
     pub fn counts_and_coverage(&self, docs: &[Doc]) -> (Sparse, Vec<f64>) {
         let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
+        let tf = self.tf_table();
         sparse_by_chunks(docs, self.n_terms(), |doc| {
-            let mut columns: Vec<u32> = Vec::with_capacity(doc.stems.len() * 2);
+            let mut terms: Vec<u64> = Vec::with_capacity(doc.stems.len() * 2);
+            each_term(doc, self.bigrams, |h| terms.push(h));
+            self.index.warm(&terms);
+            let mut columns: Vec<u32> = Vec::with_capacity(terms.len());
             let mut unseen_terms: Vec<u64> = Vec::new();
-            each_term(doc, self.bigrams, |h| match self.index.get(&h) {
-                Some(&i) => columns.push(i as u32),
-                None => unseen_terms.push(h),
-            });
+            for h in terms {
+                match self.index.get(h) {
+                    Some(c) => columns.push(c),
+                    None => unseen_terms.push(h),
+                }
+            }
             let mut row = Vec::new();
             each_run(&mut columns, |i, n| row.push((i, n as f32)));
             // In hash order, so float sums are the same on every run.
             let mut unseen = 0.0;
             each_run(&mut unseen_terms, |_, n| {
-                unseen += (self.tf(f64::from(n)) * unseen_idf).powi(2);
+                unseen += (tf.get(f64::from(n)) * unseen_idf).powi(2);
             });
             let known: f64 = row
                 .iter()
-                .map(|&(i, n)| (self.tf(f64::from(n)) * self.idf[i as usize]).powi(2))
+                .map(|&(i, n)| (tf.get(f64::from(n)) * self.idf[i as usize]).powi(2))
                 .sum();
             let all = known + unseen;
             let coverage = if all > 0.0 { (known / all).sqrt() } else { 0.0 };
@@ -473,6 +475,13 @@ impl TfidfModel {
             1.0 + n.ln()
         } else {
             n
+        }
+    }
+
+    fn tf_table(&self) -> TfTable<'_> {
+        TfTable {
+            small: std::array::from_fn(|n| self.tf(n as f64)),
+            model: self,
         }
     }
 
@@ -493,6 +502,7 @@ impl TfidfModel {
     fn weight_where(&self, counts: &Sparse, keep: impl Fn(usize) -> bool + Sync) -> Sparse {
         const BLOCK: usize = 4096;
         let n = counts.rows();
+        let tf = self.tf_table();
         let (indptr_in, columns, values) = (counts.indptr(), counts.indices(), counts.data());
         let row = |r: usize| {
             let span = indptr_in.outer_inds_sz(r);
@@ -500,7 +510,7 @@ impl TfidfModel {
                 .iter()
                 .zip(&values[span])
                 .filter(|&(&c, _)| keep(c as usize))
-                .map(|(&c, &v)| (c, self.tf(f64::from(v)) * self.idf[c as usize]))
+                .map(|(&c, &v)| (c, tf.get(f64::from(v)) * self.idf[c as usize]))
         };
         // Each row's kept length and norm, then its weights written once, over the norm.
         let shapes: Vec<(usize, f64)> = (0..n)
@@ -553,6 +563,94 @@ impl TfidfModel {
 
     pub fn transform(&self, docs: &[Doc]) -> Sparse {
         self.weight(&self.counts(docs))
+    }
+}
+
+/// `tf(n)` for the counts most terms have in an article, computed once: a logarithm per
+/// distinct term of every article was a library call that kept the processor from
+/// overlapping the article's IDF loads. The same function fills the table, so the weights
+/// are the same to the bit.
+struct TfTable<'m> {
+    small: [f64; 64],
+    model: &'m TfidfModel,
+}
+
+impl TfTable<'_> {
+    fn get(&self, n: f64) -> f64 {
+        let i = n as usize;
+        if i < self.small.len() && i as f64 == n {
+            self.small[i]
+        } else {
+            self.model.tf(n)
+        }
+    }
+}
+
+/// Term hash → column, by open addressing (linear probing, at most half full). Counting
+/// looks up every term occurrence of every article, and in a vocabulary of hundreds of
+/// thousands of terms nearly every lookup misses the cache: a general map resolves one miss
+/// after another, each behind a branch on what the last one found. Here an article's slots
+/// can be loaded all at once first ([`ColumnIndex::warm`]), so their misses overlap, and the
+/// lookups that follow find them in cache.
+#[derive(Clone, PartialEq)]
+struct ColumnIndex {
+    /// (hash, column), column `EMPTY` for a free slot.
+    slots: Vec<(u64, u32)>,
+    shift: u32,
+}
+
+impl std::fmt::Debug for ColumnIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ColumnIndex({} slots)", self.slots.len())
+    }
+}
+
+impl ColumnIndex {
+    const EMPTY: u32 = u32::MAX;
+
+    /// Columns 0, 1, ... for `hashes` in order.
+    fn new(hashes: impl ExactSizeIterator<Item = u64>) -> ColumnIndex {
+        let n = (hashes.len() * 2).next_power_of_two().max(16);
+        let mut index = ColumnIndex {
+            slots: vec![(0, Self::EMPTY); n],
+            shift: 64 - n.trailing_zeros(),
+        };
+        for (column, h) in hashes.enumerate() {
+            let mut i = index.home(h);
+            while index.slots[i].1 != Self::EMPTY && index.slots[i].0 != h {
+                i = (i + 1) & (n - 1);
+            }
+            index.slots[i] = (h, column as u32);
+        }
+        index
+    }
+
+    fn home(&self, h: u64) -> usize {
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    fn get(&self, h: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(h);
+        loop {
+            let (key, column) = self.slots[i];
+            if column == Self::EMPTY {
+                return None;
+            }
+            if key == h {
+                return Some(column);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Loads the home slot of each of `hashes`: independent loads with no branch on what
+    /// they find, which the processor issues together.
+    fn warm(&self, hashes: &[u64]) {
+        let seen = hashes
+            .iter()
+            .fold(0u32, |acc, &h| acc ^ self.slots[self.home(h)].1);
+        std::hint::black_box(seen);
     }
 }
 
@@ -693,6 +791,24 @@ mod tests {
         // Unseen terms are ignored; a document with none has an all-zero row.
         let y = m.transform(&docs(&["unrelated words"]).0);
         assert_eq!(y.nnz(), 0);
+    }
+
+    #[test]
+    fn column_index_finds_colliding_terms_and_nothing_else() {
+        // Five hashes with the same home slot in a 16-slot table, so lookups must probe.
+        let probe = ColumnIndex::new([0u64].into_iter());
+        let same: Vec<u64> = (0u64..)
+            .filter(|&h| probe.home(h) == probe.home(0))
+            .take(6)
+            .collect();
+        let index = ColumnIndex::new(same[..5].iter().copied());
+        assert_eq!(index.slots.len(), 16);
+        for (column, &h) in same[..5].iter().enumerate() {
+            assert_eq!(index.get(h), Some(column as u32));
+        }
+        assert_eq!(index.get(same[5]), None);
+        assert_eq!(index.get(u64::MAX), None);
+        index.warm(&same);
     }
 
     #[test]
