@@ -159,8 +159,6 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-type TermMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
-
 /// Every term occurrence of a document, in order: its stems, then (with `bigrams`) each pair
 /// of adjacent stems.
 fn each_term(doc: &Doc, bigrams: bool, mut f: impl FnMut(u64)) {
@@ -328,6 +326,93 @@ impl ValidTfidfParams {
     }
 }
 
+/// Term hash → (document frequency, last document counted, 1-based), by open addressing
+/// (linear probing, at most half full; a last document of 0 marks a free slot). As with
+/// [`ColumnIndex`], a document's slots can be loaded together before it is counted, which a
+/// general map does not allow: filling these tables is most of fitting the vocabulary.
+struct DfTable {
+    slots: Vec<(u64, u32, u32)>,
+    len: usize,
+    shift: u32,
+}
+
+impl Default for DfTable {
+    fn default() -> Self {
+        DfTable::with_slots(1024)
+    }
+}
+
+impl DfTable {
+    fn with_slots(n: usize) -> DfTable {
+        DfTable {
+            slots: vec![(0, 0, 0); n],
+            len: 0,
+            shift: 64 - n.trailing_zeros(),
+        }
+    }
+
+    fn home(&self, h: u64) -> usize {
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// Loads `h`'s home slot (see [`ColumnIndex::warm`]).
+    fn peek(&self, h: u64) -> u32 {
+        self.slots[self.home(h)].2
+    }
+
+    /// The slot holding `h`, or the free one where it goes.
+    fn find(&mut self, h: u64) -> &mut (u64, u32, u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(h);
+        while self.slots[i].2 != 0 && self.slots[i].0 != h {
+            i = (i + 1) & mask;
+        }
+        if self.slots[i].2 == 0 {
+            self.len += 1;
+        }
+        &mut self.slots[i]
+    }
+
+    /// Counts `h` in document `d` (once per document: `d` only grows).
+    fn count(&mut self, h: u64, d: u32) {
+        let slot = self.find(h);
+        if slot.2 != d {
+            *slot = (h, slot.1 + 1, d);
+        }
+    }
+
+    /// Adds another table's entry: its count, and its last document if `h` is new here.
+    fn add(&mut self, h: u64, n: u32, last: u32) {
+        let slot = self.find(h);
+        if slot.2 == 0 {
+            *slot = (h, n, last);
+        } else {
+            slot.1 += n;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::replace(self, DfTable::with_slots(self.slots.len() * 2));
+        for (h, n, last) in old.entries() {
+            let mask = self.slots.len() - 1;
+            let mut i = self.home(h);
+            while self.slots[i].2 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (h, n, last);
+            self.len += 1;
+        }
+    }
+
+    /// `(hash, count, last document)` of every term.
+    fn entries(self) -> impl Iterator<Item = (u64, u32, u32)> {
+        self.slots.into_iter().filter(|s| s.2 != 0)
+    }
+}
+
 /// Each term's document frequency in `docs`, named, for the terms `keep(is_bigram, df)`
 /// accepts (tested before naming, which is the costly part).
 fn count_terms(
@@ -343,24 +428,28 @@ fn count_terms(
     // parallel: merging two whole maps, in one thread, took longer than filling them.
     let run = per_thread(docs.len());
     let shift = 64 - DF_PARTS.trailing_zeros();
-    let per_thread_parts: Vec<Vec<TermMap<(u32, u32)>>> = docs
+    let per_thread_parts: Vec<Vec<DfTable>> = docs
         .par_chunks(run)
         .enumerate()
         .map(|(r, chunk)| {
-            let mut parts: Vec<TermMap<(u32, u32)>> =
-                (0..DF_PARTS).map(|_| TermMap::default()).collect();
+            let mut parts: Vec<DfTable> = (0..DF_PARTS).map(|_| DfTable::default()).collect();
+            let mut terms = Vec::new();
             for (d, doc) in ((r * run) as u32 + 1..).zip(chunk) {
-                each_term(doc, bigrams, |h| {
-                    let entry = parts[(h >> shift) as usize].entry(h).or_insert((0, 0));
-                    if entry.1 != d {
-                        *entry = (entry.0 + 1, d);
-                    }
-                });
+                terms.clear();
+                each_term(doc, bigrams, |h| terms.push(h));
+                // The document's slots first, so that their cache misses overlap.
+                let seen = terms
+                    .iter()
+                    .fold(0, |acc, &h| acc ^ parts[(h >> shift) as usize].peek(h));
+                std::hint::black_box(seen);
+                for &h in &terms {
+                    parts[(h >> shift) as usize].count(h, d);
+                }
             }
             parts
         })
         .collect();
-    let mut by_part: Vec<Vec<TermMap<(u32, u32)>>> = (0..DF_PARTS).map(|_| Vec::new()).collect();
+    let mut by_part: Vec<Vec<DfTable>> = (0..DF_PARTS).map(|_| Vec::new()).collect();
     for parts in per_thread_parts {
         for (all, part) in by_part.iter_mut().zip(parts) {
             all.push(part);
@@ -372,18 +461,18 @@ fn count_terms(
             let merged = maps
                 .into_iter()
                 .reduce(|mut a, mut b| {
-                    if b.len() > a.len() {
+                    if b.len > a.len {
                         std::mem::swap(&mut a, &mut b);
                     }
-                    for (h, (n, last)) in b {
-                        a.entry(h).or_insert((0, last)).0 += n;
+                    for (h, n, last) in b.entries() {
+                        a.add(h, n, last);
                     }
                     a
                 })
                 .unwrap_or_default();
             merged
-                .into_iter()
-                .map(|(h, (d, last))| (h, d as usize, last - 1))
+                .entries()
+                .map(|(h, d, last)| (h, d as usize, last - 1))
                 .filter(|&(h, d, _)| keep(!names.contains_key(&h), d))
                 .collect::<Vec<_>>()
         })
