@@ -901,6 +901,40 @@ mod tests {
     }
 
     #[test]
+    fn document_frequency_tables_count_once_per_document_through_growth_and_merge() {
+        // 3,000 terms (the table starts at 1,024 slots, so it grows twice); term t is in
+        // documents 1..=1 + t % 3, twice in each, and the other table has each term once.
+        let mut a = DfTable::default();
+        for d in 1..=3u32 {
+            for t in 0..3000u64 {
+                if d <= 1 + (t % 3) as u32 {
+                    a.count(pair(t, 7), d);
+                    a.count(pair(t, 7), d);
+                }
+            }
+        }
+        assert_eq!(a.len, 3000);
+        let mut b = DfTable::default();
+        for t in 0..3000u64 {
+            b.count(pair(t, 7), 9);
+        }
+        b.count(pair(5000, 7), 9);
+        for (h, n, last) in b.entries() {
+            a.add(h, n, last);
+        }
+        let counts: HashMap<u64, (u32, u32)> =
+            a.entries().map(|(h, n, last)| (h, (n, last))).collect();
+        assert_eq!(counts.len(), 3001);
+        for t in 0..3000u64 {
+            assert_eq!(
+                counts[&pair(t, 7)],
+                (2 + (t % 3) as u32, 1 + (t % 3) as u32)
+            );
+        }
+        assert_eq!(counts[&pair(5000, 7)], (1, 9));
+    }
+
+    #[test]
     fn bigrams_are_adjacent_stem_pairs() {
         let d = docs(&["gaza famine warning", "gaza famine relief"]);
         let params = TfidfParams {
