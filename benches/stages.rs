@@ -10,9 +10,9 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use rayon::prelude::*;
 use tidings::corpus::read_inputs;
-use tidings::text::{Analyzer, Doc, SurfaceForms};
+use tidings::pipeline;
+use tidings::text::Analyzer;
 use tidings::vectorize::{stem_hash, StemNames, TfidfParams};
 
 /// The fastest of `runs` calls of `f`, in seconds, and the last call's result.
@@ -44,27 +44,7 @@ fn main() {
     });
     let articles = &corpus.articles;
     let analyzer = Analyzer::english();
-    let per_thread = articles.len().div_ceil(rayon::current_num_threads()).max(1);
-    let (tokenize, (docs, surfaces)) = fastest(runs, || {
-        let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
-            .par_chunks(per_thread)
-            .map(|run| {
-                let mut cache = analyzer.cache();
-                let docs = run
-                    .iter()
-                    .map(|a| cache.doc(&[&a.title, &a.text]))
-                    .collect();
-                (docs, cache.surface_forms())
-            })
-            .collect();
-        let mut docs = Vec::with_capacity(articles.len());
-        let mut surfaces = SurfaceForms::default();
-        for (run, forms) in parts {
-            docs.extend(run);
-            surfaces = surfaces.merge(forms);
-        }
-        (docs, surfaces)
-    });
+    let (tokenize, (docs, surfaces)) = fastest(runs, || pipeline::tokenize(articles, &analyzer));
     let names: StemNames = surfaces
         .stems()
         .map(|s| (stem_hash(s), s.to_string()))

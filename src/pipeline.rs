@@ -936,7 +936,7 @@ impl Assigner {
 /// each). The articles are split into one contiguous run per thread, each with its own token
 /// cache (rayon's finer splitting would start many caches cold); runs come back in input
 /// order, and the surface-form counts (integer sums) do not depend on the split.
-fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
+pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
     let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
         .par_chunks(crate::vectorize::per_thread(articles.len()))
         .map(|run| {

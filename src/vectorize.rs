@@ -326,93 +326,6 @@ impl ValidTfidfParams {
     }
 }
 
-/// Term hash → (document frequency, last document counted, 1-based), by open addressing
-/// (linear probing, at most half full; a last document of 0 marks a free slot). As with
-/// [`ColumnIndex`], a document's slots can be loaded together before it is counted, which a
-/// general map does not allow: filling these tables is most of fitting the vocabulary.
-struct DfTable {
-    slots: Vec<(u64, u32, u32)>,
-    len: usize,
-    shift: u32,
-}
-
-impl Default for DfTable {
-    fn default() -> Self {
-        DfTable::with_slots(1024)
-    }
-}
-
-impl DfTable {
-    fn with_slots(n: usize) -> DfTable {
-        DfTable {
-            slots: vec![(0, 0, 0); n],
-            len: 0,
-            shift: 64 - n.trailing_zeros(),
-        }
-    }
-
-    fn home(&self, h: u64) -> usize {
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    /// Loads `h`'s home slot (see [`ColumnIndex::warm`]).
-    fn peek(&self, h: u64) -> u32 {
-        self.slots[self.home(h)].2
-    }
-
-    /// The slot holding `h`, or the free one where it goes.
-    fn find(&mut self, h: u64) -> &mut (u64, u32, u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(h);
-        while self.slots[i].2 != 0 && self.slots[i].0 != h {
-            i = (i + 1) & mask;
-        }
-        if self.slots[i].2 == 0 {
-            self.len += 1;
-        }
-        &mut self.slots[i]
-    }
-
-    /// Counts `h` in document `d` (once per document: `d` only grows).
-    fn count(&mut self, h: u64, d: u32) {
-        let slot = self.find(h);
-        if slot.2 != d {
-            *slot = (h, slot.1 + 1, d);
-        }
-    }
-
-    /// Adds another table's entry: its count, and its last document if `h` is new here.
-    fn add(&mut self, h: u64, n: u32, last: u32) {
-        let slot = self.find(h);
-        if slot.2 == 0 {
-            *slot = (h, n, last);
-        } else {
-            slot.1 += n;
-        }
-    }
-
-    fn grow(&mut self) {
-        let old = std::mem::replace(self, DfTable::with_slots(self.slots.len() * 2));
-        for (h, n, last) in old.entries() {
-            let mask = self.slots.len() - 1;
-            let mut i = self.home(h);
-            while self.slots[i].2 != 0 {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = (h, n, last);
-            self.len += 1;
-        }
-    }
-
-    /// `(hash, count, last document)` of every term.
-    fn entries(self) -> impl Iterator<Item = (u64, u32, u32)> {
-        self.slots.into_iter().filter(|s| s.2 != 0)
-    }
-}
-
 /// Each term's document frequency in `docs`, named, for the terms `keep(is_bigram, df)`
 /// accepts (tested before naming, which is the costly part).
 fn count_terms(
@@ -675,71 +588,137 @@ impl TfTable<'_> {
     }
 }
 
-/// Term hash → column, by open addressing (linear probing, at most half full). Counting
-/// looks up every term occurrence of every article, and in a vocabulary of hundreds of
-/// thousands of terms nearly every lookup misses the cache: a general map resolves one miss
-/// after another, each behind a branch on what the last one found. Here an article's slots
-/// can be loaded all at once first ([`ColumnIndex::warm`]), so their misses overlap, and the
-/// lookups that follow find them in cache.
+/// Term hash → `V`, by open addressing (linear probing, at most half full; a slot holding
+/// `free` is empty). Counting and fitting look up every term occurrence of every article,
+/// and in a vocabulary of hundreds of thousands of terms nearly every lookup misses the
+/// cache: a general map resolves one miss after another, each behind a branch on what the
+/// last one found. Here an article's home slots can be loaded all at once first
+/// ([`TermTable::warm`]), so their misses overlap, and the lookups that follow find them in
+/// cache.
 #[derive(Clone, PartialEq)]
-struct ColumnIndex {
-    /// (hash, column), column `EMPTY` for a free slot.
-    slots: Vec<(u64, u32)>,
+struct TermTable<V> {
+    slots: Vec<(u64, V)>,
+    len: usize,
     shift: u32,
+    free: V,
 }
 
-impl std::fmt::Debug for ColumnIndex {
+impl<V> std::fmt::Debug for TermTable<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ColumnIndex({} slots)", self.slots.len())
+        write!(f, "TermTable({} of {} slots)", self.len, self.slots.len())
     }
 }
 
-impl ColumnIndex {
-    const EMPTY: u32 = u32::MAX;
-
-    /// Columns 0, 1, ... for `hashes` in order.
-    fn new(hashes: impl ExactSizeIterator<Item = u64>) -> ColumnIndex {
-        let n = (hashes.len() * 2).next_power_of_two().max(16);
-        let mut index = ColumnIndex {
-            slots: vec![(0, Self::EMPTY); n],
+impl<V: Copy + PartialEq> TermTable<V> {
+    /// An empty table of `n` slots (a power of two).
+    fn with_slots(n: usize, free: V) -> Self {
+        TermTable {
+            slots: vec![(0, free); n],
+            len: 0,
             shift: 64 - n.trailing_zeros(),
-        };
-        for (column, h) in hashes.enumerate() {
-            let mut i = index.home(h);
-            while index.slots[i].1 != Self::EMPTY && index.slots[i].0 != h {
-                i = (i + 1) & (n - 1);
-            }
-            index.slots[i] = (h, column as u32);
+            free,
         }
-        index
     }
 
     fn home(&self, h: u64) -> usize {
         (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
-    fn get(&self, h: u64) -> Option<u32> {
+    /// The slot holding `h`, or the free one where it would go.
+    fn position(&self, h: u64) -> usize {
         let mask = self.slots.len() - 1;
         let mut i = self.home(h);
-        loop {
-            let (key, column) = self.slots[i];
-            if column == Self::EMPTY {
-                return None;
-            }
-            if key == h {
-                return Some(column);
-            }
+        while self.slots[i].1 != self.free && self.slots[i].0 != h {
             i = (i + 1) & mask;
+        }
+        i
+    }
+
+    fn get(&self, h: u64) -> Option<V> {
+        let value = self.slots[self.position(h)].1;
+        (value != self.free).then_some(value)
+    }
+
+    /// Loads `h`'s home slot: an independent load with no branch on what it finds.
+    fn peek(&self, h: u64) -> u64 {
+        self.slots[self.home(h)].0
+    }
+
+    /// Loads the home slots of `hashes`, which the processor issues together.
+    fn warm(&self, hashes: &[u64]) {
+        std::hint::black_box(hashes.iter().fold(0, |acc, &h| acc ^ self.peek(h)));
+    }
+
+    /// `h`'s value, `free` if it is new (then it counts as held: the caller sets it).
+    fn value(&mut self, h: u64) -> &mut V {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let bigger = Self::with_slots(self.slots.len() * 2, self.free);
+            for (h, v) in std::mem::replace(self, bigger).into_entries() {
+                let i = self.position(h);
+                self.slots[i] = (h, v);
+                self.len += 1;
+            }
+        }
+        let i = self.position(h);
+        if self.slots[i].1 == self.free {
+            self.slots[i].0 = h;
+            self.len += 1;
+        }
+        &mut self.slots[i].1
+    }
+
+    fn into_entries(self) -> impl Iterator<Item = (u64, V)> {
+        let free = self.free;
+        self.slots.into_iter().filter(move |s| s.1 != free)
+    }
+}
+
+/// Term hash → column.
+type ColumnIndex = TermTable<u32>;
+
+impl ColumnIndex {
+    /// Columns 0, 1, ... for `hashes` in order, in a table that never grows.
+    fn new(hashes: impl ExactSizeIterator<Item = u64>) -> ColumnIndex {
+        let n = (hashes.len() * 2).next_power_of_two().max(16);
+        let mut index = TermTable::with_slots(n, u32::MAX);
+        for (column, h) in hashes.enumerate() {
+            *index.value(h) = column as u32;
+        }
+        index
+    }
+}
+
+/// Term hash → (document frequency, last document counted, 1-based).
+type DfTable = TermTable<(u32, u32)>;
+
+impl Default for DfTable {
+    fn default() -> Self {
+        TermTable::with_slots(1024, (0, 0))
+    }
+}
+
+impl DfTable {
+    /// Counts `h` in document `d` (once per document: `d` only grows).
+    fn count(&mut self, h: u64, d: u32) {
+        let v = self.value(h);
+        if v.1 != d {
+            *v = (v.0 + 1, d);
         }
     }
 
-    /// Loads the home slot of each of `hashes`: independent loads with no branch on what
-    /// they find, which the processor issues together.
-    fn warm(&self, hashes: &[u64]) {
-        let seen = hashes
-            .iter()
-            .fold(0u32, |acc, &h| acc ^ self.slots[self.home(h)].1);
-        std::hint::black_box(seen);
+    /// Adds another table's entry: its count, and its last document if `h` is new here.
+    fn add(&mut self, h: u64, n: u32, last: u32) {
+        let v = self.value(h);
+        if v.1 == 0 {
+            *v = (n, last);
+        } else {
+            v.0 += n;
+        }
+    }
+
+    /// `(hash, count, last document)` of every term.
+    fn entries(self) -> impl Iterator<Item = (u64, u32, u32)> {
+        self.into_entries().map(|(h, (n, last))| (h, n, last))
     }
 }
 
