@@ -41,13 +41,7 @@ with opener(src, "rt", encoding="utf-8") as f, open(dst, "w", encoding="utf-8") 
             out.write(line)
 PY
 
-measure() { # prints "seconds peak_MiB" of a command: the median of 3 runs (shared machines
-  # are noisy; the same rule for both sides)
-  for run in 1 2 3; do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
-    cat "$work/time"
-  done | sort -n | sed -n 2p | awk '{printf "%s %.0f\n", $1, $2/1024}'
-}
+. bench/paired.sh
 
 if [ -n "${TIDINGS_BASE:-}" ]; then
   echo "## This build against $TIDINGS_BASE: $corpus, k=20, interleaved, median of 5 each"
@@ -66,9 +60,8 @@ if [ -n "${TIDINGS_BASE:-}" ]; then
 fi
 
 for k in 8 20; do
-  echo "## Speed: $corpus, k=$k, median of 3 runs each (both end to end: read, vectorize, reduce, cluster; tidings also de-duplicates and writes its tables and charts)"
-  read -r ts tm < <(measure "$tidings" run "$corpus" --k "$k" --out "$work/t" --quiet)
-  read -r rs rm < <(measure "$venv/bin/python" bench/reference.py "$corpus" --k "$k")
+  echo "## Speed: $corpus, k=$k, taking turns (t r t r t r t), median of each side's runs (both end to end: read, vectorize, reduce, cluster; tidings also de-duplicates and writes its tables and charts)"
+  read -r ts tm rs rm < <(paired 3 "$corpus" "$k")
   echo "| pipeline | wall (s) | peak memory (MiB) |"
   echo "|---|---:|---:|"
   echo "| tidings run --k $k | $ts | $tm |"

@@ -7,9 +7,9 @@
 # Corpora come from `bench/gen_corpus.py --chars 2200` (about 2,200 characters and 380 words
 # an article, 20% rewritten near-copies) and are kept in $SCALE_DIR (default
 # /tmp/tidings-scale; 1M rows take 2.4 GB and 6 minutes to make). The reference runs up to
-# $REF_MAX articles (default 200000; it takes minutes per 100k). One run of each per size
-# from 50,000 up, where a run is long enough that the noise of a shared machine is a few
-# percent; the median of 3 below that.
+# $REF_MAX articles (default 200000; it takes minutes per 100k). The two take turns
+# (bench/paired.sh): from 50,000 up tidings runs before and after one reference run (its
+# time the mean of the two), below that t r t r t r t, each side's median.
 # Prints a Markdown table: wall seconds and peak memory of each, and their ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,27 +28,21 @@ mkdir -p "$dir"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-measure() { # prints "seconds peak_MiB" of a command: one run, or the median of 3 for runs
-  # of a few seconds, where one slow moment of a shared machine moved the ratio by 1x
-  local runs=$1; shift
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
-    cat "$work/time"
-  done | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{printf "%s %.0f\n", $1, $2/1024}'
-}
+. bench/paired.sh
 
 echo "| articles | tidings (s, peak MiB) | reference (s, peak MiB) | speed ratio | memory ratio |"
 echo "|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
   corpus="$dir/long-$n.jsonl"
   [ -s "$corpus" ] || python3 bench/gen_corpus.py -n "$n" --chars 2200 -o "$corpus"
-  runs=1; [ "$n" -lt 50000 ] && runs=3
-  read -r ts tm < <(measure "$runs" "$tidings" run "$corpus" --k 20 --out "$work/t" --quiet)
+  rounds=1; [ "$n" -lt 50000 ] && rounds=3
   if [ "$n" -le "$ref_max" ]; then
-    read -r rs rm < <(measure "$runs" "$venv/bin/python" bench/reference.py "$corpus" --k 20)
+    read -r ts tm rs rm < <(paired "$rounds" "$corpus" 20)
     awk -v n="$n" -v ts="$ts" -v tm="$tm" -v rs="$rs" -v rm="$rm" 'BEGIN {
       printf "| %d | %s s, %s | %s s, %s | %.1fx | %.2fx |\n", n, ts, tm, rs, rm, rs / ts, tm / rm }'
   else
-    echo "| $n | $ts s, $tm | (not run) | | |"
+    /usr/bin/time -f "%e %M" -o "$work/time" "$tidings" run "$corpus" --k 20 --out "$work/t" --quiet
+    read -r ts tm < "$work/time"
+    echo "| $n | $ts s, $((tm / 1024)) | (not run) | | |"
   fi
 done
