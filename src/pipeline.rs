@@ -582,7 +582,8 @@ fn analyze_checked(
         let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
         select_rows(&counts, &rows)
     };
-    let tfidf = model.clustering_rows(&counts);
+    // Weighted as the LSA reads each row: no second matrix beside the counts.
+    let tfidf = model.clustering_weights(&counts);
     timer.lap(
         "vectorize",
         || format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz()),
@@ -596,14 +597,14 @@ fn analyze_checked(
         let lsa = saved.lsa()?;
         let v = match &lsa {
             Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf)?,
+            None => dense(&tfidf.to_sparse())?,
         };
         (lsa, v)
     } else if config.dims > 0 {
         let (lsa, v) = Lsa::fit_transform(tfidf, config.dims, config.cluster.seed);
         (Some(lsa), v)
     } else {
-        (None, dense(&tfidf)?)
+        (None, dense(&tfidf.to_sparse())?)
     };
     timer.lap(
         "reduce",

@@ -492,40 +492,114 @@ impl TfidfModel {
     /// improve the clustering while tripling the vocabulary the SVD must span. A corpus whose
     /// only surviving terms are bigrams still clusters, on those.
     pub fn clustering_rows(&self, counts: &Sparse) -> Sparse {
-        let unigram: Vec<bool> = self.vocabulary.iter().map(|t| !t.contains(' ')).collect();
-        let any_unigram = counts.indices().iter().any(|&c| unigram[c as usize]);
-        self.weight_where(counts, |c| unigram[c] || !any_unigram)
+        self.clustering_weights(counts).to_sparse()
     }
 
-    /// TF-IDF rows, at unit length, over the columns `keep` accepts. The output's row
-    /// lengths and norms are found first, so each block of rows is weighted in parallel
-    /// straight into its slot of one CSR matrix (at a million articles, a vector per row
-    /// cost seconds in allocation alone).
-    fn weight_where(&self, counts: &Sparse, keep: impl Fn(usize) -> bool + Sync) -> Sparse {
-        const BLOCK: usize = 4096;
-        let n = counts.rows();
-        let tf = self.tf_table();
-        let (indptr_in, columns, values) = (counts.indptr(), counts.indices(), counts.data());
-        let row = |r: usize| {
-            let span = indptr_in.outer_inds_sz(r);
-            columns[span.clone()]
-                .iter()
-                .zip(&values[span])
-                .filter(|&(&c, _)| keep(c as usize))
-                .map(|(&c, &v)| (c, tf.get(f64::from(v)) * self.idf[c as usize]))
+    /// [`TfidfModel::clustering_rows`] weighted on demand: a large corpus's LSA reads each
+    /// row once to project it, so the weighted matrix (at a million full-length articles,
+    /// 60 million non-zeros, 480 MB at the run's peak) need not exist beside the counts.
+    pub fn clustering_weights<'a>(&'a self, counts: &'a Sparse) -> Weighted<'a> {
+        let unigram: Vec<bool> = self.vocabulary.iter().map(|t| !t.contains(' ')).collect();
+        let any_unigram = counts.indices().iter().any(|&c| unigram[c as usize]);
+        let keep = if any_unigram {
+            unigram
+        } else {
+            vec![true; self.n_terms()]
         };
-        // Each row's kept length and norm, then its weights written once, over the norm.
-        let shapes: Vec<(usize, f64)> = (0..n)
+        Weighted::new(self, counts, keep)
+    }
+
+    /// TF-IDF weights (all terms) from a count matrix made by [`TfidfModel::counts`].
+    pub fn weight(&self, counts: &Sparse) -> Sparse {
+        Weighted::new(self, counts, vec![true; self.n_terms()]).to_sparse()
+    }
+
+    pub fn transform(&self, docs: &[Doc]) -> Sparse {
+        self.weight(&self.counts(docs))
+    }
+}
+
+/// TF-IDF rows of a count matrix over the columns `keep` marks, each at unit length, weighted
+/// when read. Each row's norm is found once up front; a row read later gets the same `f32`
+/// weights, to the bit, as the materialised matrix ([`Weighted::to_sparse`]).
+pub struct Weighted<'a> {
+    model: &'a TfidfModel,
+    counts: &'a Sparse,
+    keep: Vec<bool>,
+    tf: TfTable<'a>,
+    /// Each row's kept non-zeros and norm.
+    shapes: Vec<(usize, f64)>,
+}
+
+impl<'a> Weighted<'a> {
+    fn new(model: &'a TfidfModel, counts: &'a Sparse, keep: Vec<bool>) -> Self {
+        let mut w = Weighted {
+            model,
+            counts,
+            keep,
+            tf: model.tf_table(),
+            shapes: Vec::new(),
+        };
+        w.shapes = (0..counts.rows())
             .into_par_iter()
             .map(|r| {
-                let (len, sq) = row(r).fold((0, 0.0), |(n, s), (_, v)| (n + 1, s + v * v));
+                let (len, sq) = w.raw(r).fold((0, 0.0), |(n, s), (_, v)| (n + 1, s + v * v));
                 (len, sq.sqrt())
             })
             .collect();
+        w
+    }
+
+    /// Row `r`'s kept columns and weights before normalising.
+    fn raw(&self, r: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let span = self.counts.indptr().outer_inds_sz(r);
+        self.counts.indices()[span.clone()]
+            .iter()
+            .zip(&self.counts.data()[span])
+            .filter(|&(&c, _)| self.keep[c as usize])
+            .map(|(&c, &v)| (c, self.tf.get(f64::from(v)) * self.model.idf[c as usize]))
+    }
+
+    pub fn rows(&self) -> usize {
+        self.counts.rows()
+    }
+
+    pub fn cols(&self) -> usize {
+        self.counts.cols()
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.shapes.iter().map(|s| s.0).sum()
+    }
+
+    /// Row `r`'s non-zeros at unit length, columns ascending.
+    pub fn row(&self, r: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let norm = self.shapes[r].1;
+        self.raw(r).map(move |(c, v)| {
+            let v = if norm > 0.0 { v / norm } else { v };
+            (c, v as f32)
+        })
+    }
+
+    /// The rows `rows`, in that order, as a CSR matrix.
+    pub fn select(&self, rows: &[usize]) -> Sparse {
+        self.build(rows.len(), |i| rows[i])
+    }
+
+    /// Every row as a CSR matrix. The row lengths are known, so each block of rows is
+    /// weighted in parallel straight into its slot of one matrix (at a million articles, a
+    /// vector per row cost seconds in allocation alone).
+    pub fn to_sparse(&self) -> Sparse {
+        self.build(self.rows(), |i| i)
+    }
+
+    /// `n` rows, the `i`th being row `source(i)`.
+    fn build(&self, n: usize, source: impl Fn(usize) -> usize + Sync) -> Sparse {
+        const BLOCK: usize = 4096;
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
-        for &(len, _) in &shapes {
-            indptr.push(indptr[indptr.len() - 1] + len);
+        for i in 0..n {
+            indptr.push(indptr[i] + self.shapes[source(i)].0);
         }
         let nnz = indptr[n];
         let (mut indices, mut data) = (vec![0u32; nnz], vec![0f32; nnz]);
@@ -542,29 +616,15 @@ impl TfidfModel {
         }
         blocks.into_par_iter().for_each(|(rows, idx, val)| {
             let mut at = 0;
-            for r in rows {
-                let norm = shapes[r].1;
-                for (c, v) in row(r) {
+            for i in rows {
+                for (c, v) in self.row(source(i)) {
                     idx[at] = c;
-                    val[at] = if norm > 0.0 {
-                        (v / norm) as f32
-                    } else {
-                        v as f32
-                    };
+                    val[at] = v;
                     at += 1;
                 }
             }
         });
-        Sparse::new((n, self.n_terms()), indptr, indices, data)
-    }
-
-    /// TF-IDF weights (all terms) from a count matrix made by [`TfidfModel::counts`].
-    pub fn weight(&self, counts: &Sparse) -> Sparse {
-        self.weight_where(counts, |_| true)
-    }
-
-    pub fn transform(&self, docs: &[Doc]) -> Sparse {
-        self.weight(&self.counts(docs))
+        Sparse::new((n, self.model.n_terms()), indptr, indices, data)
     }
 }
 
