@@ -917,10 +917,10 @@ impl Assigner {
         } else {
             select_rows(&counts, &rows)
         };
-        let tfidf = self.tfidf.clustering_rows(&counts);
+        let tfidf = self.tfidf.clustering_weights(&counts);
         let vectors = match &self.lsa {
             Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf)?,
+            None => dense(&tfidf.to_sparse())?,
         };
         let coverage: Vec<f64> = rows.iter().map(|&r| coverage[r]).collect();
         let max_distance = max_distance.unwrap_or(self.model.max_distance);
