@@ -190,29 +190,34 @@ pub(crate) fn per_thread(n: usize) -> usize {
     n.div_ceil(rayon::current_num_threads()).max(1)
 }
 
+/// A counted term: its name, document frequency and hash.
+type Counted = (String, usize, u64);
+
 /// Names the kept terms, each given as `(hash, df, a document that contains it)`, and returns
 /// `(name, df)`: a stem by its text; a bigram by the pair of stems that makes it, found by
 /// walking that document. One walk per document names all the bigrams it was given, so each
 /// document is read at most once and most hardly at all. Terms that cannot be named (which
 /// only a hash collision would make) are left out.
+///
+/// Each comes back with its hash, so that the column index need not hash the names again.
 fn name_terms(
     docs: &[Doc],
     names: &StemNames,
     bigrams: bool,
     kept: Vec<(u64, usize, u32)>,
-) -> Vec<(String, usize)> {
+) -> Vec<Counted> {
     let (stems, mut unnamed): (Vec<_>, Vec<_>) = kept
         .into_iter()
         .partition(|(h, _, _)| names.contains_key(h));
-    let mut out: Vec<(String, usize)> = stems
+    let mut out: Vec<Counted> = stems
         .into_par_iter()
-        .filter_map(|(h, df, _)| names.get(&h).map(|name| (name.clone(), df)))
+        .filter_map(|(h, df, _)| names.get(&h).map(|name| (name.clone(), df, h)))
         .collect();
     if !bigrams {
         return out;
     }
     unnamed.par_sort_unstable_by_key(|&(h, _, doc)| (doc, h));
-    let named: Vec<(String, usize)> = unnamed
+    let named: Vec<Counted> = unnamed
         .par_chunk_by(|a, b| a.2 == b.2)
         .flat_map_iter(|group| {
             let mut found = vec![false; group.len()];
@@ -222,7 +227,7 @@ fn name_terms(
                 if let Ok(k) = group.binary_search_by_key(&h, |&(h, _, _)| h) {
                     if !std::mem::replace(&mut found[k], true) {
                         if let (Some(a), Some(b)) = (names.get(&w[0]), names.get(&w[1])) {
-                            named.push((format!("{a} {b}"), group[k].1));
+                            named.push((format!("{a} {b}"), group[k].1, h));
                         }
                     }
                 }
@@ -257,6 +262,9 @@ impl ValidTfidfParams {
     /// [`ValidTfidfParams::from_document_frequencies`].
     pub fn document_frequencies(&self, docs: &[Doc], names: &StemNames) -> Vec<(String, usize)> {
         count_terms(docs, names, self.0.bigrams, |_, _| true)
+            .into_iter()
+            .map(|(t, d, _)| (t, d))
+            .collect()
     }
 
     /// The vocabulary of a corpus whose document frequencies were counted elsewhere (over
@@ -273,6 +281,10 @@ impl ValidTfidfParams {
         let kept = terms
             .into_iter()
             .filter(|(t, d)| self.keeps(t.contains(' '), *d, n_docs))
+            .map(|(t, d)| {
+                let h = term_hash(&t);
+                (t, d, h)
+            })
             .collect();
         self.build(kept, n_docs)
     }
@@ -296,11 +308,7 @@ impl ValidTfidfParams {
     }
 
     /// The model over the kept terms, in sorted order, with smoothed IDF weights.
-    fn build(
-        &self,
-        mut kept: Vec<(String, usize)>,
-        n_docs: usize,
-    ) -> Result<TfidfModel, VectorizeError> {
+    fn build(&self, kept: Vec<Counted>, n_docs: usize) -> Result<TfidfModel, VectorizeError> {
         let p = &self.0;
         if kept.is_empty() {
             return Err(VectorizeError::EmptyVocabulary {
@@ -309,20 +317,54 @@ impl ValidTfidfParams {
                 max_df: p.max_df,
             });
         }
-        kept.par_sort_unstable();
-        let idf = kept
-            .iter()
-            .map(|&(_, d)| ((1.0 + n_docs as f64) / (1.0 + d as f64)).ln() + 1.0)
+        // Sorted by name (then document frequency), comparing the names' first 16 bytes as
+        // one integer and the rest only on a tie: most comparisons then read no string, and
+        // strings scattered over the heap cost a cache miss each.
+        let prefix = |t: &str| {
+            let mut k = [0u8; 16];
+            let b = t.as_bytes();
+            k[..b.len().min(16)].copy_from_slice(&b[..b.len().min(16)]);
+            u128::from_be_bytes(k)
+        };
+        let mut order: Vec<(u128, u32)> = kept
+            .par_iter()
+            .enumerate()
+            .map(|(i, t)| (prefix(&t.0), i as u32))
             .collect();
-        let (vocabulary, df): (Vec<String>, Vec<usize>) = kept.into_iter().unzip();
-        Ok(TfidfModel::from_parts(
+        order.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let (x, y) = (&kept[a.1 as usize], &kept[b.1 as usize]);
+                (&x.0, x.1).cmp(&(&y.0, y.1))
+            })
+        });
+        let mut kept: Vec<Option<Counted>> = kept.into_iter().map(Some).collect();
+        let n = order.len();
+        let (mut vocabulary, mut df, mut hashes) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (_, i) in order {
+            if let Some((t, d, h)) = kept[i as usize].take() {
+                vocabulary.push(t);
+                df.push(d);
+                hashes.push(h);
+            }
+        }
+        let idf = df
+            .iter()
+            .map(|&d| ((1.0 + n_docs as f64) / (1.0 + d as f64)).ln() + 1.0)
+            .collect();
+        let index = ColumnIndex::new(hashes.into_iter());
+        Ok(TfidfModel {
             vocabulary,
             idf,
             df,
             n_docs,
-            p.sublinear_tf,
-            p.bigrams,
-        ))
+            index,
+            sublinear_tf: p.sublinear_tf,
+            bigrams: p.bigrams,
+        })
     }
 }
 
@@ -333,7 +375,7 @@ fn count_terms(
     names: &StemNames,
     bigrams: bool,
     keep: impl Fn(bool, usize) -> bool + Sync,
-) -> Vec<(String, usize)> {
+) -> Vec<Counted> {
     // Per thread: each term's document frequency and the last document that counted it
     // (1-based), so a document counts once per term with no per-document sort; the last
     // document also tells where to find a bigram's stems to name it. Each thread's map
@@ -851,6 +893,40 @@ mod tests {
         let a = Analyzer::english();
         let tokens: Vec<Tokens> = texts.iter().map(|t| a.analyze(t)).collect();
         prepare(&tokens)
+    }
+
+    /// A fitted model's column index (built from the hashes counted) is the one its saved
+    /// parts rebuild from the terms' names, bigrams included, and its vocabulary is sorted.
+    #[test]
+    fn fitted_index_matches_the_one_rebuilt_from_names() {
+        let d = docs(&[
+            "Gaza famine worsens as aid stalls",
+            "aid convoys reach Gaza famine areas",
+            "famine warnings as aid convoys stall in Gaza",
+        ]);
+        let m = TfidfParams {
+            max_df: 1.0,
+            ..Default::default()
+        }
+        .check()
+        .unwrap()
+        .fit(&d.0, &d.1)
+        .unwrap();
+        assert!(
+            m.vocabulary.iter().any(|t| t.contains(' ')),
+            "{:?}",
+            m.vocabulary
+        );
+        assert!(m.vocabulary.windows(2).all(|w| w[0] < w[1]));
+        let rebuilt = TfidfModel::from_parts(
+            m.vocabulary.clone(),
+            m.idf.clone(),
+            m.df.clone(),
+            m.n_docs,
+            m.sublinear_tf(),
+            m.bigrams(),
+        );
+        assert_eq!(rebuilt, m);
     }
 
     #[test]
