@@ -167,7 +167,11 @@ fn same_seed_gives_identical_tables_across_thread_counts() {
                 "--seed",
                 "7",
             ],
-            &[("RAYON_NUM_THREADS", threads)],
+            // rayon's pool and matrixmultiply's (the LSA's dense products).
+            &[
+                ("RAYON_NUM_THREADS", threads),
+                ("MATMUL_NUM_THREADS", threads),
+            ],
         );
         assert!(o.status.success(), "{}", stderr(&o));
     };
