@@ -13,7 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tidings::corpus::read_inputs;
 use tidings::pipeline;
 use tidings::text::Analyzer;
-use tidings::vectorize::{stem_hash, StemNames, TfidfParams};
+use tidings::vectorize::{stem_names, TfidfParams};
 
 /// The fastest of `runs` calls of `f`, in seconds, and the last call's result.
 fn fastest<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
@@ -45,10 +45,7 @@ fn main() {
     let articles = &corpus.articles;
     let analyzer = Analyzer::english();
     let (tokenize, (docs, surfaces)) = fastest(runs, || pipeline::tokenize(articles, &analyzer));
-    let names: StemNames = surfaces
-        .stems()
-        .map(|s| (stem_hash(s), s.to_string()))
-        .collect();
+    let names = stem_names(&surfaces);
     let params = TfidfParams::default().check().expect("default parameters");
     let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
     let (counts, (matrix, _)) = fastest(runs, || model.counts_and_coverage(&docs));

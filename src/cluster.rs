@@ -404,6 +404,33 @@ fn similarities(rows: &[f64], d: usize, ct: &[f64], out: &mut [f64]) {
     }
 }
 
+/// Each row's most similar centroid among the `live` ones and that similarity (`rows`
+/// row-major, `d` wide), computed by blocks of rows in parallel.
+fn nearest_live(
+    rows: &[f64],
+    d: usize,
+    centroids: &Array2<f64>,
+    live: &[bool],
+) -> Vec<(usize, f64)> {
+    let k = centroids.nrows();
+    let kp = k.next_multiple_of(LANES);
+    let ct = transposed_padded(centroids);
+    rows.par_chunks(ASSIGN_BLOCK * d.max(1))
+        .flat_map_iter(|block| {
+            let mut sims = vec![0.0; block.len() / d.max(1) * kp];
+            similarities(block, d, &ct, &mut sims);
+            sims.chunks_exact(kp)
+                .map(|row| {
+                    row[..k].iter().enumerate().filter(|(c, _)| live[*c]).fold(
+                        (0, f64::NEG_INFINITY),
+                        |b, (c, &s)| if s > b.1 { (c, s) } else { b },
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Lloyd rounds of spherical k-means from `centroids` (the first `fixed.nrows()` anchored to
 /// seed themes, a zero one taking no article): assignment by `X·Cᵀ`, computed by blocks of
 /// rows in parallel, then each centroid its members' mean scaled to unit length. Stops when
@@ -417,7 +444,6 @@ fn lloyd(
 ) -> (Array2<f64>, f64) {
     let (n, d) = x.dim();
     let k = centroids.nrows();
-    let kp = k.next_multiple_of(LANES);
     let s = fixed.nrows();
     let live: Vec<bool> = (0..k)
         .map(|c| c >= s || fixed.row(c).iter().any(|&v| v != 0.0))
@@ -430,23 +456,7 @@ fn lloyd(
     let mut objective = f64::INFINITY;
     for _ in 0..max_iter.max(1) {
         let previous = objective;
-        let ct = transposed_padded(&centroids);
-        let nearest: Vec<(usize, f64)> = rows
-            .par_chunks(ASSIGN_BLOCK * d.max(1))
-            .flat_map_iter(|block| {
-                let mut sims = vec![0.0; block.len() / d.max(1) * kp];
-                similarities(block, d, &ct, &mut sims);
-                let live = &live;
-                sims.chunks_exact(kp)
-                    .map(move |row| {
-                        row[..k].iter().enumerate().filter(|(c, _)| live[*c]).fold(
-                            (0, f64::NEG_INFINITY),
-                            |b, (c, &s)| if s > b.1 { (c, s) } else { b },
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let nearest = nearest_live(rows, d, &centroids, &live);
         let mut changed = false;
         objective = 0.0;
         for (label, &(best, s)) in labels.iter_mut().zip(&nearest) {
@@ -611,16 +621,11 @@ impl ValidClusterParams {
             .outer_iter()
             .map(|c| c.iter().any(|&v| v != 0.0))
             .collect();
-        let sims = x.dot(&centroids.t());
-        let (assignments, distances) = sims
-            .outer_iter()
-            .map(|row| {
-                let (c, sim) = row.iter().enumerate().filter(|(c, _)| live[*c]).fold(
-                    (0, f64::NEG_INFINITY),
-                    |b, (c, &v)| if v > b.1 { (c, v) } else { b },
-                );
-                (c, (2.0 - 2.0 * sim).max(0.0).sqrt())
-            })
+        let rows = x.as_standard_layout();
+        let rows = rows.as_slice().expect("standard layout");
+        let (assignments, distances) = nearest_live(rows, x.ncols(), &centroids, &live)
+            .into_iter()
+            .map(|(c, sim)| (c, (2.0 - 2.0 * sim).max(0.0).sqrt()))
             .unzip();
         Ok(Clustering {
             k,

@@ -23,7 +23,7 @@ use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
 use crate::trends::{Period, Trends};
 use crate::vectorize::{
-    select_rows, stem_hash, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
+    select_rows, stem_names, Doc, Sparse, TfidfModel, TfidfParams, ValidTfidfParams, Weighted,
 };
 
 /// Everything a run needs to know.
@@ -522,10 +522,7 @@ fn analyze_checked(
             .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
         None => TextStore::default(),
     };
-    let stem_names: StemNames = surfaces
-        .stems()
-        .map(|s| (stem_hash(s), s.to_string()))
-        .collect();
+    let stem_names = stem_names(&surfaces);
     timer.lap(
         "tokenize",
         || {
@@ -597,14 +594,14 @@ fn analyze_checked(
         let lsa = saved.lsa()?;
         let v = match &lsa {
             Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf.to_sparse())?,
+            None => dense(&tfidf)?,
         };
         (lsa, v)
     } else if config.dims > 0 {
         let (lsa, v) = Lsa::fit_transform(tfidf, config.dims, config.cluster.seed);
         (Some(lsa), v)
     } else {
-        (None, dense(&tfidf.to_sparse())?)
+        (None, dense(&tfidf)?)
     };
     timer.lap(
         "reduce",
@@ -815,7 +812,7 @@ fn seed_vectors(
         .collect();
     let (tokens, _) = tokenize(&docs, analyzer);
     let (counts, _) = model.counts_and_coverage(&tokens);
-    let rows = model.clustering_rows(&counts);
+    let rows = model.clustering_weights(&counts);
     let mut v = match lsa {
         Some(l) => l.transform(&rows),
         None => dense(&rows)?,
@@ -859,11 +856,7 @@ pub fn document_frequencies(
 ) -> Result<Vec<(String, usize)>> {
     let params = config.check()?;
     let (docs, surfaces) = tokenize(articles, &config.analyzer());
-    let names: StemNames = surfaces
-        .stems()
-        .map(|s| (stem_hash(s), s.to_string()))
-        .collect();
-    Ok(params.document_frequencies(&docs, &names))
+    Ok(params.document_frequencies(&docs, &stem_names(&surfaces)))
 }
 
 /// A saved model ready to assign articles a batch at a time, as `tidings run --model
@@ -920,7 +913,7 @@ impl Assigner {
         let tfidf = self.tfidf.clustering_weights(&counts);
         let vectors = match &self.lsa {
             Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf.to_sparse())?,
+            None => dense(&tfidf)?,
         };
         let coverage: Vec<f64> = rows.iter().map(|&r| coverage[r]).collect();
         let max_distance = max_distance.unwrap_or(self.model.max_distance);
@@ -958,10 +951,9 @@ pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, Surface
     (docs, surfaces)
 }
 
-/// The TF-IDF rows themselves as vectors, for runs without LSA (small corpora only).
 /// The TF-IDF rows as a dense matrix (`--dims 0`), refused when it would not fit in memory:
 /// on all of Reuters it is 18,545 × 173,207, 12 GB, and the allocation aborted the process.
-fn dense(x: &Sparse) -> Result<Array2<f64>> {
+fn dense(x: &Weighted) -> Result<Array2<f64>> {
     // The single-precision matrix and its double-precision copy exist together for a moment.
     let need = (x.rows() as u64)
         .saturating_mul(x.cols() as u64)
@@ -979,7 +971,8 @@ fn dense(x: &Sparse) -> Result<Array2<f64>> {
             );
         }
     }
-    Ok(x.to_dense().mapv(f64::from))
+    // Materialised only once it is known to fit.
+    Ok(x.to_sparse().to_dense().mapv(f64::from))
 }
 
 /// Memory the run may still use, in bytes: `TIDINGS_MEMORY_MIB` when set, else what Linux

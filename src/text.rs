@@ -521,16 +521,23 @@ pub struct TokenCache<'a> {
     slots: Vec<Slot>,
 }
 
-/// What each token of a word form needs: its word, the hash of the term it yields, whether
-/// it yields one (a dropped word, half the tokens of news, never touches its [`Word`]) or is
-/// a number, and the counts of its uses for the surface forms.
-#[derive(Debug, Clone, Copy)]
-struct Hot {
+/// What a word form is, as its tokens need it: its word, the hash of the term it yields,
+/// whether it yields one (a dropped word, half the tokens of news, never touches its
+/// [`Word`]) and whether it is a number.
+#[derive(Debug, Clone, Copy, Default)]
+struct Kind {
     hash: u64,
     id: u32,
-    uses: Uses,
     term: bool,
     number: bool,
+}
+
+/// A word form's entry in the cache: what it is, and the counts of its uses for the surface
+/// forms.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    kind: Kind,
+    uses: Uses,
 }
 
 /// A word of the text being analysed: what it is, what precedes it, and where it is.
@@ -538,10 +545,7 @@ struct Hot {
 struct Slot {
     /// Its word form's hash, the key of its [`Hot`].
     key: u64,
-    hash: u64,
-    id: u32,
-    term: bool,
-    number: bool,
+    kind: Kind,
     gap: Gap,
     body: bool,
     part: usize,
@@ -594,10 +598,7 @@ impl TokenCache<'_> {
                 prev = Some((start, start + raw.len()));
                 self.slots.push(Slot {
                     key: stem_hash(raw),
-                    hash: 0,
-                    id: 0,
-                    term: false,
-                    number: false,
+                    kind: Kind::default(),
                     gap,
                     body,
                     part: p,
@@ -615,20 +616,22 @@ impl TokenCache<'_> {
                 std::collections::hash_map::Entry::Vacant(e) => {
                     let word = self.analyzer.word(&parts[slot.part][slot.start..slot.end]);
                     let hot = Hot {
-                        hash: word.term.as_ref().map_or(0, |t| t.hash),
-                        id: self.words.len() as u32,
+                        kind: Kind {
+                            hash: word.term.as_ref().map_or(0, |t| t.hash),
+                            id: self.words.len() as u32,
+                            term: word.term.is_some(),
+                            number: word.number,
+                        },
                         uses: Uses::default(),
-                        term: word.term.is_some(),
-                        number: word.number,
                     };
                     self.words.push(word);
                     e.insert(hot)
                 }
             };
-            (slot.hash, slot.id, slot.term, slot.number) = (hot.hash, hot.id, hot.term, hot.number);
+            slot.kind = hot.kind;
             // Counted here, while the word is at hand; a phrase that takes it gives the
             // count back.
-            if hot.term {
+            if hot.kind.term {
                 hot.uses.all += 1;
                 hot.uses.mid += u32::from(slot.mid());
             }
@@ -664,12 +667,12 @@ impl TokenCache<'_> {
                 p.len() <= rest.len()
                     && p.iter()
                         .zip(rest)
-                        .all(|(w, s)| *words[s.id as usize].norm == **w)
+                        .all(|(w, s)| *words[s.kind.id as usize].norm == **w)
             });
             if let Some(p) = phrase {
                 let n = self.analyzer.phrases[p].0.len();
                 for s in &self.slots[i..i + n] {
-                    if let (true, Some(hot)) = (s.term, self.index.get_mut(&s.key)) {
+                    if let (true, Some(hot)) = (s.kind.term, self.index.get_mut(&s.key)) {
                         hot.uses.all -= 1;
                         hot.uses.mid -= u32::from(s.mid());
                     }
@@ -684,16 +687,16 @@ impl TokenCache<'_> {
                 prev = Join::Joined;
                 continue;
             }
-            prev = if slot.number {
+            prev = if slot.kind.number {
                 Join::AfterNumber
             } else {
                 Join::Break
             };
-            if slot.term {
+            if slot.kind.term {
                 emit(
                     Token {
-                        hash: slot.hash,
-                        word: &self.words[slot.id as usize],
+                        hash: slot.kind.hash,
+                        word: &self.words[slot.kind.id as usize],
                     },
                     place,
                 );
@@ -709,7 +712,7 @@ impl TokenCache<'_> {
         let words = self
             .index
             .values()
-            .map(|h| (&self.words[h.id as usize], h.uses));
+            .map(|h| (&self.words[h.kind.id as usize], h.uses));
         for (word, uses) in words.chain(self.phrases.iter().map(|(w, u)| (w, *u))) {
             if let (Some(t), true) = (&word.term, uses.all > 0) {
                 forms.count(&t.stem, &t.surface, uses.all, &t.display, uses.mid);

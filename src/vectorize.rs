@@ -127,6 +127,14 @@ pub use crate::text::Doc;
 /// Stem hash → stem text, to name the vocabulary.
 pub type StemNames = HashMap<u64, String, std::hash::BuildHasherDefault<IdHasher>>;
 
+/// The names of every stem `surfaces` counted, by hash.
+pub fn stem_names(surfaces: &crate::text::SurfaceForms) -> StemNames {
+    surfaces
+        .stems()
+        .map(|s| (stem_hash(s), s.to_string()))
+        .collect()
+}
+
 /// Compact documents and the names of their stems, from analysed tokens.
 pub fn prepare(tokens: &[Tokens]) -> (Vec<Doc>, StemNames) {
     let mut names = StemNames::default();
@@ -326,30 +334,21 @@ impl ValidTfidfParams {
             k[..b.len().min(16)].copy_from_slice(&b[..b.len().min(16)]);
             u128::from_be_bytes(k)
         };
-        let mut order: Vec<(u128, u32)> = kept
-            .par_iter()
-            .enumerate()
-            .map(|(i, t)| (prefix(&t.0), i as u32))
-            .collect();
-        order.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| {
-                let (x, y) = (&kept[a.1 as usize], &kept[b.1 as usize]);
-                (&x.0, x.1).cmp(&(&y.0, y.1))
-            })
+        let mut keyed: Vec<(u128, Counted)> =
+            kept.into_par_iter().map(|t| (prefix(&t.0), t)).collect();
+        keyed.par_sort_unstable_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb).then_with(|| (&a.0, a.1).cmp(&(&b.0, b.1)))
         });
-        let mut kept: Vec<Option<Counted>> = kept.into_iter().map(Some).collect();
-        let n = order.len();
+        let n = keyed.len();
         let (mut vocabulary, mut df, mut hashes) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for (_, i) in order {
-            if let Some((t, d, h)) = kept[i as usize].take() {
-                vocabulary.push(t);
-                df.push(d);
-                hashes.push(h);
-            }
+        for (_, (t, d, h)) in keyed {
+            vocabulary.push(t);
+            df.push(d);
+            hashes.push(h);
         }
         let idf = df
             .iter()
