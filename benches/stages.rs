@@ -1,4 +1,4 @@
-//! Stage benchmark: tokenizing and vectorizing one corpus, each stage run several times in
+//! Stage benchmark: tokenizing, vectorizing and reducing one corpus, each stage run several times in
 //! one process and its fastest run printed, so that a change to one stage can be measured
 //! apart from the noise of a whole run on a shared machine.
 //!
@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use tidings::corpus::read_inputs;
 use tidings::pipeline;
+use tidings::reduce::Lsa;
 use tidings::text::Analyzer;
 use tidings::vectorize::{stem_names, TfidfParams};
 
@@ -50,10 +51,13 @@ fn main() {
     let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
     let (counts, (matrix, _)) = fastest(runs, || model.counts_and_coverage(&docs));
     let (weight, rows) = fastest(runs, || model.clustering_rows(&matrix));
-    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | terms | non-zeros |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    let (lsa, _) = fastest(runs, || {
+        Lsa::fit_transform(model.clustering_weights(&matrix), 100, 42)
+    });
+    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | LSA (s) | terms | non-zeros |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {} | {} |",
+        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {lsa:.2} | {} | {} |",
         articles.len(),
         model.n_terms(),
         rows.nnz()
