@@ -800,14 +800,19 @@ fn small_pages_for(inputs: &[PathBuf]) {
     }
 }
 
-/// Whether `inputs` (files, folders walked) hold less than [`SMALL_INPUT`].
+/// Whether `inputs` (files, folders walked, each folder once) hold less than [`SMALL_INPUT`].
 #[cfg(target_os = "linux")]
 fn input_is_small(inputs: &[PathBuf]) -> bool {
-    fn bytes(path: &std::path::Path, total: &mut u64) {
+    fn bytes(path: &std::path::Path, total: &mut u64, walked: &mut Vec<PathBuf>) {
         let Ok(meta) = std::fs::metadata(path) else {
             return;
         };
         if meta.is_dir() {
+            // A symbolic link back up the tree would otherwise be walked for ever.
+            match std::fs::canonicalize(path) {
+                Ok(real) if !walked.contains(&real) => walked.push(real),
+                _ => return,
+            }
             let Ok(entries) = std::fs::read_dir(path) else {
                 return;
             };
@@ -815,16 +820,16 @@ fn input_is_small(inputs: &[PathBuf]) -> bool {
                 if *total >= SMALL_INPUT {
                     return;
                 }
-                bytes(&entry.path(), total);
+                bytes(&entry.path(), total, walked);
             }
         } else {
             let gz = path.extension().is_some_and(|e| e == "gz");
             *total += meta.len() * if gz { 4 } else { 1 };
         }
     }
-    let mut total = 0;
+    let (mut total, mut walked) = (0, Vec::new());
     for path in inputs {
-        bytes(path, &mut total);
+        bytes(path, &mut total, &mut walked);
     }
     total < SMALL_INPUT
 }
@@ -880,8 +885,9 @@ pub fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    /// Small pages only below the threshold, counting a folder's files, gzip at four times
-    /// its size, and nothing for a path that is not there (the run reports it).
+    /// Small pages only below the threshold, counting a folder's files (once, through a
+    /// link loop), gzip at four times its size, and nothing for a path that is not there
+    /// (the run reports it).
     #[test]
     fn small_inputs_are_told_from_large_ones() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -909,6 +915,8 @@ mod tests {
         let sub = dir.path().join("sub");
         std::fs::create_dir(&sub).expect("folder");
         std::fs::rename(&small, sub.join("week.jsonl")).expect("move");
+        // A link back to the folder itself is walked once.
+        std::os::unix::fs::symlink(&sub, sub.join("again")).expect("link");
         assert!(input_is_small(&[sub]));
     }
 }
