@@ -1,6 +1,6 @@
-//! Stage benchmark: tokenizing, vectorizing and reducing one corpus, each stage run several times in
-//! one process and its fastest run printed, so that a change to one stage can be measured
-//! apart from the noise of a whole run on a shared machine.
+//! Stage benchmark: tokenizing, vectorizing and reducing one corpus, each stage run several
+//! times in one process and its fastest run printed, so that a change to one stage can be
+//! measured apart from the noise of a whole run on a shared machine.
 //!
 //!     cargo bench --bench stages -- /tmp/tidings-scale/long-200000.jsonl [RUNS]
 

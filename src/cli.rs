@@ -800,37 +800,18 @@ fn small_pages_for(inputs: &[PathBuf]) {
     }
 }
 
-/// Whether `inputs` (files, folders walked, each folder once) hold less than [`SMALL_INPUT`].
+/// Whether the files `inputs` name (folders walked as reading walks them) hold less than
+/// [`SMALL_INPUT`].
 #[cfg(target_os = "linux")]
 fn input_is_small(inputs: &[PathBuf]) -> bool {
-    fn bytes(path: &std::path::Path, total: &mut u64, walked: &mut Vec<PathBuf>) {
-        let Ok(meta) = std::fs::metadata(path) else {
-            return;
-        };
-        if meta.is_dir() {
-            // A symbolic link back up the tree would otherwise be walked for ever.
-            match std::fs::canonicalize(path) {
-                Ok(real) if !walked.contains(&real) => walked.push(real),
-                _ => return,
-            }
-            let Ok(entries) = std::fs::read_dir(path) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                if *total >= SMALL_INPUT {
-                    return;
-                }
-                bytes(&entry.path(), total, walked);
-            }
-        } else {
-            let gz = path.extension().is_some_and(|e| e == "gz");
-            *total += meta.len() * if gz { 4 } else { 1 };
-        }
-    }
-    let (mut total, mut walked) = (0, Vec::new());
-    for path in inputs {
-        bytes(path, &mut total, &mut walked);
-    }
+    let total: u64 = crate::corpus::input_files(inputs)
+        .iter()
+        .map(|file| {
+            let len = std::fs::metadata(file).map_or(0, |m| m.len());
+            let gz = file.extension().is_some_and(|e| e == "gz");
+            len * if gz { 4 } else { 1 }
+        })
+        .sum();
     total < SMALL_INPUT
 }
 

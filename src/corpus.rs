@@ -354,6 +354,17 @@ pub fn read_inputs_with<P: AsRef<Path>>(
     Ok(corpus)
 }
 
+/// The files `inputs` name, folders walked as [`read_inputs_with`] walks them (sorted, each
+/// once, hidden entries left out). Paths that cannot be listed are left out: reading them
+/// reports why.
+pub fn input_files<P: AsRef<Path>>(inputs: &[P]) -> Vec<PathBuf> {
+    let (mut files, mut walked, mut warnings) = (Vec::new(), Default::default(), Vec::new());
+    for input in inputs {
+        collect_files(input.as_ref(), &mut files, &mut walked, &[], &mut warnings).ok();
+    }
+    files
+}
+
 /// The files under `path`, in sorted order. A folder already walked (a symlink loop such as
 /// `d/loop -> .`) is not walked again, and a dangling link inside a folder is skipped with a
 /// warning rather than stopping the run.

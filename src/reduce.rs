@@ -8,7 +8,7 @@
 //! results do not depend on the number of threads.
 
 use nalgebra::{DMatrix, SymmetricEigen};
-use ndarray::Array2;
+use ndarray::{s, Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
@@ -184,7 +184,7 @@ fn scatter_row(indices: &[u32], values: &[f32], src: &[f32], lo: u32, out: &mut 
     }
 }
 
-fn to_nalgebra(a: &Array2<f32>) -> DMatrix<f64> {
+fn to_nalgebra(a: ArrayView2<f32>) -> DMatrix<f64> {
     DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| f64::from(a[[i, j]]))
 }
 
@@ -208,8 +208,7 @@ fn orthonormalise(rows: usize, l: usize, wide: usize, data: Vec<f32>, rounds: us
     let mut y = Array2::from_shape_vec((rows, wide), data).expect("shape matches data length");
     for _ in 0..rounds {
         let gram = y.t().dot(&y);
-        let gram = DMatrix::from_fn(l, l, |i, j| f64::from(gram[[i, j]]));
-        let Some(r_inv) = gram
+        let Some(r_inv) = to_nalgebra(gram.slice(s![..l, ..l]))
             .cholesky()
             .and_then(|c| c.l().transpose().try_inverse())
         else {
@@ -287,10 +286,17 @@ impl Lsa {
         let l = (dims + OVERSAMPLES).min(n).min(m);
         let wide = l.next_multiple_of(LANES);
         let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-        let omega: Vec<f32> = (0..m * l).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        // Subspace iteration, normalised once per round on the document side, on rows
-        // padded to `wide`.
-        let omega = rewidth(&omega, l, wide);
+        // Drawn row by row as `l` values, then padded to `wide`.
+        let omega: Vec<f32> = (0..m * wide)
+            .map(|i| {
+                if i % wide < l {
+                    rng.gen_range(-1.0..1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        // Subspace iteration, normalised once per round on the document side.
         let mut q = orthonormalise(n, l, wide, spmm(x.view(), &omega, wide), 1);
         drop(omega);
         for i in 0..POWER_ITERATIONS {
@@ -304,7 +310,7 @@ impl Lsa {
         let bt = spmm_t(x.view(), &q, wide);
         let bt = Array2::from_shape_vec((m, l), rewidth(&bt, wide, l))
             .expect("shape matches data length");
-        let eig = SymmetricEigen::new(to_nalgebra(&bt.t().dot(&bt)));
+        let eig = SymmetricEigen::new(to_nalgebra(bt.t().dot(&bt).view()));
         let mut order: Vec<usize> = (0..l).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
         order.truncate(dims);
@@ -365,8 +371,15 @@ impl Lsa {
         // Rows padded as in the fit, and summed by the fit's kernel ([`add_rows`]): at a
         // million articles this product is most of the LSA's time.
         let wide = d.next_multiple_of(LANES);
-        let comps: Vec<f32> = self.components.iter().map(|&v| v as f32).collect();
-        let comps = rewidth(&comps, d, wide);
+        let comps: Vec<f32> = self
+            .components
+            .rows()
+            .into_iter()
+            .flat_map(|row| {
+                let padding = std::iter::repeat_n(0.0, wide - row.len());
+                row.into_iter().map(|&v| v as f32).chain(padding)
+            })
+            .collect();
         let mut data = vec![0.0f64; x.shape().0 * d];
         data.par_chunks_mut(d.max(1)).enumerate().for_each_init(
             || (vec![0.0f32; wide], Vec::new(), Vec::new()),
