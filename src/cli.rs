@@ -350,6 +350,8 @@ impl RunOptions {
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
             scratch: None,
+            // `compare` asks for them itself.
+            keep_counts: false,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
         check_out(&out)?;

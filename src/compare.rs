@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
@@ -402,7 +402,15 @@ fn compare_tagged(
             );
         }
     }
-    let analysis = analyze_corpus(config, corpus, timer)?;
+    let config = RunConfig {
+        keep_counts: true,
+        ..config.clone()
+    };
+    let analysis = analyze_corpus(&config, corpus, timer)?;
+    let counts = analysis
+        .counts
+        .as_ref()
+        .context("the analysis kept no term counts to compare")?;
     let sides: Vec<Option<Side>> = analysis.articles.iter().map(side_of).collect();
     let n_before = sides.iter().filter(|s| **s == Some(Side::Before)).count();
     let n_after = sides.iter().filter(|s| **s == Some(Side::After)).count();
@@ -428,7 +436,7 @@ fn compare_tagged(
     let m = analysis.model.n_terms();
     // Term counts per side, overall and per theme.
     let mut totals = vec![[vec![0.0; m], vec![0.0; m]]; k + 1];
-    for (i, row) in analysis.counts.outer_iterator().enumerate() {
+    for (i, row) in counts.outer_iterator().enumerate() {
         let s = match sides[i] {
             Some(Side::Before) => 0,
             Some(Side::After) => 1,
