@@ -776,23 +776,23 @@ fn stop_on_signals() -> Option<Arc<AtomicBool>> {
     Some(term)
 }
 
-/// Input below which a run keeps to 4 KiB pages (a gzip file counts four times its size):
-/// about 50,000 full-length articles.
+/// Input below which a run keeps mimalloc's 1 s purge delay (a gzip file counts four times
+/// its size): about 50,000 full-length articles.
 #[cfg(target_os = "linux")]
 const SMALL_INPUT: u64 = 128 << 20;
 
-/// Sets how memory is paged and returned for a run on `inputs`, by their size.
+/// Sets how memory is paged and returned for a run on `inputs`.
 ///
-/// On little input, transparent huge pages go off. The allocator asks for 2 MiB pages, and
-/// where the kernel must first find (or the host first back) each one, as on virtual machines
-/// that hand freed memory back to the host, a short run spends a third of its time in page
-/// faults: all of Reuters, each run after a 6-second pause, took 1.12-1.71 s (median of four
-/// 1.30) with small pages against 1.34-1.65 s (1.55) with huge ones, system time 0.34-0.52 s
-/// against 0.61-0.74. Run back to back, with freed memory still at hand, the two were within
-/// each other's noise. Large runs keep huge pages, as their lookups in tables of gigabytes miss
-/// the TLB less: 100,000 full-length articles ran alike (9.0-10.8 s against 10.1-10.8), a
-/// million took 86 s with small pages against 72 s. `MIMALLOC_ALLOW_THP`, when set, decides
-/// instead.
+/// Transparent huge pages go off. The allocator asks for 2 MiB pages, and where the kernel
+/// must first find (or the host first back) each one, as on virtual machines that hand freed
+/// memory back to the host, a run spends much of its time in page faults: all of Reuters,
+/// each run after a 6-second pause, took 1.12-1.71 s (median of four 1.30) with small pages
+/// against 1.34-1.65 s (1.55) with huge ones, system time 0.34-0.52 s against 0.61-0.74. With
+/// freed memory returned after 10 ms (below), large runs gain too: 100,000 full-length
+/// articles 6.39-6.67 s against 6.94-8.32 s (three runs each, alternating; system time 1.5 s
+/// against 2.9-4.1 s), 200,000 10.8-11.5 s against 12.5-12.7 s, and a million 59.3 s
+/// against 55.7 s, within that size's noise (with the 1 s delay it had been 86 s against 72
+/// s). `MIMALLOC_ALLOW_THP`, when set, decides instead.
 ///
 /// On large input, memory freed is returned after 10 ms instead of mimalloc's 1 s: its
 /// stages free and allocate hundreds of megabytes in bursts, and the long delay let a
@@ -806,15 +806,14 @@ const SMALL_INPUT: u64 = 128 << 20;
 /// set, decides instead.
 #[cfg(target_os = "linux")]
 fn memory_policy_for(inputs: &[PathBuf]) {
-    if input_is_small(inputs) {
-        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-            // SAFETY: sets a flag of this process that the kernel reads on page faults; no
-            // memory of ours is touched.
-            unsafe {
-                libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-            }
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: sets a flag of this process that the kernel reads on page faults; no
+        // memory of ours is touched.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
         }
-    } else if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+    }
+    if !input_is_small(inputs) && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: mimalloc reads its options at any time; setting one touches no memory of
         // ours.
         unsafe {
@@ -823,13 +822,13 @@ fn memory_policy_for(inputs: &[PathBuf]) {
     }
 }
 
-/// `mi_option_purge_delay` in the `mi_option_t` of the mimalloc that `libmimalloc-sys`
-/// builds (its Rust bindings do not name it); a unit test checks it reads that version's
-/// default, 1000 ms.
 /// How long freed memory waits before it goes back to the system on large input.
 #[cfg(target_os = "linux")]
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 
+/// `mi_option_purge_delay` in the `mi_option_t` of the mimalloc that `libmimalloc-sys`
+/// builds (its Rust bindings do not name it); a unit test checks it reads that version's
+/// default, 1000 ms.
 #[cfg(target_os = "linux")]
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
