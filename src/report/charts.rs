@@ -47,6 +47,42 @@ pub fn theme_colour(theme: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+/// WCAG relative luminance of an sRGB colour (0 black, 1 white).
+fn luminance(RGBColor(r, g, b): RGBColor) -> f64 {
+    let lin = |c: u8| {
+        let c = c as f64 / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// Contrast of a colour against the white chart background, as WCAG defines it (1 to 21).
+fn contrast_on_white(c: RGBColor) -> f64 {
+    1.05 / (luminance(c) + 0.05)
+}
+
+/// Contrast a line needs against white: WCAG's bar for graphics that carry meaning.
+const LINE_CONTRAST: f64 = 3.0;
+
+/// A theme's colour for thin lines and dots: the palette's, darkened with its hue kept until
+/// it has 3:1 contrast with white. Tableau 20's pale half (1.4-1.8:1) is fine for bars and
+/// areas but a 2-pixel trend line in it could hardly be seen; fills keep [`theme_colour`].
+pub fn theme_line_colour(theme: usize) -> RGBColor {
+    let RGBColor(r, g, b) = theme_colour(theme);
+    let scaled = |f: f64| {
+        let s = |c: u8| (c as f64 * f).round() as u8;
+        RGBColor(s(r), s(g), s(b))
+    };
+    (0..=100)
+        .map(|i| scaled(1.0 - i as f64 / 100.0))
+        .find(|&c| contrast_on_white(c) >= LINE_CONTRAST)
+        .unwrap_or(RGBColor(0, 0, 0))
+}
+
 pub(super) fn ensure_font() -> Result<()> {
     static LOADED: OnceLock<bool> = OnceLock::new();
     if *LOADED.get_or_init(|| register_font(FONT, FontStyle::Normal, DEJAVU).is_ok()) {
@@ -247,7 +283,10 @@ fn theme_trends_small_multiples(o: &Overview, path: &Path) -> Result<()> {
             .draw_series(AreaSeries::new(points.clone(), 0.0, colour.mix(0.25)))
             .map_err(plot_err)?;
         chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                points,
+                theme_line_colour(o.themes[t].id).stroke_width(2),
+            ))
             .map_err(plot_err)?;
     }
     root.present().map_err(plot_err)?;
@@ -308,7 +347,7 @@ pub fn theme_trends(o: &Overview, path: &Path) -> Result<()> {
         .draw()
         .map_err(plot_err)?;
     for t in 0..k {
-        let colour = theme_colour(o.themes[t].id);
+        let colour = theme_line_colour(o.themes[t].id);
         let points: Vec<(f64, f64)> = dated
             .iter()
             .enumerate()
@@ -321,7 +360,7 @@ pub fn theme_trends(o: &Overview, path: &Path) -> Result<()> {
             .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
             .map_err(plot_err)?;
     }
-    let entries = (0..k).map(|t| (theme_colour(o.themes[t].id), theme_name(o.themes, t)));
+    let entries = (0..k).map(|t| (theme_line_colour(o.themes[t].id), theme_name(o.themes, t)));
     legend(&legend_area, entries)?;
     root.present().map_err(plot_err)?;
     Ok(())
@@ -562,3 +601,38 @@ const GROUP_COLOURS: [RGBColor; 8] = [
     RGBColor(140, 90, 40),
     RGBColor(190, 40, 130),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_theme_line_stands_out_on_white_in_its_own_hue() {
+        let mut pale = 0;
+        for t in 0..PALETTE.len() {
+            let (fill, line) = (theme_colour(t), theme_line_colour(t));
+            assert!(
+                contrast_on_white(line) >= LINE_CONTRAST,
+                "theme {t}: {line:?}"
+            );
+            if contrast_on_white(fill) >= LINE_CONTRAST {
+                assert_eq!(
+                    line, fill,
+                    "theme {t}: a colour that is dark enough is kept"
+                );
+            } else {
+                pale += 1;
+                // Darkened, not replaced: each channel scaled by one factor.
+                let (RGBColor(r, g, b), RGBColor(lr, lg, lb)) = (fill, line);
+                let f = lr.max(lg).max(lb) as f64 / r.max(g).max(b) as f64;
+                for (c, l) in [(r, lr), (g, lg), (b, lb)] {
+                    assert!((c as f64 * f - l as f64).abs() <= 1.5, "theme {t}");
+                }
+            }
+        }
+        // Tableau 20's ten light tints, and some of its brighter ten, fall short of 3:1.
+        assert!(pale >= 10, "{pale} colours needed darkening");
+        // The pale blue the sample's "Channel ferry" theme had: 1.75:1 before.
+        assert!(contrast_on_white(RGBColor(174, 199, 232)) < 2.0);
+    }
+}
