@@ -68,19 +68,24 @@ fn contrast_on_white(c: RGBColor) -> f64 {
 /// Contrast a line needs against white: WCAG's bar for graphics that carry meaning.
 const LINE_CONTRAST: f64 = 3.0;
 
-/// A theme's colour for thin lines and dots: the palette's, darkened with its hue kept until
-/// it has 3:1 contrast with white. Tableau 20's pale half (1.4-1.8:1) is fine for bars and
-/// areas but a 2-pixel trend line in it could hardly be seen; fills keep [`theme_colour`].
-pub fn theme_line_colour(theme: usize) -> RGBColor {
-    let RGBColor(r, g, b) = theme_colour(theme);
+/// `c` darkened, its hue kept (every channel scaled by one factor), until it has 3:1
+/// contrast with white; black if no lesser factor gets there.
+fn readable_on_white(RGBColor(r, g, b): RGBColor) -> RGBColor {
     let scaled = |f: f64| {
         let s = |c: u8| (c as f64 * f).round() as u8;
         RGBColor(s(r), s(g), s(b))
     };
-    (0..=100)
+    (0..100)
         .map(|i| scaled(1.0 - i as f64 / 100.0))
         .find(|&c| contrast_on_white(c) >= LINE_CONTRAST)
-        .unwrap_or(RGBColor(0, 0, 0))
+        .unwrap_or(BLACK)
+}
+
+/// A theme's colour for thin lines and dots. Tableau 20's pale half (1.4-1.8:1) is fine for
+/// bars and areas but a 2-pixel trend line in it could hardly be seen; fills keep
+/// [`theme_colour`].
+fn theme_line_colour(theme: usize) -> RGBColor {
+    readable_on_white(theme_colour(theme))
 }
 
 pub(super) fn ensure_font() -> Result<()> {
@@ -346,8 +351,8 @@ pub fn theme_trends(o: &Overview, path: &Path) -> Result<()> {
         .label_style((FONT, 14))
         .draw()
         .map_err(plot_err)?;
-    for t in 0..k {
-        let colour = theme_line_colour(o.themes[t].id);
+    let colours: Vec<RGBColor> = o.themes.iter().map(|t| theme_line_colour(t.id)).collect();
+    for (t, &colour) in colours.iter().enumerate() {
         let points: Vec<(f64, f64)> = dated
             .iter()
             .enumerate()
@@ -360,7 +365,7 @@ pub fn theme_trends(o: &Overview, path: &Path) -> Result<()> {
             .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
             .map_err(plot_err)?;
     }
-    let entries = (0..k).map(|t| (theme_line_colour(o.themes[t].id), theme_name(o.themes, t)));
+    let entries = (0..k).map(|t| (colours[t], theme_name(o.themes, t)));
     legend(&legend_area, entries)?;
     root.present().map_err(plot_err)?;
     Ok(())
