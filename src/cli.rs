@@ -206,7 +206,8 @@ pub struct RunOptions {
     /// LSA dimensions before k-means; 0 clusters the TF-IDF vectors [default: 100].
     #[arg(long)]
     pub dims: Option<usize>,
-    /// k-means restarts; the lowest-inertia run wins [default: 4].
+    /// k-means restarts, each on its own subsample, pooled into a consensus fit and
+    /// measuring each theme's stability [default: 60].
     #[arg(long)]
     pub restarts: Option<usize>,
     /// k-means variant: spherical (cosine, default) or euclidean (linfa-clustering).
@@ -664,12 +665,15 @@ fn json_summary(a: &crate::pipeline::Analysis, written: &[PathBuf]) -> serde_jso
         "rejected": a.rejects.len(),
         "k": a.themes.themes.len(),
         "k_choice": a.clustering.choice.describe(a.clustering.k),
+        "stability": a.themes.stability(),
         "themes": a.themes.themes.iter().map(|t| serde_json::json!({
             "theme_id": t.id,
             "name": t.name,
             "label": t.label,
             "size": t.size,
             "share": t.share,
+            "stability": t.stability,
+            "unstable": t.unstable(),
             "top_terms": t.top_terms,
             "representative_ids": t.representatives.iter().map(|&i| &a.articles[i].id).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

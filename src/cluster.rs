@@ -1,5 +1,11 @@
-//! Clustering: k-means (linfa-clustering, k-means++ initialisation, several restarts, seeded)
-//! on unit-length document vectors, with k chosen by silhouette when the user gives none.
+//! Clustering: spherical k-means on unit-length document vectors, with k chosen by
+//! silhouette when the user gives none (or linfa-clustering's Euclidean k-means).
+//!
+//! One k-means run lands in whichever local optimum its start leads to, and on news many
+//! optima are nearly as good: which one a run found used to depend on the seed. A fit here
+//! is a consensus: many restarts (greedy k-means++, each on its own subsample of rows)
+//! are pooled, the pool's centroids clustered into k, and the best of those groupings,
+//! refined on every row, is the fit. The restarts then say how stable each theme is.
 
 use linfa::prelude::*;
 use linfa::DatasetBase;
@@ -9,6 +15,7 @@ use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ClusterError {
@@ -30,12 +37,11 @@ pub enum ClusterError {
     FewerThanSeeds { k: usize, seeds: usize },
 }
 
-/// k-means restarts unless told otherwise. k-means++ seeding already starts each run far from
-/// a poor optimum: over seeds 1-12, four restarts against ten gave R8 (k = 8) mean NMI 0.573
-/// against 0.569 and the sample corpus (k by silhouette) 0.745 against 0.748, each within
-/// its seed spread (sd 0.03-0.04), and took Reuters' k-means stage at k = 20 from about 0.5 s
-/// to 0.2 s.
-pub const DEFAULT_RESTARTS: usize = 4;
+/// k-means restarts unless told otherwise: each on its own subsample, pooled into the
+/// consensus start ([`consensus`]) and measuring stability. Fewer let the consensus follow
+/// the seed: over seeds 1-10, all of Reuters at k = 20 gave a median pairwise ARI of 0.76
+/// with 20 and 0.84 with 60, and 100 gained nothing more (`bench/stability.sh`).
+pub const DEFAULT_RESTARTS: usize = 60;
 
 /// Clustering hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +200,8 @@ pub struct Clustering {
     /// Euclidean distance of each document to its centroid.
     pub distances: Vec<f64>,
     pub inertia: f64,
+    /// How reproducible each cluster is across the fit's restarts, when measured.
+    pub stability: Option<Stability>,
 }
 
 type Model = KMeans<f32, linfa_nn::distance::L2Dist>;
@@ -219,7 +227,7 @@ fn kmeans(
     p: &ClusterParams,
 ) -> Result<(Array2<f64>, f64), ClusterError> {
     match p.algorithm {
-        Algorithm::Spherical => Ok(spherical_kmeans(
+        Algorithm::Spherical => Ok(spherical_restarts(
             x,
             k,
             n_runs,
@@ -281,6 +289,10 @@ const SEED_ANCHOR: f64 = 0.5;
 /// only trade a few articles between near-identical themes.
 const RELATIVE_TOL: f64 = 1e-4;
 
+/// The same for a consensus restart, which only has to land in its optimum's basin for the
+/// pool: a quarter less time on all of Reuters at k = 20.
+const RESTART_TOL: f64 = 1e-3;
+
 /// One spherical k-means run: k-means++ seeding on cosine distance, then Lloyd iterations in
 /// which assignment is a single matrix product `X·Cᵀ` and each centroid is its members' mean
 /// scaled to unit length. Stops when no assignment changes, the objective stops improving, or
@@ -295,6 +307,7 @@ fn spherical_run(
     k: usize,
     seed: u64,
     max_iter: u64,
+    tol: f64,
     fixed: ArrayView2<f64>,
 ) -> (Array2<f64>, f64) {
     use rand::Rng;
@@ -313,27 +326,54 @@ fn spherical_run(
             .map(|r| r.iter().fold(1.0f64, |b, &v| b.min((1.0 - v).max(0.0))))
             .collect()
     };
+    // Greedy k-means++ (as scikit-learn): each step draws `2 + ln k` candidates by D²
+    // weighting and keeps the one that lowers the total distance most, which avoids most of
+    // the poor starts a single draw gives. The candidates' similarities to every row are one
+    // pass of the assignment kernel.
+    let candidates = 2 + (k as f64).ln().floor() as usize;
+    let rows = x.as_standard_layout();
+    let rows = rows.as_slice().expect("standard layout");
+    let mut sims = vec![0.0; n * candidates.next_multiple_of(LANES)];
     for c in s.max(1)..k {
         let total: f64 = best_dist.sum();
-        let pick = if total > 0.0 {
-            let mut target = rng.gen_range(0.0..total);
-            let mut chosen = n - 1;
-            for (i, &w) in best_dist.iter().enumerate() {
-                if target < w {
-                    chosen = i;
-                    break;
+        let picks: Vec<usize> = (0..candidates)
+            .map(|_| {
+                if total > 0.0 {
+                    let mut target = rng.gen_range(0.0..total);
+                    let mut chosen = n - 1;
+                    for (i, &w) in best_dist.iter().enumerate() {
+                        if target < w {
+                            chosen = i;
+                            break;
+                        }
+                        target -= w;
+                    }
+                    chosen
+                } else {
+                    rng.gen_range(0..n)
                 }
-                target -= w;
-            }
-            chosen
-        } else {
-            rng.gen_range(0..n)
+            })
+            .collect();
+        let ct = transposed_padded(&x.select(Axis(0), &picks));
+        let kp = ct.len() / d.max(1);
+        similarities(rows, d, &ct, &mut sims);
+        let potential = |j: usize| -> f64 {
+            best_dist
+                .iter()
+                .zip(sims.chunks_exact(kp))
+                .map(|(&b, row)| b.min((1.0 - row[j]).max(0.0)))
+                .sum()
         };
-        centroids.row_mut(c).assign(&x.row(pick));
-        let sims = x.dot(&x.row(pick));
-        best_dist.zip_mut_with(&sims, |b, &s| *b = b.min((1.0 - s).max(0.0)));
+        let (j, _) = (0..candidates)
+            .map(|j| (j, potential(j)))
+            .fold((0, f64::INFINITY), |b, v| if v.1 < b.1 { v } else { b });
+        centroids.row_mut(c).assign(&x.row(picks[j]));
+        best_dist
+            .iter_mut()
+            .zip(sims.chunks_exact(kp))
+            .for_each(|(b, row)| *b = b.min((1.0 - row[j]).max(0.0)));
     }
-    lloyd(x, centroids, max_iter, fixed)
+    lloyd(x, centroids, max_iter, tol, fixed)
 }
 
 /// Rows per block of the assignment step: blocks run in parallel, and each row's similarities
@@ -440,6 +480,7 @@ fn lloyd(
     x: ArrayView2<f64>,
     mut centroids: Array2<f64>,
     max_iter: u64,
+    tol: f64,
     fixed: ArrayView2<f64>,
 ) -> (Array2<f64>, f64) {
     let (n, d) = x.dim();
@@ -468,7 +509,7 @@ fn lloyd(
         }
         // Converged: no article moved, or the objective improved by less than `RELATIVE_TOL`
         // (a few articles trading places between near-identical themes).
-        if !changed || previous - objective <= RELATIVE_TOL * objective {
+        if !changed || previous - objective <= tol * objective {
             break;
         }
         let mut sums = Array2::<f64>::zeros((k, d));
@@ -513,38 +554,8 @@ fn add_members(rows: &[f64], labels: &[usize], sums: &mut [f64]) {
     }
 }
 
-/// Above this many articles the restarts run on a uniform sample of this many, and the best
-/// one's centroids start a single run over every article. A restart's job is to find a good
-/// start, which 50,000 articles show as well as a million (themes under 0.1% of the corpus
-/// aside); each restart over all rows cost a million-article run 2.8 s of its 28 s. With
-/// this sample and LSA's, against the topics of generated full-length corpora, seeds 1-3,
-/// mean NMI went 0.797 → 0.868 at 100,000 articles (from no sampling) and 0.829 → 0.802 at
-/// 200,000 (from samples of 100,000): each run lands near one of two optima (ARI about 0.68
-/// or 0.97), and which one a seed finds moves these means more than the sample does.
-const RESTART_SAMPLE: usize = 50_000;
-
-/// `n_runs` spherical k-means restarts in parallel, seeds derived from the run's seed; the
-/// lowest objective wins (ties to the first run). On more than [`RESTART_SAMPLE`] rows the
-/// restarts run on a sample, and the winner's centroids are refined on all rows.
-fn spherical_kmeans(
-    x: ArrayView2<f64>,
-    k: usize,
-    n_runs: usize,
-    p: &ClusterParams,
-    fixed: ArrayView2<f64>,
-) -> (Array2<f64>, f64) {
-    let n = x.nrows();
-    if n > RESTART_SAMPLE && n_runs > 1 {
-        let mut rng = Xoshiro256Plus::seed_from_u64(p.seed ^ 0x7e57_a475);
-        let mut idx = sample(&mut rng, n, RESTART_SAMPLE).into_vec();
-        idx.sort_unstable();
-        let sub = x.select(Axis(0), &idx);
-        let (start, _) = spherical_restarts(sub.view(), k, n_runs, p, fixed);
-        return lloyd(x, start, p.max_iter, fixed);
-    }
-    spherical_restarts(x, k, n_runs, p, fixed)
-}
-
+/// `n_runs` spherical k-means runs in parallel, seeds derived from the run's seed; the
+/// lowest objective wins (ties to the first run). The candidate fits of the choice of k.
 fn spherical_restarts(
     x: ArrayView2<f64>,
     k: usize,
@@ -560,6 +571,7 @@ fn spherical_restarts(
                 k,
                 p.seed.wrapping_add(run.wrapping_mul(0x9e37_79b9)),
                 p.max_iter,
+                RELATIVE_TOL,
                 fixed,
             )
         })
@@ -570,6 +582,296 @@ fn spherical_restarts(
             _ => Some(r),
         })
         .expect("at least one run")
+}
+
+/// How reproducible a fit's clusters are: for each cluster, the mean over the restarts of the
+/// Jaccard similarity between its members (among the rows that restart saw) and the restart's
+/// best-matching cluster, as in Hennig's cluster-wise stability (Hennig 2007, with
+/// subsampling). 1 means every restart found the cluster as it is; below about 0.6 it is
+/// a pattern the data does not hold to: it may split or merge on another fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stability {
+    /// Per cluster (centroid row), in [0, 1].
+    pub clusters: Vec<f64>,
+    /// Restarts it was measured over.
+    pub restarts: usize,
+    /// Rows each restart was fitted on.
+    pub rows: usize,
+}
+
+/// Below this stability a theme is flagged as unstable (Hennig's reading: under 0.6 a
+/// cluster is not a stable pattern of the data).
+pub const UNSTABLE_BELOW: f64 = 0.6;
+
+/// Rows each consensus restart is fitted on, at most: enough for a theme of 1% of the corpus
+/// to appear in it with 40 articles.
+const RESTART_ROWS: usize = 4_000;
+
+/// Share of the rows each restart sees when the corpus is small: every restart sees another
+/// subsample, so stability measures resampling as well as initialisation.
+const RESTART_SHARE: f64 = 0.8;
+
+/// One restart of the consensus: the rows it saw (indices, ascending), its centroids and
+/// those rows' clusters.
+struct Restart {
+    rows: Vec<usize>,
+    centroids: Array2<f64>,
+    labels: Vec<usize>,
+    objective: f64,
+}
+
+fn restart_rows(n: usize) -> usize {
+    ((n as f64 * RESTART_SHARE).ceil() as usize)
+        .min(RESTART_ROWS)
+        .max(n.min(2))
+        .min(n)
+}
+
+/// `n_runs` spherical k-means restarts, each on its own subsample of rows with its own
+/// seed, in parallel, collected in order (so the thread count cannot change them).
+fn subsample_restarts(
+    x: ArrayView2<f64>,
+    k: usize,
+    p: &ClusterParams,
+    fixed: ArrayView2<f64>,
+) -> Vec<Restart> {
+    let n = x.nrows();
+    let s = restart_rows(n).max(k);
+    (0..p.n_runs.max(1) as u64)
+        .into_par_iter()
+        .map(|run| {
+            let seed = p.seed.wrapping_add(run.wrapping_mul(0x9e37_79b9));
+            let mut rng = Xoshiro256Plus::seed_from_u64(seed ^ 0x5ab5_a3b1);
+            let rows: Vec<usize> = if s < n {
+                let mut idx = sample(&mut rng, n, s).into_vec();
+                idx.sort_unstable();
+                idx
+            } else {
+                (0..n).collect()
+            };
+            let sub = x.select(Axis(0), &rows);
+            let (centroids, objective) =
+                spherical_run(sub.view(), k, seed, p.max_iter, RESTART_TOL, fixed);
+            let live = live_rows(&centroids);
+            let flat = sub.as_slice().expect("standard layout");
+            let labels = nearest_live(flat, x.ncols(), &centroids, &live)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
+            Restart {
+                rows,
+                centroids,
+                labels,
+                objective,
+            }
+        })
+        .collect()
+}
+
+fn live_rows(centroids: &Array2<f64>) -> Vec<bool> {
+    centroids
+        .outer_iter()
+        .map(|c| c.iter().any(|&v| v != 0.0))
+        .collect()
+}
+
+/// The consensus of the restarts' centroids (Bradley and Fayyad's refinement, 1998): all
+/// restarts' centroids are pooled, weighted by their clusters' sizes, and clustered into `k`
+/// by spherical k-means started from each restart's centroids in turn; the grouping with the
+/// least weighted distance wins. A theme that most restarts find is a dense clump in the
+/// pool, so the start lands on it whichever restarts were drawn; one restart's accident is
+/// outvoted.
+fn consensus(restarts: &[Restart], k: usize) -> Vec<Array2<f64>> {
+    let d = restarts[0].centroids.ncols();
+    let mut pool: Vec<f64> = Vec::new();
+    let mut weights: Vec<f64> = Vec::new();
+    for r in restarts {
+        let mut sizes = vec![0usize; k];
+        r.labels.iter().for_each(|&l| sizes[l] += 1);
+        for (c, &size) in sizes.iter().enumerate() {
+            if size > 0 {
+                pool.extend(r.centroids.row(c));
+                weights.push(size as f64 / r.rows.len() as f64);
+            }
+        }
+    }
+    let pool = Array2::from_shape_vec((weights.len(), d), pool).expect("rows of d");
+    // The best restarts (on their own rows) start the pool's k-means: each run over the pool
+    // costs as many operations as it has points, so all of them would grow as its square.
+    let mut best: Vec<&Restart> = restarts.iter().collect();
+    best.sort_by(|a, b| a.objective.total_cmp(&b.objective));
+    let starts: Vec<Array2<f64>> = best
+        .iter()
+        .take(POOL_STARTS)
+        .map(|r| r.centroids.clone())
+        .collect();
+    let mut fits: Vec<(Array2<f64>, f64, Vec<usize>)> = starts
+        .into_par_iter()
+        .map(|c| weighted_lloyd(pool.view(), &weights, c))
+        .collect();
+    // Best first (ties in restart order); groupings of the pool met before are dropped.
+    let mut order: Vec<usize> = (0..fits.len()).collect();
+    order.sort_by(|&a, &b| fits[a].1.total_cmp(&fits[b].1).then(a.cmp(&b)));
+    let mut seen: Vec<Vec<usize>> = Vec::new();
+    let mut out = Vec::new();
+    for i in order {
+        let canonical = canonical_labels(&fits[i].2);
+        if seen.contains(&canonical) {
+            continue;
+        }
+        seen.push(canonical);
+        out.push(std::mem::take(&mut fits[i].0));
+        if out.len() == CONSENSUS_CANDIDATES {
+            break;
+        }
+    }
+    out
+}
+
+/// Consensus groupings refined on every row; the lowest objective over all rows wins. The
+/// pool's groupings differ in which of two near-equal splits of a large subject they make,
+/// and the pool's own distortion does not tell them apart as the full objective does.
+const CONSENSUS_CANDIDATES: usize = 8;
+
+/// Restarts (the best, on their own rows) that start the pool's k-means.
+const POOL_STARTS: usize = 10;
+
+/// Labels renumbered by first appearance, so two groupings compare equal whatever their
+/// clusters' numbers.
+fn canonical_labels(labels: &[usize]) -> Vec<usize> {
+    let mut map = FxHashMap::default();
+    labels
+        .iter()
+        .map(|&l| {
+            let next = map.len();
+            *map.entry(l).or_insert(next)
+        })
+        .collect()
+}
+
+/// Spherical k-means on a few weighted points (the pooled centroids), from `centroids`;
+/// returns the centroids and the weighted objective `Σ w (1 − cos)`.
+fn weighted_lloyd(
+    pool: ArrayView2<f64>,
+    weights: &[f64],
+    mut centroids: Array2<f64>,
+) -> (Array2<f64>, f64, Vec<usize>) {
+    let k = centroids.nrows();
+    let mut labels = vec![usize::MAX; pool.nrows()];
+    let mut objective = f64::INFINITY;
+    for _ in 0..100 {
+        let sims = pool.dot(&centroids.t());
+        let mut changed = false;
+        objective = 0.0;
+        for ((label, row), &w) in labels.iter_mut().zip(sims.outer_iter()).zip(weights) {
+            let (best, s) = row
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |b, (c, &s)| if s > b.1 { (c, s) } else { b },
+                );
+            objective += w * (1.0 - s);
+            if *label != best {
+                *label = best;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        let mut sums = Array2::<f64>::zeros(centroids.dim());
+        for ((row, &l), &w) in pool.outer_iter().zip(&labels).zip(weights) {
+            sums.row_mut(l).scaled_add(w, &row);
+        }
+        for c in 0..k {
+            if sums.row(c).iter().all(|&v| v == 0.0) {
+                let old = centroids.row(c).to_owned();
+                sums.row_mut(c).assign(&old);
+            }
+        }
+        normalise_rows(&mut sums);
+        centroids = sums;
+    }
+    (centroids, objective, labels)
+}
+
+/// Each final cluster's stability over the restarts ([`Stability`]).
+fn stability(restarts: &[Restart], labels: &[usize], k: usize) -> Stability {
+    let mut total = vec![0.0; k];
+    let mut counted = vec![0usize; k];
+    for r in restarts {
+        let kr = r.centroids.nrows();
+        let mut table = vec![0usize; k * kr];
+        let mut mine = vec![0usize; k];
+        let mut theirs = vec![0usize; kr];
+        for (&i, &l) in r.rows.iter().zip(&r.labels) {
+            let f = labels[i];
+            table[f * kr + l] += 1;
+            mine[f] += 1;
+            theirs[l] += 1;
+        }
+        for c in 0..k {
+            if mine[c] == 0 {
+                continue;
+            }
+            let best = (0..kr)
+                .map(|j| {
+                    let both = table[c * kr + j];
+                    both as f64 / (mine[c] + theirs[j] - both) as f64
+                })
+                .fold(0.0, f64::max);
+            total[c] += best;
+            counted[c] += 1;
+        }
+    }
+    Stability {
+        clusters: total
+            .iter()
+            .zip(&counted)
+            .map(|(&t, &c)| if c > 0 { t / c as f64 } else { 0.0 })
+            .collect(),
+        restarts: restarts.len(),
+        rows: restarts.iter().map(|r| r.rows.len()).max().unwrap_or(0),
+    }
+}
+
+/// The fit: restarts on subsamples, their consensus (or, with fixed seed themes, the best
+/// restart) as the start of Lloyd rounds over every row, then each cluster's stability.
+fn consensus_kmeans(
+    x: ArrayView2<f64>,
+    k: usize,
+    p: &ClusterParams,
+    fixed: ArrayView2<f64>,
+) -> (Array2<f64>, f64, Vec<(usize, f64)>, Stability) {
+    let restarts = subsample_restarts(x, k, p, fixed);
+    let starts = if fixed.nrows() == 0 {
+        consensus(&restarts, k)
+    } else {
+        vec![restarts
+            .iter()
+            .fold(
+                &restarts[0],
+                |b, r| if r.objective < b.objective { r } else { b },
+            )
+            .centroids
+            .clone()]
+    };
+    // Each start refined on every row; the lowest objective wins (ties to the earlier).
+    let rows = x.as_standard_layout();
+    let rows = rows.as_slice().expect("standard layout");
+    let fits: Vec<(Array2<f64>, f64)> = starts
+        .into_par_iter()
+        .map(|start| lloyd(x, start, p.max_iter, RELATIVE_TOL, fixed))
+        .collect();
+    let (centroids, objective) = fits
+        .into_iter()
+        .reduce(|b, f| if f.1 < b.1 { f } else { b })
+        .expect("at least one start");
+    let nearest = nearest_live(rows, x.ncols(), &centroids, &live_rows(&centroids));
+    let labels: Vec<usize> = nearest.iter().map(|&(c, _)| c).collect();
+    let stability = stability(&restarts, &labels, k);
+    (centroids, objective, nearest, stability)
 }
 
 /// Each row's nearest centroid and its Euclidean distance.
@@ -594,6 +896,31 @@ pub fn nearest_centroids(x: ArrayView2<f64>, centroids: &Array2<f64>) -> (Vec<us
         .unzip()
 }
 
+/// A spherical fit by [`consensus_kmeans`], each row's distance the Euclidean one of unit
+/// vectors to its centroid.
+fn spherical_clustering(
+    x: ArrayView2<f64>,
+    k: usize,
+    choice: KChoice,
+    p: &ClusterParams,
+    fixed: ArrayView2<f64>,
+) -> Clustering {
+    let (centroids, inertia, nearest, stability) = consensus_kmeans(x, k, p, fixed);
+    let (assignments, distances) = nearest
+        .into_iter()
+        .map(|(c, sim)| (c, (2.0 - 2.0 * sim).max(0.0).sqrt()))
+        .unzip();
+    Clustering {
+        k,
+        choice,
+        centroids,
+        assignments,
+        distances,
+        inertia,
+        stability: Some(stability),
+    }
+}
+
 impl ValidClusterParams {
     /// Clusters the rows of `x` with the first centroids started from `seeds` (unit-length
     /// rows, or zeros for a seed with no vocabulary term): spherical k-means whatever the
@@ -615,26 +942,7 @@ impl ValidClusterParams {
                 (k + s, choice)
             }
         };
-        let (centroids, inertia) = spherical_kmeans(x, k, p.n_runs, p, seeds);
-        // Nearest by cosine among the centroids that have a direction (see `spherical_run`).
-        let live: Vec<bool> = centroids
-            .outer_iter()
-            .map(|c| c.iter().any(|&v| v != 0.0))
-            .collect();
-        let rows = x.as_standard_layout();
-        let rows = rows.as_slice().expect("standard layout");
-        let (assignments, distances) = nearest_live(rows, x.ncols(), &centroids, &live)
-            .into_iter()
-            .map(|(c, sim)| (c, (2.0 - 2.0 * sim).max(0.0).sqrt()))
-            .unzip();
-        Ok(Clustering {
-            k,
-            choice,
-            centroids,
-            assignments,
-            distances,
-            inertia,
-        })
+        Ok(spherical_clustering(x, k, choice, p, seeds))
     }
 
     /// Clusters the rows of `x`, which should be unit length (TF-IDF or LSA rows).
@@ -644,6 +952,10 @@ impl ValidClusterParams {
             Some(k) => (k, KChoice::Given),
             None => self.choose_k(x)?,
         };
+        if p.algorithm == Algorithm::Spherical {
+            let none = Array2::zeros((0, x.ncols()));
+            return Ok(spherical_clustering(x, k, choice, p, none.view()));
+        }
         let (centroids, inertia) = kmeans(x, k, p.n_runs, p)?;
         let (assignments, distances) = nearest_centroids(x, &centroids);
         Ok(Clustering {
@@ -653,6 +965,7 @@ impl ValidClusterParams {
             assignments,
             distances,
             inertia,
+            stability: None,
         })
     }
 
@@ -724,14 +1037,20 @@ impl ValidClusterParams {
 /// The smallest k whose mean score is within `K_TOLERANCE` of the best mean, or within the
 /// best's standard error when that is larger. `scores` must not be empty.
 fn pick_k(scores: &[KScore]) -> usize {
+    let band = k_band(scores);
+    scores
+        .iter()
+        .find(|s| s.mean >= band)
+        .map_or(scores[0].k, |s| s.k)
+}
+
+/// The lowest mean silhouette a k may have and still be chosen: the best mean less
+/// `K_TOLERANCE` of it, or less its standard error when that is larger.
+pub fn k_band(scores: &[KScore]) -> f64 {
     let best = scores
         .iter()
         .fold(scores[0], |b, s| if s.mean > b.mean { *s } else { b });
-    let slack = best.se.max(K_TOLERANCE * best.mean.abs());
-    scores
-        .iter()
-        .find(|s| s.mean >= best.mean - slack)
-        .map_or(best.k, |s| s.k)
+    best.mean - best.se.max(K_TOLERANCE * best.mean.abs())
 }
 
 /// Mean silhouette with cosine distance `1 - sim` from a precomputed similarity matrix.

@@ -470,6 +470,7 @@ impl ThemeModel {
             assignments,
             distances,
             inertia: f64::NAN,
+            stability: None,
         }
     }
 

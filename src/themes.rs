@@ -43,6 +43,9 @@ pub const REPRESENTATIVES: usize = 3;
 pub const NAME_MIN_SCORE: f64 = 0.1;
 /// A name phrase must be used by this share of the theme's articles (and by two at least).
 const NAME_MIN_SUPPORT: f64 = 0.05;
+/// A name phrase that shares no word with the theme's first [`LABEL_TERMS`] top terms must be
+/// used by this share of its articles.
+const NAME_MAJORITY: f64 = 0.5;
 /// A phrase scoring at least this share of a listed term it contains replaces it.
 const SUPERSEDE: f64 = 0.75;
 /// Longest name, in words.
@@ -80,6 +83,19 @@ pub struct Theme {
     pub share: f64,
     /// Indices of the most central articles, nearest first.
     pub representatives: Vec<usize>,
+    /// How often the theme's articles came back together across the fit's restarts
+    /// ([`crate::cluster::Stability`]); `None` where the fit did not measure it (themes of a
+    /// saved model).
+    pub stability: Option<f64>,
+}
+
+impl Theme {
+    /// Measured and below [`crate::cluster::UNSTABLE_BELOW`]: the theme may split or merge
+    /// on another fit.
+    pub fn unstable(&self) -> bool {
+        self.stability
+            .is_some_and(|s| s < crate::cluster::UNSTABLE_BELOW)
+    }
 }
 
 /// Themes plus each article's theme id (renumbered so that theme 0 is the largest, unless
@@ -90,6 +106,20 @@ pub struct ThemeSet {
     pub assignments: Vec<usize>,
     /// `cluster_of[theme id]` is the clustering's index of that theme (its centroid row).
     pub cluster_of: Vec<usize>,
+}
+
+impl ThemeSet {
+    /// The themes' stabilities weighted by their sizes (the share of articles whose theme
+    /// comes back on a refit, on average), when the fit measured them.
+    pub fn stability(&self) -> Option<f64> {
+        let mut total = 0usize;
+        let mut sum = 0.0;
+        for t in &self.themes {
+            sum += t.stability? * t.size as f64;
+            total += t.size;
+        }
+        (total > 0).then(|| sum / total as f64)
+    }
 }
 
 /// What the analysed articles say, for naming: their tokens and how stems are written.
@@ -671,7 +701,7 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
     };
 
     #[allow(clippy::type_complexity)]
-    let scored: Vec<(Vec<Candidate>, Vec<(f64, u64)>)> = counted
+    let scored: Vec<(Vec<Candidate>, Vec<(f64, u64, u32)>)> = counted
         .into_par_iter()
         .enumerate()
         .map(|(c, Shortlists { words, phrases, .. })| {
@@ -702,15 +732,15 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             // them (in the lead counting twice) and how much they belong to this theme.
             let n = size.max(1) as f64;
             let min_support = ((NAME_MIN_SUPPORT * n).ceil() as u32).max(2);
-            let mut names: Vec<(f64, u64)> = score(phrases, false)
+            let mut names: Vec<(f64, u64, u32)> = score(phrases, false)
                 .into_iter()
                 .filter(|p| p.stat.df >= min_support)
                 .map(|p| {
                     let support = f64::from(p.stat.df + p.stat.lead) / n;
                     let precision = f64::from(p.stat.df) / f64::from(p.df_all.max(1));
-                    (support * precision, p.hash)
+                    (support * precision, p.hash, p.stat.df)
                 })
-                .filter(|(score, _)| *score >= NAME_MIN_SCORE)
+                .filter(|(score, _, _)| *score >= NAME_MIN_SCORE)
                 .collect();
             names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             names.truncate(NAME_CANDIDATES);
@@ -813,9 +843,21 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             for_name.sort_by(|a, b| b.0.total_cmp(&a.0));
             Offer {
                 top_terms: top.into_iter().map(|(s, _)| s).collect(),
+                // A phrase names the theme only if most of its articles use it or it says
+                // what the theme's leading terms say: on a mixture a phrase of one part
+                // ("United States" on a theme of oil and trade) would name the whole.
                 names: names
                     .iter()
-                    .filter_map(|(_, h)| shown.get(h).filter(|w| !w.fragment))
+                    .filter(|&&(_, h, df)| {
+                        f64::from(df) >= NAME_MAJORITY * size as f64
+                            || found.get(&h).is_some_and(|f| {
+                                chosen
+                                    .iter()
+                                    .take(LABEL_TERMS)
+                                    .any(|(s, _, _)| s.iter().any(|w| f.stems.contains(w)))
+                            })
+                    })
+                    .filter_map(|(_, h, _)| shown.get(h).filter(|w| !w.fragment))
                     .map(|w| w.form.clone())
                     .collect(),
                 for_name: for_name.into_iter().map(|(_, s)| s).collect(),
@@ -927,6 +969,10 @@ pub fn build_themes(clustering: &Clustering, texts: &Texts, fixed: usize) -> The
                     0.0
                 },
                 representatives: nearest,
+                stability: clustering
+                    .stability
+                    .as_ref()
+                    .and_then(|s| s.clusters.get(c).copied()),
             }
         })
         .collect();

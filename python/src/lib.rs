@@ -346,6 +346,12 @@ impl Run {
         c.choice.describe(c.k)
     }
 
+    /// The themes' stabilities weighted by size (None where not measured).
+    #[getter]
+    fn stability(&self) -> Option<f64> {
+        self.outcome.analysis().themes.stability()
+    }
+
     /// Seconds per stage, in pipeline order.
     #[getter]
     fn timings(&self) -> Vec<(String, f64)> {

@@ -289,7 +289,9 @@ class Result:
 
     @property
     def themes(self) -> pa.Table:
-        """One row per theme: ``name``, ``label``, ``top_terms``, size, share, examples."""
+        """One row per theme: ``name``, ``label``, ``top_terms``, size, share, ``stability``
+        (0 to 1; how often its articles come back together on a refit), ``unstable``,
+        examples."""
         return self._table("themes")  # type: ignore[return-value]
 
     @property
@@ -346,6 +348,20 @@ class Result:
     def k_choice(self) -> str:
         """How the number of themes was chosen."""
         return self._native.k_choice
+
+    @property
+    def stability(self) -> Optional[float]:
+        """How reproducible the themes are, 0 to 1: the share of articles whose theme comes
+        back together on a refit, on average (the per-theme figures are the ``stability`` and
+        ``unstable`` columns of ``themes``). None for themes assigned from a saved model."""
+        return self._native.stability
+
+    @property
+    def unstable(self) -> List[str]:
+        """Names of the themes below the stability threshold: they may split or merge on a
+        refit."""
+        t = self.themes
+        return [n for n, u in zip(t.column("name").to_pylist(), t.column("unstable").to_pylist()) if u]
 
     @property
     def timings(self) -> Dict[str, float]:
@@ -493,7 +509,8 @@ def run(
     dims
         LSA dimensions before k-means; 0 clusters the TF-IDF vectors [default: 100].
     restarts
-        k-means restarts; the lowest-inertia run wins [default: 4].
+        k-means restarts, each on its own subsample, pooled into a consensus fit and
+        measuring each theme's stability [default: 60].
     algorithm
         ``spherical`` (cosine, default) or ``euclidean`` (linfa-clustering).
     keep_duplicates, duplicate_threshold

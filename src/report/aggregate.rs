@@ -122,6 +122,7 @@ pub fn overview_parts(
             size,
             share: size as f64 / total,
             representatives: Vec::new(),
+            stability: None,
         })
         .collect();
     // As a run with a model shows them: listed when counted, even as zeros.
@@ -134,6 +135,7 @@ pub fn overview_parts(
             size: sizes[k],
             share: sizes[k] as f64 / total,
             representatives: Vec::new(),
+            stability: None,
         });
     }
     let trends = Trends::from_counts(placed, themes.len(), period);

@@ -115,7 +115,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     }
     let _ = write!(
         h,
-        "<h2>Themes</h2><table><tr><th>theme</th><th>name and top terms</th><th>articles</th><th>share</th><th>most central headlines</th></tr>"
+        "<h2>Themes</h2><table><tr><th>theme</th><th>name and top terms</th><th>articles</th><th>share</th><th>stability</th><th>most central headlines</th></tr>"
     );
     for t in &a.themes.themes {
         let RGBColor(r, g, b) = theme_colour(t.id);
@@ -126,17 +126,24 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             .collect();
         let _ = write!(
             h,
-            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td><ul class=\"heads\">{heads}</ul></td></tr>",
+            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{}</td><td><ul class=\"heads\">{heads}</ul></td></tr>",
             t.id,
             esc(&t.name),
             esc(&t.top_terms.join(", ")),
             t.size,
-            t.share * 100.0
+            t.share * 100.0,
+            esc(&super::summary::stability_cell(t))
         );
+    }
+    if let Some(line) = super::summary::stability_line(a) {
+        let line = esc(&line).replacen("**Stability:**", "<b>Stability:</b>", 1);
+        let _ = write!(h, "</table><p>{line}</p>");
+    } else {
+        h.push_str("</table>");
     }
     let _ = write!(
         h,
-        "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}<h2>Groups</h2>{}",
+        "<h2>Over time</h2>{}<h2>Sizes</h2>{}<h2>Groups</h2>{}",
         img(
             &out.join(super::TRENDS_PNG),
             "Articles per theme per period"

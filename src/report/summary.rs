@@ -75,6 +75,80 @@ pub(super) fn cell(s: &str) -> String {
     out
 }
 
+/// A theme's stability as a table cell: "0.93", "0.41 (unstable)" or "–" when not measured.
+pub(super) fn stability_cell(t: &crate::themes::Theme) -> String {
+    match t.stability {
+        Some(v) if t.unstable() => format!("{v:.2} (unstable)"),
+        Some(v) => format!("{v:.2}"),
+        None => "–".to_string(),
+    }
+}
+
+/// What the stability numbers mean, with the fit's overall figure and its unstable themes.
+pub fn stability_line(a: &Analysis) -> Option<String> {
+    let st = a.clustering.stability.as_ref()?;
+    let overall = a.themes.stability()?;
+    let unstable: Vec<String> = a
+        .themes
+        .themes
+        .iter()
+        .filter(|t| t.unstable())
+        .map(|t| format!("T{} {}", t.id, t.name))
+        .collect();
+    let mut line = format!(
+        "**Stability:** {overall:.2} overall (articles' themes, weighted by size). A theme's \
+         stability is how often its articles came back together across {} restarts, each on \
+         {} articles drawn anew (the mean Jaccard similarity with the restart's closest \
+         theme; 1 = every time).",
+        st.restarts, st.rows
+    );
+    if unstable.is_empty() {
+        let _ = write!(
+            line,
+            " Every theme is at {:.1} or above.",
+            crate::cluster::UNSTABLE_BELOW
+        );
+    } else {
+        let _ = write!(
+            line,
+            " Unstable (below {:.1}; may split or merge on a refit, and a name may fit only \
+             part of it): {}.",
+            crate::cluster::UNSTABLE_BELOW,
+            unstable.join("; ")
+        );
+    }
+    Some(line)
+}
+
+/// How close the choice of k was: by how much the chosen k cleared the band and the best
+/// smaller k missed it.
+fn runner_up(scores: &[crate::cluster::KScore], chosen: usize) -> Option<String> {
+    let band = crate::cluster::k_band(scores);
+    let own = scores.iter().find(|s| s.k == chosen)?;
+    let mut line = format!(
+        "The band starts at {band:.4}; k = {chosen} cleared it by {:.4}.",
+        own.mean - band
+    );
+    if let Some(below) = scores
+        .iter()
+        .filter(|s| s.k < chosen)
+        .max_by(|a, b| a.mean.total_cmp(&b.mean).then(b.k.cmp(&a.k)))
+    {
+        let _ = write!(
+            line,
+            " The runner-up, k = {} at {:.4}, missed it by {:.4}.",
+            below.k,
+            below.mean,
+            band - below.mean
+        );
+    }
+    line.push_str(
+        " Margins of a few thousandths are within the noise of the scores: another seed or a \
+         few changed words may choose another k, so give `--k` to hold it week after week.",
+    );
+    Some(line)
+}
+
 /// The read = clustered + duplicates + rejected line, shared by the summary and the terminal.
 pub fn accounting(a: &Analysis) -> String {
     format!(
@@ -154,11 +228,14 @@ pub fn render(a: &Analysis) -> String {
             let mark = if sc.k == a.clustering.k { " ←" } else { "" };
             let _ = writeln!(s, "| {} | {:.4}{mark} | {:.4} |", sc.k, sc.mean, sc.se);
         }
+        if let Some(line) = runner_up(scores, a.clustering.k) {
+            let _ = writeln!(s, "\n{line}");
+        }
     }
 
     let _ = writeln!(
         s,
-        "\n## Themes\n\n| theme | name | top terms | articles | share | most central headlines |\n|---:|---|---|---:|---:|---|"
+        "\n## Themes\n\n| theme | name | top terms | articles | share | stability | most central headlines |\n|---:|---|---|---:|---:|---:|---|"
     );
     for t in &a.themes.themes {
         let heads: Vec<String> = t
@@ -168,14 +245,18 @@ pub fn render(a: &Analysis) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "| T{} | {} | {} | {} | {:.1}% | {} |",
+            "| T{} | {} | {} | {} | {:.1}% | {} | {} |",
             t.id,
             cell(&t.name),
             cell(&t.top_terms.join(", ")),
             t.size,
             t.share * 100.0,
+            stability_cell(t),
             heads.join("<br>")
         );
+    }
+    if let Some(line) = stability_line(a) {
+        let _ = writeln!(s, "\n{line}");
     }
 
     if let Some(u) = a.themes.themes.iter().find(|t| t.name == UNASSIGNED) {

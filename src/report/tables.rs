@@ -214,6 +214,14 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 t.iter().map(|th| th.share).collect::<Vec<_>>(),
             ),
             Column::new(
+                "stability".into(),
+                t.iter().map(|th| th.stability).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "unstable".into(),
+                t.iter().map(|th| th.unstable()).collect::<Vec<_>>(),
+            ),
+            Column::new(
                 "born".into(),
                 a.born
                     .iter()
