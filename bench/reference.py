@@ -27,19 +27,24 @@ def main():
     ap.add_argument("--k", type=int, required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--label-field")
+    ap.add_argument("--assignments", help="write each article's id and cluster here (JSON)")
     args = ap.parse_args()
     opener = gzip.open if args.input.endswith(".gz") else open
-    docs, labels = [], []
+    docs, labels, ids = [], [], []
     with opener(args.input, "rt", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
             docs.append(f"{r.get('title') or ''}\n{r['text']}")
             labels.append(r.get(args.label_field) if args.label_field else None)
+            ids.append(r.get("id"))
     tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.5, stop_words="english")
     lsa = make_pipeline(TruncatedSVD(100, random_state=args.seed), Normalizer(copy=False))
     x = lsa.fit_transform(tfidf.fit_transform(docs))
     pred = KMeans(args.k, n_init=10, random_state=args.seed).fit_predict(x)
     out = {"seconds": time.perf_counter() - t0, "articles": len(docs)}
+    if args.assignments:
+        with open(args.assignments, "w", encoding="utf-8") as f:
+            json.dump(dict(zip(ids, pred.tolist())), f)
     scored = [(l, p) for l, p in zip(labels, pred) if l is not None]
     if scored:
         truth, guess = zip(*scored)

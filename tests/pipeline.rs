@@ -86,6 +86,17 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
     for (t, &size) in sizes.iter().enumerate() {
         assert_eq!(per_theme[&(t as i64)], size);
     }
+    // Every theme's stability is measured, in [0, 1], and flagged below the threshold.
+    let stability = floats(&themes, "stability");
+    let unstable = themes.column("unstable").unwrap().bool().unwrap();
+    for (i, &s) in stability.iter().enumerate() {
+        assert!((0.0..=1.0).contains(&s), "theme {i}: stability {s}");
+        assert_eq!(
+            unstable.get(i),
+            Some(s < tidings::cluster::UNSTABLE_BELOW),
+            "theme {i}"
+        );
+    }
     // Oil is a topic of its own in this corpus: some name must say so.
     let theme_names = strings(&themes, "name");
     assert!(
@@ -350,4 +361,47 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
         s[from..to].to_string()
     };
     assert_eq!(themes(&a), themes(&b));
+}
+
+/// The seed only breaks ties: on a corpus with clear structure (eight Reuters topics, k = 8),
+/// two seeds put (nearly) every article in the same theme, and the themes say how stable
+/// they are the same way.
+#[test]
+fn two_seeds_give_the_same_themes() {
+    let dir = tempfile::tempdir().unwrap();
+    let themes_of = |seed: &str| -> (HashMap<String, i64>, Vec<f64>) {
+        let out = dir.path().join(seed);
+        let o = tidings(&[
+            "run",
+            "--out",
+            out.to_str().unwrap(),
+            "--k",
+            "8",
+            "--seed",
+            seed,
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let articles = read_parquet(&out.join("articles.parquet"));
+        let themes = read_parquet(&out.join("themes.parquet"));
+        (
+            strings(&articles, "article_id")
+                .into_iter()
+                .zip(ints(&articles, "theme_id"))
+                .collect(),
+            floats(&themes, "stability"),
+        )
+    };
+    let (a, stab_a) = themes_of("1");
+    let (b, stab_b) = themes_of("2");
+    let ids: Vec<&String> = a.keys().collect();
+    let la: Vec<usize> = ids.iter().map(|i| a[*i] as usize).collect();
+    let lb: Vec<usize> = ids.iter().map(|i| b[*i] as usize).collect();
+    let ari = tidings::evaluate::adjusted_rand(&la, &lb);
+    assert!(ari >= 0.9, "seeds 1 and 2 agree only to ARI {ari:.3}");
+    let overall = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    assert!(
+        (overall(&stab_a) - overall(&stab_b)).abs() < 0.1,
+        "{stab_a:?} {stab_b:?}"
+    );
 }
