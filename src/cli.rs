@@ -207,7 +207,7 @@ pub struct RunOptions {
     #[arg(long)]
     pub dims: Option<usize>,
     /// k-means restarts, each on its own subsample, pooled into a consensus fit and
-    /// measuring each theme's stability [default: 60].
+    /// measuring each theme's stability [default: 40].
     #[arg(long)]
     pub restarts: Option<usize>,
     /// k-means variant: spherical (cosine, default) or euclidean (linfa-clustering).

@@ -482,21 +482,18 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
 #[test]
 fn signals_stop_a_run_cleanly() {
     use std::process::{Command, Stdio};
-    let reuters = repo().join("../shared/data/reuters21578.jsonl.gz");
-    assert!(
-        reuters.exists(),
-        "{} is expected beside the clone",
-        reuters.display()
-    );
+    let corpus_dir = tempfile::tempdir().unwrap();
+    let corpus = large_corpus(corpus_dir.path(), 30);
     for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let child = Command::new(env!("CARGO_BIN_EXE_tidings"))
             .args([
                 "run",
-                reuters.to_str().unwrap(),
+                corpus.to_str().unwrap(),
                 "--k",
                 "10",
+                "--keep-duplicates",
                 "--quiet",
                 "--out",
             ])

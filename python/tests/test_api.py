@@ -25,7 +25,6 @@ import tidings
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "data/sample"
 SAMPLE_FILE = ROOT / "data/sample/reuters-sample.jsonl"
-REUTERS = ROOT.parent / "shared/data/reuters21578.jsonl.gz"
 TABLES = ["articles", "themes", "theme_counts", "theme_tree", "duplicates", "rejects"]
 
 
@@ -58,6 +57,17 @@ def sample_run():
 def records() -> list:
     with open(SAMPLE_FILE, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+def large_corpus(folder: Path) -> Path:
+    """Thirty copies of the sample, ids made unique (run with copies kept): a run long enough
+    to interrupt, from what a clone of the repository has."""
+    path = folder / "large.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for copy in range(30):
+            for r in records():
+                f.write(json.dumps({**r, "id": f"{copy}-{r['id']}"}) + "\n")
+    return path
 
 
 def without_run_costs(summary: bytes) -> bytes:
@@ -128,6 +138,18 @@ def test_tables_are_plain_arrow_that_pandas_and_polars_take(sample_run):
     counts = sample_run.accounting.split(" = ")[1].split(" + ")
     clustered = int(counts[0].split()[0])
     assert clustered == sample_run.articles.num_rows
+
+
+def test_stability_is_reported_per_theme_and_overall(sample_run):
+    themes = sample_run.themes
+    stability = themes.column("stability").to_pylist()
+    sizes = themes.column("size").to_pylist()
+    assert all(0.0 <= s <= 1.0 for s in stability)
+    overall = sum(s * n for s, n in zip(stability, sizes)) / sum(sizes)
+    assert abs(sample_run.stability - overall) < 1e-9
+    flagged = [n for n, s in zip(sample_run.names, stability) if s < 0.6]
+    assert sample_run.unstable == flagged
+    assert "**Stability:**" in sample_run.summary
 
 
 def test_in_memory_tables_give_the_path_run_themes(sample_run):
@@ -269,18 +291,17 @@ def test_compare_matches_the_cli(tmp_path):
         tidings.compare(before)
 
 
-def test_keyboard_interrupt_stops_a_run():
-    if not REUTERS.exists():
-        pytest.fail(f"{REUTERS} is missing: ../shared/data is expected beside the clone")
+def test_keyboard_interrupt_stops_a_run(tmp_path):
+    large = large_corpus(tmp_path)
     started = time.monotonic()
-    full = tidings.run(REUTERS, k=10, seed=1)
+    full = tidings.run(large, k=10, seed=1, keep_duplicates=True)
     full_time = time.monotonic() - started
     assert full.themes.num_rows == 10
     timer = threading.Timer(min(0.3, full_time / 4), _thread.interrupt_main)
     started = time.monotonic()
     timer.start()
     with pytest.raises(KeyboardInterrupt):
-        tidings.run(REUTERS, k=10, seed=1)
+        tidings.run(large, k=10, seed=1, keep_duplicates=True)
     stopped = time.monotonic() - started
     timer.join()
     assert stopped < full_time, (stopped, full_time)
@@ -295,12 +316,13 @@ def test_help_reads_like_the_cli():
     assert tidings.Result.write.__doc__ and tidings.Model.assign.__doc__
 
 
-def test_a_run_leaves_the_gil_to_other_threads():
+def test_a_run_leaves_the_gil_to_other_threads(tmp_path):
     done = threading.Event()
     ticks = 0
+    large = large_corpus(tmp_path)
 
     def work():
-        tidings.run(REUTERS, k=10, seed=1)
+        tidings.run(large, k=10, seed=1, keep_duplicates=True)
         done.set()
 
     worker = threading.Thread(target=work)

@@ -15,6 +15,22 @@ pub fn sample() -> PathBuf {
     repo().join("data/sample")
 }
 
+/// A corpus of `copies` copies of the bundled sample (ids made unique) in `dir`: a run long
+/// enough to interrupt, from what a clone of the repository has.
+pub fn large_corpus(dir: &Path, copies: usize) -> PathBuf {
+    let sample = std::fs::read_to_string(sample().join("reuters-sample.jsonl")).unwrap();
+    let mut out = String::with_capacity(sample.len() * copies);
+    for copy in 0..copies {
+        for line in sample.lines() {
+            out.push_str(&line.replacen("\"id\": \"", &format!("\"id\": \"{copy}-"), 1));
+            out.push('\n');
+        }
+    }
+    let path = dir.join("large.jsonl");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
 /// Runs the `tidings` binary with `args`, in the repository root.
 pub fn tidings(args: &[&str]) -> Output {
     tidings_env(args, &[])
