@@ -207,7 +207,7 @@ pub struct RunOptions {
     #[arg(long)]
     pub dims: Option<usize>,
     /// k-means restarts, each on its own subsample, pooled into a consensus fit and
-    /// measuring each theme's stability [default: 40].
+    /// measuring each theme's stability [default: 40; 4 best-of runs for euclidean].
     #[arg(long)]
     pub restarts: Option<usize>,
     /// k-means variant: spherical (cosine, default) or euclidean (linfa-clustering).
@@ -327,10 +327,14 @@ impl RunOptions {
                 k: self.k.or(file.k),
                 k_max: self.k_max.or(file.k_max).unwrap_or(20),
                 seed: self.seed.or(file.seed).unwrap_or(42),
-                n_runs: self
-                    .restarts
-                    .or(file.restarts)
-                    .unwrap_or(crate::cluster::DEFAULT_RESTARTS),
+                n_runs: self.restarts.or(file.restarts).unwrap_or(
+                    match self.algorithm.or(file.algorithm).unwrap_or_default() {
+                        crate::cluster::Algorithm::Spherical => crate::cluster::DEFAULT_RESTARTS,
+                        crate::cluster::Algorithm::Euclidean => {
+                            crate::cluster::DEFAULT_EUCLIDEAN_RESTARTS
+                        }
+                    },
+                ),
                 algorithm: self.algorithm.or(file.algorithm).unwrap_or_default(),
                 ..ClusterParams::default()
             },

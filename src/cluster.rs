@@ -44,6 +44,10 @@ pub enum ClusterError {
 /// 3,000), and 100 gained nothing more (`docs/stability.md`).
 pub const DEFAULT_RESTARTS: usize = 40;
 
+/// Restarts of `--algorithm euclidean` unless told otherwise: linfa's fits on every row, the
+/// lowest inertia wins (no consensus, no stability).
+pub const DEFAULT_EUCLIDEAN_RESTARTS: usize = 4;
+
 /// Clustering hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterParams {
@@ -52,7 +56,8 @@ pub struct ClusterParams {
     /// Largest k tried by the automatic choice.
     pub k_max: usize,
     pub seed: u64,
-    /// k-means restarts for the final fit (the best inertia wins); [`DEFAULT_RESTARTS`].
+    /// k-means restarts: the consensus's ([`DEFAULT_RESTARTS`]), or for Euclidean k-means
+    /// the runs of which the lowest inertia wins.
     pub n_runs: usize,
     pub max_iter: u64,
     pub tolerance: f64,
@@ -61,7 +66,8 @@ pub struct ClusterParams {
     pub algorithm: Algorithm,
 }
 
-/// Which k-means. Both use k-means++ seeding, restarts and the same convergence rule.
+/// Which k-means. Spherical is fitted as a consensus of restarts with stability measured;
+/// Euclidean as the best of its restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
@@ -356,7 +362,7 @@ fn spherical_run(
             })
             .collect();
         let ct = transposed_padded(&x.select(Axis(0), &picks));
-        let kp = ct.len() / d.max(1);
+        let kp = candidates.next_multiple_of(LANES);
         similarities(rows, d, &ct, &mut sims);
         let potential = |j: usize| -> f64 {
             best_dist
@@ -508,7 +514,7 @@ fn lloyd(
                 changed = true;
             }
         }
-        // Converged: no article moved, or the objective improved by less than `RELATIVE_TOL`
+        // Converged: no article moved, or the objective improved by less than `tol` of itself
         // (a few articles trading places between near-identical themes).
         if !changed || previous - objective <= tol * objective {
             break;
@@ -592,8 +598,9 @@ fn spherical_restarts(
 /// a pattern the data does not hold to: it may split or merge on another fit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stability {
-    /// Per cluster (centroid row), in [0, 1].
-    pub clusters: Vec<f64>,
+    /// Per cluster (centroid row), in [0, 1]; `None` for a cluster no restart saw a row of
+    /// (a declared theme no article joined).
+    pub clusters: Vec<Option<f64>>,
     /// Restarts it was measured over.
     pub restarts: usize,
     /// Rows each restart was fitted on.
@@ -837,7 +844,7 @@ fn stability(restarts: &[Restart], labels: &[usize], k: usize) -> Stability {
         clusters: total
             .iter()
             .zip(&counted)
-            .map(|(&t, &c)| if c > 0 { t / c as f64 } else { 0.0 })
+            .map(|(&t, &c)| (c > 0).then(|| t / c as f64))
             .collect(),
         restarts: restarts.len(),
         rows: restarts.iter().map(|r| r.rows.len()).max().unwrap_or(0),
@@ -845,13 +852,14 @@ fn stability(restarts: &[Restart], labels: &[usize], k: usize) -> Stability {
 }
 
 /// The fit: restarts on subsamples, their consensus (or, with fixed seed themes, the best
-/// restart) as the start of Lloyd rounds over every row, then each cluster's stability.
+/// restart) as the start of Lloyd rounds over every row. Returns the centroids, the
+/// objective and the restarts, which measure the clusters' stability.
 fn consensus_kmeans(
     x: ArrayView2<f64>,
     k: usize,
     p: &ClusterParams,
     fixed: ArrayView2<f64>,
-) -> (Array2<f64>, f64, Vec<(usize, f64)>, Stability) {
+) -> (Array2<f64>, f64, Vec<Restart>) {
     let restarts = subsample_restarts(x, k, p, fixed);
     let starts = if fixed.nrows() == 0 {
         consensus(&restarts, k)
@@ -889,12 +897,7 @@ fn consensus_kmeans(
     if sampled.is_some() {
         (centroids, objective) = lloyd(x, centroids, p.max_iter, RELATIVE_TOL, fixed);
     }
-    let rows = x.as_standard_layout();
-    let rows = rows.as_slice().expect("standard layout");
-    let nearest = nearest_live(rows, x.ncols(), &centroids, &live_rows(&centroids));
-    let labels: Vec<usize> = nearest.iter().map(|&(c, _)| c).collect();
-    let stability = stability(&restarts, &labels, k);
-    (centroids, objective, nearest, stability)
+    (centroids, objective, restarts)
 }
 
 /// Each row's nearest centroid and its Euclidean distance.
@@ -928,11 +931,21 @@ fn spherical_clustering(
     p: &ClusterParams,
     fixed: ArrayView2<f64>,
 ) -> Clustering {
-    let (centroids, inertia, nearest, stability) = consensus_kmeans(x, k, p, fixed);
-    let (assignments, distances) = nearest
-        .into_iter()
-        .map(|(c, sim)| (c, (2.0 - 2.0 * sim).max(0.0).sqrt()))
-        .unzip();
+    let (centroids, inertia, restarts) = consensus_kmeans(x, k, p, fixed);
+    let (assignments, distances): (Vec<usize>, Vec<f64>) = if fixed.nrows() == 0 {
+        // As a saved model assigns (`model::ThemeModel::assign`), so that a model run on the
+        // articles it was fitted on gives every one its theme and distance back.
+        nearest_centroids(x, &centroids)
+    } else {
+        // Nearest by cosine among the centroids that have a direction (see `spherical_run`).
+        let rows = x.as_standard_layout();
+        let rows = rows.as_slice().expect("standard layout");
+        nearest_live(rows, x.ncols(), &centroids, &live_rows(&centroids))
+            .into_iter()
+            .map(|(c, sim)| (c, (2.0 - 2.0 * sim).max(0.0).sqrt()))
+            .unzip()
+    };
+    let stability = stability(&restarts, &assignments, k);
     Clustering {
         k,
         choice,
@@ -1231,12 +1244,16 @@ mod tests {
         let fit = p.check(200).unwrap().fit(clear.view()).unwrap();
         let s = fit.stability.unwrap();
         assert_eq!((s.restarts, s.rows), (20, 160));
-        assert!(s.clusters.iter().all(|&v| v > 0.99), "{:?}", s.clusters);
+        assert!(
+            s.clusters.iter().all(|v| v.is_some_and(|v| v > 0.99)),
+            "{:?}",
+            s.clusters
+        );
 
         let blob = groups(1, 200, 3.0);
         let fit = p.check(200).unwrap().fit(blob.view()).unwrap();
         let s = fit.stability.unwrap();
-        let mean = s.clusters.iter().sum::<f64>() / 4.0;
+        let mean = s.clusters.iter().flatten().sum::<f64>() / 4.0;
         assert!(mean < 0.8, "{:?}", s.clusters);
     }
 

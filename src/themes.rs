@@ -109,14 +109,16 @@ pub struct ThemeSet {
 }
 
 impl ThemeSet {
-    /// The themes' stabilities weighted by their sizes (the share of articles whose theme
-    /// comes back on a refit, on average), when the fit measured them.
+    /// The measured themes' stabilities weighted by their sizes (the share of articles whose
+    /// theme comes back on a refit, on average); `None` when the fit measured none.
     pub fn stability(&self) -> Option<f64> {
         let mut total = 0usize;
         let mut sum = 0.0;
         for t in &self.themes {
-            sum += t.stability? * t.size as f64;
-            total += t.size;
+            if let Some(s) = t.stability {
+                sum += s * t.size as f64;
+                total += t.size;
+            }
         }
         (total > 0).then(|| sum / total as f64)
     }
@@ -972,7 +974,7 @@ pub fn build_themes(clustering: &Clustering, texts: &Texts, fixed: usize) -> The
                 stability: clustering
                     .stability
                     .as_ref()
-                    .and_then(|s| s.clusters.get(c).copied()),
+                    .and_then(|s| s.clusters.get(c).copied().flatten()),
             }
         })
         .collect();

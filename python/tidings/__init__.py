@@ -510,7 +510,7 @@ def run(
         LSA dimensions before k-means; 0 clusters the TF-IDF vectors [default: 100].
     restarts
         k-means restarts, each on its own subsample, pooled into a consensus fit and
-        measuring each theme's stability [default: 40].
+        measuring each theme's stability [default: 40; 4 best-of runs for euclidean].
     algorithm
         ``spherical`` (cosine, default) or ``euclidean`` (linfa-clustering).
     keep_duplicates, duplicate_threshold

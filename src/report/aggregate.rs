@@ -228,6 +228,15 @@ fn themes_table(model: &ThemeModel, themes: &[Theme]) -> Result<DataFrame> {
                 "share".into(),
                 themes.iter().map(|t| t.share).collect::<Vec<_>>(),
             ),
+            // Not measured: these themes were assigned, not fitted here.
+            Column::new(
+                "stability".into(),
+                themes.iter().map(|t| t.stability).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "unstable".into(),
+                themes.iter().map(|t| t.unstable()).collect::<Vec<_>>(),
+            ),
             Column::new("born".into(), born),
         ],
     )?)

@@ -97,10 +97,16 @@ pub fn stability_line(a: &Analysis) -> Option<String> {
         .collect();
     let mut line = format!(
         "**Stability:** {overall:.2} overall (articles' themes, weighted by size). A theme's \
-         stability is how often its articles came back together across {} restarts, each on \
-         {} articles drawn anew (the mean Jaccard similarity with the restart's closest \
-         theme; 1 = every time).",
-        st.restarts, st.rows
+         stability is how often its articles came back together across {} restarts, {} (the \
+         mean Jaccard similarity with the restart's closest theme; 1 = every time).",
+        st.restarts,
+        if st.rows < a.articles.len() {
+            format!("each on {} articles drawn anew", st.rows)
+        } else {
+            "each on every article (too few to subsample: this measures only where the \
+             restarts start)"
+                .to_string()
+        }
     );
     if unstable.is_empty() {
         let _ = write!(
@@ -121,7 +127,7 @@ pub fn stability_line(a: &Analysis) -> Option<String> {
 }
 
 /// How close the choice of k was: by how much the chosen k cleared the band and the best
-/// smaller k missed it.
+/// smaller k missed it. `chosen` is the k the silhouettes chose (without declared themes).
 fn runner_up(scores: &[crate::cluster::KScore], chosen: usize) -> Option<String> {
     let band = crate::cluster::k_band(scores);
     let own = scores.iter().find(|s| s.k == chosen)?;
@@ -136,7 +142,7 @@ fn runner_up(scores: &[crate::cluster::KScore], chosen: usize) -> Option<String>
     {
         let _ = write!(
             line,
-            " The runner-up, k = {} at {:.4}, missed it by {:.4}.",
+            " The best smaller k, k = {} at {:.4}, missed it by {:.4}.",
             below.k,
             below.mean,
             band - below.mean
@@ -224,11 +230,13 @@ pub fn render(a: &Analysis) -> String {
             "\n### Choosing k\n\n{}\n\n| k | mean silhouette | standard error |\n|---:|---:|---:|",
             a.clustering.choice.describe(a.clustering.k)
         );
+        // Declared themes are added to the k the silhouettes chose.
+        let chosen = a.clustering.k.saturating_sub(c.seeds.len());
         for sc in scores {
-            let mark = if sc.k == a.clustering.k { " ←" } else { "" };
+            let mark = if sc.k == chosen { " ←" } else { "" };
             let _ = writeln!(s, "| {} | {:.4}{mark} | {:.4} |", sc.k, sc.mean, sc.se);
         }
-        if let Some(line) = runner_up(scores, a.clustering.k) {
+        if let Some(line) = runner_up(scores, chosen) {
             let _ = writeln!(s, "\n{line}");
         }
     }
