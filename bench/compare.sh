@@ -30,16 +30,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # R8: single-topic articles of the eight largest classes.
-"$venv/bin/python" - "$corpus" "$work/r8.jsonl" <<'PY'
-import gzip, json, sys
-r8 = {"earn", "acq", "crude", "trade", "money-fx", "interest", "ship", "sugar"}
-src, dst = sys.argv[1], sys.argv[2]
-opener = gzip.open if src.endswith(".gz") else open
-with opener(src, "rt", encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
-    for line in f:
-        if json.loads(line).get("label") in r8:
-            out.write(line)
-PY
+"$venv/bin/python" bench/r8.py "$corpus" "$work/r8.jsonl"
 
 . bench/paired.sh
 

@@ -22,12 +22,7 @@ cargo build --release -q
 tidings="$CARGO_TARGET_DIR/release/tidings"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$venv/bin/python" - "$reuters" "$work/r8.jsonl" <<'PY'
-import gzip, json, sys
-r8 = {"earn", "acq", "crude", "trade", "money-fx", "interest", "ship", "sugar"}
-with gzip.open(sys.argv[1], "rt", encoding="utf-8") as f, open(sys.argv[2], "w") as out:
-    out.writelines(l for l in f if json.loads(l).get("label") in r8)
-PY
+"$venv/bin/python" bench/r8.py "$reuters" "$work/r8.jsonl"
 mkdir -p bench/results
 results="bench/results/stability-$(date -u +%Y-%m-%dT%H%M).jsonl"
 run() { "$venv/bin/python" bench/stability.py "$@" --seeds "$seeds" --tidings "$tidings" | tee -a "$results"; }

@@ -281,6 +281,7 @@ impl RunOptions {
             Some(d) => Some(parse_date_arg(d).map_err(|e| anyhow!("--date {e}"))?),
             None => None,
         };
+        let algorithm = self.algorithm.or(file.algorithm).unwrap_or_default();
         let pick_list = |flag: &Vec<String>, file: &Option<Vec<String>>| {
             if flag.is_empty() {
                 file.clone().unwrap_or_default()
@@ -327,15 +328,11 @@ impl RunOptions {
                 k: self.k.or(file.k),
                 k_max: self.k_max.or(file.k_max).unwrap_or(20),
                 seed: self.seed.or(file.seed).unwrap_or(42),
-                n_runs: self.restarts.or(file.restarts).unwrap_or(
-                    match self.algorithm.or(file.algorithm).unwrap_or_default() {
-                        crate::cluster::Algorithm::Spherical => crate::cluster::DEFAULT_RESTARTS,
-                        crate::cluster::Algorithm::Euclidean => {
-                            crate::cluster::DEFAULT_EUCLIDEAN_RESTARTS
-                        }
-                    },
-                ),
-                algorithm: self.algorithm.or(file.algorithm).unwrap_or_default(),
+                n_runs: self
+                    .restarts
+                    .or(file.restarts)
+                    .unwrap_or(algorithm.default_restarts()),
+                algorithm,
                 ..ClusterParams::default()
             },
             period: self.period.or(file.period).unwrap_or_default(),

@@ -80,6 +80,17 @@ pub enum Algorithm {
     Euclidean,
 }
 
+impl Algorithm {
+    /// Restarts unless told otherwise: the consensus's for spherical k-means, the best-of
+    /// runs for Euclidean (each a linfa fit on every row).
+    pub fn default_restarts(self) -> usize {
+        match self {
+            Algorithm::Spherical => DEFAULT_RESTARTS,
+            Algorithm::Euclidean => DEFAULT_EUCLIDEAN_RESTARTS,
+        }
+    }
+}
+
 impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
@@ -147,6 +158,8 @@ pub enum KChoice {
     Silhouette {
         scores: Vec<KScore>,
         sample: usize,
+        /// The k the scores chose (declared themes come on top of it).
+        chosen: usize,
     },
 }
 
@@ -184,7 +197,7 @@ impl KChoice {
                 k.saturating_sub(1)
             ),
             KChoice::TooFew => format!("k = {k}: too few articles to compare several k"),
-            KChoice::Silhouette { scores, sample } => {
+            KChoice::Silhouette { scores, sample, .. } => {
                 let (lo, hi) = (scores[0].k, scores[scores.len() - 1].k);
                 format!(
                     "k = {k}: smallest k within {:.0}% (or one standard error) of the best mean \
@@ -300,11 +313,25 @@ const RELATIVE_TOL: f64 = 1e-4;
 /// pool: a quarter less time on all of Reuters at k = 20.
 const RESTART_TOL: f64 = 1e-3;
 
+/// A spherical k-means result: centroids, objective `Σ (1 − cos)` and each row's cluster.
+struct Fitted {
+    centroids: Array2<f64>,
+    objective: f64,
+    labels: Vec<usize>,
+}
+
+/// The lowest objective, ties to the first: the rule every choice among runs follows, so
+/// that the order of the runs, not the threads, decides.
+fn lowest<T>(runs: impl IntoIterator<Item = T>, objective: impl Fn(&T) -> f64) -> Option<T> {
+    runs.into_iter()
+        .reduce(|b, r| if objective(&b) <= objective(&r) { b } else { r })
+}
+
 /// One spherical k-means run: k-means++ seeding on cosine distance, then Lloyd iterations in
 /// which assignment is a single matrix product `X·Cᵀ` and each centroid is its members' mean
 /// scaled to unit length. Stops when no assignment changes, the objective stops improving, or
 /// after `max_iter` rounds.
-/// Returns centroids and the objective `Σ (1 − cos)`, lower is better.
+/// Returns centroids, the objective `Σ (1 − cos)` (lower is better) and the rows' clusters.
 ///
 /// `fixed` rows (seed themes) are the first centroids as given; k-means++ then picks the rest
 /// far from them, so articles close to no seed found the other themes. A centroid of all
@@ -316,7 +343,7 @@ fn spherical_run(
     max_iter: u64,
     tol: f64,
     fixed: ArrayView2<f64>,
-) -> (Array2<f64>, f64) {
+) -> Fitted {
     use rand::Rng;
     let (n, d) = x.dim();
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
@@ -482,14 +509,14 @@ fn nearest_live(
 /// seed themes, a zero one taking no article): assignment by `X·Cᵀ`, computed by blocks of
 /// rows in parallel, then each centroid its members' mean scaled to unit length. Stops when
 /// no assignment changes, the objective stops improving, or after `max_iter` rounds.
-/// Returns centroids and the objective `Σ (1 − cos)`.
+/// Returns centroids, the objective `Σ (1 − cos)` and each row's nearest centroid.
 fn lloyd(
     x: ArrayView2<f64>,
     mut centroids: Array2<f64>,
     max_iter: u64,
     tol: f64,
     fixed: ArrayView2<f64>,
-) -> (Array2<f64>, f64) {
+) -> Fitted {
     let (n, d) = x.dim();
     let k = centroids.nrows();
     let s = fixed.nrows();
@@ -502,9 +529,11 @@ fn lloyd(
     let rows = rows.as_slice().expect("standard layout");
     let mut labels = vec![usize::MAX; n];
     let mut objective = f64::INFINITY;
+    let mut converged = true;
     for _ in 0..max_iter.max(1) {
         let previous = objective;
         let nearest = nearest_live(rows, d, &centroids, &live);
+        converged = true;
         let mut changed = false;
         objective = 0.0;
         for (label, &(best, s)) in labels.iter_mut().zip(&nearest) {
@@ -543,8 +572,20 @@ fn lloyd(
             }
         }
         centroids = sums;
+        converged = false;
     }
-    (centroids, objective)
+    // Out of rounds, the labels are those of the centroids before the last update.
+    if !converged {
+        labels = nearest_live(rows, d, &centroids, &live)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+    }
+    Fitted {
+        centroids,
+        objective,
+        labels,
+    }
 }
 
 /// Adds each row of `rows` (row-major, `labels.len()` rows) to row `labels[i]` of `sums`:
@@ -570,7 +611,7 @@ fn spherical_restarts(
     p: &ClusterParams,
     fixed: ArrayView2<f64>,
 ) -> (Array2<f64>, f64) {
-    let runs: Vec<(Array2<f64>, f64)> = (0..n_runs.max(1) as u64)
+    let runs: Vec<Fitted> = (0..n_runs.max(1) as u64)
         .into_par_iter()
         .map(|run| {
             spherical_run(
@@ -583,12 +624,8 @@ fn spherical_restarts(
             )
         })
         .collect();
-    runs.into_iter()
-        .fold(None, |best: Option<(Array2<f64>, f64)>, r| match best {
-            Some(b) if b.1 <= r.1 => Some(b),
-            _ => Some(r),
-        })
-        .expect("at least one run")
+    let best = lowest(runs, |r| r.objective).expect("at least one run");
+    (best.centroids, best.objective)
 }
 
 /// How reproducible a fit's clusters are: for each cluster, the mean over the restarts of the
@@ -660,14 +697,11 @@ fn subsample_restarts(
                 (0..n).collect()
             };
             let sub = x.select(Axis(0), &rows);
-            let (centroids, objective) =
-                spherical_run(sub.view(), k, seed, p.max_iter, RESTART_TOL, fixed);
-            let live = live_rows(&centroids);
-            let flat = sub.as_slice().expect("standard layout");
-            let labels = nearest_live(flat, x.ncols(), &centroids, &live)
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect();
+            let Fitted {
+                centroids,
+                objective,
+                labels,
+            } = spherical_run(sub.view(), k, seed, p.max_iter, RESTART_TOL, fixed);
             Restart {
                 rows,
                 centroids,
@@ -864,14 +898,8 @@ fn consensus_kmeans(
     let starts = if fixed.nrows() == 0 {
         consensus(&restarts, k)
     } else {
-        vec![restarts
-            .iter()
-            .fold(
-                &restarts[0],
-                |b, r| if r.objective < b.objective { r } else { b },
-            )
-            .centroids
-            .clone()]
+        let best = lowest(&restarts, |r| r.objective).expect("at least one restart");
+        vec![best.centroids.clone()]
     };
     // Each start refined on every row (on a sample of many rows, the winner then on all);
     // the lowest objective wins (ties to the earlier).
@@ -886,18 +914,15 @@ fn consensus_kmeans(
         Some(s) => s.view(),
         None => x.view(),
     };
-    let fits: Vec<(Array2<f64>, f64)> = starts
+    let fits: Vec<Fitted> = starts
         .into_par_iter()
         .map(|start| lloyd(on, start, p.max_iter, RELATIVE_TOL, fixed))
         .collect();
-    let (mut centroids, mut objective) = fits
-        .into_iter()
-        .reduce(|b, f| if f.1 < b.1 { f } else { b })
-        .expect("at least one start");
+    let mut best = lowest(fits, |f| f.objective).expect("at least one start");
     if sampled.is_some() {
-        (centroids, objective) = lloyd(x, centroids, p.max_iter, RELATIVE_TOL, fixed);
+        best = lloyd(x, best.centroids, p.max_iter, RELATIVE_TOL, fixed);
     }
-    (centroids, objective, restarts)
+    (best.centroids, best.objective, restarts)
 }
 
 /// Each row's nearest centroid and its Euclidean distance.
@@ -1065,6 +1090,7 @@ impl ValidClusterParams {
             KChoice::Silhouette {
                 scores,
                 sample: idx.len(),
+                chosen,
             },
         ))
     }

@@ -89,16 +89,7 @@ pub fn evaluate<L: AsRef<str>>(truth: &[L], pred: &[usize]) -> Metrics {
     } else {
         1.0
     };
-    let sum_comb: f64 = table.iter().flatten().map(|&c| comb2(c)).sum();
-    let sum_rows: f64 = rows.iter().map(|&c| comb2(c)).sum();
-    let sum_cols: f64 = cols.iter().map(|&c| comb2(c)).sum();
-    let expected = sum_rows * sum_cols / comb2(nf).max(f64::MIN_POSITIVE);
-    let max_index = (sum_rows + sum_cols) / 2.0;
-    let ari = if (max_index - expected).abs() < f64::EPSILON {
-        1.0
-    } else {
-        (sum_comb - expected) / (max_index - expected)
-    };
+    let ari = adjusted_rand(&t, &pred[..n]);
     let purity = (0..nc)
         .map(|j| table.iter().map(|r| r[j]).fold(0.0, f64::max))
         .sum::<f64>()

@@ -198,6 +198,7 @@ fn themes_table(model: &ThemeModel, themes: &[Theme]) -> Result<DataFrame> {
                 .filter(|b| !b.is_empty())
         })
         .collect();
+    let [stability, unstable] = tables::stability_columns(themes);
     Ok(DataFrame::new(
         themes.len(),
         vec![
@@ -229,14 +230,8 @@ fn themes_table(model: &ThemeModel, themes: &[Theme]) -> Result<DataFrame> {
                 themes.iter().map(|t| t.share).collect::<Vec<_>>(),
             ),
             // Not measured: these themes were assigned, not fitted here.
-            Column::new(
-                "stability".into(),
-                themes.iter().map(|t| t.stability).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "unstable".into(),
-                themes.iter().map(|t| t.unstable()).collect::<Vec<_>>(),
-            ),
+            stability,
+            unstable,
             Column::new("born".into(), born),
         ],
     )?)

@@ -136,8 +136,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         );
     }
     if let Some(line) = super::summary::stability_line(a) {
-        let line = esc(&line).replacen("**Stability:**", "<b>Stability:</b>", 1);
-        let _ = write!(h, "</table><p>{line}</p>");
+        let _ = write!(h, "</table><p><b>Stability:</b> {}</p>", esc(&line));
     } else {
         h.push_str("</table>");
     }

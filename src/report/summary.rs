@@ -84,7 +84,8 @@ pub(super) fn stability_cell(t: &crate::themes::Theme) -> String {
     }
 }
 
-/// What the stability numbers mean, with the fit's overall figure and its unstable themes.
+/// What the stability numbers mean, with the fit's overall figure and its unstable themes
+/// (the text after a "Stability:" label).
 pub fn stability_line(a: &Analysis) -> Option<String> {
     let st = a.clustering.stability.as_ref()?;
     let overall = a.themes.stability()?;
@@ -96,7 +97,7 @@ pub fn stability_line(a: &Analysis) -> Option<String> {
         .map(|t| format!("T{} {}", t.id, t.name))
         .collect();
     let mut line = format!(
-        "**Stability:** {overall:.2} overall (articles' themes, weighted by size). A theme's \
+        "{overall:.2} overall (articles' themes, weighted by size). A theme's \
          stability is how often its articles came back together across {} restarts, {} (the \
          mean Jaccard similarity with the restart's closest theme; 1 = every time).",
         st.restarts,
@@ -224,14 +225,13 @@ pub fn render(a: &Analysis) -> String {
             m.purity
         );
     }
-    if let KChoice::Silhouette { scores, .. } = &a.clustering.choice {
+    if let KChoice::Silhouette { scores, chosen, .. } = &a.clustering.choice {
         let _ = writeln!(
             s,
             "\n### Choosing k\n\n{}\n\n| k | mean silhouette | standard error |\n|---:|---:|---:|",
             a.clustering.choice.describe(a.clustering.k)
         );
-        // Declared themes are added to the k the silhouettes chose.
-        let chosen = a.clustering.k.saturating_sub(c.seeds.len());
+        let chosen = *chosen;
         for sc in scores {
             let mark = if sc.k == chosen { " ←" } else { "" };
             let _ = writeln!(s, "| {} | {:.4}{mark} | {:.4} |", sc.k, sc.mean, sc.se);
@@ -264,7 +264,7 @@ pub fn render(a: &Analysis) -> String {
         );
     }
     if let Some(line) = stability_line(a) {
-        let _ = writeln!(s, "\n{line}");
+        let _ = writeln!(s, "\n**Stability:** {line}");
     }
 
     if let Some(u) = a.themes.themes.iter().find(|t| t.name == UNASSIGNED) {

@@ -179,8 +179,23 @@ pub fn articles_without_text(a: &Analysis) -> Result<DataFrame> {
     Ok(DataFrame::new(n, columns)?)
 }
 
+/// `stability` (null where not measured) and `unstable`, as every `themes.parquet` has them.
+pub(super) fn stability_columns(themes: &[crate::themes::Theme]) -> [Column; 2] {
+    [
+        Column::new(
+            "stability".into(),
+            themes.iter().map(|t| t.stability).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unstable".into(),
+            themes.iter().map(|t| t.unstable()).collect::<Vec<_>>(),
+        ),
+    ]
+}
+
 pub fn themes(a: &Analysis) -> Result<DataFrame> {
     let t = &a.themes.themes;
+    let [stability, unstable] = stability_columns(t);
     let reps = |f: &dyn Fn(usize) -> String| -> Vec<Vec<String>> {
         t.iter()
             .map(|th| th.representatives.iter().map(|&i| f(i)).collect())
@@ -213,14 +228,8 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 "share".into(),
                 t.iter().map(|th| th.share).collect::<Vec<_>>(),
             ),
-            Column::new(
-                "stability".into(),
-                t.iter().map(|th| th.stability).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "unstable".into(),
-                t.iter().map(|th| th.unstable()).collect::<Vec<_>>(),
-            ),
+            stability,
+            unstable,
             Column::new(
                 "born".into(),
                 a.born
