@@ -77,9 +77,12 @@ pub(super) fn cell(s: &str) -> String {
 
 /// A theme's stability as a table cell: "0.93", "0.41 (unstable)" or "–" when not measured.
 pub(super) fn stability_cell(t: &crate::themes::Theme) -> String {
+    // Cut, not rounded, to two places: 0.599 shown as "0.60 (unstable)" would contradict the
+    // threshold of 0.6 it is flagged against.
+    let shown = |v: f64| (v * 100.0).floor() / 100.0;
     match t.stability {
-        Some(v) if t.unstable() => format!("{v:.2} (unstable)"),
-        Some(v) => format!("{v:.2}"),
+        Some(v) if t.unstable() => format!("{:.2} (unstable)", shown(v)),
+        Some(v) => format!("{:.2}", shown(v)),
         None => "–".to_string(),
     }
 }
