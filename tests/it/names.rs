@@ -1,15 +1,13 @@
 //! Theme names: what a reader of a briefing sees first. Read off the real scraped pages in
 //! `data/seeds`, the Reuters sample, a `tidings.toml` that renames themes, and a saved model.
 
-mod common;
-
 use std::collections::HashSet;
 use std::fs;
 
-use common::*;
+use crate::common::*;
 use polars::prelude::DataFrame;
 
-const STOP_WORDS: &str = include_str!("../assets/stopwords/english.txt");
+const STOP_WORDS: &str = include_str!("../../assets/stopwords/english.txt");
 
 fn list_column(df: &DataFrame, col: &str) -> Vec<Vec<String>> {
     let lists = df.column(col).unwrap().list().unwrap();

@@ -1,11 +1,9 @@
 //! Declared themes (`[[theme]]` with seed terms): fitted first, with their names and ids, the
 //! rest clustered freely; a declared theme no article joins is kept with none.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::common::*;
 
 const THEMES: &str = r#"
 [[theme]]

@@ -1,11 +1,9 @@
 //! Settings from `tidings.toml` and their precedence, and a corpus that is not in English.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn flags_override_the_config_file_which_overrides_defaults() {

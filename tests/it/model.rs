@@ -1,11 +1,9 @@
 //! Saved models: fit once, then assign later weeks to the same themes.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// Fits `k` themes on the sample into `dir/themes.model`, with the run's outputs in `dir/fit`.
 fn fit_sample(dir: &Path, k: usize) -> PathBuf {

@@ -1,12 +1,10 @@
 //! Real-world input: the scraped pages of `data/seeds` (five files, two articles each, the
 //! same article opening all five) become six clean, distinct articles.
 
-mod common;
-
 use std::collections::HashMap;
 use std::fs;
 
-use common::*;
+use crate::common::*;
 use tidings::corpus::read_inputs;
 use tidings::dedup::{find_duplicates, DedupParams};
 

@@ -1,12 +1,10 @@
 //! A corpus counted and assigned in parts (Spark's partitions) gives one run's results: the
 //! library pieces `tidings.spark` is built on, checked against the CLI on the sample.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use tidings::corpus::{self, ReadOptions};
 use tidings::model::ThemeModel;
 use tidings::pipeline::{self, Assigner, Placed, RunConfig};

@@ -1,12 +1,10 @@
 //! Bad input never panics: each case gets a clear message naming the file and line, a non-zero
 //! exit when nothing could be done, and every article read is either clustered or rejected.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// The first `n` lines of the sample corpus: good articles to mix bad input into.
 fn good_lines(n: usize) -> String {

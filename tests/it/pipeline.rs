@@ -1,12 +1,10 @@
 //! End-to-end behaviour of `tidings run`: theme quality on a labelled corpus, the documented
 //! tables and their accounting, charts, and byte-identical output for the same seed.
 
-mod common;
-
 use std::collections::HashMap;
 use std::fs;
 
-use common::*;
+use crate::common::*;
 
 const TABLES: [&str; 5] = [
     "articles.parquet",

@@ -1,12 +1,10 @@
 //! `tidings compare`: two inputs or one dated input, the comparison tables, charts and story,
 //! and the edge cases (a theme on one side only, an empty side, no shared vocabulary).
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// `per_label` sample articles of each label, skipping the first `skip` of each.
 fn sample_by_label(labels: &[&str], skip: usize, per_label: usize) -> String {

@@ -1,0 +1,15 @@
+//! The integration tests: one binary (one link of polars and the library) with a module per
+//! concern, sharing the helpers in `common`.
+
+mod common;
+
+mod bad_input;
+mod compare;
+mod config_language;
+mod ingest;
+mod model;
+mod names;
+mod parts;
+mod pipeline;
+mod properties;
+mod seeds;
