@@ -259,6 +259,29 @@ def _warn(native: Any) -> None:
         )
 
 
+class _OptionalTable:
+    """A table of a :class:`Result`, read by the name it is given in the class (the stem of
+    its file name), or None when the run has none."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result: Any, owner: Optional[type] = None) -> Optional[pa.Table]:
+        if result is None:
+            return self  # type: ignore[return-value]
+        return result._table(self.name)
+
+
+class _Table(_OptionalTable):
+    """A table every run has."""
+
+    def __get__(self, result: Any, owner: Optional[type] = None) -> pa.Table:
+        return super().__get__(result, owner)  # type: ignore[return-value]
+
+
 class Result:
     """What a run (or a comparison) found. Each table is the one the CLI writes to Parquet
     (``themes`` is ``themes.parquet``), as a ``pyarrow.Table`` with the same columns and
@@ -282,52 +305,26 @@ class Result:
             raise KeyError(f"no table {name!r}; tables: {', '.join(_TABLES)}")
         return self._table(name)
 
-    @property
-    def articles(self) -> pa.Table:
-        """One row per clustered article: its theme, distance, date and every input column."""
-        return self._table("articles")  # type: ignore[return-value]
-
-    @property
-    def themes(self) -> pa.Table:
-        """One row per theme: ``name``, ``label``, ``top_terms``, size, share, ``stability``
-        (0 to 1; how often its articles come back together on a refit), ``unstable``,
-        examples."""
-        return self._table("themes")  # type: ignore[return-value]
-
-    @property
-    def theme_counts(self) -> pa.Table:
-        """Articles per theme per period (``period=``): the trend lines."""
-        return self._table("theme_counts")  # type: ignore[return-value]
-
-    @property
-    def theme_tree(self) -> pa.Table:
-        """The themes grouped by closeness: one row per edge (child, parent, distance)."""
-        return self._table("theme_tree")  # type: ignore[return-value]
-
-    @property
-    def duplicates(self) -> pa.Table:
-        """Copies set aside, each with the clustered article it repeats."""
-        return self._table("duplicates")  # type: ignore[return-value]
-
-    @property
-    def rejects(self) -> pa.Table:
-        """Inputs that could not become articles, with file, line and reason."""
-        return self._table("rejects")  # type: ignore[return-value]
-
-    @property
-    def metrics(self) -> Optional[pa.Table]:
-        """Scores against ``label_field`` (NMI, ARI, ...); None without one."""
-        return self._table("metrics")
-
-    @property
-    def comparison(self) -> Optional[pa.Table]:
-        """Per theme, counts and shares before and after (:func:`compare` only)."""
-        return self._table("comparison")
-
-    @property
-    def keyword_shifts(self) -> Optional[pa.Table]:
-        """The most rising and falling terms, overall and per theme (:func:`compare` only)."""
-        return self._table("keyword_shifts")
+    articles = _Table(
+        "One row per clustered article: its theme, distance, date and every input column."
+    )
+    themes = _Table(
+        "One row per theme: ``name``, ``label``, ``top_terms``, size, share, ``stability`` "
+        "(0 to 1; how often its articles come back together on a refit), ``unstable``, examples."
+    )
+    theme_counts = _Table("Articles per theme per period (``period=``): the trend lines.")
+    theme_tree = _Table(
+        "The themes grouped by closeness: one row per edge (child, parent, distance)."
+    )
+    duplicates = _Table("Copies set aside, each with the clustered article it repeats.")
+    rejects = _Table("Inputs that could not become articles, with file, line and reason.")
+    metrics = _OptionalTable("Scores against ``label_field`` (NMI, ARI, ...); None without one.")
+    comparison = _OptionalTable(
+        "Per theme, counts and shares before and after (:func:`compare` only)."
+    )
+    keyword_shifts = _OptionalTable(
+        "The most rising and falling terms, overall and per theme (:func:`compare` only)."
+    )
 
     @property
     def names(self) -> List[str]:
@@ -361,7 +358,8 @@ class Result:
         """Names of the themes below the stability threshold: they may split or merge on a
         refit."""
         t = self.themes
-        return [n for n, u in zip(t.column("name").to_pylist(), t.column("unstable").to_pylist()) if u]
+        names, flags = t.column("name").to_pylist(), t.column("unstable").to_pylist()
+        return [n for n, unstable in zip(names, flags) if unstable]
 
     @property
     def timings(self) -> Dict[str, float]:
