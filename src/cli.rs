@@ -732,8 +732,8 @@ fn warn_in_place(out: &std::path::Path, written: &crate::output::Written) {
 }
 
 /// Leaves a finished command's analysis to the operating system, which takes back the whole
-/// process at once: freeing its millions of small allocations one by one took 20 ms on
-/// Reuters, a tenth of a second's share of the run, and grows with the corpus.
+/// process at once: freeing its millions of small allocations one by one costs time that
+/// grows with the corpus.
 fn release_at_exit<T>(analysis: T) {
     std::mem::forget(analysis);
 }
@@ -788,27 +788,15 @@ const SMALL_INPUT: u64 = 128 << 20;
 
 /// Sets how memory is paged and returned for a run on `inputs`.
 ///
-/// Transparent huge pages go off. The allocator asks for 2 MiB pages, and where the kernel
-/// must first find (or the host first back) each one, as on virtual machines that hand freed
-/// memory back to the host, a run spends much of its time in page faults: all of Reuters,
-/// each run after a 6-second pause, took 1.12-1.71 s (median of four 1.30) with small pages
-/// against 1.34-1.65 s (1.55) with huge ones, system time 0.34-0.52 s against 0.61-0.74. With
-/// freed memory returned after 10 ms (below), large runs gain too: 100,000 full-length
-/// articles 6.39-6.67 s against 6.94-8.32 s (three runs each, alternating; system time 1.5 s
-/// against 2.9-4.1 s), 200,000 10.8-11.5 s against 12.5-12.7 s, and a million 59.3 s
-/// against 55.7 s, within that size's noise (with the 1 s delay it had been 86 s against 72
-/// s). `MIMALLOC_ALLOW_THP`, when set, decides instead.
-///
-/// On large input, memory freed is returned after 10 ms instead of mimalloc's 1 s: its
-/// stages free and allocate hundreds of megabytes in bursts, and the long delay let a
-/// burst's new memory come before its old was returned. At 100,000 full-length articles the
-/// peak went 707-723 MiB to 627-637 MiB (four runs each, alternating) in the same time, at
-/// 200,000 1,211-1,368 to 1,101-1,113 MiB. Returning at once (0 ms) gained little more (618-
-/// 624 MiB) but made every small free a system call: reading a million articles, which parses
-/// and drops a JSON map per line, took 13.7 s instead of 4.1 (the run 70.0 s against 55.4 s
-/// with 1 s, 58.9 s with 10 ms). Short runs keep the delay: at 10,000 articles returning at
-/// once cost a fifth of the time (0.96 to 1.15 s) for 90 MiB. `MIMALLOC_PURGE_DELAY`, when
-/// set, decides instead.
+/// Transparent huge pages go off: the allocator asks for 2 MiB pages, and on virtual machines
+/// that hand freed memory back to the host each one faults heavily, so a run spends much of
+/// its time in page faults. On large input, freed memory is returned after 10 ms instead of
+/// mimalloc's 1 s: the stages free and allocate hundreds of megabytes in bursts, and the long
+/// delay lets a burst's new memory arrive before the old is returned, raising the peak.
+/// Returning at once (0 ms) would make every small free a system call. Short runs keep the
+/// default delay: returning at once made them a fifth slower at 10,000 articles (measured in
+/// docs/quality.md).
+/// `MIMALLOC_ALLOW_THP` and `MIMALLOC_PURGE_DELAY`, when set, decide instead.
 #[cfg(target_os = "linux")]
 fn memory_policy_for(inputs: &[PathBuf]) {
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {

@@ -2,7 +2,7 @@
 //! silhouette when the user gives none (or linfa-clustering's Euclidean k-means).
 //!
 //! One k-means run lands in whichever local optimum its start leads to, and on news many
-//! optima are nearly as good: which one a run found used to depend on the seed. A fit here
+//! optima are nearly as good: which one a single run finds depends on its seed. A fit here
 //! is a consensus: many restarts (greedy k-means++, each on its own subsample of rows)
 //! are pooled, the pool's centroids clustered into k, and the best of those groupings,
 //! refined on every row, is the fit. The restarts then say how stable each theme is.
@@ -38,10 +38,9 @@ pub enum ClusterError {
 }
 
 /// k-means restarts unless told otherwise: each on its own subsample, pooled into the
-/// consensus start ([`consensus`]) and measuring stability. Fewer let the consensus follow
-/// the seed: over seeds 1-10, all of Reuters at k = 20 gave a median pairwise ARI of 0.76
-/// with 20, 0.80 with 40 and 0.84 with 60 (on 4,000 rows each, which cost twice the time of
-/// 3,000), and 100 gained nothing more (`docs/stability.md`).
+/// consensus start (see `consensus`) and measuring stability. Fewer let the consensus follow
+/// the seed; more agree a little better across seeds at a growing cost in time
+/// (measured in `docs/stability.md`).
 pub const DEFAULT_RESTARTS: usize = 40;
 
 /// Restarts of `--algorithm euclidean` unless told otherwise: linfa's fits on every row, the
@@ -304,9 +303,9 @@ fn normalise_rows(c: &mut Array2<f64>) {
 /// How much of a seed theme's own direction its centroid keeps at every k-means round.
 const SEED_ANCHOR: f64 = 0.5;
 
-/// Relative objective improvement below which spherical k-means stops. On R8 (5 seeds),
-/// 1e-4 gave the NMI of 1e-6 (0.5815 against 0.5818) in 45% of the time: the last rounds
-/// only trade a few articles between near-identical themes.
+/// Relative objective improvement below which spherical k-means stops: the last rounds only
+/// trade a few articles between near-identical themes, so a tighter tolerance about doubles
+/// the time for the same NMI on R8.
 const RELATIVE_TOL: f64 = 1e-4;
 
 /// The same for a consensus restart, which only has to land in its optimum's basin for the
@@ -650,8 +649,8 @@ pub const UNSTABLE_BELOW: f64 = 0.6;
 
 /// Rows each consensus restart is fitted on, at most: enough for a theme of 1% of the corpus
 /// to appear in it with 30 articles. A subsample of 3,000 rows of 112 doubles still fits a
-/// core's cache; 60 restarts on 4,000 took all of Reuters' clustering at k = 20 from 0.21 s
-/// to 0.63 s.
+/// core's cache; larger subsamples (with more restarts) cost several times the clustering's
+/// time.
 const RESTART_ROWS: usize = 3_000;
 
 /// Share of the rows each restart sees when the corpus is small: every restart sees another

@@ -188,7 +188,7 @@ fn read_exact_at(file: &fs::File, mut buf: &mut [u8], mut at: u64) -> std::io::R
 
 /// An article's other fields, sorted by name. A sorted vector rather than a `BTreeMap`: a
 /// map's node holds room for eleven entries, and at a million articles with two or three
-/// extra fields each that spare room alone was half a gigabyte.
+/// extra fields each that spare room alone would be half a gigabyte.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields(Vec<(String, Value)>);
 
@@ -293,7 +293,7 @@ impl Default for ReadOptions {
 
 /// Dates outside these are taken for mistakes (a year 1 or 9999 placeholder) and the article
 /// kept as undated with a warning: the trends' period grid spans every period between the
-/// first and last date, and a single stray year 1 made millions of empty periods.
+/// first and last date, and a single stray year 1 would make millions of empty periods.
 pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     Some(d) => d,
     None => panic!("valid date"),

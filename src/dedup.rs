@@ -90,7 +90,7 @@ fn step(h: u64, c: u64) -> u64 {
 
 /// Hashes of the words of a text, lower-cased on the fly (no per-word allocation). Bytes
 /// below 128 are taken as they are, the rest decoded as characters: news is mostly ASCII,
-/// and decoding every character cost a third of the fingerprinting.
+/// and decoding every character would cost a third of the fingerprinting.
 fn word_hashes(text: &str) -> Vec<u64> {
     let mut out = Vec::with_capacity(text.len() / 5);
     let mut h: u64 = 0;
@@ -198,8 +198,8 @@ fn similarity(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f64 {
 /// matching itself is sequential, so the result does not depend on the number of threads.
 pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
     let prints: Vec<Fingerprint> = texts.par_iter().map(|t| fingerprint(t)).collect();
-    // Sized for every article up front: growing the maps rehashed them, in this sequential
-    // part, four or five times over (and held old and new tables at once).
+    // Sized for every article up front: growing the maps would rehash them, in this
+    // sequential part, several times over (holding old and new tables at once).
     let mut exact: FxHashMap<u64, u32> =
         FxHashMap::with_capacity_and_hasher(texts.len(), Default::default());
     // Band buckets as chains: `latest[key]` is the last kept article in the bucket, and

@@ -47,9 +47,8 @@ pub struct SavedTheme {
 /// than its `radius` are clustered among themselves, and a group becomes a theme when it has
 /// at least [`NEW_THEME_MIN_ARTICLES`] articles and [`NEW_THEME_MIN_SHARE`] of the week, and
 /// is as tight as a typical theme: its mean distance to its centroid at most the median
-/// `spread` of the model's themes. (On Reuters, fitted on 1987-W10..W11, the novel articles
-/// of a week were 0.8-2.7% of it; at a 1% minimum share no group qualified, at 0.4% W12's
-/// European annual results and Nasdaq listing exceptions did.)
+/// `spread` of the model's themes. The minimum share is low because a week's novel articles
+/// are only a few percent of it: on Reuters a 1% minimum let no real new subject through.
 pub const NEW_THEME_MIN_ARTICLES: usize = 5;
 pub const NEW_THEME_MIN_SHARE: f64 = 0.004;
 /// At most this many new themes from one update, however many groups qualify.

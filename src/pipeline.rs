@@ -71,8 +71,8 @@ pub struct RunConfig {
     /// [`Analysis::articles`].
     pub scratch: Option<PathBuf>,
     /// Keep the raw term counts in [`Analysis::counts`] (a comparison reads them). A run
-    /// drops them once the LSA has read them: at 100,000 full-length articles they were
-    /// 170 MiB held through naming and writing, where the run's peak is.
+    /// drops them once the LSA has read them, rather than hold them through naming and
+    /// writing, where the run's peak is.
     pub keep_counts: bool,
 }
 
@@ -959,7 +959,7 @@ pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, Surface
 }
 
 /// The TF-IDF rows as a dense matrix (`--dims 0`), refused when it would not fit in memory:
-/// on all of Reuters it is 18,545 × 173,207, 12 GB, and the allocation aborted the process.
+/// on all of Reuters it is 18,545 × 173,207, 12 GB, and a failed allocation aborts the process.
 fn dense(x: &Weighted) -> Result<Array2<f64>> {
     // The single-precision matrix and its double-precision copy exist together for a moment.
     let need = (x.rows() as u64)

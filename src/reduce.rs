@@ -62,18 +62,16 @@ impl Rows for Weighted<'_> {
 }
 
 /// Extra random directions beyond the rank asked for, and power iterations: scikit-learn's
-/// `TruncatedSVD` defaults. On R8 over 5 seeds, 1 to 5 iterations gave mean NMI within 0.03
-/// of each other, but fewer than 5 left a wider spread across seeds (sd up to 0.035).
+/// `TruncatedSVD` defaults. Fewer iterations cluster about as well on average but vary more
+/// from seed to seed.
 const OVERSAMPLES: usize = 10;
 const POWER_ITERATIONS: usize = 5;
 
 /// The subspace iterations run on rows padded with zeros to a multiple of this many floats
-/// (one AVX-512 register, two of AVX2): 110 directions left a tail of 14 floats done one at
-/// a time in every row of every sparse product, and matrixmultiply's kernels also prefer
-/// whole tiles. The padding only ever adds zeros, so the directions keep their digits; the
-/// LSA of all of Reuters took 0.21-0.26 s instead of 0.27-0.31 (stage bench). Rounding the
-/// directions up to 112 instead, which changes them, gained a little more (R8 NMI over 40
-/// seeds 0.575 against 0.571), but moved every seed's clustering to another optimum.
+/// (one AVX-512 register, two of AVX2), so no ragged tail is done one float at a time in
+/// every sparse product, and matrixmultiply's kernels get whole tiles. The padding only ever
+/// adds zeros, so the directions keep their digits; rounding the number of directions up
+/// instead would change them, and move every seed's clustering to another optimum.
 const LANES: usize = 16;
 
 /// The rows of a row-major matrix `from` floats wide, `to` wide: cut, or padded with zeros.
@@ -91,11 +89,9 @@ fn rewidth(data: &[f32], from: usize, to: usize) -> Vec<f32> {
 
 /// Above this many rows the components are fitted on a uniform sample of this many, and
 /// every row is then projected. A hundred directions of a corpus are as well found in
-/// 25,000 articles as in a million: on Reuters, models fitted on 10,000 articles agree with
-/// a full fit as a full fit agrees with itself under another seed; on generated full-length
-/// corpora (k = 20, seeds 1-3 at 100,000 and 200,000 articles) mean NMI against the topics
-/// was 0.816 with 25,000 and 0.807 with 50,000 (each run lands near one of two optima, which
-/// moves it more), and LSA took 1.3-2.1 s instead of 2.0-2.9 s. All of Reuters is below it.
+/// 25,000 articles as in a million (a sampled fit agrees with a full one as closely as two
+/// seeds of the full fit agree), at a fraction of the time (measured in docs/quality.md).
+/// All of Reuters is below it.
 const FIT_SAMPLE: usize = 25_000;
 
 /// A fitted LSA projection: `embedding(x) = normalise(x · components)`.
@@ -139,8 +135,8 @@ fn add_rows(indices: &[u32], values: &[f32], dense: &[f32], out: &mut [f32]) {
 }
 
 /// `xᵀ · dense` (m×l, row-major; `dense` n×l) from the CSR matrix itself, without building
-/// its transpose: at a million articles that copy held 100 million non-zeros (800 MB) at the
-/// run's peak. The terms are cut into one block per thread; each thread walks every row and
+/// its transpose: at a million articles that copy would hold 100 million non-zeros (800 MB)
+/// at the run's peak. The terms are cut into one block per thread; each thread walks every row and
 /// adds in the entries of its block, so each term's sum still runs over the documents in
 /// order: the digits of the transposed product, whatever the number of threads.
 fn spmm_t(x: CsMatViewI<f32, u32, usize>, dense: &[f32], l: usize) -> Vec<f32> {

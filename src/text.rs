@@ -509,8 +509,8 @@ struct Word {
 ///
 /// Word forms are found by the 64-bit hash stems are counted by ([`stem_hash`]), and all
 /// that a token needs of its word (its term's hash, its flags, the counts it adds to) lies in
-/// the map's own slot ([`Hot`]): one lookup is a token's only read of the cache, where a
-/// word id, then per-word flags, then the word itself had cost three or four cache misses.
+/// the map's own slot ([`Hot`]): one lookup is a token's only read of the cache, rather than
+/// a cache miss each for a word id, per-word flags and the word itself.
 pub struct TokenCache<'a> {
     analyzer: &'a Analyzer,
     index: FxHashMap<u64, Hot>,
@@ -609,7 +609,7 @@ impl TokenCache<'_> {
         }
         // The words are looked up in a loop of their own: each lookup is a likely cache
         // miss, and in a short loop of independent lookups the processor waits for several
-        // at once, where between word boundaries it waited for each in turn.
+        // at once, where between word boundaries it would wait for each in turn.
         for slot in &mut self.slots {
             let hot = match self.index.entry(slot.key) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),

@@ -52,16 +52,17 @@ const SUPERSEDE: f64 = 0.75;
 const NAME_MAX_WORDS: usize = 4;
 /// A term's weight in a theme is its c-TF-IDF times the share of its weight that falls in
 /// that theme to this power: frequent words used everywhere ("year", "today") give way to
-/// the theme's own. Measured on R8 (`bench/label_quality.py`): 0 gave NPMI 0.195, 0.5 0.19,
-/// 0.75 0.206, 1 0.187 (with the rules below).
+/// the theme's own. 0.75 gave the most coherent labels on R8, above both 0 and 1 (NPMI,
+/// `bench/label_quality.py`).
 const PRECISION_POWER: f64 = 0.75;
 /// A term is listed under every theme where it weighs at least this share of its weight
 /// in the theme where it weighs most: "vs" belongs to both earnings themes, "year" to none
-/// in particular. 1 (one theme each) gave diversity 1.0 and NPMI 0.195; 0.5 0.91 and 0.206.
+/// in particular. Letting a term serve two themes costs a little diversity for more
+/// coherent labels than one theme each (measured in docs/quality.md).
 const SHARE_OF_BEST: f64 = 0.5;
 /// How much the next top term's use in the same articles as the terms already listed
-/// counts: its weight is multiplied by `exp(TOGETHER × mean NPMI)` with them. 0 gave NPMI
-/// 0.206 on R8, 4 0.219, 8 0.230.
+/// counts: its weight is multiplied by `exp(TOGETHER × mean NPMI)` with them. Labels grow
+/// more coherent (NPMI on R8) the more it counts, up to this value.
 const TOGETHER: f64 = 8.0;
 /// Candidates per theme and kind (words, phrases) scored in full: the most used in it.
 const SHORTLIST: usize = 400;
@@ -549,8 +550,8 @@ impl Together {
         let n = index.len();
         let articles: Vec<usize> = sampled.iter().flatten().copied().collect();
         // One run of articles per thread: each run's counts are a fresh n × n table (at
-        // k = 20 some 800 terms, 2.5 MB), which rayon's finer splits made dozens of times
-        // over, each zeroed and then added in.
+        // k = 20 some 800 terms, 2.5 MB), which rayon's finer splits would make dozens of
+        // times over, each zeroed and then added in.
         let (df, both) = articles
             .par_chunks(crate::vectorize::per_thread(articles.len()))
             .map(|chunk| {
@@ -616,7 +617,7 @@ const RARITY_ARTICLES: f64 = 5.0;
 
 /// Articles (over all themes' samples) above which naming counts terms twice rather than
 /// hold every theme's full counts at once. Below it the counts are small, and the second
-/// pass would cost more time than the memory is worth (on Reuters, +0.05 s of 0.17).
+/// pass would cost more time than the memory is worth.
 const RECOUNT_ABOVE: usize = 40_000;
 
 /// Name candidates looked at per theme (a larger theme may have taken the best).
@@ -642,7 +643,7 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
     // Each theme's words and phrases are counted for its total weight and its shortlists.
     // On many articles the full counts are then dropped and only the shortlisted terms
     // counted again in every theme, for their weights across themes: holding every theme's
-    // full counts at once made naming the peak of a 100,000-article run (+90 MiB).
+    // full counts at once would make naming the peak of a large run's memory.
     let recount = sampled.iter().map(Vec::len).sum::<usize>() > RECOUNT_ABOVE;
     let (counted, full): (Vec<Shortlists>, Vec<Option<FxHashMap<u64, Stat>>>) = sampled
         .par_iter()

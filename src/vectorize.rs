@@ -178,9 +178,9 @@ fn each_term(doc: &Doc, bigrams: bool, mut f: impl FnMut(u64)) {
 
 /// A two-word term is kept only if it is in at least one article in this many (and in
 /// `min_df`). Bigrams do not cluster (LSA takes the unigram columns) and names come from each
-/// theme's own words, so rare ones only filled the vocabulary: on 100,000 full-length
-/// articles, 1.49 million terms, most of them bigrams seen in 2-4 articles. Below 40,000
-/// articles this is `min_df` itself, so smaller corpora (all of Reuters) are unchanged.
+/// theme's own words, so rare ones only fill the vocabulary: on a large corpus most terms
+/// would be bigrams seen in a handful of articles. Below 40,000 articles this is `min_df`
+/// itself, so smaller corpora (all of Reuters) are unaffected.
 const DOCS_PER_BIGRAM_DF: usize = 20_000;
 
 /// Sorts `items` and calls `f` once per distinct value with its number of occurrences.
@@ -235,7 +235,7 @@ fn name_terms(
                 if let Ok(k) = group.binary_search_by_key(&h, |&(h, _, _)| h) {
                     if !std::mem::replace(&mut found[k], true) {
                         if let (Some(a), Some(b)) = (names.get(&w[0]), names.get(&w[1])) {
-                            // Not `format!`, whose machinery took a sixth of the naming.
+                            // Not `format!`, whose machinery is a large share of naming.
                             let mut name = String::with_capacity(a.len() + 1 + b.len());
                             name.push_str(a);
                             name.push(' ');
@@ -384,7 +384,7 @@ fn count_terms(
     // (1-based), so a document counts once per term with no per-document sort; the last
     // document also tells where to find a bigram's stems to name it. Each thread's map
     // is split by the hash's top bits, so that the threads' maps merge part by part in
-    // parallel: merging two whole maps, in one thread, took longer than filling them.
+    // parallel: merging two whole maps in one thread takes longer than filling them.
     let run = per_thread(docs.len());
     let shift = 64 - DF_PARTS.trailing_zeros();
     let per_thread_parts: Vec<Vec<DfTable>> = docs
@@ -634,7 +634,7 @@ impl<'a> Weighted<'a> {
 
     /// Every row as a CSR matrix. The row lengths are known, so each block of rows is
     /// weighted in parallel straight into its slot of one matrix (at a million articles, a
-    /// vector per row cost seconds in allocation alone).
+    /// vector per row would cost seconds in allocation alone).
     pub fn to_sparse(&self) -> Sparse {
         self.build(self.rows(), |i| i)
     }
@@ -675,7 +675,7 @@ impl<'a> Weighted<'a> {
 }
 
 /// `tf(n)` for the counts most terms have in an article, computed once: a logarithm per
-/// distinct term of every article was a library call that kept the processor from
+/// distinct term of every article is a library call that keeps the processor from
 /// overlapping the article's IDF loads. The same function fills the table, so the weights
 /// are the same to the bit.
 struct TfTable<'m> {
@@ -719,8 +719,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     /// An empty table of `n` slots (a power of two). Its memory is written here, not taken
     /// zeroed from the allocator: fresh zeroed pages are first mapped to the kernel's shared
     /// zero page by the lookups that read them, and the first count written to each then
-    /// costs a second fault and a TLB flush on every core (a tenth of the fit at 10,000
-    /// articles).
+    /// costs a second fault and a TLB flush on every core.
     fn with_slots(n: usize, free: V) -> Self {
         let mut slots = Vec::with_capacity(n);
         slots.resize(n, (0, free));
@@ -837,9 +836,9 @@ impl DfTable {
 /// Builds a CSR matrix directly from rows whose column indices are sorted and distinct, with
 /// no intermediate triplets (at a million articles those cost gigabytes).
 /// Rows computed in parallel a chunk at a time and appended to one CSR matrix, so that the
-/// per-row vectors of only one chunk exist beside it: built all at once, they were a second,
-/// fragmented copy of the matrix (at a million full-length articles, over a gigabyte at the
-/// run's peak). Rows keep their order, so the matrix is the same whatever the threads.
+/// per-row vectors of only one chunk exist beside it: built all at once, they would be a
+/// second, fragmented copy of the matrix at the run's peak. Rows keep their order, so the
+/// matrix is the same whatever the threads.
 fn sparse_by_chunks<T: Sync, X: Send>(
     items: &[T],
     n_cols: usize,

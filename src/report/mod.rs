@@ -94,9 +94,8 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
         .height()
         .div_ceil(ROW_GROUPS)
         .clamp(MIN_ROW_GROUP, MAX_ROW_GROUP);
-    // Zstandard at level 1, not polars' default 3: at a million full-length articles the
-    // texts took 11 s to compress at level 3 and take 7.6 s at level 1, for a file 15% larger
-    // (864 MB against 753 MB), which every Parquet reader opens alike.
+    // Zstandard at level 1, not polars' default 3: the articles' texts compress about a third
+    // faster for a file some 15% larger, which every Parquet reader opens alike.
     let level = polars_parquet::write::ZstdLevel::try_new(1)?;
     let compression = ParquetCompression::Zstd(Some(level));
     // Otherwise the options polars' writer uses by default.
@@ -121,14 +120,14 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
     let encodings = get_encodings(&arrow_schema);
     write_atomic(path, |tmp| {
         // Buffered: the writer emits page headers and the footer a field at a time, which
-        // unbuffered was 22,000 one-byte system calls for the tables of 10,000 articles.
+        // unbuffered would be thousands of one-byte system calls.
         let file = io::BufWriter::with_capacity(1 << 20, fs::File::create(tmp)?);
         let mut writer = FileWriter::try_new(file, arrow_schema.clone(), options)?;
         let fields = writer.parquet_schema().fields().to_vec();
         let starts: Vec<usize> = (0..df.height()).step_by(rows).collect();
         // Groups are compressed a thread's worth at a time and written before the next
-        // ones start, so only those few are held: the whole compressed articles table (860
-        // MB at a million full-length articles) used to wait in memory for its turn.
+        // ones start, so only those few are held, not the whole compressed articles table
+        // (hundreds of MB at a million full-length articles).
         for window in starts.chunks(rayon::current_num_threads().max(1)) {
             let groups = window
                 .par_iter()

@@ -90,7 +90,7 @@ pub const TEXT_COLUMN: usize = 10;
 
 /// The `text` column of articles `rows`: added to the articles table a row group at a time
 /// when it is written ([`super::write_parquet_with_texts`]), as a copy of every text at once
-/// was the largest allocation of a million-article run.
+/// would be the largest allocation of a million-article run.
 pub fn article_texts(a: &Analysis, rows: std::ops::Range<usize>) -> Result<Column> {
     a.texts
         .with_texts(&a.articles, rows, |texts| Column::new("text".into(), texts))
