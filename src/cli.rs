@@ -17,7 +17,7 @@ use crate::config::FileConfig;
 use crate::corpus::ReadOptions;
 use crate::dedup::DedupParams;
 use crate::model::ThemeModel;
-use crate::pipeline::{analyze, RunConfig};
+use crate::pipeline::{analyze, FitMode, Mode, ModelMode, RunConfig, Settings};
 use crate::report;
 use crate::text::Language;
 use crate::trends::Period;
@@ -264,10 +264,18 @@ pub struct RunOptions {
     pub json: bool,
 }
 
+/// A saved model and the mode a run uses it in (`Mode::Assign`, `Mode::Update`).
+pub type ModelRun = (Arc<ThemeModel>, fn(ModelMode) -> Mode);
+
 impl RunOptions {
     /// The run's settings: each from the flag if given, else the config file, else the
-    /// default. Also returns the output folder.
-    pub fn resolve(&self, inputs: &[PathBuf]) -> Result<(RunConfig, PathBuf)> {
+    /// default. Also returns the output folder. With a `model`, the run is made by its mode's
+    /// constructor (`Mode::Assign`, `Mode::Update`); without, it is a fit.
+    pub fn resolve(
+        &self,
+        inputs: &[PathBuf],
+        model: Option<ModelRun>,
+    ) -> Result<(RunConfig, PathBuf)> {
         let (file, path) = FileConfig::find(self.config.as_deref())?;
         let names = file.theme_names().with_context(|| {
             format!(
@@ -290,65 +298,75 @@ impl RunOptions {
             }
         };
         let keep_duplicates = self.keep_duplicates || file.keep_duplicates.unwrap_or(false);
-        let mut config = RunConfig {
-            inputs: inputs.to_vec(),
+        let defaults = Settings::default();
+        let settings = Settings {
             read: ReadOptions {
                 text_field: self
                     .text_field
                     .clone()
                     .or(file.text_field)
-                    .unwrap_or("text".into()),
+                    .unwrap_or(defaults.read.text_field),
                 title_field: self
                     .title_field
                     .clone()
                     .or(file.title_field)
-                    .unwrap_or("title".into()),
+                    .unwrap_or(defaults.read.title_field),
                 date_field: self
                     .date_field
                     .clone()
                     .or(file.date_field)
-                    .unwrap_or("date".into()),
+                    .unwrap_or(defaults.read.date_field),
                 default_date: date,
                 skip_dirs: Vec::new(),
             },
-            dedup: (!keep_duplicates).then_some(DedupParams {
+            dedup: (!keep_duplicates).then(|| DedupParams {
                 threshold: self
                     .duplicate_threshold
                     .or(file.duplicate_threshold)
-                    .unwrap_or(0.8),
+                    .unwrap_or(DedupParams::default().threshold),
             }),
             tfidf: TfidfParams {
-                min_df: self.min_df.or(file.min_df).unwrap_or(2),
-                max_df: self.max_df.or(file.max_df).unwrap_or(0.5),
-                sublinear_tf: true,
-                bigrams: !self.no_bigrams && file.bigrams.unwrap_or(true),
+                min_df: self.min_df.or(file.min_df).unwrap_or(defaults.tfidf.min_df),
+                max_df: self.max_df.or(file.max_df).unwrap_or(defaults.tfidf.max_df),
+                bigrams: !self.no_bigrams && file.bigrams.unwrap_or(defaults.tfidf.bigrams),
+                ..defaults.tfidf
             },
-            dims: self.dims.or(file.dims).unwrap_or(100),
+            dims: self.dims.or(file.dims).unwrap_or(defaults.dims),
             cluster: ClusterParams {
                 k: self.k.or(file.k),
-                k_max: self.k_max.or(file.k_max).unwrap_or(20),
-                seed: self.seed.or(file.seed).unwrap_or(42),
+                k_max: self.k_max.or(file.k_max).unwrap_or(defaults.cluster.k_max),
+                seed: self.seed.or(file.seed).unwrap_or(defaults.cluster.seed),
                 n_runs: self
                     .restarts
                     .or(file.restarts)
                     .unwrap_or(algorithm.default_restarts()),
                 algorithm,
-                ..ClusterParams::default()
+                ..defaults.cluster
             },
-            period: self.period.or(file.period).unwrap_or_default(),
-            model: None,
-            grow: false,
-            max_distance: self.max_distance.or(file.max_distance),
-            vocabulary: None,
+            period: self.period.or(file.period).unwrap_or(defaults.period),
             label_field: self.label_field.clone().or(file.label_field),
-            language: self.language.or(file.language).unwrap_or_default(),
+            language: self.language.or(file.language).unwrap_or(defaults.language),
             stop_words: pick_list(&self.stop_words, &file.stop_words),
             phrases: pick_list(&self.phrases, &file.phrases),
             names,
-            seeds: match &self.themes {
-                Some(path) => crate::config::load_seed_themes(path)?,
-                None => file.theme.clone(),
-            },
+        };
+        let mode = match model {
+            Some((model, mode)) => mode(ModelMode {
+                model,
+                max_distance: self.max_distance.or(file.max_distance),
+            }),
+            None => Mode::Fit(FitMode {
+                seeds: match &self.themes {
+                    Some(path) => crate::config::load_seed_themes(path)?,
+                    None => file.theme.clone(),
+                },
+                vocabulary: None,
+            }),
+        };
+        let mut config = RunConfig {
+            inputs: inputs.to_vec(),
+            settings,
+            mode,
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
             scratch: None,
@@ -359,7 +377,7 @@ impl RunOptions {
         check_out(&out)?;
         config.scratch = Some(scratch_dir(&out));
         if let Ok(real) = std::fs::canonicalize(&out) {
-            config.read.skip_dirs.push(real);
+            config.settings.read.skip_dirs.push(real);
         }
         Ok((config, out))
     }
@@ -429,8 +447,8 @@ fn compare(args: &CompareArgs) -> Result<()> {
             }
         }
     };
-    let (mut config, out) = opts.resolve(&args.inputs)?;
-    config.model = load_model(args.model.as_deref())?;
+    let model = load_model(args.model.as_deref())?.map(|m| (m, Mode::Assign as _));
+    let (config, out) = opts.resolve(&args.inputs, model)?;
     let cmp = crate::compare::compare(&config, &input)?;
     let written = write_outputs(config.verbose, &cmp.analysis, Some(&cmp), &out)?;
     if opts.json {
@@ -478,7 +496,7 @@ fn load_model(path: Option<&std::path::Path>) -> Result<Option<Arc<ThemeModel>>>
 
 fn fit(args: &FitArgs) -> Result<()> {
     let opts = &args.run;
-    let (config, out) = opts.resolve(&args.inputs)?;
+    let (config, out) = opts.resolve(&args.inputs, None)?;
     let analysis = analyze(&config)?;
     let model = analysis.model();
     model.save(&args.model)?;
@@ -506,9 +524,8 @@ fn update(args: &UpdateArgs) -> Result<()> {
     if opts.k.is_some() {
         bail!("--k does not apply to update: the model's themes stay, new ones form as needed");
     }
-    let (mut config, out) = opts.resolve(&args.inputs)?;
-    config.model = Some(Arc::new(ThemeModel::load(&args.model)?));
-    config.grow = true;
+    let model = Arc::new(ThemeModel::load(&args.model)?);
+    let (config, out) = opts.resolve(&args.inputs, Some((model, Mode::Update as _)))?;
     let analysis = analyze(&config)?;
     let grown = analysis.model();
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
@@ -740,8 +757,8 @@ fn release_at_exit<T>(analysis: T) {
 
 fn run(args: &RunArgs) -> Result<()> {
     let opts = &args.run;
-    let (mut config, out) = opts.resolve(&args.inputs)?;
-    config.model = load_model(args.model.as_deref())?;
+    let model = load_model(args.model.as_deref())?.map(|m| (m, Mode::Assign as _));
+    let (config, out) = opts.resolve(&args.inputs, model)?;
     let analysis = analyze(&config)?;
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     if opts.json {

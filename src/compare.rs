@@ -279,8 +279,8 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
     let timer = StageTimer::for_run(config);
     match input {
         CompareInput::Inputs { before, after } => {
-            let b = corpus::read_inputs_with(before, &config.read)?;
-            let a = corpus::read_inputs_with(after, &config.read)?;
+            let b = corpus::read_inputs_with(before, &config.settings.read)?;
+            let a = corpus::read_inputs_with(after, &config.settings.read)?;
             compare_sides(config, (b, names(before)), (a, names(after)), timer)
         }
         CompareInput::Dated {
@@ -290,7 +290,7 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
         } => {
             // Checked before reading too, so that a mistake does not wait for the corpus.
             check_ranges(before, after)?;
-            let c = corpus::read_inputs_with(inputs, &config.read)?;
+            let c = corpus::read_inputs_with(inputs, &config.settings.read)?;
             compare_dated(config, c, before, after, timer)
         }
     }

@@ -1,14 +1,17 @@
 //! The pipeline: corpus → text → vectorize → reduce → cluster → themes → trends, each stage
 //! owned by its module; this one only wires them in order and times them.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use anyhow::{bail, Context, Result};
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::cluster::{ClusterParams, Clustering};
@@ -23,13 +26,82 @@ use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
 use crate::trends::{Period, Trends};
 use crate::vectorize::{
-    select_rows, stem_names, Doc, Sparse, TfidfModel, TfidfParams, ValidTfidfParams, Weighted,
+    select_rows, stem_names, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
+    Weighted,
 };
 
-/// Everything a run needs to know.
+/// What a run does with the articles it reads. Each mode carries what only it uses, so a run
+/// cannot be asked to grow a model it does not have, or to declare themes a model fixes.
 #[derive(Debug, Clone)]
-pub struct RunConfig {
-    pub inputs: Vec<PathBuf>,
+pub enum Mode {
+    /// Fit new themes (`tidings run`, `tidings fit`).
+    Fit(FitMode),
+    /// Assign the articles to a saved model's themes (`run --model`): ids and names stay
+    /// those of the model; articles far from every theme are unassigned.
+    Assign(ModelMode),
+    /// Assign, and let new themes form from the articles the model does not cover
+    /// (`tidings update`; see [`ThemeModel::grow`]).
+    Update(ModelMode),
+}
+
+impl Default for Mode {
+    fn default() -> Self {
+        Mode::Fit(FitMode::default())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FitMode {
+    /// Themes declared with seed terms (`[[theme]]`), fitted first as themes 0, 1, ...
+    pub seeds: Vec<SeedTheme>,
+    /// A vocabulary whose document frequencies were counted over a whole corpus (by Spark,
+    /// see [`document_frequencies`]) for a fit on a sample of it: used instead of the
+    /// articles' own counts.
+    pub vocabulary: Option<Arc<TfidfModel>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelMode {
+    pub model: Arc<ThemeModel>,
+    /// Distance beyond which an article is unassigned; the model's own threshold when `None`.
+    pub max_distance: Option<f64>,
+}
+
+impl Mode {
+    /// The saved model a run assigns to or updates.
+    pub fn model(&self) -> Option<&Arc<ThemeModel>> {
+        match self {
+            Mode::Fit(_) => None,
+            Mode::Assign(m) | Mode::Update(m) => Some(&m.model),
+        }
+    }
+
+    /// The distance beyond which an article is unassigned, in a run with a model.
+    pub fn max_distance(&self) -> Option<f64> {
+        self.model_mode()
+            .map(|m| m.max_distance.unwrap_or(m.model.max_distance))
+    }
+
+    fn model_mode(&self) -> Option<&ModelMode> {
+        match self {
+            Mode::Fit(_) => None,
+            Mode::Assign(m) | Mode::Update(m) => Some(m),
+        }
+    }
+
+    /// The themes declared for a fit (none with a model: its themes are fixed).
+    pub fn seeds(&self) -> &[SeedTheme] {
+        match self {
+            Mode::Fit(f) => &f.seeds,
+            _ => &[],
+        }
+    }
+}
+
+/// What the user chose for a run: each field is a flag, a `tidings.toml` key and a Python
+/// keyword. Nothing here says how the run is carried out (see [`RunConfig`]).
+#[derive(Debug, Clone)]
+pub struct Settings {
     pub read: ReadOptions,
     /// `None` keeps duplicates.
     pub dedup: Option<DedupParams>,
@@ -38,18 +110,6 @@ pub struct RunConfig {
     pub dims: usize,
     pub cluster: ClusterParams,
     pub period: Period,
-    /// A saved model: assign articles to its themes instead of fitting new ones.
-    pub model: Option<std::sync::Arc<ThemeModel>>,
-    /// With a model: let new themes form from the articles it does not cover
-    /// (`tidings update`; see [`ThemeModel::grow`]).
-    pub grow: bool,
-    /// Distance beyond which an article is unassigned (model mode); the model's own
-    /// threshold when `None`.
-    pub max_distance: Option<f64>,
-    /// A vocabulary whose document frequencies were counted over a whole corpus (by Spark,
-    /// see [`document_frequencies`]) for a fit on a sample of it: used instead of the
-    /// articles' own counts.
-    pub vocabulary: Option<std::sync::Arc<TfidfModel>>,
     /// Field holding a ground-truth label to score the themes against.
     pub label_field: Option<String>,
     /// Tokenizer and stemmer language, extra stop words, phrases kept as one token.
@@ -57,15 +117,51 @@ pub struct RunConfig {
     pub stop_words: Vec<String>,
     pub phrases: Vec<String>,
     /// Theme names chosen by the user, by theme id; they win over generated and saved names.
-    pub names: std::collections::BTreeMap<usize, String>,
-    /// Themes declared with seed terms (`[[theme]]`), fitted first as themes 0, 1, ...;
-    /// a run with a model has its themes already and does not use them.
-    pub seeds: Vec<SeedTheme>,
+    pub names: BTreeMap<usize, String>,
+}
+
+/// LSA dimensions unless the user asks for others.
+pub const DEFAULT_DIMS: usize = 100;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            read: ReadOptions::default(),
+            dedup: Some(DedupParams::default()),
+            tfidf: TfidfParams::default(),
+            dims: DEFAULT_DIMS,
+            cluster: ClusterParams::default(),
+            period: Period::Week,
+            label_field: None,
+            language: Language::English,
+            stop_words: Vec::new(),
+            phrases: Vec::new(),
+            names: BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The analyzer a fit uses (a saved model's is [`ThemeModel::analyzer`]).
+    pub fn analyzer(&self) -> Analyzer {
+        Analyzer::new(self.language)
+            .with_stop_words(&self.stop_words)
+            .with_phrases(&self.phrases)
+    }
+}
+
+/// A run: its inputs, the user's settings, its mode, and how it is carried out (none of
+/// which changes a table).
+#[derive(Debug, Clone, Default)]
+pub struct RunConfig {
+    pub inputs: Vec<PathBuf>,
+    pub settings: Settings,
+    pub mode: Mode,
     /// Progress lines on stderr.
     pub verbose: bool,
     /// Set from another thread (a Python `KeyboardInterrupt`) to stop the run at the next
     /// stage boundary with an error.
-    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    pub cancel: Option<Arc<AtomicBool>>,
     /// A folder for a scratch file that holds the article texts from tokenizing until they
     /// are written (see [`TextStore`]); `None` keeps them in memory, in
     /// [`Analysis::articles`].
@@ -76,61 +172,36 @@ pub struct RunConfig {
     pub keep_counts: bool,
 }
 
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            inputs: Vec::new(),
-            read: ReadOptions::default(),
-            dedup: Some(DedupParams::default()),
-            tfidf: TfidfParams::default(),
-            dims: 100,
-            cluster: ClusterParams::default(),
-            period: Period::Week,
-            model: None,
-            grow: false,
-            max_distance: None,
-            vocabulary: None,
-            label_field: None,
-            language: Language::English,
-            stop_words: Vec::new(),
-            phrases: Vec::new(),
-            names: Default::default(),
-            seeds: Vec::new(),
-            verbose: false,
-            cancel: None,
-            scratch: None,
-            keep_counts: false,
-        }
-    }
-}
-
 impl RunConfig {
     /// The settings that can be refused before anything is read, so that a bad flag does not
     /// wait for a large corpus to be read first. Returns the checked TF-IDF parameters the
     /// vectorizing stage takes.
     pub fn check(&self) -> Result<ValidTfidfParams> {
-        let tfidf = self.tfidf.check()?;
-        if let Some(dedup) = &self.dedup {
+        let s = &self.settings;
+        let tfidf = s.tfidf.check()?;
+        if let Some(dedup) = &s.dedup {
             dedup.check()?;
         }
-        if self.model.is_none() {
-            self.cluster.check_options()?;
-            crate::config::check_seed_themes(&self.seeds)?;
-            if let Some(k) = self.cluster.k.filter(|&k| k < self.seeds.len()) {
+        if let Mode::Fit(fit) = &self.mode {
+            s.cluster.check_options()?;
+            crate::config::check_seed_themes(&fit.seeds)?;
+            if let Some(k) = s.cluster.k.filter(|&k| k < fit.seeds.len()) {
                 bail!(crate::cluster::ClusterError::FewerThanSeeds {
                     k,
-                    seeds: self.seeds.len()
+                    seeds: fit.seeds.len()
                 });
             }
         }
         Ok(tfidf)
     }
 
-    /// The analyzer a fit uses (a saved model's is [`ThemeModel::analyzer`]).
+    /// The analyzer the run's articles are read with: a saved model's vocabulary only makes
+    /// sense with the analyzer it was fitted with.
     pub fn analyzer(&self) -> Analyzer {
-        Analyzer::new(self.language)
-            .with_stop_words(&self.stop_words)
-            .with_phrases(&self.phrases)
+        match self.mode.model() {
+            Some(m) => m.analyzer(),
+            None => self.settings.analyzer(),
+        }
     }
 }
 
@@ -198,18 +269,19 @@ impl Analysis {
         }
     }
 
-    /// What this run learned, to assign later articles to its themes (`tidings fit`):
-    /// the fitted parts of each stage, centroids in theme-id order.
-    /// A run with a model gives that model back (grown, for an update): its themes are the
-    /// model's, and the unassigned are no theme to save.
+    /// What this run learned, to assign later articles to its themes (`tidings fit`). A run
+    /// with a model gives that model back (grown, for an update): its themes are the model's,
+    /// and the unassigned are no theme to save.
     pub fn model(&self) -> ThemeModel {
-        if let Some(saved) = &self.config.model {
-            return if self.config.grow {
-                self.updated_model(saved)
-            } else {
-                saved.as_ref().clone()
-            };
+        match &self.config.mode {
+            Mode::Fit(_) => self.fitted_model(),
+            Mode::Assign(m) => m.model.as_ref().clone(),
+            Mode::Update(m) => self.updated_model(&m.model),
         }
+    }
+
+    /// The model of a fit: the fitted parts of each stage, centroids in theme-id order.
+    fn fitted_model(&self) -> ThemeModel {
         let a = self;
         let c = &a.clustering;
         let dims = c.centroids.ncols();
@@ -230,9 +302,9 @@ impl Analysis {
         };
         let spreads = self.spreads();
         ThemeModel {
-            language: a.config.language,
-            stop_words: a.config.stop_words.clone(),
-            phrases: a.config.phrases.clone(),
+            language: a.config.settings.language,
+            stop_words: a.config.settings.stop_words.clone(),
+            phrases: a.config.settings.phrases.clone(),
             vocabulary: a.model.vocabulary.clone(),
             idf: a.model.idf.clone(),
             df: a.model.df.clone(),
@@ -251,7 +323,7 @@ impl Analysis {
             next_id: a.themes.themes.iter().map(|t| t.id + 1).max().unwrap_or(0),
             max_distance: c.distances.iter().copied().fold(0.0, f64::max),
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
-            seed: a.config.cluster.seed,
+            seed: a.config.settings.cluster.seed,
         }
     }
 
@@ -296,7 +368,7 @@ impl Analysis {
 
     /// The themes this run formed from articles its model did not cover (an update).
     pub fn formed(&self) -> &[Theme] {
-        let k = self.config.model.as_ref().map_or(0, |m| m.k());
+        let k = self.config.mode.model().map_or(0, |m| m.k());
         &self.themes.themes[k..k + self.new_themes]
     }
 
@@ -343,7 +415,7 @@ pub struct StageTimer {
     timings: Vec<(&'static str, Duration)>,
     verbose: bool,
     bar: Option<ProgressBar>,
-    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl StageTimer {
@@ -448,7 +520,7 @@ impl Drop for StageTimer {
 pub fn analyze(config: &RunConfig) -> Result<Analysis> {
     let timer = StageTimer::for_run(config);
     let tfidf_params = config.check()?;
-    let corpus = corpus::read_inputs_with(&config.inputs, &config.read)?;
+    let corpus = corpus::read_inputs_with(&config.inputs, &config.settings.read)?;
     analyze_checked(config, tfidf_params, corpus, timer)
 }
 
@@ -468,10 +540,297 @@ fn analyze_checked(
     let Corpus {
         articles,
         mut rejects,
-        warnings,
+        mut warnings,
     } = corpus;
+    read_stage(config, &articles, &rejects, &warnings, &mut timer)?;
+    let (articles, times_seen, duplicates) = dedup_stage(config, articles, &mut timer)?;
+    let analyzer = config.analyzer();
+    let tokenized = tokenize_stage(config, &analyzer, articles, times_seen, &mut timer)?;
+    let v = vectorize_stage(config, tfidf_params, tokenized, &mut rejects)?;
+    // Weighted as the LSA reads each row: no second matrix beside the counts.
+    let weights = v.model.clustering_weights(&v.counts);
+    timer.lap(
+        "vectorize",
+        || format!("{} terms, {} non-zeros", v.model.n_terms(), weights.nnz()),
+        "reducing (LSA)",
+    )?;
+    if v.kept.articles.is_empty() {
+        bail!("no article has any vocabulary term left after pruning; try --min-df 1");
+    }
+    let (lsa, vectors) = reduce_stage(config, weights)?;
+    timer.lap(
+        "reduce",
+        || format!("{} dimensions", vectors.ncols()),
+        "clustering",
+    )?;
+
+    let mut seed_warnings = Vec::new();
+    let seeds = match config.mode.seeds() {
+        [] => None,
+        declared => Some(seed_vectors(
+            declared,
+            &analyzer,
+            &v.model,
+            lsa.as_ref(),
+            &mut seed_warnings,
+        )?),
+    };
     if config.verbose {
-        for w in &warnings {
+        seed_warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+    }
+    warnings.extend(seed_warnings);
+    let n = v.kept.articles.len();
+    let (clustering, new_themes, joined) =
+        cluster_stage(config, vectors.view(), &v.coverage, seeds.as_ref(), n)?;
+    timer.lap(
+        "cluster",
+        || clustering.choice.describe(clustering.k),
+        "naming themes",
+    )?;
+
+    let Vectorized {
+        model,
+        kept: Kept {
+            articles,
+            tokens,
+            times_seen,
+        },
+        texts,
+        surfaces,
+        stem_names,
+        counts,
+        coverage,
+    } = v;
+    let analysed = Texts {
+        docs: &tokens,
+        stems: &stem_names,
+        surfaces: &surfaces,
+        language: analyzer.language(),
+        articles: &articles,
+        texts: &texts,
+        analyzer: &analyzer,
+    };
+    let mut themes = name_stage(config, &clustering, &analysed, seeds.as_ref(), new_themes);
+    drop(tokens);
+    warnings.extend(apply_names(config, &mut themes));
+    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
+    let k = clustering.k;
+    let trends = Trends::count(&dates, &themes.assignments, k, config.settings.period);
+    let tree = theme_tree(&clustering, &themes);
+    let born = born(config, themes.themes.len(), new_themes, &trends.span());
+    timer.lap(
+        "themes",
+        || format!("{} themes", themes.themes.len()),
+        "writing",
+    )?;
+    let metrics = score_stage(config, &articles, &themes, &rejects);
+
+    Ok(Analysis {
+        config: config.clone(),
+        articles,
+        texts,
+        times_seen,
+        duplicates,
+        rejects,
+        warnings,
+        n_read,
+        model,
+        counts: config.keep_counts.then_some(counts),
+        coverage,
+        surfaces,
+        lsa,
+        clustering,
+        themes,
+        born,
+        new_themes,
+        joined,
+        tree,
+        trends,
+        metrics,
+        timings: timer.finish(),
+    })
+}
+
+/// Copies set aside, unless the settings keep them.
+fn dedup_stage(
+    config: &RunConfig,
+    articles: Vec<Article>,
+    timer: &mut StageTimer,
+) -> Result<(Vec<Article>, Vec<usize>, Vec<DuplicateRecord>)> {
+    let (articles, times_seen, duplicates) =
+        remove_duplicates(articles, config.settings.dedup.as_ref());
+    timer.lap(
+        "dedup",
+        || {
+            format!(
+                "{} duplicates set aside ({} exact)",
+                duplicates.len(),
+                duplicates.iter().filter(|d| d.exact).count()
+            )
+        },
+        "tokenizing",
+    )?;
+    Ok((articles, times_seen, duplicates))
+}
+
+/// The articles as tokens; their texts set aside in the scratch folder when there is one.
+struct Tokenized {
+    kept: Kept,
+    texts: TextStore,
+    surfaces: SurfaceForms,
+    stem_names: StemNames,
+}
+
+fn tokenize_stage(
+    config: &RunConfig,
+    analyzer: &Analyzer,
+    mut articles: Vec<Article>,
+    times_seen: Vec<usize>,
+    timer: &mut StageTimer,
+) -> Result<Tokenized> {
+    let (tokens, surfaces) = tokenize(&articles, analyzer);
+    let texts = match &config.scratch {
+        Some(dir) => TextStore::spill(&mut articles, dir)
+            .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
+        None => TextStore::default(),
+    };
+    let stem_names = stem_names(&surfaces);
+    timer.lap(
+        "tokenize",
+        || {
+            format!(
+                "{} tokens",
+                tokens.iter().map(|t| t.stems.len()).sum::<usize>()
+            )
+        },
+        "vectorizing",
+    )?;
+    Ok(Tokenized {
+        kept: Kept {
+            articles,
+            tokens,
+            times_seen,
+        },
+        texts,
+        surfaces,
+        stem_names,
+    })
+}
+
+/// The articles with vocabulary terms, their counts, and what naming needs of the tokens.
+struct Vectorized {
+    model: TfidfModel,
+    kept: Kept,
+    texts: TextStore,
+    surfaces: SurfaceForms,
+    stem_names: StemNames,
+    counts: Sparse,
+    coverage: Vec<f64>,
+}
+
+/// The vocabulary (fitted, given, or the model's) and each article's counts. Articles with no
+/// vocabulary term would land in a theme at random: they are rejected instead.
+fn vectorize_stage(
+    config: &RunConfig,
+    tfidf_params: ValidTfidfParams,
+    t: Tokenized,
+    rejects: &mut Vec<Reject>,
+) -> Result<Vectorized> {
+    let Tokenized {
+        kept,
+        mut texts,
+        surfaces,
+        stem_names,
+    } = t;
+    let model = match &config.mode {
+        Mode::Assign(m) | Mode::Update(m) => m.model.tfidf(),
+        Mode::Fit(FitMode {
+            vocabulary: Some(given),
+            ..
+        }) => given.as_ref().clone(),
+        Mode::Fit(_) => tfidf_params
+            .fit(&kept.tokens, &stem_names)
+            .context("building the vocabulary")?,
+    };
+    let Terms {
+        has_terms,
+        counts,
+        coverage,
+    } = Terms::count(&model, &kept.tokens);
+    let mut with_terms = Kept::default();
+    let rows = kept
+        .articles
+        .into_iter()
+        .zip(kept.tokens)
+        .zip(kept.times_seen);
+    for (((article, tokens), seen), &keep) in rows.zip(&has_terms) {
+        if keep {
+            with_terms.articles.push(article);
+            with_terms.tokens.push(tokens);
+            with_terms.times_seen.push(seen);
+        } else {
+            rejects.push(Reject {
+                reason: no_terms_reason(&article.id),
+                file: article.file,
+                line: article.line,
+            });
+        }
+    }
+    texts.retain(&has_terms);
+    Ok(Vectorized {
+        model,
+        kept: with_terms,
+        texts,
+        surfaces,
+        stem_names,
+        counts,
+        coverage,
+    })
+}
+
+/// Scores against the label field, when given; the run's scores and rejects told on stderr.
+fn score_stage(
+    config: &RunConfig,
+    articles: &[Article],
+    themes: &ThemeSet,
+    rejects: &[Reject],
+) -> Option<Metrics> {
+    let metrics = config
+        .settings
+        .label_field
+        .as_deref()
+        .and_then(|field| score(articles, &themes.assignments, field));
+    if let (true, Some(m)) = (config.verbose, &metrics) {
+        eprintln!(
+            "evaluation on {} labelled articles: NMI {:.3}, ARI {:.3}, V-measure {:.3}, purity {:.3}",
+            m.n, m.nmi, m.ari, m.v_measure, m.purity
+        );
+    }
+    if config.verbose {
+        report_rejects(rejects);
+    }
+    metrics
+}
+
+/// The articles, tokens and counts of those with a vocabulary term, in input order.
+#[derive(Default)]
+struct Kept {
+    articles: Vec<Article>,
+    tokens: Vec<Doc>,
+    times_seen: Vec<usize>,
+}
+
+/// Ends the reading stage: warnings shown, and a corpus with nothing readable refused with
+/// the first reason.
+fn read_stage(
+    config: &RunConfig,
+    articles: &[Article],
+    rejects: &[Reject],
+    warnings: &[String],
+    timer: &mut StageTimer,
+) -> Result<()> {
+    if config.verbose {
+        for w in warnings {
             eprintln!("warning: {w}");
         }
     }
@@ -502,220 +861,160 @@ fn analyze_checked(
                 .unwrap_or_default()
         );
     }
+    Ok(())
+}
 
-    let (articles, mut times_seen, duplicates) = remove_duplicates(articles, config.dedup.as_ref());
-    timer.lap(
-        "dedup",
-        || {
-            format!(
-                "{} duplicates set aside ({} exact)",
-                duplicates.len(),
-                duplicates.iter().filter(|d| d.exact).count()
-            )
-        },
-        "tokenizing",
-    )?;
+/// Each article's vocabulary terms: what a fit, an assignment to a model and
+/// [`Assigner::assign`] all compute from the tokens, by one path. Rows of articles with no
+/// vocabulary term are left out.
+struct Terms {
+    /// Per token document: does it have a vocabulary term (a row below)?
+    has_terms: Vec<bool>,
+    /// Raw counts of the articles with terms (articles × vocabulary).
+    counts: Sparse,
+    /// Per article with terms: the share of its TF-IDF mass on vocabulary terms.
+    coverage: Vec<f64>,
+}
 
-    // A saved model's vocabulary only makes sense with the analyzer it was fitted with.
-    let analyzer = match &config.model {
-        Some(m) => m.analyzer(),
-        None => config.analyzer(),
-    };
-    let (tokens, surfaces) = tokenize(&articles, &analyzer);
-    let mut articles = articles;
-    let mut texts = match &config.scratch {
-        Some(dir) => TextStore::spill(&mut articles, dir)
-            .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
-        None => TextStore::default(),
-    };
-    let stem_names = stem_names(&surfaces);
-    timer.lap(
-        "tokenize",
-        || {
-            format!(
-                "{} tokens",
-                tokens.iter().map(|t| t.stems.len()).sum::<usize>()
-            )
-        },
-        "vectorizing",
-    )?;
-
-    let model = match (&config.model, &config.vocabulary) {
-        (Some(saved), _) => saved.tfidf(),
-        (None, Some(given)) => given.as_ref().clone(),
-        (None, None) => tfidf_params
-            .fit(&tokens, &stem_names)
-            .context("building the vocabulary")?,
-    };
-    let (counts, coverage) = model.counts_and_coverage(&tokens);
-    // Articles with no vocabulary term would land in a theme at random: reject them instead.
-    let keep: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
-    let mut kept_articles = Vec::with_capacity(articles.len());
-    let mut kept_tokens = Vec::with_capacity(articles.len());
-    let mut kept_seen = Vec::with_capacity(articles.len());
-    let mut kept_coverage = Vec::with_capacity(articles.len());
-    for ((((article, toks), keep), seen), cov) in articles
-        .into_iter()
-        .zip(tokens)
-        .zip(&keep)
-        .zip(times_seen)
-        .zip(coverage)
-    {
-        if *keep {
-            kept_articles.push(article);
-            kept_tokens.push(toks);
-            kept_seen.push(seen);
-            kept_coverage.push(cov);
+impl Terms {
+    fn count(model: &TfidfModel, tokens: &[Doc]) -> Terms {
+        let (counts, coverage) = model.counts_and_coverage(tokens);
+        let has_terms: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
+        // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
+        let (counts, coverage) = if has_terms.iter().all(|&k| k) {
+            (counts, coverage)
         } else {
-            rejects.push(Reject {
-                reason: no_terms_reason(&article.id),
-                file: article.file,
-                line: article.line,
-            });
-        }
-    }
-    let articles = kept_articles;
-    texts.retain(&keep);
-    times_seen = kept_seen;
-    let coverage = kept_coverage;
-    // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
-    let counts = if keep.iter().all(|&k| k) {
-        counts
-    } else {
-        let rows: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-        select_rows(&counts, &rows)
-    };
-    // Weighted as the LSA reads each row: no second matrix beside the counts.
-    let tfidf = model.clustering_weights(&counts);
-    timer.lap(
-        "vectorize",
-        || format!("{} terms, {} non-zeros", model.n_terms(), tfidf.nnz()),
-        "reducing (LSA)",
-    )?;
-    if articles.is_empty() {
-        bail!("no article has any vocabulary term left after pruning; try --min-df 1");
-    }
-
-    let (lsa, vectors): (Option<Lsa>, Array2<f64>) = if let Some(saved) = &config.model {
-        let lsa = saved.lsa()?;
-        let v = match &lsa {
-            Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf)?,
+            let rows: Vec<usize> = (0..has_terms.len()).filter(|&i| has_terms[i]).collect();
+            let coverage = rows.iter().map(|&r| coverage[r]).collect();
+            (select_rows(&counts, &rows), coverage)
         };
-        (lsa, v)
-    } else if config.dims > 0 {
-        let (lsa, v) = Lsa::fit_transform(tfidf, config.dims, config.cluster.seed);
-        (Some(lsa), v)
-    } else {
-        (None, dense(&tfidf)?)
-    };
-    let counts = config.keep_counts.then_some(counts);
-    timer.lap(
-        "reduce",
-        || format!("{} dimensions", vectors.ncols()),
-        "clustering",
-    )?;
-
-    let mut seed_warnings = Vec::new();
-    let seeds = match &config.model {
-        None if !config.seeds.is_empty() => Some(seed_vectors(
-            &config.seeds,
-            &analyzer,
-            &model,
-            lsa.as_ref(),
-            &mut seed_warnings,
-        )?),
-        _ => None,
-    };
-    let (clustering, new_themes, joined) = match &config.model {
-        Some(saved) => {
-            let max_distance = config.max_distance.unwrap_or(saved.max_distance);
-            if config.grow {
-                let g = saved.grow(vectors.view(), &coverage, max_distance, &config.cluster)?;
-                (g.clustering, g.new_themes, Some(g.joined))
-            } else {
-                (
-                    saved.assign(vectors.view(), &coverage, max_distance)?,
-                    0,
-                    None,
-                )
-            }
+        Terms {
+            has_terms,
+            counts,
+            coverage,
         }
-        None => {
-            let params = config.cluster.check(articles.len())?;
-            let fitted = match &seeds {
-                Some(s) => params.fit_seeded(vectors.view(), s.view())?,
-                None => params.fit(vectors.view())?,
+    }
+}
+
+/// The rows in the space the themes live in: a model's LSA (or none), a fitted one, or the
+/// TF-IDF rows themselves (`dims` 0).
+fn reduce_stage(config: &RunConfig, weights: Weighted) -> Result<(Option<Lsa>, Array2<f64>)> {
+    if let Some(saved) = config.mode.model() {
+        let lsa = saved.lsa()?;
+        let vectors = project(lsa.as_ref(), &weights)?;
+        return Ok((lsa, vectors));
+    }
+    let s = &config.settings;
+    if s.dims > 0 {
+        let (lsa, v) = Lsa::fit_transform(weights, s.dims, s.cluster.seed);
+        Ok((Some(lsa), v))
+    } else {
+        Ok((None, dense(&weights)?))
+    }
+}
+
+/// `weights` in a fitted LSA's space, or as dense TF-IDF rows without one.
+fn project(lsa: Option<&Lsa>, weights: &Weighted) -> Result<Array2<f64>> {
+    match lsa {
+        Some(l) => Ok(l.transform(weights)),
+        None => dense(weights),
+    }
+}
+
+/// The clustering by mode, with how many themes an update formed and what joined the saved
+/// ones.
+fn cluster_stage(
+    config: &RunConfig,
+    vectors: ArrayView2<f64>,
+    coverage: &[f64],
+    seeds: Option<&Array2<f64>>,
+    n: usize,
+) -> Result<(Clustering, usize, Option<Joined>)> {
+    let max_distance = config.mode.max_distance().unwrap_or(f64::INFINITY);
+    Ok(match &config.mode {
+        Mode::Fit(_) => {
+            let params = config.settings.cluster.check(n)?;
+            let fitted = match seeds {
+                Some(s) => params.fit_seeded(vectors, s.view())?,
+                None => params.fit(vectors)?,
             };
             (fitted, 0, None)
         }
-    };
-    timer.lap(
-        "cluster",
-        || clustering.choice.describe(clustering.k),
-        "naming themes",
-    )?;
+        Mode::Assign(m) => (m.model.assign(vectors, coverage, max_distance)?, 0, None),
+        Mode::Update(m) => {
+            let g = m
+                .model
+                .grow(vectors, coverage, max_distance, &config.settings.cluster)?;
+            (g.clustering, g.new_themes, Some(g.joined))
+        }
+    })
+}
 
-    let analysed = Texts {
-        docs: &kept_tokens,
-        stems: &stem_names,
-        surfaces: &surfaces,
-        language: analyzer.language(),
-        articles: &articles,
-        texts: &texts,
-        analyzer: &analyzer,
-    };
-    let fixed = match (&config.model, &seeds) {
+/// Themes named from their articles; declared themes keep the user's names, and a model's
+/// themes their ids, names and terms.
+fn name_stage(
+    config: &RunConfig,
+    clustering: &Clustering,
+    texts: &Texts,
+    seeds: Option<&Array2<f64>>,
+    new_themes: usize,
+) -> ThemeSet {
+    let fixed = match (config.mode.model(), seeds) {
         (Some(_), _) => clustering.k,
         (None, Some(s)) => s.nrows(),
         (None, None) => 0,
     };
-    let mut themes = build_themes(&clustering, &analysed, fixed);
+    let mut themes = build_themes(clustering, texts, fixed);
     // Declared themes keep their names; one that no article joined shows its own terms.
-    let declared = seeds.as_ref().map_or(0, |s| s.nrows());
-    for (t, seed) in themes.themes.iter_mut().zip(&config.seeds).take(declared) {
+    for (t, seed) in themes
+        .themes
+        .iter_mut()
+        .zip(config.mode.seeds())
+        .take(fixed)
+    {
         t.name = seed.name.trim().to_string();
         if t.size == 0 {
             t.top_terms = seed.terms.clone();
             t.label = crate::themes::label_from(&seed.terms);
         }
     }
-    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
-    let trends = Trends::count(&dates, &themes.assignments, clustering.k, config.period);
-    let span = trends.span();
-    if let Some(saved) = &config.model {
-        // Saved themes keep their names and terms; the extra last theme holds the unassigned
-        // articles, and its terms (scored against the assigned) say what they are about.
-        // Positions follow the model's centroids; ids are the model's own, which edits
-        // (merge, drop) leave with gaps. New themes (an update) take the next ids, with the
-        // names generated for them; the unassigned get the id after those.
-        for (position, t) in themes.themes.iter_mut().enumerate() {
-            match saved.themes.get(position) {
-                Some(s) => {
-                    t.id = s.id;
-                    t.name = s.name.clone();
-                    t.label = s.label.clone();
-                    t.top_terms = s.top_terms.clone();
-                }
-                None if position < saved.k() + new_themes => {
-                    t.id = saved.next_id + position - saved.k();
-                }
-                None => {
-                    t.id = saved.next_id + new_themes;
-                    t.name = UNASSIGNED.to_string();
-                    t.label = UNASSIGNED.to_string();
-                }
+    if let Some(saved) = config.mode.model() {
+        keep_model_identity(&mut themes, saved, new_themes);
+    }
+    themes
+}
+
+/// Saved themes keep their names and terms; the extra last theme holds the unassigned
+/// articles, and its terms (scored against the assigned) say what they are about. Positions
+/// follow the model's centroids; ids are the model's own, which edits (merge, drop) leave with
+/// gaps. New themes (an update) take the next ids, with the names generated for them; the
+/// unassigned get the id after those.
+fn keep_model_identity(themes: &mut ThemeSet, saved: &ThemeModel, new_themes: usize) {
+    for (position, t) in themes.themes.iter_mut().enumerate() {
+        match saved.themes.get(position) {
+            Some(s) => {
+                t.id = s.id;
+                t.name = s.name.clone();
+                t.label = s.label.clone();
+                t.top_terms = s.top_terms.clone();
+            }
+            None if position < saved.k() + new_themes => {
+                t.id = saved.next_id + position - saved.k();
+            }
+            None => {
+                t.id = saved.next_id + new_themes;
+                t.name = UNASSIGNED.to_string();
+                t.label = UNASSIGNED.to_string();
             }
         }
     }
-    let mut warnings = warnings;
-    if config.verbose {
-        for w in &seed_warnings {
-            eprintln!("warning: {w}");
-        }
-    }
-    warnings.extend(seed_warnings);
-    for (&id, name) in &config.names {
+}
+
+/// The user's names (`[names]`, `names=`) over the themes'; a name for a theme that does not
+/// exist is a warning, returned.
+fn apply_names(config: &RunConfig, themes: &mut ThemeSet) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (&id, name) in &config.settings.names {
         let theme = themes.themes.iter_mut().find(|t| t.id == id);
         match theme.filter(|t| t.name != UNASSIGNED) {
             Some(t) => t.name = name.clone(),
@@ -737,62 +1036,22 @@ fn analyze_checked(
             }
         }
     }
-    drop(kept_tokens);
-    let tree = theme_tree(&clustering, &themes);
-    // A saved theme keeps its birth; one fitted or formed here was born in this run's span.
-    let born = (0..themes.themes.len())
-        .map(|p| match &config.model {
-            None => span.clone(),
+    warnings
+}
+
+/// The periods each theme was born in: a saved theme keeps its birth; one fitted or formed
+/// here was born in this run's `span`; the unassigned have none.
+fn born(config: &RunConfig, themes: usize, new_themes: usize, span: &str) -> Vec<String> {
+    (0..themes)
+        .map(|p| match config.mode.model() {
+            None => span.to_string(),
             Some(saved) => match saved.themes.get(p) {
                 Some(s) => s.born.clone(),
-                None if p < saved.k() + new_themes => span.clone(),
+                None if p < saved.k() + new_themes => span.to_string(),
                 None => String::new(),
             },
         })
-        .collect();
-    timer.lap(
-        "themes",
-        || format!("{} themes", themes.themes.len()),
-        "writing",
-    )?;
-    let metrics = config
-        .label_field
-        .as_deref()
-        .and_then(|field| score(&articles, &themes.assignments, field));
-    if let (true, Some(m)) = (config.verbose, &metrics) {
-        eprintln!(
-            "evaluation on {} labelled articles: NMI {:.3}, ARI {:.3}, V-measure {:.3}, purity {:.3}",
-            m.n, m.nmi, m.ari, m.v_measure, m.purity
-        );
-    }
-    if config.verbose {
-        report_rejects(&rejects);
-    }
-
-    Ok(Analysis {
-        config: config.clone(),
-        articles,
-        texts,
-        times_seen,
-        duplicates,
-        rejects,
-        warnings,
-        n_read,
-        model,
-        counts,
-        coverage,
-        surfaces,
-        lsa,
-        clustering,
-        themes,
-        born,
-        new_themes,
-        joined,
-        tree,
-        trends,
-        metrics,
-        timings: timer.finish(),
-    })
+        .collect()
 }
 
 /// Each declared theme's terms as a vector in the articles' space (TF-IDF, then LSA), unit
@@ -819,11 +1078,7 @@ fn seed_vectors(
         .collect();
     let (tokens, _) = tokenize(&docs, analyzer);
     let (counts, _) = model.counts_and_coverage(&tokens);
-    let rows = model.clustering_weights(&counts);
-    let mut v = match lsa {
-        Some(l) => l.transform(&rows),
-        None => dense(&rows)?,
-    };
+    let mut v = project(lsa, &model.clustering_weights(&counts))?;
     for (mut row, seed) in v.rows_mut().into_iter().zip(seeds) {
         let norm = row.dot(&row).sqrt();
         if norm > 0.0 {
@@ -871,7 +1126,7 @@ pub fn document_frequencies(
 /// that assign a corpus in parts and count elsewhere (Spark's partitions). The vocabulary
 /// index and LSA loadings are built once, not per batch.
 pub struct Assigner {
-    pub model: std::sync::Arc<ThemeModel>,
+    pub model: Arc<ThemeModel>,
     analyzer: Analyzer,
     tfidf: TfidfModel,
     lsa: Option<Lsa>,
@@ -892,7 +1147,7 @@ pub enum Placed {
 }
 
 impl Assigner {
-    pub fn new(model: std::sync::Arc<ThemeModel>) -> Result<Assigner> {
+    pub fn new(model: Arc<ThemeModel>) -> Result<Assigner> {
         Ok(Assigner {
             analyzer: model.analyzer(),
             tfidf: model.tfidf(),
@@ -907,26 +1162,17 @@ impl Assigner {
     /// bigrams as a whole run would be only if that were true of all of it.
     pub fn assign(&self, articles: &[Article], max_distance: Option<f64>) -> Result<Vec<Placed>> {
         let (tokens, _) = tokenize(articles, &self.analyzer);
-        let (counts, coverage) = self.tfidf.counts_and_coverage(&tokens);
+        let terms = Terms::count(&self.tfidf, &tokens);
         drop(tokens);
-        let rows: Vec<usize> = (0..counts.rows())
-            .filter(|&r| counts.outer_view(r).is_some_and(|v| v.nnz() > 0))
-            .collect();
-        let counts = if rows.len() == counts.rows() {
-            counts
-        } else {
-            select_rows(&counts, &rows)
-        };
-        let tfidf = self.tfidf.clustering_weights(&counts);
-        let vectors = match &self.lsa {
-            Some(l) => l.transform(&tfidf),
-            None => dense(&tfidf)?,
-        };
-        let coverage: Vec<f64> = rows.iter().map(|&r| coverage[r]).collect();
+        let weights = self.tfidf.clustering_weights(&terms.counts);
+        let vectors = project(self.lsa.as_ref(), &weights)?;
         let max_distance = max_distance.unwrap_or(self.model.max_distance);
-        let c = self.model.assign(vectors.view(), &coverage, max_distance)?;
+        let c = self
+            .model
+            .assign(vectors.view(), &terms.coverage, max_distance)?;
+        let rows = (0..articles.len()).filter(|&r| terms.has_terms[r]);
         let mut placed = vec![Placed::NoTerms; articles.len()];
-        for ((&r, &position), &distance) in rows.iter().zip(&c.assignments).zip(&c.distances) {
+        for ((r, &position), &distance) in rows.zip(&c.assignments).zip(&c.distances) {
             placed[r] = Placed::Theme { position, distance };
         }
         Ok(placed)

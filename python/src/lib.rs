@@ -26,7 +26,7 @@ use tidings::cli::RunOptions;
 use tidings::compare::{self as cmp, Comparison, DateRange};
 use tidings::corpus::{self, Corpus};
 use tidings::model::ThemeModel;
-use tidings::pipeline::{self, Analysis, Assigner, Placed, RunConfig};
+use tidings::pipeline::{self, Analysis, Assigner, Mode, Placed, RunConfig};
 use tidings::report;
 
 /// The CLI's allocator (see `src/main.rs`), as py-polars does in its extension: Python's own
@@ -62,6 +62,7 @@ fn resolve(
     flags: Vec<String>,
     verbose: bool,
     names: Option<BTreeMap<usize, String>>,
+    model: Option<&Model>,
 ) -> PyResult<RunConfig> {
     let parsed = Flags::try_parse_from(flags).map_err(|e| {
         PyValueError::new_err(
@@ -72,9 +73,10 @@ fn resolve(
                 .to_string(),
         )
     })?;
-    let (mut config, _) = parsed.run.resolve(&[]).map_err(error)?;
+    let model = model.map(|m| (m.model.clone(), Mode::Assign as _));
+    let (mut config, _) = parsed.run.resolve(&[], model).map_err(error)?;
     config.verbose = verbose;
-    config.names.extend(names.unwrap_or_default());
+    config.settings.names.extend(names.unwrap_or_default());
     Ok(config)
 }
 
@@ -86,8 +88,7 @@ fn configure(
     model: Option<&Model>,
     inputs: Vec<PathBuf>,
 ) -> PyResult<RunConfig> {
-    let mut config = resolve(flags, verbose, names)?;
-    config.model = model.map(|m| m.model.clone());
+    let mut config = resolve(flags, verbose, names, model)?;
     config.inputs = inputs;
     Ok(config)
 }
@@ -492,8 +493,14 @@ impl Source {
 
     fn read(&self, config: &RunConfig) -> anyhow::Result<(Corpus, String)> {
         Ok(match self {
-            Source::Paths(p) => (corpus::read_inputs_with(p, &config.read)?, cmp::names(p)),
-            Source::Table(name, df) => (corpus::read_table(name, df, &config.read)?, name.clone()),
+            Source::Paths(p) => (
+                corpus::read_inputs_with(p, &config.settings.read)?,
+                cmp::names(p),
+            ),
+            Source::Table(name, df) => (
+                corpus::read_table(name, df, &config.settings.read)?,
+                name.clone(),
+            ),
         })
     }
 }
@@ -522,7 +529,9 @@ fn run(
                 Ok(config.check()?.from_document_frequencies(terms, n_docs)?)
             })
             .map_err(error)?;
-        config.vocabulary = Some(Arc::new(vocabulary));
+        if let Mode::Fit(fit) = &mut config.mode {
+            fit.vocabulary = Some(Arc::new(vocabulary));
+        }
     }
     let analysis = detached(py, &mut config, move |config| {
         let timer = pipeline::StageTimer::for_run(&config);
@@ -605,7 +614,7 @@ fn term_counts(df: &DataFrame) -> anyhow::Result<Vec<(String, usize)>> {
 /// may not exceed, under the options of `flags`.
 #[pyfunction]
 fn df_bounds(flags: Vec<String>, n_docs: usize) -> PyResult<(usize, usize, f64)> {
-    let config = resolve(flags, false, None)?;
+    let config = resolve(flags, false, None, None)?;
     Ok(config.check().map_err(error)?.df_bounds(n_docs))
 }
 
@@ -616,11 +625,11 @@ fn read_batch(
     name: &str,
     flags: Vec<String>,
 ) -> PyResult<(Corpus, RunConfig, usize)> {
-    let config = resolve(flags, false, None)?;
+    let config = resolve(flags, false, None, None)?;
     let df = import_stream(capsule)?;
     let rows = df.height();
-    let corpus =
-        corpus::read_table(name, &df, &config.read).map_err(|e| error(anyhow::Error::from(e)))?;
+    let corpus = corpus::read_table(name, &df, &config.settings.read)
+        .map_err(|e| error(anyhow::Error::from(e)))?;
     Ok((corpus, config, rows))
 }
 

@@ -61,12 +61,12 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         "<p class=\"meta\">{}<br>{}<br>period {}, seed {}, min_df {}, max_df {}, LSA dimensions {}, k-means restarts {}</p>",
         esc(&accounting(a)),
         esc(&a.clustering.choice.describe(a.clustering.k)),
-        c.period,
-        c.cluster.seed,
-        c.tfidf.min_df,
-        c.tfidf.max_df,
+        c.settings.period,
+        c.settings.cluster.seed,
+        c.settings.tfidf.min_df,
+        c.settings.tfidf.max_df,
         a.lsa.as_ref().map_or(0, |l| l.dims()),
-        c.cluster.n_runs
+        c.settings.cluster.n_runs
     );
     if let Some(x) = cmp {
         let _ = write!(

@@ -186,18 +186,22 @@ pub fn render(a: &Analysis) -> String {
         "- **Parameters:** k = {}, seed = {}, period = {}, min_df = {}, max_df = {}, \
          bigrams = {}, sublinear tf = {}, LSA dimensions = {}, k-means restarts = {}, \
          near-duplicate threshold = {}",
-        c.cluster.k.map_or("auto".to_string(), |k| k.to_string()),
-        c.cluster.seed,
-        c.period,
-        c.tfidf.min_df,
-        c.tfidf.max_df,
-        c.tfidf.bigrams,
-        c.tfidf.sublinear_tf,
+        c.settings
+            .cluster
+            .k
+            .map_or("auto".to_string(), |k| k.to_string()),
+        c.settings.cluster.seed,
+        c.settings.period,
+        c.settings.tfidf.min_df,
+        c.settings.tfidf.max_df,
+        c.settings.tfidf.bigrams,
+        c.settings.tfidf.sublinear_tf,
         a.lsa
             .as_ref()
             .map_or("none (TF-IDF)".to_string(), |l| l.dims().to_string()),
-        c.cluster.n_runs,
-        c.dedup
+        c.settings.cluster.n_runs,
+        c.settings
+            .dedup
             .as_ref()
             .map_or("off (duplicates kept)".to_string(), |d| d
                 .threshold
@@ -218,7 +222,7 @@ pub fn render(a: &Analysis) -> String {
         let _ = writeln!(
             s,
             "\n### Against the labels in `{}` ({} labelled articles)\n\n| NMI | ARI | V-measure | homogeneity | completeness | purity |\n|---:|---:|---:|---:|---:|---:|\n| {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
-            c.label_field.as_deref().unwrap_or(""),
+            c.settings.label_field.as_deref().unwrap_or(""),
             m.n,
             m.nmi,
             m.ari,
@@ -271,11 +275,8 @@ pub fn render(a: &Analysis) -> String {
     }
 
     if let Some(u) = a.themes.themes.iter().find(|t| t.name == UNASSIGNED) {
-        let threshold = c
-            .max_distance
-            .or(c.model.as_ref().map(|m| m.max_distance))
-            .unwrap_or(f64::NAN);
-        let coverage = c.model.as_ref().map_or(f64::NAN, |m| m.min_coverage);
+        let threshold = c.mode.max_distance().unwrap_or(f64::NAN);
+        let coverage = c.mode.model().map_or(f64::NAN, |m| m.min_coverage);
         let _ = writeln!(
             s,
             "\n**Unassigned:** {} articles ({:.1}%) are unlike every saved theme (T{} above): \
@@ -310,7 +311,7 @@ pub fn render(a: &Analysis) -> String {
     let _ = writeln!(
         s,
         "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)\n\n![The themes grouped by closeness](theme_tree.png)",
-        c.period
+        c.settings.period
     );
 
     if !a.duplicates.is_empty() {

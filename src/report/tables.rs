@@ -403,7 +403,7 @@ pub fn metrics(a: &Analysis) -> Result<Option<DataFrame>> {
             Column::new("articles".into(), vec![m.n as i64; rows.len()]),
             Column::new(
                 "label_field".into(),
-                vec![a.config.label_field.clone().unwrap_or_default(); rows.len()],
+                vec![a.config.settings.label_field.clone().unwrap_or_default(); rows.len()],
             ),
         ],
     )?))

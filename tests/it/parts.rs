@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::common::*;
 use tidings::corpus::{self, ReadOptions};
 use tidings::model::ThemeModel;
-use tidings::pipeline::{self, Assigner, Placed, RunConfig};
+use tidings::pipeline::{self, Assigner, Placed, RunConfig, Settings};
 use tidings::report::aggregate;
 use tidings::trends::Period;
 
@@ -111,7 +111,10 @@ fn summed_document_frequencies_give_the_fits_vocabulary() {
     let articles = sample_articles();
     let config = RunConfig {
         inputs: vec![sample()],
-        dedup: None,
+        settings: Settings {
+            dedup: None,
+            ..Settings::default()
+        },
         ..RunConfig::default()
     };
     let mut summed: std::collections::BTreeMap<String, usize> = Default::default();

@@ -327,7 +327,7 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
         inputs: vec![corpus],
         ..RunConfig::default()
     };
-    config.cluster.k = Some(8);
+    config.settings.cluster.k = Some(8);
     let held = pipeline::analyze(&config).unwrap();
     config.scratch = Some(scratch.clone());
     let spilled = pipeline::analyze(&config).unwrap();

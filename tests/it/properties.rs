@@ -11,7 +11,7 @@ use proptest::test_runner::{Config, RngSeed};
 
 use tidings::cluster::ClusterParams;
 use tidings::corpus::read_inputs;
-use tidings::pipeline::{analyze, RunConfig};
+use tidings::pipeline::{analyze, RunConfig, Settings};
 use tidings::text::{Analyzer, Language};
 use tidings::trends::{Bucket, Period, Trends};
 
@@ -208,9 +208,12 @@ proptest! {
         }
         let config = RunConfig {
             inputs: vec![path, records_path],
-            period,
-            dims: 4,
-            cluster: ClusterParams { k: Some(k), n_runs: 2, ..ClusterParams::default() },
+            settings: Settings {
+                period,
+                dims: 4,
+                cluster: ClusterParams { k: Some(k), n_runs: 2, ..ClusterParams::default() },
+                ..Settings::default()
+            },
             ..RunConfig::default()
         };
         let a = analyze(&config);
