@@ -9,6 +9,7 @@ mod config_language;
 mod ingest;
 mod model;
 mod names;
+mod options;
 mod parts;
 mod pipeline;
 mod properties;

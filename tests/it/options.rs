@@ -1,21 +1,22 @@
-//! Each option is defined once, in `cli::RunOptions` with its default in `pipeline::Settings`;
+//! Each option is defined once, as a flag of `tidings run` with its default in `Settings`;
 //! the other places that name it (the help's "[default: …]", `tidings.toml`, Python's
 //! `run()`, the README's table) are checked against those two here, so none can drift.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use clap::{Args, Command};
+use clap::CommandFactory;
 use serde::de::{self, Deserialize, Visitor};
-use tidings::cli::{RunOptions, DEFAULT_OUT};
+use tidings::cli::{Cli, DEFAULT_OUT};
 use tidings::config::FileConfig;
 use tidings::pipeline::Settings;
 
 use crate::common::repo;
 
-/// The run flags (long names) with their help text.
+/// The flags of `tidings run` (long names) with their help text.
 fn flags() -> BTreeMap<String, String> {
-    RunOptions::augment_args(Command::new("run"))
-        .get_arguments()
+    let cli = Cli::command();
+    let run = cli.find_subcommand("run").expect("tidings run");
+    run.get_arguments()
         .filter_map(|a| {
             let help = a.get_long_help().or(a.get_help())?.to_string();
             Some((a.get_long()?.to_string(), help))
@@ -26,7 +27,10 @@ fn flags() -> BTreeMap<String, String> {
 /// What the user gets when they give no value: the defaults the run uses.
 fn defaults() -> BTreeMap<&'static str, String> {
     let s = Settings::default();
-    let dedup = s.dedup.clone().expect("duplicates are set aside by default");
+    let dedup = s
+        .dedup
+        .clone()
+        .expect("duplicates are set aside by default");
     BTreeMap::from([
         ("out", DEFAULT_OUT.to_string()),
         ("k-max", s.cluster.k_max.to_string()),
@@ -97,19 +101,29 @@ fn every_flag_is_a_config_key_and_every_key_a_flag() {
     let mut names = FieldNames(Vec::new());
     assert!(FileConfig::deserialize(&mut names).is_err());
     let file: BTreeSet<String> = names.0.iter().map(|s| s.to_string()).collect();
-    // Where the file is read from, and how the run talks, are not settings of the file;
-    // `[[theme]]` is `--themes FILE`'s list, `[names]` has no flag (Python's `names=`).
-    let not_in_file = ["config", "quiet", "json"];
+    // Where the file is read from, the model a run uses, and how the run talks are not
+    // settings of the file; `[[theme]]` is `--themes FILE`'s list, `[names]` has no flag
+    // (Python's `names=`).
+    let not_in_file = ["config", "model", "quiet", "json"];
     let from_flags: BTreeSet<String> = flags()
         .keys()
         .filter(|f| !not_in_file.contains(&f.as_str()))
-        .map(|f| if f == "themes" { "theme".into() } else { key(f) })
+        .map(|f| {
+            if f == "themes" {
+                "theme".into()
+            } else {
+                key(f)
+            }
+        })
         .collect();
     let mut file_only = file.clone();
     file_only.retain(|k| !from_flags.contains(k));
     assert_eq!(file_only, BTreeSet::from(["names".to_string()]));
     let missing: Vec<_> = from_flags.difference(&file).collect();
-    assert!(missing.is_empty(), "flags with no tidings.toml key: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "flags with no tidings.toml key: {missing:?}"
+    );
 }
 
 #[test]
@@ -121,7 +135,7 @@ fn every_flag_is_a_python_keyword() {
         .lines()
         .skip(1)
         .filter_map(|l| l.trim().split(':').next())
-        .filter(|k| !k.is_empty() && *k != "*")
+        .filter(|k| !k.is_empty() && !k.starts_with('*'))
         .map(str::to_string)
         .collect();
     // Python returns tables instead of writing them, and warns instead of printing.
@@ -132,17 +146,17 @@ fn every_flag_is_a_python_keyword() {
         .map(|f| key(f))
         .collect();
     let missing: Vec<_> = from_flags.difference(&keywords).collect();
-    assert!(missing.is_empty(), "flags that tidings.run() lacks: {missing:?}");
-    // Beyond the flags: the data, in-memory table's name, names, the model and verbosity.
+    assert!(
+        missing.is_empty(),
+        "flags that tidings.run() lacks: {missing:?}"
+    );
+    // Beyond the flags: the data, an in-memory table's name, names and verbosity.
     let extra: BTreeSet<&str> = keywords
         .iter()
         .filter(|k| !from_flags.contains(*k))
         .map(String::as_str)
         .collect();
-    assert_eq!(
-        extra,
-        BTreeSet::from(["data", "model", "name", "names", "verbose"])
-    );
+    assert_eq!(extra, BTreeSet::from(["data", "name", "names", "verbose"]));
 }
 
 #[test]
@@ -168,7 +182,10 @@ fn the_readme_option_table_names_real_flags_and_their_defaults() {
         assert!(!named.is_empty(), "README row names no flag: {row}");
         let values: Vec<&str> = default.split(", ").collect();
         for (i, flag) in named.iter().enumerate() {
-            assert!(flags.contains_key(*flag), "README names --{flag}, no such flag");
+            assert!(
+                flags.contains_key(*flag),
+                "README names --{flag}, no such flag"
+            );
             if let Some(value) = defaults.get(flag) {
                 let shown = values.get(i).copied().unwrap_or(default).trim_matches('`');
                 assert_eq!(shown, value, "README's default of --{flag}");
