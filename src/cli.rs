@@ -491,7 +491,9 @@ fn compare(args: &CompareArgs) -> Result<()> {
 }
 
 fn load_model(path: Option<&std::path::Path>) -> Result<Option<Arc<ThemeModel>>> {
-    path.map(|p| ThemeModel::load(p).map(Arc::new)).transpose()
+    Ok(path
+        .map(|p| ThemeModel::load(p).map(Arc::new))
+        .transpose()?)
 }
 
 fn fit(args: &FitArgs) -> Result<()> {
@@ -858,6 +860,22 @@ fn input_is_small(inputs: &[PathBuf]) -> bool {
 }
 
 /// Entry point for the binary: errors are printed with their whole context chain.
+/// The library's message in the command line's words: each setting it names (`` `min_df` ``)
+/// as the flag that sets it (`--min-df`).
+fn with_flags(message: &str) -> String {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let flags: std::collections::BTreeSet<String> = cli
+        .get_subcommands()
+        .flat_map(|c| c.get_arguments())
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect();
+    crate::error::Error::with_flags(message, |setting| {
+        let flag = setting.replace('_', "-");
+        flags.contains(&flag).then(|| format!("--{flag}"))
+    })
+}
+
 pub fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of stdout goes away
     // (`tidings run | head -1`) instead of panicking on the failed print: Rust ignores
@@ -898,7 +916,7 @@ pub fn main() -> ExitCode {
             ExitCode::from(if by_term { 143 } else { 130 })
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", with_flags(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

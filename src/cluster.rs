@@ -23,16 +23,16 @@ pub enum ClusterError {
     Empty,
     #[error("k must be at least 1")]
     ZeroK,
-    #[error("--restarts must be at least 1")]
+    #[error("`restarts` must be at least 1")]
     ZeroRestarts,
-    #[error("--k-max must be at least 2 to choose k (or give --k)")]
+    #[error("`k_max` must be at least 2 to choose k (or give `k`)")]
     KMaxTooSmall,
-    #[error("k = {k} is larger than the number of articles to cluster ({n}); use --k {n} or less")]
+    #[error("k = {k} is larger than the number of articles to cluster ({n}); use `k` {n} or less")]
     KTooLarge { k: usize, n: usize },
     #[error("k-means failed: {0}")]
     KMeans(String),
     #[error(
-        "--k {k} is fewer than the {seeds} declared themes ([[theme]]); give at least {seeds}"
+        "`k` {k} is fewer than the {seeds} declared themes ([[theme]]); give at least {seeds}"
     )]
     FewerThanSeeds { k: usize, seeds: usize },
 }

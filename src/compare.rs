@@ -10,7 +10,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Error, Result};
+use crate::fail;
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
@@ -298,7 +299,7 @@ pub fn compare(config: &RunConfig, input: &CompareInput) -> Result<Comparison> {
 
 fn check_ranges(before: &DateRange, after: &DateRange) -> Result<()> {
     if before.first <= after.last && after.first <= before.last {
-        bail!("--before {before} and --after {after} overlap");
+        fail!(Settings, "`before` {before} and `after` {after} overlap");
     }
     Ok(())
 }
@@ -396,7 +397,8 @@ fn compare_tagged(
     for (side, name) in [(Side::Before, &before_name), (Side::After, &after_name)] {
         let has = corpus.articles.iter().any(|a| side_of(a) == Some(side));
         if !has {
-            bail!(
+            fail!(
+                Input,
                 "the {} side ({name}) has no readable articles to compare",
                 side.name()
             );
@@ -410,12 +412,13 @@ fn compare_tagged(
     let counts = analysis
         .counts
         .as_ref()
-        .context("the analysis kept no term counts to compare")?;
+        .ok_or_else(|| Error::Input("the analysis kept no term counts to compare".into()))?;
     let sides: Vec<Option<Side>> = analysis.articles.iter().map(side_of).collect();
     let n_before = sides.iter().filter(|s| **s == Some(Side::Before)).count();
     let n_after = sides.iter().filter(|s| **s == Some(Side::After)).count();
     if n_before == 0 || n_after == 0 {
-        bail!(
+        fail!(
+            Input,
             "after de-duplication and pruning, the {} side has no articles left to compare",
             if n_before == 0 { "before" } else { "after" }
         );

@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Result};
+use crate::fail;
 use serde::Deserialize;
 
 use crate::text::Language;
@@ -84,7 +85,7 @@ pub fn load_seed_themes(path: &Path) -> Result<Vec<SeedTheme>> {
         .with_context(|| format!("{}: invalid themes file", path.display()))?;
     check_seed_themes(&file.theme).with_context(|| path.display().to_string())?;
     if file.theme.is_empty() {
-        bail!("{}: no [[theme]] entries", path.display());
+        fail!(Settings, "{}: no [[theme]] entries", path.display());
     }
     Ok(file.theme)
 }
@@ -93,13 +94,13 @@ pub fn load_seed_themes(path: &Path) -> Result<Vec<SeedTheme>> {
 pub fn check_seed_themes(seeds: &[SeedTheme]) -> Result<()> {
     for (i, s) in seeds.iter().enumerate() {
         if s.name.trim().is_empty() {
-            bail!("[[theme]] {}: the name is empty", i + 1);
+            fail!(Settings, "[[theme]] {}: the name is empty", i + 1);
         }
         if s.terms.iter().all(|t| t.trim().is_empty()) {
-            bail!("[[theme]] {:?}: no terms", s.name);
+            fail!(Settings, "[[theme]] {:?}: no terms", s.name);
         }
         if seeds[..i].iter().any(|o| o.name.trim() == s.name.trim()) {
-            bail!("[[theme]] {:?} is declared twice", s.name);
+            fail!(Settings, "[[theme]] {:?} is declared twice", s.name);
         }
     }
     Ok(())
@@ -111,11 +112,14 @@ impl FileConfig {
         let mut out = BTreeMap::new();
         for (key, name) in self.names.iter().flatten() {
             let Ok(id) = key.trim().parse::<usize>() else {
-                bail!("[names]: {key:?} is not a theme id (write `3 = \"Gulf shipping\"`)");
+                fail!(
+                    Settings,
+                    "[names]: {key:?} is not a theme id (write `3 = \"Gulf shipping\"`)"
+                );
             };
             let name = name.trim();
             if name.is_empty() {
-                bail!("[names]: the name of theme {id} is empty");
+                fail!(Settings, "[names]: the name of theme {id} is empty");
             }
             out.insert(id, name.to_string());
         }

@@ -31,7 +31,7 @@ pub struct DedupParams {
 
 /// A threshold that is not a similarity (NaN, 0 or below, above 1).
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("--duplicate-threshold must be above 0 and at most 1 (a word-shingle Jaccard similarity); got {0}")]
+#[error("`duplicate_threshold` must be above 0 and at most 1 (a word-shingle Jaccard similarity); got {0}")]
 pub struct ThresholdError(pub f64);
 
 impl DedupParams {

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod config;
 pub mod corpus;
 pub mod dedup;
+pub mod error;
 pub mod evaluate;
 pub mod model;
 pub mod output;

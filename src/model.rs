@@ -12,7 +12,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
+use crate::fail;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -113,27 +114,24 @@ pub struct ThemeModel {
 impl ThemeModel {
     /// The position of theme `id` (its row of centroids), or an error listing the ids there are.
     fn position(&self, id: usize) -> Result<usize> {
-        self.themes
-            .iter()
-            .position(|t| t.id == id)
-            .with_context(|| {
-                let ids: Vec<String> = self.themes.iter().map(|t| t.id.to_string()).collect();
-                format!(
-                    "no theme {id} in the model (its themes: {})",
-                    ids.join(", ")
-                )
-            })
+        self.themes.iter().position(|t| t.id == id).ok_or_else(|| {
+            let ids: Vec<String> = self.themes.iter().map(|t| t.id.to_string()).collect();
+            Error::Model(format!(
+                "no theme {id} in the model (its themes: {})",
+                ids.join(", ")
+            ))
+        })
     }
 
     /// Gives theme `id` a name of the user's, kept from then on.
     pub fn rename(&mut self, id: usize, name: &str) -> Result<()> {
         let name = name.trim();
         if name.is_empty() {
-            bail!("a theme name cannot be empty");
+            fail!(Model, "a theme name cannot be empty");
         }
         let p = self.position(id)?;
         if let Some(other) = self.themes.iter().find(|t| t.id != id && t.name == name) {
-            bail!("theme {} is already called {name:?}", other.id);
+            fail!(Model, "theme {} is already called {name:?}", other.id);
         }
         self.themes[p].name = name.to_string();
         Ok(())
@@ -147,12 +145,12 @@ impl ThemeModel {
         for &id in ids {
             let p = self.position(id)?;
             if positions.contains(&p) {
-                bail!("theme {id} is listed twice");
+                fail!(Model, "theme {id} is listed twice");
             }
             positions.push(p);
         }
         if positions.len() < 2 {
-            bail!("merging needs at least two themes");
+            fail!(Model, "merging needs at least two themes");
         }
         let d = self.dims;
         let total: usize = positions.iter().map(|&p| self.themes[p].size).sum();
@@ -203,7 +201,10 @@ impl ThemeModel {
     pub fn drop_theme(&mut self, id: usize) -> Result<()> {
         let p = self.position(id)?;
         if self.themes.len() == 1 {
-            bail!("theme {id} is the model's only theme; a model needs at least one");
+            fail!(
+                Model,
+                "theme {id} is the model's only theme; a model needs at least one"
+            );
         }
         self.remove(p);
         Ok(())
@@ -405,7 +406,7 @@ impl ThemeModel {
             .iter()
             .any(|&c| c as usize >= self.vocabulary.len())
         {
-            bail!("model file: LSA columns beyond the vocabulary");
+            fail!(Model, "model file: LSA columns beyond the vocabulary");
         }
         Ok(Some(Lsa {
             columns: self.lsa_columns.clone(),
@@ -436,7 +437,8 @@ impl ThemeModel {
     fn nearest(&self, x: ArrayView2<f64>) -> Result<(Array2<f64>, Vec<usize>, Vec<f64>)> {
         let centroids = self.centroid_matrix()?;
         if x.ncols() != self.dims {
-            bail!(
+            fail!(
+                Model,
                 "model file: vectors have {} dimensions, the model's centroids {}",
                 x.ncols(),
                 self.dims
@@ -582,11 +584,12 @@ impl ThemeModel {
 /// The magic bytes and format version, or the error saying why this is not a model we read.
 fn check_header(name: &str, header: Option<&[u8; 12]>) -> Result<()> {
     let Some(header) = header.filter(|h| &h[..8] == MAGIC) else {
-        bail!("{name}: not a tidings model file");
+        fail!(Model, "{name}: not a tidings model file");
     };
     let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
     if version != FORMAT_VERSION {
-        bail!(
+        fail!(
+            Model,
             "{name}: model format version {version}, but this tidings reads version \
              {FORMAT_VERSION}; refit it with `tidings fit`"
         );
@@ -600,7 +603,7 @@ fn decode(name: &str, bytes: &[u8]) -> Result<ThemeModel> {
         bincode::deserialize(bytes).with_context(|| format!("{name}: corrupt model file"))?;
     model
         .validate()
-        .map_err(|e| anyhow::anyhow!("{name}: corrupt model file: {e}"))?;
+        .map_err(|e| Error::Model(format!("{name}: corrupt model file: {e}")))?;
     Ok(model)
 }
 

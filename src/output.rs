@@ -9,7 +9,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
+use crate::fail;
 
 /// Names of the temporary files [`write_atomic`] leaves behind if the process is killed.
 const TEMP_PREFIX: &str = ".tidings-";
@@ -84,7 +85,7 @@ pub fn write_folder(
     let names = write(&staged.dir)?;
     staged.carry_user_files()?;
     if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        bail!("interrupted: {} left as it was", out.display());
+        fail!(Cancelled, "interrupted: {} left as it was", out.display());
     }
     staged.commit()?;
     Ok(Written {
@@ -97,9 +98,13 @@ pub fn write_folder(
 fn resolve(out: &Path) -> Result<PathBuf> {
     match fs::symlink_metadata(out) {
         Ok(m) if m.file_type().is_symlink() => {
-            fs::canonicalize(out).with_context(|| format!("resolving --out {}", out.display()))
+            fs::canonicalize(out).with_context(|| format!("resolving `out` {}", out.display()))
         }
-        Ok(m) if !m.is_dir() => bail!("--out {}: exists and is not a folder", out.display()),
+        Ok(m) if !m.is_dir() => fail!(
+            Settings,
+            "`out` {}: exists and is not a folder",
+            out.display()
+        ),
         Ok(_) => Ok(fs::canonicalize(out)?),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let parent = match out.parent() {
@@ -107,9 +112,9 @@ fn resolve(out: &Path) -> Result<PathBuf> {
                 _ => Path::new("."),
             };
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-            let name = out
-                .file_name()
-                .with_context(|| format!("--out {}: not a folder name", out.display()))?;
+            let name = out.file_name().ok_or_else(|| {
+                Error::Settings(format!("`out` {}: not a folder name", out.display()))
+            })?;
             Ok(fs::canonicalize(parent)?.join(name))
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", out.display())),
@@ -392,7 +397,7 @@ mod tests {
         write_folder(&out, &OWNED, None, writes(&["a.txt", "b.txt"], "1")).unwrap();
         let failed = write_folder(&out, &OWNED, None, |dir| {
             fs::write(dir.join("a.txt"), "2")?;
-            bail!("disk full")
+            Err(std::io::Error::other("disk full").into())
         });
         assert!(failed.is_err());
         let cancel = AtomicBool::new(true);

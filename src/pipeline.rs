@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Result};
+use crate::fail;
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
@@ -186,10 +187,11 @@ impl RunConfig {
             s.cluster.check_options()?;
             crate::config::check_seed_themes(&fit.seeds)?;
             if let Some(k) = s.cluster.k.filter(|&k| k < fit.seeds.len()) {
-                bail!(crate::cluster::ClusterError::FewerThanSeeds {
+                return Err(crate::cluster::ClusterError::FewerThanSeeds {
                     k,
-                    seeds: fit.seeds.len()
-                });
+                    seeds: fit.seeds.len(),
+                }
+                .into());
             }
         }
         Ok(tfidf)
@@ -457,7 +459,7 @@ impl StageTimer {
     ) -> Result<()> {
         if let Some(cancel) = &self.cancel {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                bail!("interrupted during {stage}");
+                fail!(Cancelled, "interrupted during {stage}");
             }
         }
         let elapsed = self.start.elapsed();
@@ -555,7 +557,10 @@ fn analyze_checked(
         "reducing (LSA)",
     )?;
     if v.kept.articles.is_empty() {
-        bail!("no article has any vocabulary term left after pruning; try --min-df 1");
+        fail!(
+            Input,
+            "no article has any vocabulary term left after pruning; try `min_df` 1"
+        );
     }
     let (lsa, vectors) = reduce_stage(config, weights)?;
     timer.lap(
@@ -846,7 +851,8 @@ fn read_stage(
         "de-duplicating",
     )?;
     if articles.is_empty() {
-        bail!(
+        fail!(
+            Input,
             "no readable articles in {} ({} inputs rejected{})",
             config
                 .inputs
@@ -1204,7 +1210,7 @@ pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, Surface
     (docs, surfaces)
 }
 
-/// The TF-IDF rows as a dense matrix (`--dims 0`), refused when it would not fit in memory:
+/// The TF-IDF rows as a dense matrix (`dims` 0), refused when it would not fit in memory:
 /// on all of Reuters it is 18,545 × 173,207, 12 GB, and a failed allocation aborts the process.
 fn dense(x: &Weighted) -> Result<Array2<f64>> {
     // The single-precision matrix and its double-precision copy exist together for a moment.
@@ -1213,10 +1219,11 @@ fn dense(x: &Weighted) -> Result<Array2<f64>> {
         .saturating_mul(12);
     if let Some(available) = available_memory() {
         if need > available {
-            bail!(
-                "clustering the TF-IDF vectors directly (--dims 0) needs a dense {} × {} matrix, \
-                 {:.1} GiB, more than the {:.1} GiB of memory available; use --dims 100 (LSA) \
-                 or prune terms with a higher --min-df",
+            fail!(
+                Settings,
+                "clustering the TF-IDF vectors directly (`dims` 0) needs a dense {} × {} matrix, \
+                 {:.1} GiB, more than the {:.1} GiB of memory available; use `dims` 100 (LSA) \
+                 or prune terms with a higher `min_df`",
                 x.rows(),
                 x.cols(),
                 need as f64 / 1073741824.0,

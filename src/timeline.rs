@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Result};
+use crate::fail;
 use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
 
@@ -54,7 +55,7 @@ impl Timeline {
     /// latest run that has it (a rename shows from then on).
     pub fn read(runs: &[PathBuf]) -> Result<Timeline> {
         if runs.is_empty() {
-            bail!("no run folders given");
+            fail!(Input, "no run folders given");
         }
         let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
         let mut themes: BTreeMap<i64, (NaiveDate, ThemeInfo)> = BTreeMap::new();
@@ -64,7 +65,8 @@ impl Timeline {
             let latest = run_periods.iter().map(|p| p.start).max();
             for p in run_periods {
                 if let Some(other) = periods.get(&p.start) {
-                    bail!(
+                    fail!(
+                        Input,
                         "period {} is in both {} and {}: give each period's run once",
                         p.label,
                         other.run.display(),
@@ -87,7 +89,7 @@ impl Timeline {
             }
         }
         if periods.is_empty() {
-            bail!("no dated articles in {} runs", runs.len());
+            fail!(Input, "no dated articles in {} runs", runs.len());
         }
         Ok(Timeline {
             periods: periods.into_values().collect(),
@@ -170,7 +172,7 @@ fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
     let id = column(&df, &path, "theme_id")?.i64()?.clone();
     let name = column(&df, &path, "theme_label")?.str()?.clone();
     let count = column(&df, &path, "count")?.i64()?.clone();
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).context("epoch")?;
+    let epoch = NaiveDate::default() /* 1970-01-01 */;
     let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
     let mut undated = 0;
     for row in 0..df.height() {

@@ -30,7 +30,7 @@ pub enum VectorizeError {
     NoDocuments,
     #[error(
         "no terms left after pruning the vocabulary of {n_docs} articles (min_df={min_df}, \
-         max_df={max_df}); try --min-df 1 or a higher --max-df"
+         max_df={max_df}); try `min_df` 1 or a higher `max_df`"
     )]
     EmptyVocabulary {
         n_docs: usize,

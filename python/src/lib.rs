@@ -25,6 +25,7 @@ use pyo3::types::{PyBytes, PyCapsule, PyCapsuleMethods};
 use tidings::cli::RunOptions;
 use tidings::compare::{self as cmp, Comparison, DateRange};
 use tidings::corpus::{self, Corpus};
+use tidings::error::Kind;
 use tidings::model::ThemeModel;
 use tidings::pipeline::{self, Analysis, Assigner, Mode, Placed, RunConfig};
 use tidings::report;
@@ -38,8 +39,40 @@ create_exception!(
     _native,
     TidingsError,
     PyException,
-    "A run could not be done: unreadable input, bad options, a broken model file. The message \
-     is the CLI's."
+    "A run could not be done: unreadable input, bad options, a broken model file. Settings are \
+     named as keywords (`min_df`)."
+);
+create_exception!(
+    _native,
+    InputError,
+    TidingsError,
+    "Input that cannot be clustered: nothing readable, nothing left after pruning, a table \
+     without its text column."
+);
+create_exception!(
+    _native,
+    SettingsError,
+    TidingsError,
+    "A setting out of range, or settings that do not go together."
+);
+create_exception!(
+    _native,
+    ModelError,
+    TidingsError,
+    "A model file that is not one, is damaged, or does not fit the request (a theme id it \
+     lacks)."
+);
+create_exception!(
+    _native,
+    FileError,
+    TidingsError,
+    "Reading or writing a file failed: a missing file, a full disk, a table that does not parse."
+);
+create_exception!(
+    _native,
+    CancelledError,
+    TidingsError,
+    "The run was stopped on request between stages."
 );
 
 const STREAM: &std::ffi::CStr = c"arrow_array_stream";
@@ -52,8 +85,18 @@ struct Flags {
     run: RunOptions,
 }
 
-fn error(e: anyhow::Error) -> PyErr {
-    TidingsError::new_err(format!("{e:#}"))
+/// The library's error as the exception of its kind; errors of the binding's own (a bad
+/// table handed in) are input errors.
+fn error<E: Into<anyhow::Error>>(e: E) -> PyErr {
+    let e: anyhow::Error = e.into();
+    let message = format!("{e:#}");
+    match e.chain().find_map(tidings::error::Error::kind_of) {
+        Some(Kind::Input) | None => InputError::new_err(message),
+        Some(Kind::Settings) => SettingsError::new_err(message),
+        Some(Kind::Model) => ModelError::new_err(message),
+        Some(Kind::Io) => FileError::new_err(message),
+        Some(Kind::Cancelled) => CancelledError::new_err(message),
+    }
 }
 
 /// The run's settings from CLI flags, exactly as `tidings run FLAGS` resolves them; `names`
@@ -536,7 +579,7 @@ fn run(
     let analysis = detached(py, &mut config, move |config| {
         let timer = pipeline::StageTimer::for_run(&config);
         let (corpus, _) = source.read(&config)?;
-        pipeline::analyze_corpus(&config, corpus, timer)
+        Ok(pipeline::analyze_corpus(&config, corpus, timer)?)
     })?;
     Ok(Run {
         outcome: Arc::new(Outcome::Run(analysis)),
@@ -581,11 +624,11 @@ fn compare(
         (Some(after), _) => {
             let b = before.read(&config)?;
             let a = after.read(&config)?;
-            cmp::compare_corpora(&config, b, a)
+            Ok(cmp::compare_corpora(&config, b, a)?)
         }
         (None, Some((b, a))) => {
             let (corpus, _) = before.read(&config)?;
-            cmp::compare_dated_corpus(&config, corpus, &b, &a)
+            Ok(cmp::compare_dated_corpus(&config, corpus, &b, &a)?)
         }
         (None, None) => unreachable!("after is given when periods are not"),
     })?;
@@ -628,8 +671,7 @@ fn read_batch(
     let config = resolve(flags, false, None, None)?;
     let df = import_stream(capsule)?;
     let rows = df.height();
-    let corpus = corpus::read_table(name, &df, &config.settings.read)
-        .map_err(|e| error(anyhow::Error::from(e)))?;
+    let corpus = corpus::read_table(name, &df, &config.settings.read).map_err(error)?;
     Ok((corpus, config, rows))
 }
 
@@ -772,6 +814,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Model>()?;
     m.add_class::<ArrowTable>()?;
     m.add("TidingsError", m.py().get_type::<TidingsError>())?;
+    m.add("InputError", m.py().get_type::<InputError>())?;
+    m.add("SettingsError", m.py().get_type::<SettingsError>())?;
+    m.add("ModelError", m.py().get_type::<ModelError>())?;
+    m.add("FileError", m.py().get_type::<FileError>())?;
+    m.add("CancelledError", m.py().get_type::<CancelledError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -195,31 +195,40 @@ def test_a_list_of_texts(sample_run):
     assert ids[0] == "table#1"
 
 
-def test_bad_input_raises_the_cli_message(tmp_path):
-    with pytest.raises(tidings.TidingsError, match="no-such-dir: no such file or directory"):
+def test_each_kind_of_failure_raises_its_own_error(tmp_path):
+    """The message names the file or setting (as a keyword); the class says what kind of
+    failure it is, and every one is a TidingsError."""
+    with pytest.raises(tidings.FileError, match="no-such-dir: no such file or directory"):
         tidings.run("no-such-dir")
-    with pytest.raises(tidings.TidingsError, match="no such file"):
+    with pytest.raises(tidings.FileError, match="no such file"):
         tidings.run(["data/sample", "data/smaple"])
-    with pytest.raises(tidings.TidingsError, match="no `text` column"):
+    with pytest.raises(tidings.InputError, match="no `text` column"):
         tidings.run(pa.table({"body": ["a b c", "d e f"]}))
-    with pytest.raises(tidings.TidingsError, match="k"):
+    with pytest.raises(tidings.SettingsError, match=r"use `k` \d+ or less"):
         tidings.run(SAMPLE, k=100000)
+    with pytest.raises(tidings.SettingsError, match="`restarts` must be at least 1"):
+        tidings.run(SAMPLE, restarts=0)
+    with pytest.raises(tidings.SettingsError, match="`duplicate_threshold` must be above 0"):
+        tidings.run(SAMPLE, duplicate_threshold=0)
     with pytest.raises(TypeError, match="k must be an int"):
         tidings.run(SAMPLE, k="five")
     with pytest.raises(ValueError, match="period"):
         tidings.run(SAMPLE, period="fortnight")
-    with pytest.raises(tidings.TidingsError):
+    with pytest.raises(tidings.InputError):
         tidings.run([])
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         tidings.fit(SAMPLE, kk=3)
     bad = tmp_path / "bad.model"
     bad.write_bytes(b"not a model")
-    with pytest.raises(tidings.TidingsError, match="not a tidings model file"):
+    with pytest.raises(tidings.ModelError, match="not a tidings model file"):
         tidings.Model.load(bad)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
-    with pytest.raises(tidings.TidingsError):
+    with pytest.raises(tidings.InputError):
         tidings.run(empty)
+    for kind in (tidings.InputError, tidings.SettingsError, tidings.ModelError,
+                 tidings.FileError, tidings.CancelledError):
+        assert issubclass(kind, tidings.TidingsError)
 
 
 def test_rejects_and_warnings_are_kept():

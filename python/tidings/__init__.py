@@ -18,8 +18,10 @@ through to ``articles``.
 
 Options are the CLI's flags as keyword arguments (``--min-df 3`` is ``min_df=3``); as with the
 CLI, a ``tidings.toml`` in the working directory (or ``config=``) supplies defaults, and the
-same input with the same ``seed`` gives identical tables. Errors raise :class:`TidingsError`
-with the CLI's message; Ctrl-C (``KeyboardInterrupt``) stops a run at its next stage.
+same input with the same ``seed`` gives identical tables. Errors raise a subclass of
+:class:`TidingsError` by kind (:class:`InputError`, :class:`SettingsError`, :class:`ModelError`,
+:class:`FileError`, :class:`CancelledError`), settings named as keywords (``min_df``); Ctrl-C
+(``KeyboardInterrupt``) stops a run at its next stage.
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _native
-from ._native import TidingsError
+from ._native import (
+    CancelledError,
+    FileError,
+    InputError,
+    ModelError,
+    SettingsError,
+    TidingsError,
+)
 
 __all__ = [
     "run",
@@ -44,6 +53,11 @@ __all__ = [
     "Result",
     "Model",
     "TidingsError",
+    "InputError",
+    "SettingsError",
+    "ModelError",
+    "FileError",
+    "CancelledError",
     "TidingsWarning",
     "__version__",
 ]
@@ -85,7 +99,7 @@ def _as_source(data: Data, what: str) -> Tuple[Optional[List[str]], Optional[pa.
         return [os.fspath(data)], None
     if isinstance(data, (list, tuple)):
         if not data:
-            raise TidingsError(f"{what}: no input given (an empty list)")
+            raise InputError(f"{what}: no input given (an empty list)")
         if all(isinstance(x, os.PathLike) for x in data):
             return [os.fspath(x) for x in data], None
         if all(isinstance(x, str) for x in data):
@@ -94,7 +108,7 @@ def _as_source(data: Data, what: str) -> Tuple[Optional[List[str]], Optional[pa.
                 return list(data), None
             missing = [x for x, e in zip(data, exist) if not e]
             if any(exist) or all(_looks_like_path(x) for x in data):
-                raise TidingsError(
+                raise FileError(
                     f"{missing[0]}: no such file or directory (a list of strings is read as "
                     "paths when they name files or folders, else as article texts)"
                 )
@@ -550,7 +564,7 @@ def run(
     for key in ("data", "model", "name", "verbose"):
         del options[key]
     if model is not None and k is not None:
-        raise TidingsError("k cannot be given with model: the model's themes are used")
+        raise SettingsError("k cannot be given with model: the model's themes are used")
     paths, table = _as_source(data, "data")
     with _declared_themes(options) as options:
         flags, theme_names = _flags(options)
@@ -597,7 +611,7 @@ def compare(
     if (after is None) == (periods is None):
         raise TypeError("compare() takes `after`, or `periods` to split one input by date")
     if model is not None and options.get("k") is not None:
-        raise TidingsError("k cannot be given with model: the model's themes are used")
+        raise SettingsError("k cannot be given with model: the model's themes are used")
     verbose = bool(options.pop("verbose", False))
     b_paths, b_table = _as_source(before, "before")
     a_paths, a_table = (None, None) if after is None else _as_source(after, "after")

@@ -5,7 +5,22 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 __version__: str
 
 class TidingsError(Exception):
-    """A run could not be done; the message is the CLI's."""
+    """A run could not be done; settings are named as keywords (`min_df`)."""
+
+class InputError(TidingsError):
+    """Input that cannot be clustered."""
+
+class SettingsError(TidingsError):
+    """A setting out of range, or settings that do not go together."""
+
+class ModelError(TidingsError):
+    """A model file that is not one, is damaged, or does not fit the request."""
+
+class FileError(TidingsError):
+    """Reading or writing a file failed."""
+
+class CancelledError(TidingsError):
+    """The run was stopped on request between stages."""
 
 class ArrowTable:
     """One table, exported once through the Arrow PyCapsule protocol."""

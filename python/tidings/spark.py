@@ -37,8 +37,8 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pyarrow as pa
 
-from . import (Model, Result, TidingsError, TidingsWarning, _declared_themes, _flags, _native,
-               _plain_columns, _warn)
+from . import (InputError, Model, Result, SettingsError, TidingsWarning, _declared_themes,
+               _flags, _native, _plain_columns, _warn)
 
 __all__ = ["fit", "assign", "theme_counts", "report", "with_period", "ASSIGNED_COLUMNS"]
 
@@ -71,7 +71,7 @@ def _fields(df: Any, options: Dict[str, Any]) -> List[str]:
     present = [c for c in wanted if c and c in df.columns]
     text = wanted[0]
     if text not in df.columns:
-        raise TidingsError(
+        raise InputError(
             f"the DataFrame has no text column {text!r} (columns: {', '.join(df.columns)}); "
             "name it with text_field="
         )
@@ -146,12 +146,12 @@ def fit(df: Any, k: Optional[int] = None, sample: int = 200_000, seed: int = 42,
     :class:`tidings.Model` (its ``result`` is the sample's run, its ``timings`` the seconds
     of counting, sampling and fitting) to pass to :func:`assign`, save, or use with the CLI."""
     if sample < 1:
-        raise TidingsError(f"sample must be at least 1, not {sample}")
+        raise SettingsError(f"sample must be at least 1, not {sample}")
     started = time.perf_counter()
     terms, n_docs = document_frequencies(df, **options)
     counted = time.perf_counter()
     if n_docs == 0:
-        raise TidingsError("no readable articles in the DataFrame")
+        raise InputError("no readable articles in the DataFrame")
     fraction = min(1.0, sample / n_docs)
     cols = _fields(df, options)
     rows = df.select(*cols)
@@ -239,7 +239,7 @@ def with_period(assigned: Any, period: str = "week") -> Any:
     from pyspark.sql import functions as F
 
     if period not in _PERIODS:
-        raise TidingsError(f"period must be one of {', '.join(_PERIODS)}, not {period!r}")
+        raise SettingsError(f"period must be one of {', '.join(_PERIODS)}, not {period!r}")
     d = F.col("article_date")
     if period == "day":
         start = d

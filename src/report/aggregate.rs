@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Error, Result};
+use crate::fail;
 use chrono::NaiveDate;
 use plotters::style::RGBColor;
 use polars::prelude::{Column, DataFrame, DataType};
@@ -33,7 +34,7 @@ pub type CountRow = (Option<NaiveDate>, usize, usize);
 pub fn count_rows(df: &DataFrame) -> Result<Vec<CountRow>> {
     let column = |name: &str| {
         df.column(name).map_err(|_| {
-            anyhow::anyhow!(
+            Error::Input(format!(
                 "the counts table has no `{name}` column (it has {}); it needs period_start, \
                  theme_id and count",
                 df.get_column_names()
@@ -41,7 +42,7 @@ pub fn count_rows(df: &DataFrame) -> Result<Vec<CountRow>> {
                     .map(|c| c.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
+            ))
         })
     };
     let start = column("period_start")?.cast(&DataType::Int32)?;
@@ -50,20 +51,22 @@ pub fn count_rows(df: &DataFrame) -> Result<Vec<CountRow>> {
     let id = id.i64()?;
     let count = column("count")?.cast(&DataType::Int64)?;
     let count = count.i64()?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).context("epoch")?;
+    let epoch = NaiveDate::default() /* 1970-01-01 */;
     (0..df.height())
         .map(|row| {
             let date = start
                 .get(row)
                 .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(d.into())));
             let (Some(id), Some(n)) = (id.get(row), count.get(row)) else {
-                bail!(
+                fail!(
+                    Input,
                     "counts row {}: theme_id and count must not be null",
                     row + 1
                 );
             };
             let (Ok(id), Ok(n)) = (usize::try_from(id), usize::try_from(n)) else {
-                bail!(
+                fail!(
+                    Input,
                     "counts row {}: theme_id {id} and count {n} must not be negative",
                     row + 1
                 );
@@ -89,7 +92,8 @@ pub fn overview_parts(
         }
         match model.themes.iter().position(|t| t.id == id) {
             Some(p) => Ok(p),
-            None => bail!(
+            None => fail!(
+                Input,
                 "theme_id {id} is not one of the model's themes ({}; {unassigned_id} for the \
                  unassigned): were the counts made with another model?",
                 model

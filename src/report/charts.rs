@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{anyhow, Result};
+use crate::error::{Error, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
@@ -93,12 +93,14 @@ pub(super) fn ensure_font() -> Result<()> {
     if *LOADED.get_or_init(|| register_font(FONT, FontStyle::Normal, DEJAVU).is_ok()) {
         Ok(())
     } else {
-        Err(anyhow!("the embedded DejaVu Sans font could not be loaded"))
+        Err(Error::Chart(
+            "the embedded DejaVu Sans font could not be loaded".into(),
+        ))
     }
 }
 
-pub(super) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing chart: {e:?}")
+pub(super) fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
+    Error::Chart(format!("{e:?}"))
 }
 
 /// Shortens long labels on a character boundary.

@@ -14,7 +14,7 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::io::parquet::write::get_encodings;
 use polars::prelude::{CompatLevel, DataFrame, ParquetCompression, SchemaExt};
 use polars_parquet::write::{

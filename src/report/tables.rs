@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde_json::Value;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::Result;
+use crate::error::Result;
 use plotters::prelude::*;
 use polars::prelude::*;
 
