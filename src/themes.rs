@@ -623,32 +623,52 @@ const RECOUNT_ABOVE: usize = 40_000;
 /// Name candidates looked at per theme (a larger theme may have taken the best).
 const NAME_CANDIDATES: usize = 5;
 
-/// Scores every cluster's terms and picks its top terms and names. `order` is the order in
-/// which names are handed out (largest theme first): a later theme whose best name is
-/// taken gets its next best.
+/// Scores every cluster's terms and picks its top terms and names, in three steps:
+/// counting ([`count_clusters`]), scoring ([`Weights`], [`score_cluster`]) and choosing
+/// ([`offer`], [`hand_out_names`]). `order` is the order in which names are handed out
+/// (largest theme first): a later theme whose best name is taken gets its next best.
 fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<Naming> {
-    let k = members.len();
-    let sampled: Vec<Vec<usize>> = members
-        .iter()
-        .map(|m| {
-            if m.len() <= NAMING_SAMPLE {
-                m.clone()
-            } else {
-                (0..NAMING_SAMPLE)
-                    .map(|i| m[i * m.len() / NAMING_SAMPLE])
-                    .collect()
-            }
-        })
+    let sampled: Vec<Vec<usize>> = members.iter().map(|m| naming_sample(m)).collect();
+    let (counted, weights) = count_clusters(texts.docs, &sampled);
+    let scored: Vec<Scored> = counted
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, lists)| score_cluster(c, lists, sampled[c].len(), &weights))
         .collect();
-    // Each theme's words and phrases are counted for its total weight and its shortlists.
-    // On many articles the full counts are then dropped and only the shortlisted terms
-    // counted again in every theme, for their weights across themes: holding every theme's
-    // full counts at once would make naming the peak of a large run's memory.
+    let together = Together::count(
+        texts.docs,
+        &sampled,
+        scored.iter().flat_map(|s| s.terms.iter().map(|t| t.hash)),
+    );
+    let offers: Vec<Offer> = scored
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, s)| offer(s, &sampled[c], texts, &together))
+        .collect();
+    hand_out_names(offers, order)
+}
+
+/// Up to [`NAMING_SAMPLE`] of a theme's articles, spread evenly over it.
+fn naming_sample(members: &[usize]) -> Vec<usize> {
+    if members.len() <= NAMING_SAMPLE {
+        members.to_vec()
+    } else {
+        (0..NAMING_SAMPLE)
+            .map(|i| members[i * members.len() / NAMING_SAMPLE])
+            .collect()
+    }
+}
+
+/// Counting: each theme's words and phrases, for its total weight and its shortlists, and
+/// the weights of the shortlisted terms in every theme. On many articles the full counts are
+/// dropped and only the shortlisted terms counted again in every theme: holding every
+/// theme's full counts at once would make naming the peak of a large run's memory.
+fn count_clusters(docs: &[Doc], sampled: &[Vec<usize>]) -> (Vec<Shortlists>, Weights) {
     let recount = sampled.iter().map(Vec::len).sum::<usize>() > RECOUNT_ABOVE;
     let (counted, full): (Vec<Shortlists>, Vec<Option<FxHashMap<u64, Stat>>>) = sampled
         .par_iter()
         .map(|m| {
-            let map = count_terms(texts.docs, m, None);
+            let map = count_terms(docs, m, None);
             let min_df = m.len().min(2) as u32;
             let lists = Shortlists {
                 total: map.values().map(|s| f64::from(s.weight)).sum(),
@@ -665,20 +685,36 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             .collect();
         sampled
             .par_iter()
-            .map(|m| count_terms(texts.docs, m, Some(&listed)))
+            .map(|m| count_terms(docs, m, Some(&listed)))
             .collect()
     } else {
         full.into_iter().flatten().collect()
     };
     let totals: Vec<f64> = counted.iter().map(|l| l.total).collect();
-
     let used = totals.iter().filter(|&&t| t > 0.0).count().max(1);
     let mean_total = totals.iter().sum::<f64>() / used as f64;
-    // The c-TF-IDF weight of a term in every cluster, and its articles over all of them.
-    let weigh = |hash: u64| -> (Vec<f64>, u32) {
+    let weights = Weights {
+        maps,
+        totals,
+        mean_total,
+    };
+    (counted, weights)
+}
+
+/// Every theme's term weights, for scoring a term in all of them.
+struct Weights {
+    maps: Vec<FxHashMap<u64, Stat>>,
+    totals: Vec<f64>,
+    mean_total: f64,
+}
+
+impl Weights {
+    /// The c-TF-IDF weight of a term in every cluster, and its articles over all of them.
+    fn weigh(&self, hash: u64) -> (Vec<f64>, u32) {
         let mut f = 0.0;
         let mut df = 0;
-        let local: Vec<f32> = maps
+        let local: Vec<f32> = self
+            .maps
             .iter()
             .map(|m| {
                 let s = m.get(&hash).copied().unwrap_or_default();
@@ -687,10 +723,10 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
                 s.weight
             })
             .collect();
-        let idf = (1.0 + mean_total / f.max(f64::MIN_POSITIVE)).ln();
+        let idf = (1.0 + self.mean_total / f.max(f64::MIN_POSITIVE)).ln();
         let scores = local
             .iter()
-            .zip(&totals)
+            .zip(&self.totals)
             .map(|(&w, &t)| {
                 if t > 0.0 {
                     let w = f64::from(w);
@@ -701,173 +737,188 @@ fn name_clusters(members: &[Vec<usize>], order: &[usize], texts: &Texts) -> Vec<
             })
             .collect();
         (scores, df)
+    }
+}
+
+/// A theme's scored candidates: terms (best first) and phrase names with their score and
+/// articles.
+struct Scored {
+    terms: Vec<Candidate>,
+    names: Vec<(f64, u64, u32)>,
+}
+
+/// Scoring: theme `c`'s shortlisted terms by their weight in it, keeping those it holds at
+/// least [`SHARE_OF_BEST`] of the best theme's weight; and its phrase names, used by enough
+/// of its articles, scored by how many use them (in the lead counting twice) and how much
+/// they belong to this theme.
+fn score_cluster(c: usize, lists: Shortlists, size: usize, weights: &Weights) -> Scored {
+    let Shortlists { words, phrases, .. } = lists;
+    let k = weights.maps.len();
+    let score = |list: Vec<(u64, Stat)>, exclusive: bool| -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = list
+            .into_iter()
+            .filter_map(|(hash, stat)| {
+                let (scores, df_all) = weights.weigh(hash);
+                let best = (0..k)
+                    .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+                    .unwrap_or(c);
+                let listed = scores[c] >= SHARE_OF_BEST * scores[best];
+                (!exclusive || listed).then(|| Candidate {
+                    hash,
+                    stat,
+                    score: scores[c],
+                    df_all,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.hash.cmp(&b.hash)));
+        out
     };
+    let mut terms = score(words.into_iter().chain(phrases.clone()).collect(), true);
+    terms.truncate(TOP_TERMS * 4);
+    let n = size.max(1) as f64;
+    let min_support = ((NAME_MIN_SUPPORT * n).ceil() as u32).max(2);
+    let mut names: Vec<(f64, u64, u32)> = score(phrases, false)
+        .into_iter()
+        .filter(|p| p.stat.df >= min_support)
+        .map(|p| {
+            let support = f64::from(p.stat.df + p.stat.lead) / n;
+            let precision = f64::from(p.stat.df) / f64::from(p.df_all.max(1));
+            (support * precision, p.hash, p.stat.df)
+        })
+        .filter(|(score, _, _)| *score >= NAME_MIN_SCORE)
+        .collect();
+    names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    names.truncate(NAME_CANDIDATES);
+    Scored { terms, names }
+}
 
-    #[allow(clippy::type_complexity)]
-    let scored: Vec<(Vec<Candidate>, Vec<(f64, u64, u32)>)> = counted
-        .into_par_iter()
-        .enumerate()
-        .map(|(c, Shortlists { words, phrases, .. })| {
-            let size = sampled[c].len();
-            let score = |list: Vec<(u64, Stat)>, exclusive: bool| -> Vec<Candidate> {
-                let mut out: Vec<Candidate> = list
-                    .into_iter()
-                    .filter_map(|(hash, stat)| {
-                        let (scores, df_all) = weigh(hash);
-                        let best = (0..k)
-                            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
-                            .unwrap_or(c);
-                        let listed = scores[c] >= SHARE_OF_BEST * scores[best];
-                        (!exclusive || listed).then(|| Candidate {
-                            hash,
-                            stat,
-                            score: scores[c],
-                            df_all,
-                        })
-                    })
-                    .collect();
-                out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.hash.cmp(&b.hash)));
-                out
-            };
-            let mut terms = score(words.into_iter().chain(phrases.clone()).collect(), true);
-            terms.truncate(TOP_TERMS * 4);
-            // Phrase names: used by enough of the theme's articles, scored by how many use
-            // them (in the lead counting twice) and how much they belong to this theme.
-            let n = size.max(1) as f64;
-            let min_support = ((NAME_MIN_SUPPORT * n).ceil() as u32).max(2);
-            let mut names: Vec<(f64, u64, u32)> = score(phrases, false)
-                .into_iter()
-                .filter(|p| p.stat.df >= min_support)
-                .map(|p| {
-                    let support = f64::from(p.stat.df + p.stat.lead) / n;
-                    let precision = f64::from(p.stat.df) / f64::from(p.df_all.max(1));
-                    (support * precision, p.hash, p.stat.df)
-                })
-                .filter(|(score, _, _)| *score >= NAME_MIN_SCORE)
-                .collect();
-            names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            names.truncate(NAME_CANDIDATES);
-            (terms, names)
+/// A chosen top term: its stems, hash and score.
+type Chosen<'a> = (&'a [u64], u64, f64);
+
+/// Choosing the top terms: best first, each valued by its score and how often it goes with
+/// those already chosen, none part of another.
+fn choose_top_terms<'a>(
+    terms: &[Candidate],
+    found: &'a FxHashMap<u64, Found>,
+    together: &Together,
+) -> Vec<Chosen<'a>> {
+    let mut chosen: Vec<Chosen> = Vec::new();
+    let mut left: Vec<&Candidate> = terms
+        .iter()
+        .filter(|t| found.contains_key(&t.hash))
+        .collect();
+    while chosen.len() < TOP_TERMS && !left.is_empty() {
+        let value = |t: &Candidate| -> f64 {
+            if chosen.is_empty() {
+                return t.score;
+            }
+            let mean = chosen
+                .iter()
+                .map(|c| together.npmi(c.1, t.hash))
+                .sum::<f64>()
+                / chosen.len() as f64;
+            t.score * (TOGETHER * mean).exp()
+        };
+        let at = (0..left.len())
+            .max_by(|&a, &b| value(left[a]).total_cmp(&value(left[b])).then(b.cmp(&a)))
+            .unwrap_or(0);
+        let t = left.remove(at);
+        let Some(f) = found.get(&t.hash) else {
+            continue;
+        };
+        let stems = f.stems.as_slice();
+        match chosen.iter().position(|(s, _, _)| overlaps(s, stems)) {
+            // A term sharing a word with a listed one repeats it ("net profit" after
+            // "profit", "Qtrly div" after "Qtly div").
+            None if chosen
+                .iter()
+                .any(|(s, _, _)| s.iter().any(|w| stems.contains(w))) => {}
+            None => chosen.push((stems, t.hash, t.score)),
+            // A phrase nearly as strong as a term it contains says more ("al-Hol", not
+            // "Hol"): it takes that term's place.
+            Some(at)
+                if stems.len() > chosen[at].0.len()
+                    && t.score >= SUPERSEDE * chosen[at].2
+                    && !chosen
+                        .iter()
+                        .enumerate()
+                        .any(|(j, (s, _, _))| j != at && overlaps(s, stems)) =>
+            {
+                chosen[at] = (stems, t.hash, chosen[at].2);
+            }
+            Some(_) => {}
+        }
+    }
+    chosen
+}
+
+/// Choosing what one theme offers: its top terms as written, the phrase names its articles
+/// or leading terms support, and its terms ordered for a two-term name.
+fn offer(s: Scored, members: &[usize], texts: &Texts, together: &Together) -> Offer {
+    let Scored { terms, names } = s;
+    let size = members.len();
+    let wanted: FxHashSet<u64> = terms
+        .iter()
+        .map(|t| t.hash)
+        .chain(names.iter().map(|n| n.1))
+        .collect();
+    let found = find(texts.docs, members, &wanted);
+    let chosen = choose_top_terms(&terms, &found, together);
+    let keep: FxHashSet<u64> = chosen
+        .iter()
+        .map(|c| c.1)
+        .chain(names.iter().map(|n| n.1))
+        .collect();
+    let kept: FxHashMap<u64, Found> = keep
+        .iter()
+        .filter_map(|h| found.get(h).map(|f| (*h, f.clone())))
+        .collect();
+    let shown = written_forms(&kept, texts);
+    let top: Vec<(String, f64)> = chosen
+        .iter()
+        .filter_map(|&(_, h, score)| shown.get(&h).map(|s| (s.form.clone(), score)))
+        .collect();
+    // For a two-term name, terms rare in the language at large come first, the more so the
+    // fewer articles the theme has to tell by itself.
+    let prior = RARITY_ARTICLES / (RARITY_ARTICLES + size as f64);
+    let mut for_name: Vec<(f64, String)> = top
+        .iter()
+        .map(|(shown, score)| {
+            let words: Vec<&str> = shown.split([' ', '-', '\u{2013}']).collect();
+            let r =
+                words.iter().map(|w| rarity(texts.language, w)).sum::<f64>() / words.len() as f64;
+            (score * (1.0 + (r - 1.0) * prior), shown.clone())
         })
         .collect();
-    let together = Together::count(
-        texts.docs,
-        &sampled,
-        scored
+    for_name.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Offer {
+        top_terms: top.into_iter().map(|(s, _)| s).collect(),
+        // A phrase names the theme only if most of its articles use it or it says what the
+        // theme's leading terms say: on a mixture a phrase of one part ("United States" on a
+        // theme of oil and trade) would name the whole.
+        names: names
             .iter()
-            .flat_map(|(terms, _)| terms.iter().map(|t| t.hash)),
-    );
-
-    let offers: Vec<Offer> = scored
-        .into_par_iter()
-        .enumerate()
-        .map(|(c, (terms, names))| {
-            let size = sampled[c].len();
-            let wanted: FxHashSet<u64> = terms
-                .iter()
-                .map(|t| t.hash)
-                .chain(names.iter().map(|n| n.1))
-                .collect();
-            let found = find(texts.docs, &sampled[c], &wanted);
-            // Top terms: best first, none part of another.
-            let mut chosen: Vec<(&[u64], u64, f64)> = Vec::new();
-            let mut left: Vec<&Candidate> = terms
-                .iter()
-                .filter(|t| found.contains_key(&t.hash))
-                .collect();
-            while chosen.len() < TOP_TERMS && !left.is_empty() {
-                let value = |t: &Candidate| -> f64 {
-                    if chosen.is_empty() {
-                        return t.score;
-                    }
-                    let mean = chosen
-                        .iter()
-                        .map(|c| together.npmi(c.1, t.hash))
-                        .sum::<f64>()
-                        / chosen.len() as f64;
-                    t.score * (TOGETHER * mean).exp()
-                };
-                let at = (0..left.len())
-                    .max_by(|&a, &b| value(left[a]).total_cmp(&value(left[b])).then(b.cmp(&a)))
-                    .unwrap_or(0);
-                let t = left.remove(at);
-                let Some(f) = found.get(&t.hash) else {
-                    continue;
-                };
-                let stems = f.stems.as_slice();
-                match chosen.iter().position(|(s, _, _)| overlaps(s, stems)) {
-                    // A term sharing a word with a listed one repeats it ("net profit"
-                    // after "profit", "Qtrly div" after "Qtly div").
-                    None if chosen
-                        .iter()
-                        .any(|(s, _, _)| s.iter().any(|w| stems.contains(w))) => {}
-                    None => chosen.push((stems, t.hash, t.score)),
-                    // A phrase nearly as strong as a term it contains says more ("al-Hol",
-                    // not "Hol"): it takes that term's place.
-                    Some(at)
-                        if stems.len() > chosen[at].0.len()
-                            && t.score >= SUPERSEDE * chosen[at].2
-                            && !chosen
-                                .iter()
-                                .enumerate()
-                                .any(|(j, (s, _, _))| j != at && overlaps(s, stems)) =>
-                    {
-                        chosen[at] = (stems, t.hash, chosen[at].2);
-                    }
-                    Some(_) => {}
-                }
-            }
-            let keep: FxHashSet<u64> = chosen
-                .iter()
-                .map(|c| c.1)
-                .chain(names.iter().map(|n| n.1))
-                .collect();
-            let kept: FxHashMap<u64, Found> = keep
-                .iter()
-                .filter_map(|h| found.get(h).map(|f| (*h, f.clone())))
-                .collect();
-            let shown = written_forms(&kept, texts);
-            let top: Vec<(String, f64)> = chosen
-                .iter()
-                .filter_map(|&(_, h, score)| shown.get(&h).map(|s| (s.form.clone(), score)))
-                .collect();
-            // For a two-term name, terms rare in the language at large come first, the more
-            // so the fewer articles the theme has to tell by itself.
-            let prior = RARITY_ARTICLES / (RARITY_ARTICLES + size as f64);
-            let mut for_name: Vec<(f64, String)> = top
-                .iter()
-                .map(|(shown, score)| {
-                    let words: Vec<&str> = shown.split([' ', '-', '\u{2013}']).collect();
-                    let r = words.iter().map(|w| rarity(texts.language, w)).sum::<f64>()
-                        / words.len() as f64;
-                    (score * (1.0 + (r - 1.0) * prior), shown.clone())
-                })
-                .collect();
-            for_name.sort_by(|a, b| b.0.total_cmp(&a.0));
-            Offer {
-                top_terms: top.into_iter().map(|(s, _)| s).collect(),
-                // A phrase names the theme only if most of its articles use it or it says
-                // what the theme's leading terms say: on a mixture a phrase of one part
-                // ("United States" on a theme of oil and trade) would name the whole.
-                names: names
-                    .iter()
-                    .filter(|&&(_, h, df)| {
-                        f64::from(df) >= NAME_MAJORITY * size as f64
-                            || found.get(&h).is_some_and(|f| {
-                                chosen
-                                    .iter()
-                                    .take(LABEL_TERMS)
-                                    .any(|(s, _, _)| s.iter().any(|w| f.stems.contains(w)))
-                            })
+            .filter(|&&(_, h, df)| {
+                f64::from(df) >= NAME_MAJORITY * size as f64
+                    || found.get(&h).is_some_and(|f| {
+                        chosen
+                            .iter()
+                            .take(LABEL_TERMS)
+                            .any(|(s, _, _)| s.iter().any(|w| f.stems.contains(w)))
                     })
-                    .filter_map(|(_, h, _)| shown.get(h).filter(|w| !w.fragment))
-                    .map(|w| w.form.clone())
-                    .collect(),
-                for_name: for_name.into_iter().map(|(_, s)| s).collect(),
-            }
-        })
-        .collect();
+            })
+            .filter_map(|(_, h, _)| shown.get(h).filter(|w| !w.fragment))
+            .map(|w| w.form.clone())
+            .collect(),
+        for_name: for_name.into_iter().map(|(_, s)| s).collect(),
+    }
+}
 
+/// Choosing names: in `order`, each theme takes its best phrase name not yet taken, or a
+/// name made from its terms.
+fn hand_out_names(offers: Vec<Offer>, order: &[usize]) -> Vec<Naming> {
+    let k = offers.len();
     let mut namings: Vec<Option<Naming>> = (0..k).map(|_| None).collect();
     let mut offers: Vec<Option<Offer>> = offers.into_iter().map(Some).collect();
     let mut taken: FxHashSet<String> = FxHashSet::default();

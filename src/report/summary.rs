@@ -171,8 +171,20 @@ pub fn accounting(a: &Analysis) -> String {
 }
 
 pub fn render(a: &Analysis) -> String {
-    let c = &a.config;
     let mut s = String::new();
+    header(&mut s, a);
+    evaluation(&mut s, a);
+    k_choice(&mut s, a);
+    themes(&mut s, a);
+    against_the_model(&mut s, a);
+    rising_and_charts(&mut s, a);
+    set_aside(&mut s, a);
+    s
+}
+
+/// The title, the accounting, the parameters, time and memory.
+fn header(s: &mut String, a: &Analysis) {
+    let c = &a.config;
     let inputs: Vec<String> = c.inputs.iter().map(|p| p.display().to_string()).collect();
     let _ = writeln!(s, "# tidings: themes in {}\n", inputs.join(", "));
     let _ = writeln!(s, "- **Articles:** {}", accounting(a));
@@ -217,7 +229,11 @@ pub fn render(a: &Analysis) -> String {
     if let Some((_, peak)) = crate::pipeline::memory_mib() {
         let _ = writeln!(s, "- **Peak memory:** {peak} MiB");
     }
+}
 
+/// Scores against the label field, when there is one.
+fn evaluation(s: &mut String, a: &Analysis) {
+    let c = &a.config;
     if let Some(m) = &a.metrics {
         let _ = writeln!(
             s,
@@ -232,6 +248,10 @@ pub fn render(a: &Analysis) -> String {
             m.purity
         );
     }
+}
+
+/// Why k was chosen, when it was: the silhouette of each k and the runner-up.
+fn k_choice(s: &mut String, a: &Analysis) {
     if let KChoice::Silhouette { scores, chosen, .. } = &a.clustering.choice {
         let _ = writeln!(
             s,
@@ -247,7 +267,10 @@ pub fn render(a: &Analysis) -> String {
             let _ = writeln!(s, "\n{line}");
         }
     }
+}
 
+/// The themes table and the stability line.
+fn themes(s: &mut String, a: &Analysis) {
     let _ = writeln!(
         s,
         "\n## Themes\n\n| theme | name | top terms | articles | share | stability | most central headlines |\n|---:|---|---|---:|---:|---:|---|"
@@ -273,7 +296,11 @@ pub fn render(a: &Analysis) -> String {
     if let Some(line) = stability_line(a) {
         let _ = writeln!(s, "\n**Stability:** {line}");
     }
+}
 
+/// With a model: the unassigned articles, and the themes an update formed.
+fn against_the_model(s: &mut String, a: &Analysis) {
+    let c = &a.config;
     if let Some(u) = a.themes.themes.iter().find(|t| t.name == UNASSIGNED) {
         let threshold = c.mode.max_distance().unwrap_or(f64::NAN);
         let coverage = c.mode.model().map_or(f64::NAN, |m| m.min_coverage);
@@ -305,6 +332,11 @@ pub fn render(a: &Analysis) -> String {
             let _ = writeln!(s, "- T{} {} ({} articles)", t.id, cell(&t.name), t.size);
         }
     }
+}
+
+/// The fastest-rising themes and the charts.
+fn rising_and_charts(s: &mut String, a: &Analysis) {
+    let c = &a.config;
     if let Some(rising) = fastest_rising(&a.overview()) {
         let _ = writeln!(s, "\n{rising}");
     }
@@ -313,7 +345,10 @@ pub fn render(a: &Analysis) -> String {
         "\n## Charts\n\n![Articles per theme](theme_frequency.png)\n\n![Articles per theme per {}](theme_trends.png)\n\n![The themes grouped by closeness](theme_tree.png)",
         c.settings.period
     );
+}
 
+/// Duplicates, rejects and warnings, the first of each listed.
+fn set_aside(s: &mut String, a: &Analysis) {
     if !a.duplicates.is_empty() {
         let _ = writeln!(
             s,
@@ -351,7 +386,6 @@ pub fn render(a: &Analysis) -> String {
             let _ = writeln!(s, "- … and {} more", a.warnings.len() - LISTED);
         }
     }
-    s
 }
 
 #[cfg(test)]
