@@ -16,7 +16,7 @@ Input: Parquet or JSON Lines files (or folders of them) with a ``text`` column a
                              index.html
 
 On a cluster, run it with spark-submit and the tidings wheel installed on every executor
-(see the README's "tidings on Apache Spark").
+(see docs/python-and-spark.md, "On Apache Spark").
 """
 
 from __future__ import annotations

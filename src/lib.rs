@@ -21,6 +21,7 @@ pub mod pages;
 pub mod pipeline;
 pub mod reduce;
 pub mod report;
+pub mod settings;
 pub mod text;
 pub mod themes;
 pub mod timeline;

@@ -12,6 +12,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::error::{Context, Error, Result};
 use crate::fail;
 
+/// The names of the files a command writes in its output folder: what the report writes and
+/// what a timeline reads back.
+pub mod layout {
+    /// A run.
+    pub const ARTICLES: &str = "articles.parquet";
+    pub const THEMES: &str = "themes.parquet";
+    pub const THEME_COUNTS: &str = "theme_counts.parquet";
+    pub const REJECTS: &str = "rejects.parquet";
+    pub const DUPLICATES: &str = "duplicates.parquet";
+    pub const METRICS: &str = "metrics.parquet";
+    pub const FREQUENCY_PNG: &str = "theme_frequency.png";
+    pub const TRENDS_PNG: &str = "theme_trends.png";
+    pub const SUMMARY: &str = "summary.md";
+    pub const TREE: &str = "theme_tree.parquet";
+    pub const TREE_PNG: &str = "theme_tree.png";
+    /// A comparison, besides a run's files.
+    pub const COMPARISON: &str = "comparison.parquet";
+    pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";
+    pub const COMPARE_PNG: &str = "compare.png";
+    pub const COMPARE_TERMS_PNG: &str = "compare_terms.png";
+    pub const COMPARE_MD: &str = "compare.md";
+    /// A timeline.
+    pub const TIMELINE: &str = "timeline.parquet";
+    pub const TIMELINE_PNG: &str = "timeline.png";
+    pub const TIMELINE_MD: &str = "timeline.md";
+}
+
 /// Names of the temporary files [`write_atomic`] leaves behind if the process is killed.
 const TEMP_PREFIX: &str = ".tidings-";
 

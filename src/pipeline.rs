@@ -1,7 +1,6 @@
 //! The pipeline: corpus → text → vectorize → reduce → cluster → themes → trends, each stage
 //! owned by its module; this one only wires them in order and times them.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -15,20 +14,20 @@ use crate::fail;
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use crate::cluster::{ClusterParams, Clustering};
+use crate::cluster::Clustering;
 use crate::config::SeedTheme;
-use crate::corpus::{self, Article, Corpus, ReadOptions, Reject, TextStore};
+use crate::corpus::{self, Article, Corpus, Reject, TextStore};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
 use crate::model::{Joined, SavedTheme, ThemeModel};
 use crate::reduce::Lsa;
-use crate::text::{Analyzer, Language, SurfaceForms};
+pub use crate::settings::Settings;
+use crate::text::{Analyzer, SurfaceForms};
 use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
-use crate::trends::{Period, Trends};
+use crate::trends::Trends;
 use crate::vectorize::{
-    select_rows, stem_names, Doc, Sparse, StemNames, TfidfModel, TfidfParams, ValidTfidfParams,
-    Weighted,
+    select_rows, stem_names, Doc, Sparse, StemNames, TfidfModel, ValidTfidfParams, Weighted,
 };
 
 /// What a run does with the articles it reads. Each mode carries what only it uses, so a run
@@ -96,58 +95,6 @@ impl Mode {
             Mode::Fit(f) => &f.seeds,
             _ => &[],
         }
-    }
-}
-
-/// What the user chose for a run: each field is a flag, a `tidings.toml` key and a Python
-/// keyword. Nothing here says how the run is carried out (see [`RunConfig`]).
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub read: ReadOptions,
-    /// `None` keeps duplicates.
-    pub dedup: Option<DedupParams>,
-    pub tfidf: TfidfParams,
-    /// LSA dimensions; 0 clusters the TF-IDF rows themselves.
-    pub dims: usize,
-    pub cluster: ClusterParams,
-    pub period: Period,
-    /// Field holding a ground-truth label to score the themes against.
-    pub label_field: Option<String>,
-    /// Tokenizer and stemmer language, extra stop words, phrases kept as one token.
-    pub language: Language,
-    pub stop_words: Vec<String>,
-    pub phrases: Vec<String>,
-    /// Theme names chosen by the user, by theme id; they win over generated and saved names.
-    pub names: BTreeMap<usize, String>,
-}
-
-/// LSA dimensions unless the user asks for others.
-pub const DEFAULT_DIMS: usize = 100;
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            read: ReadOptions::default(),
-            dedup: Some(DedupParams::default()),
-            tfidf: TfidfParams::default(),
-            dims: DEFAULT_DIMS,
-            cluster: ClusterParams::default(),
-            period: Period::Week,
-            label_field: None,
-            language: Language::English,
-            stop_words: Vec::new(),
-            phrases: Vec::new(),
-            names: BTreeMap::new(),
-        }
-    }
-}
-
-impl Settings {
-    /// The analyzer a fit uses (a saved model's is [`ThemeModel::analyzer`]).
-    pub fn analyzer(&self) -> Analyzer {
-        Analyzer::new(self.language)
-            .with_stop_words(&self.stop_words)
-            .with_phrases(&self.phrases)
     }
 }
 

@@ -12,8 +12,8 @@ use crate::fail;
 use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
 
+use crate::output::layout::{THEMES, THEME_COUNTS};
 use crate::pipeline::UNASSIGNED;
-use crate::report::{THEMES, THEME_COUNTS};
 
 /// One period of one run.
 #[derive(Debug, Clone, PartialEq)]

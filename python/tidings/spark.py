@@ -17,7 +17,7 @@ and on one machine. What runs where:
   sums them, so document frequencies and IDF weights are the whole corpus's; the driver then
   fits LSA and k-means on a uniform sample collected to it (``sample`` rows; at the default
   200,000 a fit takes about a minute on one core and a few GiB, and on Reuters a model fitted
-  on a quarter of the corpus assigns like a full fit, see the README). Near-duplicates are
+  on a quarter of the corpus assigns like a full fit, see docs/python-and-spark.md). Near-duplicates are
   set aside within the sample only.
 - ``assign``: per partition, no shuffle; duplicates are not set aside (each row gets a theme,
   as ``tidings run --model --keep-duplicates`` gives it): drop exact copies first with

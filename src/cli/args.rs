@@ -248,6 +248,38 @@ pub struct RunOptions {
 pub type ModelRun = (Arc<ThemeModel>, fn(ModelMode) -> Mode);
 
 impl RunOptions {
+    /// The flags as a layer of settings, named as `tidings.toml` names them: what was given
+    /// on the command line, and nothing else.
+    fn as_layer(&self) -> FileConfig {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        FileConfig {
+            out: self.out.clone(),
+            k: self.k,
+            k_max: self.k_max,
+            seed: self.seed,
+            period: self.period,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            dims: self.dims,
+            restarts: self.restarts,
+            algorithm: self.algorithm,
+            keep_duplicates: self.keep_duplicates.then_some(true),
+            duplicate_threshold: self.duplicate_threshold,
+            text_field: self.text_field.clone(),
+            title_field: self.title_field.clone(),
+            date_field: self.date_field.clone(),
+            date: self.date.clone(),
+            max_distance: self.max_distance,
+            label_field: self.label_field.clone(),
+            bigrams: self.no_bigrams.then_some(false),
+            language: self.language,
+            stop_words: list(&self.stop_words),
+            phrases: list(&self.phrases),
+            names: None,
+            theme: Vec::new(),
+        }
+    }
+
     /// The run's settings: each from the flag if given, else the config file, else the
     /// default. Also returns the output folder. With a `model`, the run is made by its mode's
     /// constructor (`Mode::Assign`, `Mode::Update`); without, it is a fit.
@@ -265,71 +297,8 @@ impl RunOptions {
                     .display()
             )
         })?;
-        let date = match self.date.as_ref().or(file.date.as_ref()) {
-            Some(d) => Some(parse_date_arg(d).map_err(|e| anyhow!("--date {e}"))?),
-            None => None,
-        };
-        let algorithm = self.algorithm.or(file.algorithm).unwrap_or_default();
-        let pick_list = |flag: &Vec<String>, file: &Option<Vec<String>>| {
-            if flag.is_empty() {
-                file.clone().unwrap_or_default()
-            } else {
-                flag.clone()
-            }
-        };
-        let keep_duplicates = self.keep_duplicates || file.keep_duplicates.unwrap_or(false);
-        let defaults = Settings::default();
-        let settings = Settings {
-            read: ReadOptions {
-                text_field: self
-                    .text_field
-                    .clone()
-                    .or(file.text_field)
-                    .unwrap_or(defaults.read.text_field),
-                title_field: self
-                    .title_field
-                    .clone()
-                    .or(file.title_field)
-                    .unwrap_or(defaults.read.title_field),
-                date_field: self
-                    .date_field
-                    .clone()
-                    .or(file.date_field)
-                    .unwrap_or(defaults.read.date_field),
-                default_date: date,
-                skip_dirs: Vec::new(),
-            },
-            dedup: (!keep_duplicates).then(|| DedupParams {
-                threshold: self
-                    .duplicate_threshold
-                    .or(file.duplicate_threshold)
-                    .unwrap_or(DedupParams::default().threshold),
-            }),
-            tfidf: TfidfParams {
-                min_df: self.min_df.or(file.min_df).unwrap_or(defaults.tfidf.min_df),
-                max_df: self.max_df.or(file.max_df).unwrap_or(defaults.tfidf.max_df),
-                bigrams: !self.no_bigrams && file.bigrams.unwrap_or(defaults.tfidf.bigrams),
-                ..defaults.tfidf
-            },
-            dims: self.dims.or(file.dims).unwrap_or(defaults.dims),
-            cluster: ClusterParams {
-                k: self.k.or(file.k),
-                k_max: self.k_max.or(file.k_max).unwrap_or(defaults.cluster.k_max),
-                seed: self.seed.or(file.seed).unwrap_or(defaults.cluster.seed),
-                n_runs: self
-                    .restarts
-                    .or(file.restarts)
-                    .unwrap_or(algorithm.default_restarts()),
-                algorithm,
-                ..defaults.cluster
-            },
-            period: self.period.or(file.period).unwrap_or(defaults.period),
-            label_field: self.label_field.clone().or(file.label_field),
-            language: self.language.or(file.language).unwrap_or(defaults.language),
-            stop_words: pick_list(&self.stop_words, &file.stop_words),
-            phrases: pick_list(&self.phrases, &file.phrases),
-            names,
-        };
+        let mut settings = Settings::layered(&[&self.as_layer(), &file])?;
+        settings.names = names;
         let mode = match model {
             Some((model, mode)) => mode(ModelMode {
                 model,
@@ -386,14 +355,4 @@ pub(super) fn check_out(out: &std::path::Path) -> Result<()> {
         bail!("--out {}: exists and is not a folder", out.display());
     }
     Ok(())
-}
-
-pub(super) fn parse_date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
-    use crate::corpus::{date_in_window, EARLIEST_DATE, LATEST_DATE};
-    let d =
-        crate::corpus::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))?;
-    if !date_in_window(d) {
-        return Err(format!("{d} is outside {EARLIEST_DATE}..{LATEST_DATE}"));
-    }
-    Ok(d)
 }

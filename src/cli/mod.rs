@@ -9,19 +9,13 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use chrono::NaiveDate;
-
-use crate::cluster::ClusterParams;
 use crate::compare::{CompareInput, DateRange};
 use crate::config::FileConfig;
-use crate::corpus::ReadOptions;
-use crate::dedup::DedupParams;
 use crate::model::ThemeModel;
 use crate::pipeline::{analyze, FitMode, Mode, ModelMode, RunConfig, Settings};
 use crate::report;
 use crate::text::Language;
 use crate::trends::Period;
-use crate::vectorize::TfidfParams;
 
 mod args;
 mod commands;

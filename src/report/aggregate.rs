@@ -19,6 +19,7 @@ use super::html::{esc, img, INDEX, STYLE};
 use super::summary::{cell, fastest_rising};
 use super::{tables, write_parquet, Overview};
 use crate::model::ThemeModel;
+use crate::output::layout;
 use crate::output::{self, write_atomic, Written};
 use crate::pipeline::UNASSIGNED;
 use crate::themes::Theme;
@@ -164,26 +165,26 @@ pub fn write(
     };
     output::write_folder(out, &super::OWNED, cancel, |dir| {
         let path = |name: &str| dir.join(name);
-        write_parquet(&path(super::THEME_COUNTS), tables::theme_counts(&o)?)?;
-        write_parquet(&path(super::THEMES), themes_table(model, &themes)?)?;
-        write_atomic(&path(super::FREQUENCY_PNG), |tmp| {
+        write_parquet(&path(layout::THEME_COUNTS), tables::theme_counts(&o)?)?;
+        write_parquet(&path(layout::THEMES), themes_table(model, &themes)?)?;
+        write_atomic(&path(layout::FREQUENCY_PNG), |tmp| {
             super::charts::theme_frequency(&o, tmp)
         })?;
-        write_atomic(&path(super::TRENDS_PNG), |tmp| {
+        write_atomic(&path(layout::TRENDS_PNG), |tmp| {
             super::charts::theme_trends(&o, tmp)
         })?;
         let summary = summary(model, &o, source);
-        write_atomic(&path(super::SUMMARY), |tmp| {
+        write_atomic(&path(layout::SUMMARY), |tmp| {
             Ok(std::fs::write(tmp, &summary)?)
         })?;
         let html = html(model, &o, source, dir);
         write_atomic(&path(INDEX), |tmp| Ok(std::fs::write(tmp, &html)?))?;
         Ok(vec![
-            super::THEME_COUNTS,
-            super::THEMES,
-            super::FREQUENCY_PNG,
-            super::TRENDS_PNG,
-            super::SUMMARY,
+            layout::THEME_COUNTS,
+            layout::THEMES,
+            layout::FREQUENCY_PNG,
+            layout::TRENDS_PNG,
+            layout::SUMMARY,
             INDEX,
         ])
     })
@@ -327,8 +328,8 @@ fn html(model: &ThemeModel, o: &Overview, source: &str, out: &Path) -> String {
     let _ = write!(
         h,
         "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}<p class=\"meta\">Tables: themes.parquet, theme_counts.parquet. Written by tidings {}.</p></body></html>",
-        img(&out.join(super::TRENDS_PNG), "Articles per theme per period"),
-        img(&out.join(super::FREQUENCY_PNG), "Articles per theme"),
+        img(&out.join(layout::TRENDS_PNG), "Articles per theme per period"),
+        img(&out.join(layout::FREQUENCY_PNG), "Articles per theme"),
         env!("CARGO_PKG_VERSION")
     );
     h

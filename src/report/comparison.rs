@@ -11,13 +11,9 @@ use polars::prelude::*;
 use super::charts::{diverging_bars, theme_colour};
 use super::write_parquet;
 use crate::compare::{Comparison, TermShift};
+use crate::output::layout::*;
 use crate::output::write_atomic;
 
-pub const COMPARISON: &str = "comparison.parquet";
-pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";
-pub const COMPARE_PNG: &str = "compare.png";
-pub const COMPARE_TERMS_PNG: &str = "compare_terms.png";
-pub const COMPARE_MD: &str = "compare.md";
 /// Every file [`write`] writes, in its order.
 pub const OUTPUTS: [&str; 5] = [
     COMPARISON,

@@ -12,6 +12,7 @@ use plotters::style::RGBColor;
 use super::charts::theme_colour;
 use super::summary::accounting;
 use crate::compare::Comparison;
+use crate::output::layout::*;
 use crate::output::write_atomic;
 use crate::pipeline::Analysis;
 
@@ -104,11 +105,11 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             h,
             "</table>{}{}",
             img(
-                &out.join(super::comparison::COMPARE_PNG),
+                &out.join(COMPARE_PNG),
                 "Share change per theme"
             ),
             img(
-                &out.join(super::comparison::COMPARE_TERMS_PNG),
+                &out.join(COMPARE_TERMS_PNG),
                 "Rising and falling terms"
             )
         );

@@ -24,6 +24,7 @@ use polars_parquet::write::{
 use rayon::prelude::*;
 
 use crate::compare::Comparison;
+use crate::output::layout::*;
 use crate::output::{self, write_atomic, Written};
 use crate::pipeline::Analysis;
 use crate::themes::Theme;
@@ -47,19 +48,6 @@ impl Analysis {
         }
     }
 }
-
-/// Names of the files a run writes.
-pub const ARTICLES: &str = "articles.parquet";
-pub const THEMES: &str = "themes.parquet";
-pub const THEME_COUNTS: &str = "theme_counts.parquet";
-pub const REJECTS: &str = "rejects.parquet";
-pub const DUPLICATES: &str = "duplicates.parquet";
-pub const METRICS: &str = "metrics.parquet";
-pub const FREQUENCY_PNG: &str = "theme_frequency.png";
-pub const TRENDS_PNG: &str = "theme_trends.png";
-pub const SUMMARY: &str = "summary.md";
-pub const TREE: &str = "theme_tree.parquet";
-pub const TREE_PNG: &str = "theme_tree.png";
 
 /// A table is cut into this many row groups (each of at least [`MIN_ROW_GROUP`] rows), which
 /// are compressed side by side. Polars compresses a file's pages one after another, and the
@@ -184,11 +172,11 @@ pub const OWNED: [&str; 17] = [
     TREE,
     TREE_PNG,
     html::INDEX,
-    comparison::COMPARISON,
-    comparison::KEYWORD_SHIFTS,
-    comparison::COMPARE_PNG,
-    comparison::COMPARE_TERMS_PNG,
-    comparison::COMPARE_MD,
+    COMPARISON,
+    KEYWORD_SHIFTS,
+    COMPARE_PNG,
+    COMPARE_TERMS_PNG,
+    COMPARE_MD,
 ];
 
 /// Writes every output of a run (and of its comparison, for `compare`) into `out` as one

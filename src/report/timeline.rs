@@ -12,12 +12,10 @@ use polars::prelude::*;
 
 use super::charts::{ensure_font, legend, period_label, plot_err, theme_colour, FONT};
 use super::write_parquet;
+use crate::output::layout::*;
 use crate::output::{self, write_atomic, Written};
 use crate::timeline::Timeline;
 
-pub const TIMELINE: &str = "timeline.parquet";
-pub const TIMELINE_PNG: &str = "timeline.png";
-pub const TIMELINE_MD: &str = "timeline.md";
 const OWNED: [&str; 3] = [TIMELINE, TIMELINE_PNG, TIMELINE_MD];
 /// Themes drawn as their own line; the rest are summed as "other".
 pub const TOP_THEMES: usize = 8;

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 use serde::de::{self, Deserialize, Visitor};
 use tidings::cli::{Cli, DEFAULT_OUT};
 use tidings::config::FileConfig;
-use tidings::pipeline::Settings;
+use tidings::settings::Settings;
 
 use crate::common::repo;
 
