@@ -1,6 +1,6 @@
 """Every Parquet table of a run, read as analysts read it: pandas (pyarrow), polars, DuckDB.
 
-usage: python tests/readers.py REPORTS_DIR  (run by .ci/run on a fresh run's output)
+usage: python python/tests/readers.py REPORTS_DIR  (run by .ci/run on a fresh run's output)
 
 A folder `articles/` of Parquet files partitioned by period (the Spark example's output) is
 read as a dataset by all three, with `period` from the folder names.
