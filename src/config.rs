@@ -91,10 +91,28 @@ pub fn load_seed_themes(path: &Path) -> Result<Vec<SeedTheme>> {
 }
 
 /// Names present, unique and not empty; at least one term each.
+/// A theme name a user gives, trimmed: not empty, and not the name of the articles no theme
+/// takes (a theme by that name would be counted as unassigned in a timeline).
+pub fn check_theme_name(name: &str) -> std::result::Result<&str, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a theme name cannot be empty".into());
+    }
+    if name.eq_ignore_ascii_case(crate::pipeline::UNASSIGNED) {
+        return Err(format!(
+            "{name:?} is reserved for the articles no theme takes"
+        ));
+    }
+    Ok(name)
+}
+
 pub fn check_seed_themes(seeds: &[SeedTheme]) -> Result<()> {
     for (i, s) in seeds.iter().enumerate() {
         if s.name.trim().is_empty() {
             fail!(Settings, "[[theme]] {}: the name is empty", i + 1);
+        }
+        if let Err(why) = check_theme_name(&s.name) {
+            fail!(Settings, "[[theme]] {}: {why}", i + 1);
         }
         if s.terms.iter().all(|t| t.trim().is_empty()) {
             fail!(Settings, "[[theme]] {:?}: no terms", s.name);
@@ -109,7 +127,7 @@ pub fn check_seed_themes(seeds: &[SeedTheme]) -> Result<()> {
 impl FileConfig {
     /// The `[names]` table with its keys read as theme ids.
     pub fn theme_names(&self) -> Result<BTreeMap<usize, String>> {
-        let mut out = BTreeMap::new();
+        let mut out: BTreeMap<usize, String> = BTreeMap::new();
         for (key, name) in self.names.iter().flatten() {
             let Ok(id) = key.trim().parse::<usize>() else {
                 fail!(
@@ -117,9 +135,16 @@ impl FileConfig {
                     "[names]: {key:?} is not a theme id (write `3 = \"Gulf shipping\"`)"
                 );
             };
-            let name = name.trim();
-            if name.is_empty() {
-                fail!(Settings, "[names]: the name of theme {id} is empty");
+            let name = match check_theme_name(name) {
+                Ok(name) => name,
+                Err(why) => fail!(Settings, "[names] {id}: {why}"),
+            };
+            if let Some((other, _)) = out.iter().find(|(_, n)| n.as_str() == name) {
+                fail!(
+                    Settings,
+                    "[names]: themes {other} and {id} are both called {name:?}; a name must \
+                     tell one theme from the others"
+                );
             }
             out.insert(id, name.to_string());
         }

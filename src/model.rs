@@ -23,7 +23,9 @@ use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
 
 pub const MAGIC: &[u8; 8] = b"TIDINGSM";
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 5 added the ledger after the model; version 4 files load with an empty one.
+pub const FORMAT_VERSION: u32 = 5;
+const OLDEST_READ: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedTheme {
@@ -109,6 +111,71 @@ pub struct ThemeModel {
     /// article (see [`crate::vectorize::TfidfModel::counts_and_coverage`]).
     pub min_coverage: f64,
     pub seed: u64,
+    /// What the model has absorbed; stored after the model in the file (format 5).
+    #[serde(skip)]
+    pub ledger: Ledger,
+}
+
+/// What a model has absorbed, fit and updates in order: so a week is counted once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub entries: Vec<Absorbed>,
+    /// The model as it was before the last update, so that `update --replace` can re-do that
+    /// update exactly; none after an edit (which the undo would lose).
+    pub undo: Option<Undo>,
+}
+
+/// One fit or update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Absorbed {
+    /// `fit` or `update`.
+    pub kind: String,
+    /// The periods of its articles (`1987-W12`, `1987-W10..1987-W11`).
+    pub periods: String,
+    /// The days its dated articles fell on, days since 1970-01-01, ascending.
+    pub days: Vec<i32>,
+    pub articles: usize,
+    /// A hash of its articles' ids and titles, in order: the same input gives the same one.
+    pub fingerprint: u64,
+    pub inputs: Vec<String>,
+    /// When it was absorbed (UTC, RFC 3339).
+    pub at: String,
+}
+
+/// The parts of a model an update changes, as they were before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Undo {
+    pub centroids: Vec<f64>,
+    pub themes: Vec<SavedTheme>,
+    pub next_id: usize,
+}
+
+/// More than this share of an update's dated articles on days the model has absorbed is the
+/// same week again, refused; fewer are late arrivals, counted with a warning.
+pub const SAME_PERIOD_SHARE: f64 = 0.5;
+
+impl Ledger {
+    /// The entry most of `days` (an update's articles' days) were absorbed in, and how many of
+    /// them fall on absorbed days.
+    pub fn overlap(&self, days: &[i32]) -> (usize, Option<&Absorbed>) {
+        let mut best: Option<(&Absorbed, usize)> = None;
+        let mut total = 0;
+        for d in days {
+            let hit = self
+                .entries
+                .iter()
+                .find(|e| e.days.binary_search(d).is_ok());
+            if let Some(e) = hit {
+                total += 1;
+                match &mut best {
+                    Some((b, n)) if std::ptr::eq(*b, e) => *n += 1,
+                    None => best = Some((e, 1)),
+                    _ => {}
+                }
+            }
+        }
+        (total, best.map(|(e, _)| e))
+    }
 }
 
 impl ThemeModel {
@@ -125,15 +192,14 @@ impl ThemeModel {
 
     /// Gives theme `id` a name of the user's, kept from then on.
     pub fn rename(&mut self, id: usize, name: &str) -> Result<()> {
-        let name = name.trim();
-        if name.is_empty() {
-            fail!(Model, "a theme name cannot be empty");
-        }
+        let name = crate::config::check_theme_name(name).map_err(Error::Model)?;
         let p = self.position(id)?;
         if let Some(other) = self.themes.iter().find(|t| t.id != id && t.name == name) {
             fail!(Model, "theme {} is already called {name:?}", other.id);
         }
         self.themes[p].name = name.to_string();
+        // An undo of the last update would take this edit back with it.
+        self.ledger.undo = None;
         Ok(())
     }
 
@@ -194,6 +260,8 @@ impl ThemeModel {
         for &p in gone.iter().rev() {
             self.remove(p);
         }
+        // An undo of the last update would take this edit back with it.
+        self.ledger.undo = None;
         Ok(())
     }
 
@@ -207,6 +275,8 @@ impl ThemeModel {
             );
         }
         self.remove(p);
+        // An undo of the last update would take this edit back with it.
+        self.ledger.undo = None;
         Ok(())
     }
 
@@ -444,7 +514,20 @@ impl ThemeModel {
                 self.dims
             );
         }
-        let (nearest, distances) = nearest_centroids(x, &centroids);
+        // A declared theme none of whose terms the vocabulary has was saved with no centroid
+        // (all zeros): at distance 1 from every article, it would take those unlike the rest.
+        let live: Vec<usize> = (0..centroids.nrows())
+            .filter(|&c| centroids.row(c).iter().any(|&v| v != 0.0))
+            .collect();
+        if live.is_empty() {
+            fail!(Model, "model file: no theme has a centroid");
+        }
+        let (nearest, distances) = if live.len() == centroids.nrows() {
+            nearest_centroids(x, &centroids)
+        } else {
+            let (at, d) = nearest_centroids(x, &centroids.select(Axis(0), &live));
+            (at.into_iter().map(|i| live[i]).collect(), d)
+        };
         Ok((centroids, nearest, distances))
     }
 
@@ -475,6 +558,28 @@ impl ThemeModel {
         }
     }
 
+    /// Refuses, before a long run, a model file its writer could not replace: a read-only
+    /// file (its owner's way of saying "keep"), or a folder where no file can be made.
+    pub fn check_writable(path: &Path) -> Result<()> {
+        let target = crate::output::link_target(path);
+        if fs::metadata(&target).is_ok_and(|m| m.permissions().readonly()) {
+            fail!(
+                Model,
+                "{}: the model file is read-only; make it writable to update or edit it",
+                path.display()
+            );
+        }
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        tempfile::Builder::new()
+            .prefix(&crate::output::temp_prefix(&target))
+            .tempfile_in(dir)
+            .map(drop)
+            .map_err(|e| Error::io("cannot write a new model file here", dir, e))
+    }
+
     pub fn save(&self, path: &Path) -> Result<()> {
         let bytes = self.to_bytes()?;
         crate::output::write_atomic(path, |tmp| Ok(fs::write(tmp, &bytes)?))
@@ -487,7 +592,32 @@ impl ThemeModel {
         w.write_all(MAGIC)?;
         w.write_all(&FORMAT_VERSION.to_le_bytes())?;
         bincode::serialize_into(&mut w, self)?;
+        bincode::serialize_into(&mut w, &self.ledger)?;
         Ok(w)
+    }
+
+    /// The model before its last update, and that update's entry (`update --replace`).
+    pub fn without_last_update(&self) -> Result<(ThemeModel, Absorbed)> {
+        let last = self.ledger.entries.last();
+        let (Some(undo), Some(last)) = (&self.ledger.undo, last.filter(|e| e.kind == "update"))
+        else {
+            fail!(
+                Model,
+                "there is no update to replace: the last change to the model was {}",
+                match self.ledger.entries.last() {
+                    Some(e) if e.kind == "update" => "an edit (rename, merge or drop)".to_string(),
+                    Some(e) => format!("its {} on {}", e.kind, e.periods),
+                    None => "not recorded (a model saved before tidings kept a ledger)".into(),
+                }
+            );
+        };
+        let mut before = self.clone();
+        before.centroids = undo.centroids.clone();
+        before.themes = undo.themes.clone();
+        before.next_id = undo.next_id;
+        before.ledger.entries.pop();
+        before.ledger.undo = None;
+        Ok((before, last.clone()))
     }
 
     /// A model file is input like any other: every length and value is checked here, so a
@@ -504,18 +634,18 @@ impl ThemeModel {
             Err(e) => return Err(e).with_context(cannot_read),
         };
         let name = path.display().to_string();
-        check_header(&name, (!short).then_some(&header))?;
+        let version = check_header(&name, (!short).then_some(&header))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).with_context(cannot_read)?;
-        decode(&name, &bytes)
+        decode(&name, version, &bytes)
     }
 
     /// A model from [`ThemeModel::to_bytes`], checked as [`ThemeModel::load`] checks a file;
     /// `name` says where the bytes came from in errors.
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<ThemeModel> {
         let header = bytes.get(..12).and_then(|h| <&[u8; 12]>::try_from(h).ok());
-        check_header(name, header)?;
-        decode(name, &bytes[12..])
+        let version = check_header(name, header)?;
+        decode(name, version, &bytes[12..])
     }
 
     /// Whether the parts fit together: what a fitted model always satisfies.
@@ -582,25 +712,109 @@ impl ThemeModel {
 }
 
 /// The magic bytes and format version, or the error saying why this is not a model we read.
-fn check_header(name: &str, header: Option<&[u8; 12]>) -> Result<()> {
+/// The format version of a model file's header.
+fn check_header(name: &str, header: Option<&[u8; 12]>) -> Result<u32> {
     let Some(header) = header.filter(|h| &h[..8] == MAGIC) else {
         fail!(Model, "{name}: not a tidings model file");
     };
     let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READ..=FORMAT_VERSION).contains(&version) {
         fail!(
             Model,
-            "{name}: model format version {version}, but this tidings reads version \
-             {FORMAT_VERSION}; refit it with `tidings fit`"
+            "{name}: model format version {version}, but this tidings reads versions \
+             {OLDEST_READ} to {FORMAT_VERSION}; refit it with `tidings fit`"
         );
     }
-    Ok(())
+    Ok(version)
+}
+
+/// One writer of a model file at a time, from loading it to saving it: without it, two
+/// updates or edits at once would each save their own copy and one would be lost. An
+/// advisory lock (`flock`) on a file beside the model (`themes.model.lock`); the model
+/// itself is replaced by a rename, so it cannot carry the lock. Readers need none: a model
+/// file is only ever replaced whole. The lock goes with the process, however it ends.
+#[derive(Debug)]
+pub struct ModelLock {
+    _file: fs::File,
+}
+
+impl ModelLock {
+    /// Takes the lock of the model at `path` (through a symbolic link, the target's). When
+    /// another process holds it, `waiting` is called once and the lock is waited for; with
+    /// `wait` false that is an error instead. Temporary files a killed writer of this model
+    /// left are removed once the lock is held.
+    pub fn acquire(path: &Path, wait: bool, waiting: impl FnOnce()) -> Result<ModelLock> {
+        let target = crate::output::link_target(path);
+        let mut name = target.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock_path = target.with_file_name(name);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io("cannot open the model's lock file", &lock_path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) if wait => {
+                waiting();
+                file.lock()
+                    .map_err(|e| Error::io("cannot lock", &lock_path, e))?;
+            }
+            Err(fs::TryLockError::WouldBlock) => fail!(
+                Model,
+                "{}: another tidings is updating or editing this model; try again when it \
+                 has finished",
+                path.display()
+            ),
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(Error::io("cannot lock", &lock_path, e));
+            }
+        }
+        clear_leftovers(&target);
+        Ok(ModelLock { _file: file })
+    }
+}
+
+/// Removes the temporary files of `model`'s killed writers (the lock is held, so no live
+/// writer has one).
+fn clear_leftovers(model: &Path) {
+    let prefix = crate::output::temp_prefix(model);
+    let dir = match model.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(entries) = fs::read_dir(dir) {
+        entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .for_each(|e| {
+                let _ = fs::remove_file(e.path());
+            });
+    }
 }
 
 /// The model after the header, every length and value checked.
-fn decode(name: &str, bytes: &[u8]) -> Result<ThemeModel> {
-    let model: ThemeModel =
-        bincode::deserialize(bytes).with_context(|| format!("{name}: corrupt model file"))?;
+fn decode(name: &str, version: u32, bytes: &[u8]) -> Result<ThemeModel> {
+    use bincode::Options;
+    // `bincode::serialize`'s encoding; bytes after the model (and its ledger) are an error: a
+    // file with something appended is not the file that was saved.
+    let options = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes();
+    let corrupt = || format!("{name}: corrupt model file");
+    let mut rest = bytes;
+    let mut model: ThemeModel = options.deserialize_from(&mut rest).with_context(corrupt)?;
+    if version >= 5 {
+        model.ledger = options.deserialize_from(&mut rest).with_context(corrupt)?;
+    }
+    if !rest.is_empty() {
+        fail!(
+            Model,
+            "{name}: corrupt model file: {} bytes after its end",
+            rest.len()
+        );
+    }
     model
         .validate()
         .map_err(|e| Error::Model(format!("{name}: corrupt model file: {e}")))?;
@@ -646,6 +860,7 @@ mod tests {
             max_distance: 2.0,
             min_coverage: 0.0,
             seed: 1,
+            ledger: Ledger::default(),
         }
     }
 

@@ -43,13 +43,19 @@ pub mod layout {
 const TEMP_PREFIX: &str = ".tidings-";
 
 /// Writes `path` through a temporary file in the same directory, then renames it into place.
+/// A file that is replaced keeps what its owner set on it: its mode (a private 0600 model
+/// stays private), its owner and group where the process may set them, and a symbolic link
+/// stays a link, its target replaced. The temporary file is named after the file
+/// ([`temp_prefix`]), so what a killed writer left can be told apart and cleared.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let target = link_target(path);
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
+        .prefix(&temp_prefix(path))
         .suffix(
             path.extension()
                 .map(|e| format!(".{}", e.to_string_lossy()))
@@ -59,15 +65,39 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Res
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     write(tmp.path()).with_context(|| format!("writing {}", path.display()))?;
-    // Temporary files are private (0600); outputs are meant to be shared like any new file.
+    // Temporary files are private (0600); a new output is meant to be shared like any new
+    // file, a replaced one keeps its own.
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))?;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        match fs::metadata(path) {
+            Ok(old) => {
+                fs::set_permissions(tmp.path(), old.permissions())?;
+                // Only a privileged process may give a file away; others keep their own.
+                let _ = std::os::unix::fs::chown(tmp.path(), Some(old.uid()), Some(old.gid()));
+            }
+            Err(_) => fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))?,
+        }
     }
     tmp.persist(path)
         .with_context(|| format!("moving the new {} into place", path.display()))?;
     Ok(())
+}
+
+/// Where writing `path` lands: the final target of a symbolic link, else `path`.
+pub fn link_target(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The start of the name of a temporary file that will become `path`.
+pub fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    format!("{TEMP_PREFIX}{}-", name.unwrap_or_default())
 }
 
 /// What [`write_folder`] did.

@@ -19,7 +19,7 @@ use crate::config::SeedTheme;
 use crate::corpus::{self, Article, Corpus, Reject, TextStore};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
-use crate::model::{Joined, SavedTheme, ThemeModel};
+use crate::model::{Absorbed, Joined, Ledger, SavedTheme, ThemeModel, Undo};
 use crate::reduce::Lsa;
 pub use crate::settings::Settings;
 use crate::text::{Analyzer, SurfaceForms};
@@ -105,6 +105,9 @@ pub struct RunConfig {
     pub inputs: Vec<PathBuf>,
     pub settings: Settings,
     pub mode: Mode,
+    /// Warnings about the settings, found before the run (a config file's values a model
+    /// overrides); reported with the run's own.
+    pub notes: Vec<String>,
     /// Progress lines on stderr.
     pub verbose: bool,
     /// Set from another thread (a Python `KeyboardInterrupt`) to stop the run at the next
@@ -129,6 +132,10 @@ impl RunConfig {
         let tfidf = s.tfidf.check()?;
         if let Some(dedup) = &s.dedup {
             dedup.check()?;
+        }
+        if let Mode::Update(_) = &self.mode {
+            // New themes are clustered with them.
+            s.cluster.check_options()?;
         }
         if let Mode::Fit(fit) = &self.mode {
             s.cluster.check_options()?;
@@ -273,6 +280,39 @@ impl Analysis {
             max_distance: c.distances.iter().copied().fold(0.0, f64::max),
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.settings.cluster.seed,
+            ledger: Ledger {
+                entries: vec![self.absorbed("fit")],
+                undo: None,
+            },
+        }
+    }
+
+    /// The days this run's dated articles fall on (days since 1970-01-01), distinct.
+    pub fn absorbed_days(&self) -> Vec<i32> {
+        days_of(&self.articles)
+    }
+
+    /// This run's entry in a model's ledger.
+    fn absorbed(&self, kind: &str) -> Absorbed {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        for a in &self.articles {
+            h.write(a.id.as_bytes());
+            h.write_u8(0);
+            h.write(a.title.as_bytes());
+            h.write_u8(0);
+        }
+        Absorbed {
+            kind: kind.to_string(),
+            periods: self.trends.span(),
+            days: days_of(&self.articles),
+            articles: self.articles.len(),
+            fingerprint: h.finish(),
+            inputs: shown_inputs(&self.config)
+                .split(", ")
+                .map(str::to_string)
+                .collect(),
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
 
@@ -327,6 +367,12 @@ impl Analysis {
     /// run's periods as their birth.
     pub fn updated_model(&self, saved: &ThemeModel) -> ThemeModel {
         let mut m = saved.clone();
+        m.ledger.undo = Some(Undo {
+            centroids: saved.centroids.clone(),
+            themes: saved.themes.clone(),
+            next_id: saved.next_id,
+        });
+        m.ledger.entries.push(self.absorbed("update"));
         if let Some(joined) = &self.joined {
             m.absorb(joined);
         }
@@ -491,8 +537,12 @@ fn analyze_checked(
         mut rejects,
         mut warnings,
     } = corpus;
+    warnings.splice(0..0, config.notes.iter().cloned());
     read_stage(config, &articles, &rejects, &warnings, &mut timer)?;
     let (articles, times_seen, duplicates) = dedup_stage(config, articles, &mut timer)?;
+    if let Mode::Update(m) = &config.mode {
+        warnings.extend(check_not_absorbed(config, &m.model, &articles)?);
+    }
     let analyzer = config.analyzer();
     let tokenized = tokenize_stage(config, &analyzer, articles, times_seen, &mut timer)?;
     let v = vectorize_stage(config, tfidf_params, tokenized, &mut rejects)?;
@@ -504,10 +554,21 @@ fn analyze_checked(
         "reducing (LSA)",
     )?;
     if v.kept.articles.is_empty() {
-        fail!(
-            Input,
-            "no article has any vocabulary term left after pruning; try `min_df` 1"
-        );
+        let inputs = shown_inputs(config);
+        match config.mode.model() {
+            Some(m) => fail!(
+                Input,
+                "no article in {inputs} has a term of the model's vocabulary ({} terms, {:?}): \
+                 are they in the language the model was fitted on?",
+                m.vocabulary.len(),
+                m.language
+            ),
+            None => fail!(
+                Input,
+                "no article in {inputs} has any vocabulary term left after pruning; try \
+                 `min_df` 1"
+            ),
+        }
     }
     let (lsa, vectors) = reduce_stage(config, weights)?;
     timer.lap(
@@ -564,7 +625,7 @@ fn analyze_checked(
     };
     let mut themes = name_stage(config, &clustering, &analysed, seeds.as_ref(), new_themes);
     drop(tokens);
-    warnings.extend(apply_names(config, &mut themes));
+    warnings.extend(apply_names(config, &mut themes)?);
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let k = clustering.k;
     let trends = Trends::count(&dates, &themes.assignments, k, config.settings.period);
@@ -601,6 +662,79 @@ fn analyze_checked(
         metrics,
         timings: timer.finish(),
     })
+}
+
+/// The days `articles` fall on (days since 1970-01-01), distinct and ascending.
+fn days_of(articles: &[Article]) -> Vec<i32> {
+    let mut days: Vec<i32> = articles
+        .iter()
+        .filter_map(|a| a.date)
+        .map(|d| {
+            d.signed_duration_since(chrono::NaiveDate::default())
+                .num_days() as i32
+        })
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// An update must not count a week the model has absorbed: refused when most of its dated
+/// articles fall on absorbed days; a few late arrivals are counted with a warning.
+fn check_not_absorbed(
+    config: &RunConfig,
+    model: &ThemeModel,
+    articles: &[Article],
+) -> Result<Vec<String>> {
+    let days: Vec<i32> = articles
+        .iter()
+        .filter_map(|a| a.date)
+        .map(|d| {
+            d.signed_duration_since(chrono::NaiveDate::default())
+                .num_days() as i32
+        })
+        .collect();
+    let (absorbed, entry) = model.ledger.overlap(&days);
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
+    let when = format!(
+        "by its {} on {} ({} articles from {})",
+        entry.kind,
+        entry.at,
+        entry.articles,
+        entry.inputs.join(", ")
+    );
+    if absorbed as f64 > crate::model::SAME_PERIOD_SHARE * days.len() as f64 {
+        fail!(
+            Input,
+            "{}: {absorbed} of its {} dated articles fall in {}, which the model absorbed {when}; \
+             an update counts a week once (`replace` re-does the last update)",
+            shown_inputs(config),
+            days.len(),
+            entry.periods
+        );
+    }
+    Ok(vec![format!(
+        "{absorbed} of the {} dated articles fall on days the model absorbed already ({}, \
+         {when}); they are counted again",
+        days.len(),
+        entry.periods
+    )])
+}
+
+/// The run's inputs as a message names them.
+fn shown_inputs(config: &RunConfig) -> String {
+    let shown: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if shown.is_empty() {
+        "the input".to_string()
+    } else {
+        shown.join(", ")
+    }
 }
 
 /// Copies set aside, unless the settings keep them.
@@ -801,12 +935,7 @@ fn read_stage(
         fail!(
             Input,
             "no readable articles in {} ({} inputs rejected{})",
-            config
-                .inputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            shown_inputs(config),
             rejects.len(),
             rejects
                 .first()
@@ -964,10 +1093,28 @@ fn keep_model_identity(themes: &mut ThemeSet, saved: &ThemeModel, new_themes: us
 }
 
 /// The user's names (`[names]`, `names=`) over the themes'; a name for a theme that does not
-/// exist is a warning, returned.
-fn apply_names(config: &RunConfig, themes: &mut ThemeSet) -> Vec<String> {
+/// exist is a warning, returned. A name another theme has is refused: two themes of one
+/// name could not be told apart in a chart or a timeline.
+fn apply_names(config: &RunConfig, themes: &mut ThemeSet) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
-    for (&id, name) in &config.settings.names {
+    let names = &config.settings.names;
+    for (&id, name) in names {
+        if let Some((other, _)) = names.iter().find(|&(&o, n)| o < id && n == name) {
+            fail!(
+                Settings,
+                "[names]: themes {other} and {id} are both called {name:?}"
+            );
+        }
+        if let Some(other) = themes.themes.iter().find(|t| t.id != id && &t.name == name) {
+            if !config.settings.names.contains_key(&other.id) {
+                fail!(
+                    Settings,
+                    "[names] {id} = {name:?}: theme {} is already called that; name it too, or \
+                     choose another name",
+                    other.id
+                );
+            }
+        }
         let theme = themes.themes.iter_mut().find(|t| t.id == id);
         match theme.filter(|t| t.name != UNASSIGNED) {
             Some(t) => t.name = name.clone(),
@@ -989,7 +1136,7 @@ fn apply_names(config: &RunConfig, themes: &mut ThemeSet) -> Vec<String> {
             }
         }
     }
-    warnings
+    Ok(warnings)
 }
 
 /// The periods each theme was born in: a saved theme keeps its birth; one fitted or formed

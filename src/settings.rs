@@ -136,3 +136,22 @@ fn parse_date(s: &str) -> Result<NaiveDate> {
     }
     Ok(d)
 }
+
+/// The settings a saved model fixes when it is fitted (its vocabulary, analyzer, projection
+/// and themes) that `layer` sets: a run with the model cannot use them.
+pub fn fixed_by_model(layer: &FileConfig) -> Vec<&'static str> {
+    [
+        ("k", layer.k.is_some()),
+        ("min_df", layer.min_df.is_some()),
+        ("max_df", layer.max_df.is_some()),
+        ("bigrams", layer.bigrams.is_some()),
+        ("dims", layer.dims.is_some()),
+        ("language", layer.language.is_some()),
+        ("stop_words", layer.stop_words.is_some()),
+        ("phrases", layer.phrases.is_some()),
+        ("theme", !layer.theme.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect()
+}

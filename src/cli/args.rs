@@ -73,6 +73,8 @@ pub enum ModelCommand {
         model: PathBuf,
         id: usize,
         name: String,
+        #[command(flatten)]
+        wait: Wait,
     },
     /// Make one theme of several: it keeps the first ID and name; its centroid is theirs
     /// weighted by size. The other ids are retired.
@@ -80,9 +82,25 @@ pub enum ModelCommand {
         model: PathBuf,
         #[arg(required = true, num_args = 2..)]
         ids: Vec<usize>,
+        #[command(flatten)]
+        wait: Wait,
     },
     /// Remove theme ID: its articles go to the nearest other theme (or are unassigned).
-    Drop { model: PathBuf, id: usize },
+    Drop {
+        model: PathBuf,
+        id: usize,
+        #[command(flatten)]
+        wait: Wait,
+    },
+}
+
+/// What a writer of a model does when another holds it.
+#[derive(Debug, Args)]
+pub struct Wait {
+    /// Fail at once if another tidings is updating or editing the model, instead of
+    /// waiting for it to finish.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +111,12 @@ pub struct UpdateArgs {
     /// The model to assign to and grow; replaced by the grown model.
     #[arg(long)]
     pub model: PathBuf,
+    /// Re-do the model's last update (the same week again, corrected or completed): the
+    /// model is updated from its state before that update, so nothing is counted twice.
+    #[arg(long)]
+    pub replace: bool,
+    #[command(flatten)]
+    pub wait: Wait,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -297,8 +321,35 @@ impl RunOptions {
                     .display()
             )
         })?;
-        let mut settings = Settings::layered(&[&self.as_layer(), &file])?;
+        let flags = self.as_layer();
+        let mut settings = Settings::layered(&[&flags, &file])?;
         settings.names = names;
+        let mut notes = Vec::new();
+        if model.is_some() {
+            let mut given = crate::settings::fixed_by_model(&flags);
+            if self.themes.is_some() {
+                given.push("themes");
+            }
+            if !given.is_empty() {
+                let named: Vec<String> = given.iter().map(|s| format!("`{s}`")).collect();
+                return Err(crate::error::Error::Settings(format!(
+                    "{} cannot be given with `model`: the model fixed its vocabulary, \
+                     projection and themes when it was fitted",
+                    named.join(", ")
+                ))
+                .into());
+            }
+            let from_file = crate::settings::fixed_by_model(&file);
+            if !from_file.is_empty() {
+                notes.push(format!(
+                    "{} sets {}, which a model fixes: the model's are used",
+                    path.as_deref()
+                        .unwrap_or(std::path::Path::new(crate::config::DEFAULT_FILE))
+                        .display(),
+                    from_file.join(", ")
+                ));
+            }
+        }
         let mode = match model {
             Some((model, mode)) => mode(ModelMode {
                 model,
@@ -316,6 +367,7 @@ impl RunOptions {
             inputs: inputs.to_vec(),
             settings,
             mode,
+            notes,
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
             scratch: None,

@@ -103,9 +103,36 @@ pub(super) fn update(args: &UpdateArgs) -> Result<()> {
     if opts.k.is_some() {
         bail!("--k does not apply to update: the model's themes stay, new ones form as needed");
     }
-    let model = Arc::new(ThemeModel::load(&args.model)?);
-    let (config, out) = opts.resolve(&args.inputs, Some((model, Mode::Update as _)))?;
+    // Held until the grown model is saved: another update or edit of it waits.
+    let _lock = lock_model(&args.model, &args.wait)?;
+    ThemeModel::check_writable(&args.model)?;
+    let mut model = ThemeModel::load(&args.model)?;
+    let replaced = if args.replace {
+        let (before, last) = model.without_last_update()?;
+        model = before;
+        Some(last)
+    } else {
+        None
+    };
+    let (config, out) = opts.resolve(&args.inputs, Some((Arc::new(model), Mode::Update as _)))?;
     let analysis = analyze(&config)?;
+    if let Some(last) = &replaced {
+        // Re-doing another week would drop the last one's counts for good.
+        let days = analysis.absorbed_days();
+        let same = days
+            .iter()
+            .filter(|d| last.days.binary_search(d).is_ok())
+            .count();
+        if same * 2 <= days.len() {
+            bail!(
+                "--replace re-does the last update ({}, {} articles); these articles are from \
+                 other days ({}): update without --replace",
+                last.periods,
+                last.articles,
+                analysis.trends.span()
+            );
+        }
+    }
     let grown = analysis.model();
     let written = write_outputs(config.verbose, &analysis, None, &out)?;
     // The outputs first: a model that grew without them would count this week twice when
@@ -167,11 +194,16 @@ pub(super) fn edit_model(cmd: &ModelCommand) -> Result<()> {
             }
             Ok(())
         }
-        ModelCommand::Rename { model, id, name } => edit_saved(model, |m| {
+        ModelCommand::Rename {
+            model,
+            id,
+            name,
+            wait,
+        } => edit_saved(model, wait, |m| {
             m.rename(*id, name)?;
             Ok(format!("theme {id} is now {:?}", name.trim()))
         }),
-        ModelCommand::Merge { model, ids } => edit_saved(model, |m| {
+        ModelCommand::Merge { model, ids, wait } => edit_saved(model, wait, |m| {
             m.merge(ids)?;
             let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
             Ok(format!(
@@ -180,7 +212,7 @@ pub(super) fn edit_model(cmd: &ModelCommand) -> Result<()> {
                 ids[0]
             ))
         }),
-        ModelCommand::Drop { model, id } => edit_saved(model, |m| {
+        ModelCommand::Drop { model, id, wait } => edit_saved(model, wait, |m| {
             m.drop_theme(*id)?;
             Ok(format!("theme {id} removed"))
         }),
@@ -188,10 +220,28 @@ pub(super) fn edit_model(cmd: &ModelCommand) -> Result<()> {
 }
 
 /// Loads a model, edits it and writes it back in place (atomically); says what it did.
+/// The model's lock, saying on stderr when it waits for another writer.
+fn lock_model(path: &std::path::Path, wait: &Wait) -> Result<crate::model::ModelLock> {
+    Ok(crate::model::ModelLock::acquire(
+        path,
+        !wait.no_wait,
+        || {
+            eprintln!(
+                "tidings: waiting for another tidings updating or editing {} (--no-wait to fail \
+             instead)",
+                path.display()
+            )
+        },
+    )?)
+}
+
 pub(super) fn edit_saved(
     path: &std::path::Path,
+    wait: &Wait,
     edit: impl FnOnce(&mut ThemeModel) -> Result<String>,
 ) -> Result<()> {
+    let _lock = lock_model(path, wait)?;
+    ThemeModel::check_writable(path)?;
     let mut m = ThemeModel::load(path)?;
     let done = edit(&mut m).with_context(|| path.display().to_string())?;
     m.save(path)?;

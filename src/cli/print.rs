@@ -44,6 +44,20 @@ pub(super) fn model_table(m: &ThemeModel) -> String {
             terms.join(", ")
         );
     }
+    if !m.ledger.entries.is_empty() {
+        let _ = writeln!(s, "\nabsorbed:");
+        for e in &m.ledger.entries {
+            let _ = writeln!(
+                s,
+                "  {:<6}  {:<21}  {:>7} articles  {}  from {}",
+                e.kind,
+                e.periods,
+                e.articles,
+                e.at,
+                e.inputs.join(", ")
+            );
+        }
+    }
     s
 }
 
@@ -61,6 +75,15 @@ pub(super) fn model_json(m: &ThemeModel) -> serde_json::Value {
         "terms": m.vocabulary.len(),
         "dims": m.dims,
         "max_distance": m.max_distance,
+        "ledger": m.ledger.entries.iter().map(|e| serde_json::json!({
+            "kind": e.kind,
+            "periods": e.periods,
+            "articles": e.articles,
+            "at": e.at,
+            "inputs": e.inputs,
+            "fingerprint": format!("{:016x}", e.fingerprint),
+        })).collect::<Vec<_>>(),
+        "replaceable": m.ledger.undo.is_some(),
     })
 }
 

@@ -57,17 +57,24 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         esc(&title),
         esc(&title)
     );
+    let parameters = match c.mode.model() {
+        Some(_) => super::summary::model_parameters(a),
+        None => format!(
+            "period {}, seed {}, min_df {}, max_df {}, LSA dimensions {}, k-means restarts {}",
+            c.settings.period,
+            c.settings.cluster.seed,
+            c.settings.tfidf.min_df,
+            c.settings.tfidf.max_df,
+            a.lsa.as_ref().map_or(0, |l| l.dims()),
+            c.settings.cluster.n_runs
+        ),
+    };
     let _ = write!(
         h,
-        "<p class=\"meta\">{}<br>{}<br>period {}, seed {}, min_df {}, max_df {}, LSA dimensions {}, k-means restarts {}</p>",
+        "<p class=\"meta\">{}<br>{}<br>{}</p>",
         esc(&accounting(a)),
         esc(&a.clustering.choice.describe(a.clustering.k)),
-        c.settings.period,
-        c.settings.cluster.seed,
-        c.settings.tfidf.min_df,
-        c.settings.tfidf.max_df,
-        a.lsa.as_ref().map_or(0, |l| l.dims()),
-        c.settings.cluster.n_runs
+        esc(&parameters)
     );
     if let Some(x) = cmp {
         let _ = write!(
@@ -104,14 +111,8 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         let _ = write!(
             h,
             "</table>{}{}",
-            img(
-                &out.join(COMPARE_PNG),
-                "Share change per theme"
-            ),
-            img(
-                &out.join(COMPARE_TERMS_PNG),
-                "Rising and falling terms"
-            )
+            img(&out.join(COMPARE_PNG), "Share change per theme"),
+            img(&out.join(COMPARE_TERMS_PNG), "Rising and falling terms")
         );
     }
     let _ = write!(

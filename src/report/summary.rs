@@ -193,6 +193,57 @@ fn header(s: &mut String, a: &Analysis) {
         "- **Themes:** {}",
         a.clustering.choice.describe(a.clustering.k)
     );
+    if c.mode.model().is_some() {
+        let _ = writeln!(s, "- **Parameters:** {}", model_parameters(a));
+    } else {
+        fit_parameters(s, a);
+    }
+    let _ = writeln!(s, "- **Vocabulary:** {} terms", a.model.n_terms());
+    let timings: Vec<String> = a
+        .timings
+        .iter()
+        .map(|(stage, d)| format!("{stage} {:.2}s", d.as_secs_f64()))
+        .collect();
+    let _ = writeln!(s, "- **Time:** {}", timings.join(", "));
+    if let Some((_, peak)) = crate::pipeline::memory_mib() {
+        let _ = writeln!(s, "- **Peak memory:** {peak} MiB");
+    }
+}
+
+/// The settings a run with a model used: the model's where it fixes them (the settings'
+/// own values for those were refused or overridden), the run's for the rest.
+pub fn model_parameters(a: &Analysis) -> String {
+    let c = &a.config;
+    let dedup = c
+        .settings
+        .dedup
+        .as_ref()
+        .map_or("off (duplicates kept)".to_string(), |d| {
+            d.threshold.to_string()
+        });
+    let mut out = format!(
+        "the model's themes, vocabulary (bigrams = {}, sublinear tf = {}) and LSA dimensions \
+         ({}); unassigned beyond distance {:.3}; period = {}, near-duplicate threshold = {dedup}",
+        a.model.bigrams(),
+        a.model.sublinear_tf(),
+        a.lsa
+            .as_ref()
+            .map_or("none (TF-IDF)".to_string(), |l| l.dims().to_string()),
+        c.mode.max_distance().unwrap_or(f64::NAN),
+        c.settings.period,
+    );
+    if let crate::pipeline::Mode::Update(_) = c.mode {
+        out.push_str(&format!(
+            "; new themes: seed = {}, k-means restarts = {}",
+            c.settings.cluster.seed, c.settings.cluster.n_runs
+        ));
+    }
+    out
+}
+
+/// The settings of a fit.
+fn fit_parameters(s: &mut String, a: &Analysis) {
+    let c = &a.config;
     let _ = writeln!(
         s,
         "- **Parameters:** k = {}, seed = {}, period = {}, min_df = {}, max_df = {}, \
@@ -219,16 +270,6 @@ fn header(s: &mut String, a: &Analysis) {
                 .threshold
                 .to_string())
     );
-    let _ = writeln!(s, "- **Vocabulary:** {} terms", a.model.n_terms());
-    let timings: Vec<String> = a
-        .timings
-        .iter()
-        .map(|(stage, d)| format!("{stage} {:.2}s", d.as_secs_f64()))
-        .collect();
-    let _ = writeln!(s, "- **Time:** {}", timings.join(", "));
-    if let Some((_, peak)) = crate::pipeline::memory_mib() {
-        let _ = writeln!(s, "- **Peak memory:** {peak} MiB");
-    }
 }
 
 /// Scores against the label field, when there is one.

@@ -8,6 +8,7 @@ mod compare;
 mod config_language;
 mod ingest;
 mod model;
+mod model_trust;
 mod names;
 mod options;
 mod parts;

@@ -122,7 +122,7 @@ fn wrong_model_files_are_refused() {
         let err = stderr(&o);
         assert!(
             err.contains(&format!(
-                "model format version {version}, but this tidings reads version {}",
+                "model format version {version}, but this tidings reads versions 4 to {}",
                 tidings::model::FORMAT_VERSION
             )),
             "{err}"
