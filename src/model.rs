@@ -119,6 +119,11 @@ pub struct ThemeModel {
 /// What a model has absorbed, fit and updates in order: so a week is counted once.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
+    /// The model's identity, given at its fit (a hash of what it was fitted on and how) and
+    /// kept through updates and edits: every run against the model writes it into
+    /// `themes.parquet`, so a timeline can refuse runs of different models. 0: unknown (a
+    /// model saved before the ledger).
+    pub id: u64,
     pub entries: Vec<Absorbed>,
     /// The model as it was before the last update, so that `update --replace` can re-do that
     /// update exactly; none after an edit (which the undo would lose).

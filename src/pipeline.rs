@@ -281,10 +281,48 @@ impl Analysis {
             min_coverage: a.coverage.iter().copied().fold(1.0, f64::min),
             seed: a.config.settings.cluster.seed,
             ledger: Ledger {
+                id: self.fit_id(),
                 entries: vec![self.absorbed("fit")],
                 undo: None,
             },
         }
+    }
+
+    /// The identity of the model this run fitted or used (see [`Ledger::id`]); `None` for a
+    /// model saved before models had one.
+    pub fn model_id(&self) -> Option<u64> {
+        match self.config.mode.model() {
+            None => Some(self.fit_id()),
+            Some(m) => (m.ledger.id != 0).then_some(m.ledger.id),
+        }
+    }
+
+    /// A fit's identity: its articles, vocabulary, themes and seed.
+    fn fit_id(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write_u64(self.absorbed_fingerprint());
+        h.write_usize(self.model.n_terms());
+        h.write_usize(self.themes.themes.len());
+        h.write_u64(self.config.settings.cluster.seed);
+        self.clustering
+            .centroids
+            .iter()
+            .for_each(|c| h.write_u64(c.to_bits()));
+        h.finish().max(1)
+    }
+
+    /// A hash of the articles' ids and titles, in order.
+    fn absorbed_fingerprint(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        for a in &self.articles {
+            h.write(a.id.as_bytes());
+            h.write_u8(0);
+            h.write(a.title.as_bytes());
+            h.write_u8(0);
+        }
+        h.finish()
     }
 
     /// The days this run's dated articles fall on (days since 1970-01-01), distinct.
@@ -294,20 +332,12 @@ impl Analysis {
 
     /// This run's entry in a model's ledger.
     fn absorbed(&self, kind: &str) -> Absorbed {
-        use std::hash::Hasher;
-        let mut h = rustc_hash::FxHasher::default();
-        for a in &self.articles {
-            h.write(a.id.as_bytes());
-            h.write_u8(0);
-            h.write(a.title.as_bytes());
-            h.write_u8(0);
-        }
         Absorbed {
             kind: kind.to_string(),
             periods: self.trends.span(),
             days: days_of(&self.articles),
             articles: self.articles.len(),
-            fingerprint: h.finish(),
+            fingerprint: self.absorbed_fingerprint(),
             inputs: shown_inputs(&self.config)
                 .split(", ")
                 .map(str::to_string)

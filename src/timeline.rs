@@ -60,8 +60,25 @@ impl Timeline {
         let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
         let mut themes: BTreeMap<i64, (NaiveDate, ThemeInfo)> = BTreeMap::new();
         let mut undated = Vec::new();
+        let mut kind: Option<(&'static str, &PathBuf)> = None;
+        let mut model: Option<(String, &PathBuf)> = None;
         for run in runs {
             let (run_periods, run_undated) = read_counts(run)?;
+            // Days, weeks and months on one axis would read as one series of periods.
+            for p in &run_periods {
+                let k = period_kind(&p.label);
+                match kind {
+                    Some((first, other)) if first != k => fail!(
+                        Input,
+                        "{} counts by {k} and {} by {first}: a timeline lays periods of one \
+                         kind end to end; run them with the same `period`",
+                        run.display(),
+                        other.display()
+                    ),
+                    Some(_) => {}
+                    None => kind = Some((k, run)),
+                }
+            }
             let latest = run_periods.iter().map(|p| p.start).max();
             for p in run_periods {
                 if let Some(other) = periods.get(&p.start) {
@@ -79,7 +96,22 @@ impl Timeline {
                 undated.push((run.clone(), run_undated));
             }
             let when = latest.unwrap_or(NaiveDate::MIN);
-            for (id, info) in read_themes(run)? {
+            let (run_themes, run_model) = read_themes(run)?;
+            // Theme 0 of one model is not theme 0 of another.
+            if let Some(id) = run_model {
+                match &model {
+                    Some((first, other)) if *first != id => fail!(
+                        Input,
+                        "{} is a run of model {id} and {} of model {first}: a timeline follows \
+                         the themes of one model",
+                        run.display(),
+                        other.display()
+                    ),
+                    Some(_) => {}
+                    None => model = Some((id, run)),
+                }
+            }
+            for (id, info) in run_themes {
                 match themes.get(&id) {
                     Some((seen, _)) if *seen > when => {}
                     _ => {
@@ -169,9 +201,17 @@ fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
         .cast(&DataType::Int32)?
         .i32()?
         .clone();
-    let id = column(&df, &path, "theme_id")?.i64()?.clone();
+    // Any integer type: a table written by another tool may hold 32-bit ids and counts.
+    let int64 = |name: &str| -> Result<_> {
+        Ok(column(&df, &path, name)?
+            .cast(&DataType::Int64)
+            .with_context(|| format!("{}: `{name}` is not an integer column", path.display()))?
+            .i64()?
+            .clone())
+    };
+    let id = int64("theme_id")?;
     let name = column(&df, &path, "theme_label")?.str()?.clone();
-    let count = column(&df, &path, "count")?.i64()?.clone();
+    let count = int64("count")?;
     let epoch = NaiveDate::default() /* 1970-01-01 */;
     let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
     let mut undated = 0;
@@ -197,14 +237,27 @@ fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
     Ok((periods.into_values().collect(), undated))
 }
 
-fn read_themes(run: &Path) -> Result<Vec<(i64, ThemeInfo)>> {
+/// A run's themes by id.
+type RunThemes = Vec<(i64, ThemeInfo)>;
+
+/// The themes of a run, and the identity of the model they belong to (none from a run of an
+/// older tidings).
+fn read_themes(run: &Path) -> Result<(RunThemes, Option<String>)> {
     let path = run.join(THEMES);
     let df = read_parquet(&path)?;
-    let id = column(&df, &path, "theme_id")?.i64()?.clone();
+    let model = df
+        .column("model")
+        .ok()
+        .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(str::to_string)));
+    let id = column(&df, &path, "theme_id")?
+        .cast(&DataType::Int64)
+        .with_context(|| format!("{}: `theme_id` is not an integer column", path.display()))?
+        .i64()?
+        .clone();
     let name = column(&df, &path, "name")?.str()?.clone();
     // Runs of older tidings wrote no `born`.
     let born = df.column("born").ok().and_then(|c| c.str().ok().cloned());
-    Ok((0..df.height())
+    let themes = (0..df.height())
         .filter(|&r| name.get(r) != Some(UNASSIGNED))
         .filter_map(|r| {
             Some((
@@ -215,7 +268,19 @@ fn read_themes(run: &Path) -> Result<Vec<(i64, ThemeInfo)>> {
                 },
             ))
         })
-        .collect())
+        .collect();
+    Ok((themes, model))
+}
+
+/// The kind of a period label: `1987-W12` a week, `1987-03-16` a day, `1987-03` a month.
+fn period_kind(label: &str) -> &'static str {
+    if label.contains("-W") {
+        "week"
+    } else if label.matches('-').count() == 2 {
+        "day"
+    } else {
+        "month"
+    }
 }
 
 /// What moved over the window, for `timeline.md`: the themes whose share rose or fell most

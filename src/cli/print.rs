@@ -75,6 +75,7 @@ pub(super) fn model_json(m: &ThemeModel) -> serde_json::Value {
         "terms": m.vocabulary.len(),
         "dims": m.dims,
         "max_distance": m.max_distance,
+        "model": crate::report::tables::model_id_text(m.ledger.id),
         "ledger": m.ledger.entries.iter().map(|e| serde_json::json!({
             "kind": e.kind,
             "periods": e.periods,

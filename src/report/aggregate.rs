@@ -238,6 +238,10 @@ fn themes_table(model: &ThemeModel, themes: &[Theme]) -> Result<DataFrame> {
             stability,
             unstable,
             Column::new("born".into(), born),
+            tables::model_column(
+                (model.ledger.id != 0).then_some(model.ledger.id),
+                themes.len(),
+            ),
         ],
     )?)
 }

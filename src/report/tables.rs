@@ -242,8 +242,21 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 "representative_titles",
                 &reps(&|i| a.articles[i].title.clone()),
             ),
+            model_column(a.model_id(), t.len()),
         ],
     )?)
+}
+
+/// `model`: the identity of the model the themes belong to ([`crate::model::Ledger::id`]),
+/// the same in every row; null where unknown.
+pub(super) fn model_column(id: Option<u64>, rows: usize) -> Column {
+    let id = id.map(model_id_text);
+    Column::new("model".into(), vec![id.as_deref(); rows])
+}
+
+/// A model identity as `themes.parquet`, `model show` and a timeline's errors show it.
+pub fn model_id_text(id: u64) -> String {
+    format!("{id:016x}")
 }
 
 /// Long format: one row per period × theme, zeros included.

@@ -488,3 +488,79 @@ fn a_model_from_before_the_ledger_loads() {
     assert!(loaded.ledger.entries.is_empty());
     assert_eq!(loaded.themes, m.themes);
 }
+
+/// A timeline lays end to end the runs of one model at one kind of period: runs of another
+/// model, or counted by day among weeks, are refused naming both runs; counts written with
+/// 32-bit integers (by another tool) are read.
+#[test]
+fn a_timeline_keeps_to_one_model_and_one_kind_of_period() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let weeks = weeks(dir.path());
+    let fit_week = |week: &str, k: &str, name: &str| -> (PathBuf, PathBuf) {
+        let model = dir.path().join(format!("{name}.model"));
+        let out = dir.path().join(format!("fit-{name}"));
+        let o = tidings(&[
+            "fit",
+            weeks[week].to_str().unwrap(),
+            "--k",
+            k,
+            "--model",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (model, out)
+    };
+    let (a, fit_a) = fit_week("1987-W10", "4", "a");
+    let (_, fit_b) = fit_week("1987-W11", "3", "b");
+    let w11 = dir.path().join("w11");
+    assert!(update(&a, &weeks["1987-W11"], &w11, &[]).status.success());
+    let timeline = |runs: &[&Path]| {
+        let out = dir.path().join("timeline");
+        let mut args = vec!["timeline"];
+        args.extend(runs.iter().map(|r| r.to_str().unwrap()));
+        args.extend(["--out", out.to_str().unwrap(), "--quiet"]);
+        tidings(&args)
+    };
+    assert!(timeline(&[&fit_a, &w11]).status.success());
+
+    let o = timeline(&[&fit_a, &fit_b]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("a timeline follows the themes of one model"),
+        "{}",
+        stderr(&o)
+    );
+
+    let daily = dir.path().join("daily");
+    let o = tidings(&[
+        "run",
+        weeks["1987-W12"].to_str().unwrap(),
+        "--model",
+        a.to_str().unwrap(),
+        "--period",
+        "day",
+        "--out",
+        daily.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = timeline(&[&fit_a, &w11, &daily]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("counts by day and"), "{}", stderr(&o));
+
+    let counts = w11.join("theme_counts.parquet");
+    let mut df = read_parquet(&counts);
+    for name in ["theme_id", "count"] {
+        let narrow = df.column(name).unwrap().cast(&DataType::Int32).unwrap();
+        df.with_column(narrow).unwrap();
+    }
+    ParquetWriter::new(fs::File::create(&counts).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let o = timeline(&[&fit_a, &w11]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -69,7 +69,8 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
             "unstable",
             "born",
             "representative_ids",
-            "representative_titles"
+            "representative_titles",
+            "model"
         ]
     );
     assert_eq!(themes.height(), 8);

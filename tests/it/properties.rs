@@ -227,3 +227,94 @@ proptest! {
         prop_assert_eq!(ids.len(), a.articles.len(), "article ids are unique");
     }
 }
+
+/// A model fitted once on the sample, for the sequences of edits below.
+fn fitted_model() -> &'static tidings::model::ThemeModel {
+    static MODEL: std::sync::OnceLock<tidings::model::ThemeModel> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| {
+        let config = RunConfig {
+            inputs: vec![crate::common::sample()],
+            settings: Settings {
+                cluster: ClusterParams {
+                    k: Some(8),
+                    ..ClusterParams::default()
+                },
+                ..Settings::default()
+            },
+            ..RunConfig::default()
+        };
+        analyze(&config).unwrap().model()
+    })
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Any sequence of renames, merges, drops and updates (articles joining themes, new
+    /// themes added) keeps a model whole: ids unique and never reused, each edit changing
+    /// only what it names, sizes growing by what joined, and every state saved and loaded
+    /// back equal.
+    #[test]
+    fn edits_and_updates_in_any_order_keep_a_model_whole(
+        ops in prop::collection::vec((0u8..4, 0usize..16, 0usize..16, 1usize..50), 1..24)
+    ) {
+        use tidings::model::{Joined, ThemeModel};
+        let mut m = fitted_model().clone();
+        let mut ever: std::collections::BTreeSet<usize> = m.themes.iter().map(|t| t.id).collect();
+        for (step, &(op, a, b, n)) in ops.iter().enumerate() {
+            let before = m.clone();
+            let k = m.k();
+            let (ia, ib) = (m.themes[a % k].id, m.themes[b % k].id);
+            match op {
+                0 => {
+                    let name = format!("edit {step}");
+                    m.rename(ia, &name).unwrap();
+                    for (t, old) in m.themes.iter().zip(&before.themes) {
+                        prop_assert_eq!(&t.name, if t.id == ia { &name } else { &old.name });
+                    }
+                    prop_assert!(m.ledger.undo.is_none());
+                }
+                1 if ia != ib => {
+                    m.merge(&[ia, ib]).unwrap();
+                    let total = before.themes[a % k].size + before.themes[b % k].size;
+                    let kept = m.themes.iter().find(|t| t.id == ia).unwrap();
+                    prop_assert_eq!(kept.size, total);
+                    prop_assert!(m.themes.iter().all(|t| t.id != ib));
+                    for t in m.themes.iter().filter(|t| t.id != ia) {
+                        prop_assert_eq!(Some(t), before.themes.iter().find(|o| o.id == t.id));
+                    }
+                }
+                2 if k > 1 => {
+                    m.drop_theme(ia).unwrap();
+                    prop_assert_eq!(m.k(), k - 1);
+                    prop_assert!(m.themes.iter().all(|t| t.id != ia));
+                }
+                _ => {
+                    // An update: n articles join theme a at its centroid, and a new theme forms.
+                    let mut counts = vec![0; k];
+                    counts[a % k] = n;
+                    let mut sums = ndarray::Array2::<f64>::zeros((k, m.dims));
+                    let centroid = ndarray::Array1::from(
+                        m.centroids[(a % k) * m.dims..(a % k + 1) * m.dims].to_vec(),
+                    );
+                    sums.row_mut(a % k).assign(&(&centroid * n as f64));
+                    m.absorb(&Joined { counts, sums });
+                    prop_assert_eq!(m.themes[a % k].size, before.themes[a % k].size + n);
+                    let mut fresh = before.themes[b % k].clone();
+                    fresh.name = format!("new {step}");
+                    fresh.size = n;
+                    let c = centroid.to_vec();
+                    let id = m.add_theme(fresh, &c);
+                    prop_assert!(!ever.contains(&id), "id {} reused", id);
+                }
+            }
+            let ids: std::collections::BTreeSet<usize> = m.themes.iter().map(|t| t.id).collect();
+            prop_assert_eq!(ids.len(), m.k(), "ids unique");
+            prop_assert!(ids.iter().all(|&i| i < m.next_id));
+            ever.extend(ids);
+            prop_assert!(ever.iter().all(|&i| i < m.next_id), "next id above every id given");
+            let bytes = m.to_bytes().unwrap();
+            prop_assert_eq!(&ThemeModel::from_bytes("m", &bytes).unwrap(), &m);
+        }
+    }
+}
