@@ -268,9 +268,16 @@ impl Staging {
     fn commit(mut self) -> Result<()> {
         let swap = || format!("moving the new outputs into {}", self.target.display());
         if !self.existed {
-            fs::rename(&self.dir, &self.target).with_context(swap)?;
-            self.done = true;
-            return Ok(());
+            match fs::rename(&self.dir, &self.target) {
+                Ok(()) => {
+                    self.done = true;
+                    return Ok(());
+                }
+                // Another run into the same new folder put its outputs there first: this
+                // run's replace them as one unit, as they would an earlier run's.
+                Err(e) if self.target.is_dir() && is_not_empty(&e) => {}
+                Err(e) => return Err(e).with_context(swap),
+            }
         }
         if !exchange(&self.dir, &self.target).with_context(swap)? {
             // No atomic exchange here: move the old folder aside, the new one in, and let the
@@ -298,6 +305,12 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// The error of renaming a folder onto a folder that is not empty (ENOTEMPTY, or EEXIST on
+/// some systems).
+fn is_not_empty(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::DirectoryNotEmpty || e.kind() == io::ErrorKind::AlreadyExists
 }
 
 /// Swaps two paths in one step; `Ok(false)` when the system or file system cannot.

@@ -564,3 +564,34 @@ fn a_timeline_keeps_to_one_model_and_one_kind_of_period() {
     let o = timeline(&[&fit_a, &w11]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// Two runs into one new output folder at once both succeed, and the folder holds one whole
+/// run (before, the second to finish failed with "Directory not empty").
+#[test]
+fn two_runs_into_one_new_folder_both_land() {
+    for round in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let run = || {
+            Command::new(env!("CARGO_BIN_EXE_tidings"))
+                .current_dir(repo())
+                .args(["run", "data/sample", "--k", "5", "--quiet", "--out"])
+                .arg(&out)
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (run(), run());
+        for child in [a, b] {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "round {round}: {}", stderr(&o));
+        }
+        assert_eq!(read_parquet(&out.join("themes.parquet")).height(), 5);
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(
+            left.len(),
+            1,
+            "round {round}: only the output folder is left"
+        );
+    }
+}
