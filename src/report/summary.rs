@@ -153,8 +153,8 @@ fn runner_up(scores: &[crate::cluster::KScore], chosen: usize) -> Option<String>
         );
     }
     line.push_str(
-        " Margins of a few thousandths are within the noise of the scores: another seed or a \
-         few changed words may choose another k, so give `--k` to hold it week after week.",
+        " A margin of a few thousandths is within the noise of the scores: another seed may \
+         then choose a neighbouring k, so give `--k` to hold it week after week.",
     );
     Some(line)
 }
