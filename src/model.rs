@@ -54,6 +54,10 @@ pub struct SavedTheme {
 /// are only a few percent of it: on Reuters a 1% minimum let no real new subject through.
 pub const NEW_THEME_MIN_ARTICLES: usize = 5;
 pub const NEW_THEME_MIN_SHARE: f64 = 0.004;
+/// Articles' worth of the model's median radius a theme's own radius is blended with when it
+/// tells novel articles (see [`ThemeModel::novelty_radii`]): a theme of a dozen articles is
+/// held mostly to the median, one of hundreds to its own.
+pub const RADIUS_PRIOR: f64 = 20.0;
 /// At most this many new themes from one update, however many groups qualify.
 pub const NEW_THEMES_MAX: usize = 5;
 /// How far an existing theme's centroid may move in one update: toward the mean of its new
@@ -300,8 +304,9 @@ impl ThemeModel {
         cluster: &ClusterParams,
     ) -> Result<Growth> {
         let (centroids, nearest, distances) = self.nearest(x)?;
+        let radii = self.novelty_radii();
         let novel: Vec<usize> = (0..x.nrows())
-            .filter(|&i| distances[i] > self.themes[nearest[i]].radius)
+            .filter(|&i| distances[i] > radii[nearest[i]])
             .collect();
         let base = self.unassign(centroids, nearest, distances, coverage, max_distance);
         let k = self.k();
@@ -407,6 +412,25 @@ impl ThemeModel {
             new_themes: m,
             joined,
         })
+    }
+
+    /// Each theme's radius for telling a new article from one of its own: its measured radius,
+    /// raised toward the model's median radius by as many articles as [`RADIUS_PRIOR`] when it
+    /// has few. The 95th percentile of a dozen articles' distances to a centroid fitted to
+    /// them is too tight (the centroid sits among them), so a subject born in an update and
+    /// returning weeks later would otherwise be new again.
+    pub fn novelty_radii(&self) -> Vec<f64> {
+        let mut radii: Vec<f64> = self.themes.iter().map(|t| t.radius).collect();
+        radii.sort_by(f64::total_cmp);
+        let median = radii.get(radii.len() / 2).copied().unwrap_or(0.0);
+        self.themes
+            .iter()
+            .map(|t| {
+                let n = t.size as f64;
+                let blended = (n * t.radius + RADIUS_PRIOR * median) / (n + RADIUS_PRIOR);
+                t.radius.max(blended)
+            })
+            .collect()
     }
 
     /// Counts the articles that joined each theme, and steps its centroid toward their mean
@@ -930,5 +954,43 @@ mod tests {
         for points in [few, loose] {
             assert_eq!(grow(&m, &points).new_themes, 0);
         }
+    }
+
+    /// A theme born from a dozen articles has a tight measured radius; its subject coming
+    /// back a little farther out joins it instead of forming a second theme of the same
+    /// subject. A large theme keeps its own radius.
+    #[test]
+    fn a_small_theme_is_recognised_when_its_subject_returns() {
+        let mut m = two_themes();
+        for t in &mut m.themes {
+            t.radius = 0.5;
+        }
+        // A third theme, born from twelve articles on axis 2, with a tight radius.
+        let born = SavedTheme {
+            id: 7,
+            name: "born".into(),
+            label: "born".into(),
+            top_terms: vec!["born".into()],
+            size: 12,
+            born: "2025-W02".into(),
+            spread: 0.05,
+            radius: 0.1,
+        };
+        m.add_theme(born, &[0.0, 0.0, 1.0, 0.0]);
+        let radii = m.novelty_radii();
+        assert!(radii[2] > 0.3, "{radii:?}");
+        assert!(
+            (radii[0] - 0.5).abs() < 1e-12,
+            "a large theme keeps its own"
+        );
+        // Back, its centre a little off where it was born (a tight group, 0.25 away).
+        let mut points = around(0, 60, 0.02);
+        points.extend((0..12).map(|i| {
+            let t = 0.25 + 0.01 * (i % 3) as f64;
+            [0.0, 0.0, t.cos(), t.sin()]
+        }));
+        let g = grow(&m, &points);
+        assert_eq!(g.new_themes, 0);
+        assert!(g.clustering.assignments[60..].iter().all(|&t| t == 2));
     }
 }

@@ -197,7 +197,10 @@ fn same_seed_gives_identical_tables_across_thread_counts() {
         assert!(x == y, "{t} differs between runs");
     }
     let summary = fs::read_to_string(a.path().join("summary.md")).unwrap();
-    assert!(summary.contains("of the rise of the mean silhouette"), "{summary}");
+    assert!(
+        summary.contains("of the rise of the mean silhouette"),
+        "{summary}"
+    );
 }
 
 /// `--json` prints a summary scripts can parse; `index.html` is one self-contained page.
