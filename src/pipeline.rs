@@ -694,15 +694,18 @@ fn analyze_checked(
     })
 }
 
+/// A date as the ledger counts days: since 1970-01-01.
+fn day_number(d: chrono::NaiveDate) -> i32 {
+    d.signed_duration_since(chrono::NaiveDate::default())
+        .num_days() as i32
+}
+
 /// The days `articles` fall on (days since 1970-01-01), distinct and ascending.
 fn days_of(articles: &[Article]) -> Vec<i32> {
     let mut days: Vec<i32> = articles
         .iter()
         .filter_map(|a| a.date)
-        .map(|d| {
-            d.signed_duration_since(chrono::NaiveDate::default())
-                .num_days() as i32
-        })
+        .map(day_number)
         .collect();
     days.sort_unstable();
     days.dedup();
@@ -719,10 +722,7 @@ fn check_not_absorbed(
     let days: Vec<i32> = articles
         .iter()
         .filter_map(|a| a.date)
-        .map(|d| {
-            d.signed_duration_since(chrono::NaiveDate::default())
-                .num_days() as i32
-        })
+        .map(day_number)
         .collect();
     let (absorbed, entry) = model.ledger.overlap(&days);
     let Some(entry) = entry else {

@@ -109,3 +109,28 @@ pub fn floats(df: &DataFrame, col: &str) -> Vec<f64> {
         .map(|i| ca.get(i).unwrap_or(f64::NAN))
         .collect()
 }
+
+/// Fits `k` themes on `input` into `model`, the run's outputs in `out`; panics (with
+/// tidings' message) if the fit fails.
+pub fn fit_model(input: &Path, k: usize, model: &Path, out: &Path) {
+    let k = k.to_string();
+    let o = tidings(&[
+        "fit",
+        input.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--k",
+        &k,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Fits `k` themes on the sample into `dir/themes.model`, with the run's outputs in `dir/fit`.
+pub fn fit_sample(dir: &Path, k: usize) -> PathBuf {
+    let model = dir.join("themes.model");
+    fit_model(&sample(), k, &model, &dir.join("fit"));
+    model
+}

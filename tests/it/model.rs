@@ -5,26 +5,6 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-/// Fits `k` themes on the sample into `dir/themes.model`, with the run's outputs in `dir/fit`.
-fn fit_sample(dir: &Path, k: usize) -> PathBuf {
-    let model = dir.join("themes.model");
-    let out = dir.join("fit");
-    let k = k.to_string();
-    let o = tidings(&[
-        "fit",
-        "data/sample",
-        "--model",
-        model.to_str().unwrap(),
-        "--k",
-        &k,
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    model
-}
-
 #[test]
 fn fit_save_load_assign_round_trip() {
     let dir = tempfile::tempdir().unwrap();

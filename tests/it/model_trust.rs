@@ -9,25 +9,6 @@ use tidings::model::{ModelLock, ThemeModel};
 
 use crate::common::*;
 
-fn fit(dir: &Path, k: usize) -> PathBuf {
-    let model = dir.join("themes.model");
-    let out = dir.join("fit");
-    let k = k.to_string();
-    let o = tidings(&[
-        "fit",
-        "data/sample",
-        "--model",
-        model.to_str().unwrap(),
-        "--k",
-        &k,
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    model
-}
-
 fn names(model: &Path) -> Vec<String> {
     let m = ThemeModel::load(model).unwrap();
     m.themes.iter().map(|t| t.name.clone()).collect()
@@ -52,7 +33,7 @@ fn rename(model: &Path, id: usize, name: &str) -> Command {
 #[test]
 fn edits_at_once_are_all_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 6);
+    let model = fit_sample(dir.path(), 6);
     let ids: Vec<usize> = ThemeModel::load(&model)
         .unwrap()
         .themes
@@ -82,7 +63,7 @@ fn edits_at_once_are_all_kept() {
 #[test]
 fn a_second_writer_waits_or_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 4);
+    let model = fit_sample(dir.path(), 4);
     let before = fs::read(&model).unwrap();
     let lock = ModelLock::acquire(&model, false, || {}).unwrap();
 
@@ -121,7 +102,7 @@ fn a_second_writer_waits_or_is_refused() {
 fn a_rewrite_keeps_the_files_mode_and_link_and_clears_dead_writers_leftovers() {
     use std::os::unix::fs::{symlink, PermissionsExt};
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 4);
+    let model = fit_sample(dir.path(), 4);
     fs::set_permissions(&model, fs::Permissions::from_mode(0o600)).unwrap();
     let link = dir.path().join("current.model");
     symlink(&model, &link).unwrap();
@@ -147,7 +128,7 @@ fn a_rewrite_keeps_the_files_mode_and_link_and_clears_dead_writers_leftovers() {
 fn a_read_only_model_is_refused_before_the_run() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 4);
+    let model = fit_sample(dir.path(), 4);
     fs::set_permissions(&model, fs::Permissions::from_mode(0o444)).unwrap();
     let before = fs::read(&model).unwrap();
     let out = dir.path().join("week");
@@ -169,7 +150,7 @@ fn a_read_only_model_is_refused_before_the_run() {
 #[test]
 fn a_model_with_bytes_appended_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 3);
+    let model = fit_sample(dir.path(), 3);
     let mut bytes = fs::read(&model).unwrap();
     bytes.extend_from_slice(b"1234567");
     fs::write(&model, bytes).unwrap();
@@ -182,7 +163,7 @@ fn a_model_with_bytes_appended_is_refused() {
 #[test]
 fn reserved_and_repeated_names_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 4);
+    let model = fit_sample(dir.path(), 4);
     let o = tidings(&[
         "model",
         "rename",
@@ -221,7 +202,7 @@ fn reserved_and_repeated_names_are_refused() {
 #[test]
 fn settings_the_model_fixes_are_refused_or_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 4);
+    let model = fit_sample(dir.path(), 4);
     let out = dir.path().join("week");
     for (command, flag, value) in [
         ("update", "--min-df", "7"),
@@ -394,18 +375,7 @@ fn a_week_is_absorbed_once_and_replace_redoes_the_last() {
     let weeks = weeks(dir.path());
     let fit_input = &weeks["1987-W10"];
     let model = dir.path().join("m.model");
-    let o = tidings(&[
-        "fit",
-        fit_input.to_str().unwrap(),
-        "--k",
-        "4",
-        "--model",
-        model.to_str().unwrap(),
-        "--out",
-        dir.path().join("fit").to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    fit_model(fit_input, 4, &model, &dir.path().join("fit"));
     let out = dir.path().join("w");
     let w11 = &weeks["1987-W11"];
 
@@ -477,7 +447,7 @@ fn a_week_is_absorbed_once_and_replace_redoes_the_last() {
 #[test]
 fn a_model_from_before_the_ledger_loads() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit(dir.path(), 3);
+    let model = fit_sample(dir.path(), 3);
     let m = ThemeModel::load(&model).unwrap();
     let mut bytes = b"TIDINGSM".to_vec();
     bytes.extend_from_slice(&4u32.to_le_bytes());
@@ -497,25 +467,14 @@ fn a_timeline_keeps_to_one_model_and_one_kind_of_period() {
     use polars::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let weeks = weeks(dir.path());
-    let fit_week = |week: &str, k: &str, name: &str| -> (PathBuf, PathBuf) {
+    let fit_week = |week: &str, k: usize, name: &str| -> (PathBuf, PathBuf) {
         let model = dir.path().join(format!("{name}.model"));
         let out = dir.path().join(format!("fit-{name}"));
-        let o = tidings(&[
-            "fit",
-            weeks[week].to_str().unwrap(),
-            "--k",
-            k,
-            "--model",
-            model.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        fit_model(&weeks[week], k, &model, &out);
         (model, out)
     };
-    let (a, fit_a) = fit_week("1987-W10", "4", "a");
-    let (_, fit_b) = fit_week("1987-W11", "3", "b");
+    let (a, fit_a) = fit_week("1987-W10", 4, "a");
+    let (_, fit_b) = fit_week("1987-W11", 3, "b");
     let w11 = dir.path().join("w11");
     assert!(update(&a, &weeks["1987-W11"], &w11, &[]).status.success());
     let timeline = |runs: &[&Path]| {

@@ -11,21 +11,9 @@ use tidings::pipeline::{self, Assigner, Placed, RunConfig, Settings};
 use tidings::report::aggregate;
 use tidings::trends::Period;
 
-fn fit_sample(dir: &Path) -> ThemeModel {
-    let model = dir.join("themes.model");
-    let o = tidings(&[
-        "fit",
-        "data/sample",
-        "--k",
-        "6",
-        "--model",
-        model.to_str().unwrap(),
-        "--out",
-        dir.join("fit").to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    ThemeModel::load(&model).expect("model loads")
+/// The sample fitted at k = 6 and saved, loaded back.
+fn sample_model(dir: &Path) -> ThemeModel {
+    ThemeModel::load(&fit_sample(dir, 6)).expect("model loads")
 }
 
 fn sample_articles() -> Vec<tidings::corpus::Article> {
@@ -40,7 +28,7 @@ fn sample_articles() -> Vec<tidings::corpus::Article> {
 #[test]
 fn batches_assign_as_one_run_and_their_counts_report_as_it() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit_sample(dir.path());
+    let model = sample_model(dir.path());
     // A distance threshold that leaves some articles unassigned, so that both kinds count.
     let run_out = dir.path().join("run");
     let model_path = dir.path().join("themes.model");
@@ -140,7 +128,7 @@ fn summed_document_frequencies_give_the_fits_vocabulary() {
 #[test]
 fn models_round_trip_through_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let model = fit_sample(dir.path());
+    let model = sample_model(dir.path());
     let bytes = model.to_bytes().unwrap();
     assert_eq!(
         bytes,
