@@ -718,7 +718,8 @@ fn subsample_restarts(
         .collect()
 }
 
-fn live_rows(centroids: &Array2<f64>) -> Vec<bool> {
+/// Which centroids have a direction (are not all zeros).
+pub(crate) fn live_rows(centroids: &Array2<f64>) -> Vec<bool> {
     centroids
         .outer_iter()
         .map(|c| c.iter().any(|&v| v != 0.0))
@@ -931,14 +932,19 @@ fn consensus_kmeans(
     (best.centroids, best.objective, restarts)
 }
 
-/// Each row's nearest centroid and its Euclidean distance.
+/// Each row's nearest centroid and its Euclidean distance. A centroid of all zeros (a declared
+/// theme none of whose terms the vocabulary has) has no direction: at distance 1 from every
+/// unit row it would take those unlike the rest, so it is passed over while another is live.
 pub fn nearest_centroids(x: ArrayView2<f64>, centroids: &Array2<f64>) -> (Vec<usize>, Vec<f64>) {
+    let live = live_rows(centroids);
+    let any_live = live.iter().any(|&l| l);
     x.outer_iter()
         .into_par_iter()
         .map(|row| {
             let (best, d2) = centroids
                 .outer_iter()
                 .enumerate()
+                .filter(|&(c, _)| live[c] || !any_live)
                 .map(|(c, cen)| {
                     let d2: f64 = row
                         .iter()

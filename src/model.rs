@@ -163,6 +163,11 @@ pub struct Undo {
 /// same week again, refused; fewer are late arrivals, counted with a warning.
 pub const SAME_PERIOD_SHARE: f64 = 0.5;
 
+/// Whether `absorbed` of `total` is the same period again (more than [`SAME_PERIOD_SHARE`]).
+pub fn mostly_absorbed(absorbed: usize, total: usize) -> bool {
+    absorbed as f64 > SAME_PERIOD_SHARE * total as f64
+}
+
 impl Ledger {
     /// The entry most of `days` (an update's articles' days) were absorbed in, and how many of
     /// them fall on absorbed days.
@@ -543,20 +548,10 @@ impl ThemeModel {
                 self.dims
             );
         }
-        // A declared theme none of whose terms the vocabulary has was saved with no centroid
-        // (all zeros): at distance 1 from every article, it would take those unlike the rest.
-        let live: Vec<usize> = (0..centroids.nrows())
-            .filter(|&c| centroids.row(c).iter().any(|&v| v != 0.0))
-            .collect();
-        if live.is_empty() {
+        if !crate::cluster::live_rows(&centroids).contains(&true) {
             fail!(Model, "model file: no theme has a centroid");
         }
-        let (nearest, distances) = if live.len() == centroids.nrows() {
-            nearest_centroids(x, &centroids)
-        } else {
-            let (at, d) = nearest_centroids(x, &centroids.select(Axis(0), &live));
-            (at.into_iter().map(|i| live[i]).collect(), d)
-        };
+        let (nearest, distances) = nearest_centroids(x, &centroids);
         Ok((centroids, nearest, distances))
     }
 
@@ -598,10 +593,7 @@ impl ThemeModel {
                 path.display()
             );
         }
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let dir = crate::output::parent_dir(&target);
         tempfile::Builder::new()
             .prefix(&crate::output::temp_prefix(&target))
             .tempfile_in(dir)
@@ -809,10 +801,7 @@ impl ModelLock {
 /// writer has one).
 fn clear_leftovers(model: &Path) {
     let prefix = crate::output::temp_prefix(model);
-    let dir = match model.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = crate::output::parent_dir(model);
     if let Ok(entries) = fs::read_dir(dir) {
         entries
             .flatten()

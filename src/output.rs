@@ -50,10 +50,7 @@ const TEMP_PREFIX: &str = ".tidings-";
 pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let target = link_target(path);
     let path = target.as_path();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let tmp = tempfile::Builder::new()
         .prefix(&temp_prefix(path))
         .suffix(
@@ -91,6 +88,14 @@ pub fn link_target(path: &Path) -> PathBuf {
             fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
         }
         _ => path.to_path_buf(),
+    }
+}
+
+/// The folder `path` is in: its parent, or the current folder for a bare name.
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     }
 }
 
@@ -164,10 +169,7 @@ fn resolve(out: &Path) -> Result<PathBuf> {
         ),
         Ok(_) => Ok(fs::canonicalize(out)?),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let parent = match out.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
+            let parent = parent_dir(out);
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             let name = out.file_name().ok_or_else(|| {
                 Error::Settings(format!("`out` {}: not a folder name", out.display()))

@@ -70,10 +70,7 @@ pub struct ModelMode {
 impl Mode {
     /// The saved model a run assigns to or updates.
     pub fn model(&self) -> Option<&Arc<ThemeModel>> {
-        match self {
-            Mode::Fit(_) => None,
-            Mode::Assign(m) | Mode::Update(m) => Some(&m.model),
-        }
+        self.model_mode().map(|m| &m.model)
     }
 
     /// The distance beyond which an article is unassigned, in a run with a model.
@@ -204,6 +201,9 @@ pub struct Analysis {
     pub metrics: Option<Metrics>,
     /// Wall time per stage, in pipeline order.
     pub timings: Vec<(&'static str, Duration)>,
+    /// A hash of the clustered articles' ids and titles, in order: the same input gives the
+    /// same one (a model's ledger records it; a fit's identity is made from it).
+    pub fingerprint: u64,
 }
 
 impl Analysis {
@@ -301,7 +301,7 @@ impl Analysis {
     fn fit_id(&self) -> u64 {
         use std::hash::Hasher;
         let mut h = rustc_hash::FxHasher::default();
-        h.write_u64(self.absorbed_fingerprint());
+        h.write_u64(self.fingerprint);
         h.write_usize(self.model.n_terms());
         h.write_usize(self.themes.themes.len());
         h.write_u64(self.config.settings.cluster.seed);
@@ -310,19 +310,6 @@ impl Analysis {
             .iter()
             .for_each(|c| h.write_u64(c.to_bits()));
         h.finish().max(1)
-    }
-
-    /// A hash of the articles' ids and titles, in order.
-    fn absorbed_fingerprint(&self) -> u64 {
-        use std::hash::Hasher;
-        let mut h = rustc_hash::FxHasher::default();
-        for a in &self.articles {
-            h.write(a.id.as_bytes());
-            h.write_u8(0);
-            h.write(a.title.as_bytes());
-            h.write_u8(0);
-        }
-        h.finish()
     }
 
     /// The days this run's dated articles fall on (days since 1970-01-01), distinct.
@@ -337,11 +324,8 @@ impl Analysis {
             periods: self.trends.span(),
             days: days_of(&self.articles),
             articles: self.articles.len(),
-            fingerprint: self.absorbed_fingerprint(),
-            inputs: shown_inputs(&self.config)
-                .split(", ")
-                .map(str::to_string)
-                .collect(),
+            fingerprint: self.fingerprint,
+            inputs: input_names(&self.config),
             at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
@@ -668,6 +652,7 @@ fn analyze_checked(
     )?;
     let metrics = score_stage(config, &articles, &themes, &rejects);
 
+    let fingerprint = fingerprint(&articles);
     Ok(Analysis {
         config: config.clone(),
         articles,
@@ -691,6 +676,7 @@ fn analyze_checked(
         trends,
         metrics,
         timings: timer.finish(),
+        fingerprint,
     })
 }
 
@@ -735,7 +721,7 @@ fn check_not_absorbed(
         entry.articles,
         entry.inputs.join(", ")
     );
-    if absorbed as f64 > crate::model::SAME_PERIOD_SHARE * days.len() as f64 {
+    if crate::model::mostly_absorbed(absorbed, days.len()) {
         fail!(
             Input,
             "{}: {absorbed} of its {} dated articles fall in {}, which the model absorbed {when}; \
@@ -753,17 +739,29 @@ fn check_not_absorbed(
     )])
 }
 
+/// A hash of `articles`' ids and titles, in order.
+fn fingerprint(articles: &[Article]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    for a in articles {
+        h.write(a.id.as_bytes());
+        h.write_u8(0);
+        h.write(a.title.as_bytes());
+        h.write_u8(0);
+    }
+    h.finish()
+}
+
 /// The run's inputs as a message names them.
 fn shown_inputs(config: &RunConfig) -> String {
-    let shown: Vec<String> = config
-        .inputs
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    if shown.is_empty() {
-        "the input".to_string()
-    } else {
-        shown.join(", ")
+    input_names(config).join(", ")
+}
+
+/// The run's inputs by name ("the input" when the articles came from elsewhere).
+fn input_names(config: &RunConfig) -> Vec<String> {
+    match config.inputs.as_slice() {
+        [] => vec!["the input".to_string()],
+        paths => paths.iter().map(|p| p.display().to_string()).collect(),
     }
 }
 

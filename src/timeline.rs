@@ -192,6 +192,16 @@ fn column<'a>(df: &'a DataFrame, path: &Path, name: &str) -> Result<&'a Column> 
     })
 }
 
+/// Column `name` of the table at `path` as 64-bit integers, whatever integer type it was
+/// written with (a table from another tool may hold 32-bit ids and counts).
+fn int64_column(df: &DataFrame, path: &Path, name: &str) -> Result<polars::prelude::Int64Chunked> {
+    Ok(column(df, path, name)?
+        .cast(&DataType::Int64)
+        .with_context(|| format!("{}: `{name}` is not an integer column", path.display()))?
+        .i64()?
+        .clone())
+}
+
 /// A run's dated periods and its undated article count.
 fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
     let path = run.join(THEME_COUNTS);
@@ -202,16 +212,9 @@ fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
         .i32()?
         .clone();
     // Any integer type: a table written by another tool may hold 32-bit ids and counts.
-    let int64 = |name: &str| -> Result<_> {
-        Ok(column(&df, &path, name)?
-            .cast(&DataType::Int64)
-            .with_context(|| format!("{}: `{name}` is not an integer column", path.display()))?
-            .i64()?
-            .clone())
-    };
-    let id = int64("theme_id")?;
+    let id = int64_column(&df, &path, "theme_id")?;
     let name = column(&df, &path, "theme_label")?.str()?.clone();
-    let count = int64("count")?;
+    let count = int64_column(&df, &path, "count")?;
     let epoch = NaiveDate::default() /* 1970-01-01 */;
     let mut periods: BTreeMap<NaiveDate, Period> = BTreeMap::new();
     let mut undated = 0;
@@ -249,11 +252,7 @@ fn read_themes(run: &Path) -> Result<(RunThemes, Option<String>)> {
         .column("model")
         .ok()
         .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(str::to_string)));
-    let id = column(&df, &path, "theme_id")?
-        .cast(&DataType::Int64)
-        .with_context(|| format!("{}: `theme_id` is not an integer column", path.display()))?
-        .i64()?
-        .clone();
+    let id = int64_column(&df, &path, "theme_id")?;
     let name = column(&df, &path, "name")?.str()?.clone();
     // Runs of older tidings wrote no `born`.
     let born = df.column("born").ok().and_then(|c| c.str().ok().cloned());

@@ -123,7 +123,7 @@ pub(super) fn update(args: &UpdateArgs) -> Result<()> {
             .iter()
             .filter(|d| last.days.binary_search(d).is_ok())
             .count();
-        if same * 2 <= days.len() {
+        if !crate::model::mostly_absorbed(same, days.len()) {
             bail!(
                 "--replace re-does the last update ({}, {} articles); these articles are from \
                  other days ({}): update without --replace",
