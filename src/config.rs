@@ -43,6 +43,8 @@ pub struct FileConfig {
     pub algorithm: Option<crate::cluster::Algorithm>,
     pub keep_duplicates: Option<bool>,
     pub duplicate_threshold: Option<f64>,
+    pub story_threshold: Option<f64>,
+    pub story_window: Option<u32>,
     pub text_field: Option<String>,
     pub title_field: Option<String>,
     pub date_field: Option<String>,

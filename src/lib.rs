@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod reduce;
 pub mod report;
 pub mod settings;
+pub mod stories;
 pub mod text;
 pub mod themes;
 pub mod timeline;

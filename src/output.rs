@@ -27,6 +27,8 @@ pub mod layout {
     pub const SUMMARY: &str = "summary.md";
     pub const TREE: &str = "theme_tree.parquet";
     pub const TREE_PNG: &str = "theme_tree.png";
+    pub const STORIES: &str = "stories.parquet";
+    pub const STORIES_PNG: &str = "stories.png";
     /// A comparison, besides a run's files.
     pub const COMPARISON: &str = "comparison.parquet";
     pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";

@@ -12,6 +12,7 @@ use crate::config::FileConfig;
 use crate::corpus::{self, ReadOptions};
 use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
+use crate::stories::StoryParams;
 use crate::text::{Analyzer, Language};
 use crate::trends::Period;
 use crate::vectorize::TfidfParams;
@@ -27,6 +28,7 @@ pub struct Settings {
     /// LSA dimensions; 0 clusters the TF-IDF rows themselves.
     pub dims: usize,
     pub cluster: ClusterParams,
+    pub stories: StoryParams,
     pub period: Period,
     /// Field holding a ground-truth label to score the themes against.
     pub label_field: Option<String>,
@@ -49,6 +51,7 @@ impl Default for Settings {
             tfidf: TfidfParams::default(),
             dims: DEFAULT_DIMS,
             cluster: ClusterParams::default(),
+            stories: StoryParams::default(),
             period: Period::Week,
             label_field: None,
             language: Language::English,
@@ -111,6 +114,10 @@ impl Settings {
                 n_runs: first!(restarts).unwrap_or(algorithm.default_restarts()),
                 algorithm,
                 ..d.cluster
+            },
+            stories: StoryParams {
+                threshold: first!(story_threshold).unwrap_or(d.stories.threshold),
+                window_days: first!(story_window).unwrap_or(d.stories.window_days),
             },
             period: first!(period).unwrap_or(d.period),
             label_field: first!(label_field),

@@ -142,14 +142,14 @@ pub struct Texts<'a> {
 
 /// One term's counts in one theme.
 #[derive(Debug, Clone, Copy, Default)]
-struct Stat {
+pub(crate) struct Stat {
     /// Σ over the theme's articles that use it of `1 + ln(count in the article)`.
-    weight: f32,
+    pub(crate) weight: f32,
     /// Articles using it.
-    df: u32,
+    pub(crate) df: u32,
     /// Articles using it in their headline or first sentence.
-    lead: u32,
-    words: u8,
+    pub(crate) lead: u32,
+    pub(crate) words: u8,
     /// While counting: the article being read (1-based position among the members), its
     /// uses of the term so far, and whether one is in its lead.
     last: u32,
@@ -197,7 +197,7 @@ fn each_candidate(doc: &Doc, mut f: impl FnMut(u64, u8, usize)) {
 }
 
 /// Counts every word and phrase of the articles `members`, or only those in `only`.
-fn count_terms(
+pub(crate) fn count_terms(
     docs: &[Doc],
     members: &[usize],
     only: Option<&FxHashSet<u64>>,
@@ -267,8 +267,8 @@ fn shortlist(
 /// Where a term was found: its stems, and up to [`OCCURRENCES`] places `(article, first
 /// token, last token)` to read how it is written.
 #[derive(Debug, Clone, Default)]
-struct Found {
-    stems: Vec<u64>,
+pub(crate) struct Found {
+    pub(crate) stems: Vec<u64>,
     at: Vec<(usize, usize, usize)>,
 }
 
@@ -279,7 +279,11 @@ const WORD_FORM_EVIDENCE: u32 = 3;
 
 /// Finds the terms `wanted` (by hash) in the articles `members`: their stems, and where
 /// they occur. Stops once every term has been seen [`OCCURRENCES`] times.
-fn find(docs: &[Doc], members: &[usize], wanted: &FxHashSet<u64>) -> FxHashMap<u64, Found> {
+pub(crate) fn find(
+    docs: &[Doc],
+    members: &[usize],
+    wanted: &FxHashSet<u64>,
+) -> FxHashMap<u64, Found> {
     let mut out: FxHashMap<u64, Found> = FxHashMap::default();
     let mut done = 0;
     for &d in members {
@@ -367,16 +371,19 @@ fn neighbour(text: &str, start: usize, end: usize, before: bool) -> Option<&str>
 /// Commission" of "Securities and Exchange Commission", "International Coffee" of
 /// "International Coffee Organization"), which does not name a theme.
 #[derive(Debug, Clone)]
-struct Written {
-    form: String,
-    fragment: bool,
+pub(crate) struct Written {
+    pub(crate) form: String,
+    pub(crate) fragment: bool,
 }
 
 /// How each term in `found` is written. A word: its commonest form mid-sentence in the whole
 /// corpus ([`SurfaceForms`]). A phrase: its commonest form mid-sentence in the body of the
 /// articles it was found in, read from the text, so "al-Hol", "U.S. trade" and "European
 /// Currency Unit" read as written (stems alone would give "European currency United").
-fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64, Written> {
+pub(crate) fn written_forms(
+    found: &FxHashMap<u64, Found>,
+    texts: &Texts,
+) -> FxHashMap<u64, Written> {
     let mut by_doc: Vec<(usize, usize, usize, u64)> = found
         .iter()
         .flat_map(|(&h, f)| f.at.iter().map(move |&(d, a, b)| (d, a, b, h)))
@@ -468,7 +475,7 @@ fn written_forms(found: &FxHashMap<u64, Found>, texts: &Texts) -> FxHashMap<u64,
 }
 
 /// Whether `a` occurs inside `b` as a run of stems, or `b` inside `a`.
-fn overlaps(a: &[u64], b: &[u64]) -> bool {
+pub(crate) fn overlaps(a: &[u64], b: &[u64]) -> bool {
     let inside = |x: &[u64], y: &[u64]| x.len() <= y.len() && y.windows(x.len()).any(|w| w == x);
     inside(a, b) || inside(b, a)
 }
@@ -480,7 +487,7 @@ fn is_name(term: &str) -> bool {
 
 /// Two terms as one name, as an editor would join them: the name first ("Gaza famine"), two
 /// names with a dash ("Syria–Russia"), two words as a list ("wheat, grain").
-fn pair_name(a: &str, b: &str) -> String {
+pub(crate) fn pair_name(a: &str, b: &str) -> String {
     match (is_name(a), is_name(b)) {
         (true, false) => format!("{a} {b}"),
         (false, true) => format!("{b} {a}"),
@@ -951,7 +958,7 @@ fn hand_out_names(offers: Vec<Offer>, order: &[usize]) -> Vec<Naming> {
 
 /// A name from the two best terms, or the best and the next that makes a name not yet
 /// taken; one term if two would be too long.
-fn fallback_name(top: &[String], taken: &FxHashSet<String>) -> String {
+pub(crate) fn fallback_name(top: &[String], taken: &FxHashSet<String>) -> String {
     let Some(first) = top.first() else {
         return "(no distinctive terms)".to_string();
     };

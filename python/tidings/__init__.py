@@ -239,11 +239,11 @@ def _flags(options: Dict[str, Any]) -> Tuple[List[str], Dict[int, str]]:
             single = "--stop-word" if key == "stop_words" else "--phrase"
             for v in value:
                 flags += [single, str(v)]
-        elif key in ("k", "k_max", "seed", "min_df", "dims", "restarts"):
+        elif key in ("k", "k_max", "seed", "min_df", "dims", "restarts", "story_window"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{key} must be an int, not {type(value).__name__}")
             flags += [flag, str(value)]
-        elif key in ("max_df", "duplicate_threshold", "max_distance"):
+        elif key in ("max_df", "duplicate_threshold", "max_distance", "story_threshold"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"{key} must be a number, not {type(value).__name__}")
             flags += [flag, repr(float(value))]
@@ -487,6 +487,8 @@ def run(
     algorithm: Optional[str] = None,
     keep_duplicates: bool = False,
     duplicate_threshold: Optional[float] = None,
+    story_threshold: Optional[float] = None,
+    story_window: Optional[int] = None,
     text_field: Optional[str] = None,
     title_field: Optional[str] = None,
     date_field: Optional[str] = None,
@@ -528,6 +530,9 @@ def run(
     keep_duplicates, duplicate_threshold
         Keep copies instead of setting them aside; the word-shingle Jaccard similarity from
         which an article is a near-duplicate [default: 0.8].
+    story_threshold, story_window
+        Cosine similarity of an article's terms to a story's from which it joins the story
+        [default: 0.18]; days without an article after which a story is over [default: 7].
     text_field, title_field, date_field
         Columns holding the text, headline and date [text, title, date].
     date

@@ -223,6 +223,13 @@ pub struct RunOptions {
     /// Word-shingle Jaccard similarity from which an article is a near-duplicate [default: 0.8].
     #[arg(long)]
     pub duplicate_threshold: Option<f64>,
+    /// Cosine similarity of an article's terms to a story's from which it joins the story
+    /// [default: 0.18].
+    #[arg(long)]
+    pub story_threshold: Option<f64>,
+    /// Days without an article after which a story is over [default: 7].
+    #[arg(long, value_name = "DAYS")]
+    pub story_window: Option<u32>,
     /// Field (JSON Lines) or column (CSV, Parquet) holding the article text [default: text].
     #[arg(long)]
     pub text_field: Option<String>,
@@ -289,6 +296,8 @@ impl RunOptions {
             algorithm: self.algorithm,
             keep_duplicates: self.keep_duplicates.then_some(true),
             duplicate_threshold: self.duplicate_threshold,
+            story_threshold: self.story_threshold,
+            story_window: self.story_window,
             text_field: self.text_field.clone(),
             title_field: self.title_field.clone(),
             date_field: self.date_field.clone(),

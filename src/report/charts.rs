@@ -373,6 +373,127 @@ pub fn theme_trends(o: &Overview, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The top stories' lifelines: one row each (in order of their first article), a line from
+/// their first day to their last and a dot per day sized by its articles, in their theme's
+/// colour. Stories without dates cannot be placed in time: the chart says so.
+pub fn story_lifelines(a: &Analysis, path: &Path) -> Result<()> {
+    ensure_font()?;
+    let top = a.stories.top(&a.articles);
+    let rows: Vec<&crate::stories::Story> = top
+        .all()
+        .into_iter()
+        .filter(|s| s.first.is_some())
+        .collect();
+    let epoch = |d: chrono::NaiveDate| {
+        d.signed_duration_since(chrono::NaiveDate::default())
+            .num_days()
+    };
+    let first = rows.iter().filter_map(|s| s.first).min();
+    let last = rows.iter().filter_map(|s| s.last).max();
+    let n = rows.len().max(1);
+    let (w, h) = (1400u32, 120 + 34 * n as u32);
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let (Some(first), Some(last)) = (first, last) else {
+        root.draw(&Text::new(
+            "No story of more than one dated article",
+            (w as i32 / 2, h as i32 / 2),
+            (FONT, 20)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))
+        .map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+        return Ok(());
+    };
+    let label = |s: &crate::stories::Story| {
+        format!("S{}  {} ({})", s.id, clip(&s.name, 44), s.size() + s.copies)
+    };
+    let longest = rows
+        .iter()
+        .map(|s| label(s).chars().count())
+        .max()
+        .unwrap_or(10);
+    let label_w = (longest as u32 * 8 + 30).clamp(150, 560);
+    let (x0, x1) = (epoch(first) as f64, epoch(last) as f64);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "Top stories, articles per day, {} to {}",
+                first.format("%Y-%m-%d"),
+                last.format("%Y-%m-%d")
+            ),
+            (FONT, 22),
+        )
+        .margin(14)
+        .margin_left(label_w)
+        .x_label_area_size(40)
+        .build_cartesian_2d(x0 - 0.7..x1 + 0.7, -0.5f64..n as f64 - 0.5)
+        .map_err(plot_err)?;
+    let days = (x1 - x0) as usize + 1;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .light_line_style(TRANSPARENT)
+        .x_labels(days.min(12))
+        .x_label_formatter(&|x| {
+            let d = chrono::NaiveDate::default() + chrono::Duration::days(x.round() as i64);
+            d.format("%b %-d").to_string()
+        })
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(plot_err)?;
+    let peak = rows
+        .iter()
+        .flat_map(|s| per_day(a, s))
+        .map(|(_, c)| c)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    for (i, s) in rows.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        let theme = a.themes.themes[s.theme].id;
+        let colour = theme_line_colour(theme);
+        let (Some(f), Some(l)) = (s.first, s.last) else {
+            continue;
+        };
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(epoch(f) as f64, y), (epoch(l) as f64, y)],
+                colour.stroke_width(2),
+            )))
+            .map_err(plot_err)?;
+        chart
+            .draw_series(per_day(a, s).into_iter().map(|(day, c)| {
+                let r = (3.0 + 11.0 * (c as f64 / peak).sqrt()).round() as i32;
+                Circle::new((day as f64, y), r, theme_colour(theme).filled())
+            }))
+            .map_err(plot_err)?;
+        left_label(&root, chart.backend_coord(&(x0 - 0.7, y)), label(s))?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// A story's articles per day (days since 1970-01-01), dated days only.
+fn per_day(a: &Analysis, s: &crate::stories::Story) -> Vec<(i64, usize)> {
+    let mut days: Vec<i64> = s
+        .members
+        .iter()
+        .filter_map(|&m| a.articles[m].date)
+        .map(|d| {
+            d.signed_duration_since(chrono::NaiveDate::default())
+                .num_days()
+        })
+        .collect();
+    days.sort_unstable();
+    days.chunk_by(|x, y| x == y)
+        .map(|c| (c[0], c.len()))
+        .collect()
+}
+
 /// The label of period `x` on a time axis: every `step`-th period, none between them.
 pub(super) fn period_label(labels: &[String], step: usize, x: f64) -> String {
     let i = x.round();

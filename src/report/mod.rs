@@ -159,8 +159,10 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 17] = [
+pub const OWNED: [&str; 19] = [
     ARTICLES,
+    STORIES,
+    STORIES_PNG,
     THEMES,
     THEME_COUNTS,
     REJECTS,
@@ -212,6 +214,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
             write_parquet(&path(REJECTS), tables::rejects(a)?)?;
             write_parquet(&path(TREE), tables::theme_tree(a)?)?;
+            write_parquet(&path(STORIES), tables::stories(a)?)?;
             let metrics = tables::metrics(a)?;
             let wrote = metrics.is_some();
             if let Some(df) = metrics {
@@ -233,7 +236,13 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
                                 charts::theme_trends(&a.overview(), tmp)
                             })
                         },
-                        || write_atomic(&path(TREE_PNG), |tmp| charts::theme_tree(a, tmp)),
+                        || {
+                            write_atomic(&path(TREE_PNG), |tmp| charts::theme_tree(a, tmp)).and(
+                                write_atomic(&path(STORIES_PNG), |tmp| {
+                                    charts::story_lifelines(a, tmp)
+                                }),
+                            )
+                        },
                     )
                 },
             );
@@ -244,11 +253,19 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     charts?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
-    let mut names = vec![ARTICLES, THEMES, THEME_COUNTS, DUPLICATES, REJECTS, TREE];
+    let mut names = vec![
+        ARTICLES,
+        THEMES,
+        THEME_COUNTS,
+        DUPLICATES,
+        REJECTS,
+        TREE,
+        STORIES,
+    ];
     if wrote_metrics {
         names.push(METRICS);
     }
-    names.extend([FREQUENCY_PNG, TRENDS_PNG, TREE_PNG, SUMMARY]);
+    names.extend([FREQUENCY_PNG, TRENDS_PNG, TREE_PNG, STORIES_PNG, SUMMARY]);
     Ok(names)
 }
 

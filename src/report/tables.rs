@@ -37,7 +37,7 @@ pub(super) fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
 
 /// Core columns of the articles table; carried-through fields that collide get an `input_`
 /// prefix (the input's own `source` becomes `input_source`).
-const ARTICLE_COLUMNS: [&str; 11] = [
+const ARTICLE_COLUMNS: [&str; 12] = [
     "article_id",
     "source",
     "line",
@@ -45,6 +45,7 @@ const ARTICLE_COLUMNS: [&str; 11] = [
     "title",
     "theme_id",
     "theme_label",
+    "story_id",
     "distance",
     "times_seen",
     "vocabulary_coverage",
@@ -86,7 +87,7 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
 }
 
 /// Where the text sits among the articles table's columns.
-pub const TEXT_COLUMN: usize = 10;
+pub const TEXT_COLUMN: usize = 11;
 
 /// The `text` column of articles `rows`: added to the articles table a row group at a time
 /// when it is written ([`super::write_parquet_with_texts`]), as a copy of every text at once
@@ -145,6 +146,14 @@ pub fn articles_without_text(a: &Analysis) -> Result<DataFrame> {
                 .collect::<Vec<_>>(),
         ),
         Column::new("theme_label".into(), labels),
+        Column::new(
+            "story_id".into(),
+            a.stories
+                .assignments
+                .iter()
+                .map(|&s| s as i64)
+                .collect::<Vec<_>>(),
+        ),
         Column::new("distance".into(), a.clustering.distances.clone()),
         Column::new(
             "times_seen".into(),
@@ -356,8 +365,89 @@ pub fn theme_tree(a: &Analysis) -> Result<DataFrame> {
     )?)
 }
 
+/// One row per story, in the order of their ids (of their first articles). `per_day` counts
+/// its articles on each day from `first_date` to `last_date`.
+pub fn stories(a: &Analysis) -> Result<DataFrame> {
+    let s = &a.stories.stories;
+    let themes = &a.themes.themes;
+    let int = |f: &dyn Fn(&crate::stories::Story) -> usize| -> Vec<i64> {
+        s.iter().map(|x| f(x) as i64).collect()
+    };
+    let per_day: Vec<Series> = s
+        .iter()
+        .map(|x| {
+            let counts: Vec<i32> = match (x.first, x.last) {
+                (Some(first), Some(last)) => {
+                    let mut c = vec![0i32; (last - first).num_days() as usize + 1];
+                    for &m in &x.members {
+                        if let Some(d) = a.articles[m].date {
+                            c[(d - first).num_days() as usize] += 1;
+                        }
+                    }
+                    c
+                }
+                _ => Vec::new(),
+            };
+            Series::new("".into(), counts)
+        })
+        .collect();
+    let per_day = if per_day.is_empty() {
+        Series::new_empty("per_day".into(), &DataType::List(Box::new(DataType::Int32)))
+            .into_column()
+    } else {
+        Series::new("per_day".into(), per_day).into_column()
+    };
+    Ok(DataFrame::new(
+        s.len(),
+        vec![
+            Column::new("story_id".into(), int(&|x| x.id)),
+            Column::new("theme_id".into(), int(&|x| themes[x.theme].id)),
+            Column::new(
+                "theme_label".into(),
+                s.iter()
+                    .map(|x| themes[x.theme].name.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "name".into(),
+                s.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+            ),
+            string_list(
+                "top_terms",
+                &s.iter().map(|x| x.top_terms.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new("articles".into(), int(&|x| x.size())),
+            Column::new("copies".into(), int(&|x| x.copies)),
+            Column::new("sources".into(), int(&|x| x.sources)),
+            date_column("first_date", &s.iter().map(|x| x.first).collect::<Vec<_>>())?,
+            date_column("last_date", &s.iter().map(|x| x.last).collect::<Vec<_>>())?,
+            per_day,
+            Column::new(
+                "central_article_id".into(),
+                s.iter()
+                    .map(|x| a.articles[x.central].id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "headline".into(),
+                s.iter()
+                    .map(|x| a.headline(x.central, 120))
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
 pub fn duplicates(a: &Analysis) -> Result<DataFrame> {
     let d = &a.duplicates;
+    // A copy belongs to the story of the article it repeats (none if that one was rejected).
+    let story_of: std::collections::HashMap<&str, i64> = a
+        .articles
+        .iter()
+        .zip(&a.stories.assignments)
+        .rev()
+        .map(|(x, &s)| (x.id.as_str(), s as i64))
+        .collect();
     Ok(DataFrame::new(
         d.len(),
         vec![
@@ -383,6 +473,12 @@ pub fn duplicates(a: &Analysis) -> Result<DataFrame> {
                 "duplicate_of".into(),
                 d.iter()
                     .map(|x| x.duplicate_of.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "story_id".into(),
+                d.iter()
+                    .map(|x| story_of.get(x.duplicate_of.as_str()).copied())
                     .collect::<Vec<_>>(),
             ),
             Column::new(

@@ -463,6 +463,8 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
             "duplicates.parquet",
             "index.html",
             "rejects.parquet",
+            "stories.parquet",
+            "stories.png",
             "summary.md",
             "theme_counts.parquet",
             "theme_frequency.png",

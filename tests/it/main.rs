@@ -15,3 +15,4 @@ mod parts;
 mod pipeline;
 mod properties;
 mod seeds;
+mod stories;

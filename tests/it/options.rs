@@ -41,6 +41,8 @@ fn defaults() -> BTreeMap<&'static str, String> {
         ("dims", s.dims.to_string()),
         ("restarts", s.cluster.n_runs.to_string()),
         ("duplicate-threshold", dedup.threshold.to_string()),
+        ("story-threshold", s.stories.threshold.to_string()),
+        ("story-window", s.stories.window_days.to_string()),
         ("text-field", s.read.text_field.clone()),
         ("title-field", s.read.title_field.clone()),
         ("date-field", s.read.date_field.clone()),

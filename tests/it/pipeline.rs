@@ -6,8 +6,9 @@ use std::fs;
 
 use crate::common::*;
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "articles.parquet",
+    "stories.parquet",
     "themes.parquet",
     "theme_counts.parquet",
     "duplicates.parquet",
@@ -31,7 +32,7 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
 
     let articles = read_parquet(&out.path().join("articles.parquet"));
     assert_eq!(
-        columns(&articles)[..8],
+        columns(&articles)[..9],
         [
             "article_id",
             "source",
@@ -40,6 +41,7 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
             "title",
             "theme_id",
             "theme_label",
+            "story_id",
             "distance"
         ]
     );
