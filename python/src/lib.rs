@@ -336,6 +336,7 @@ impl Run {
             Ok(match (name.as_str(), &*outcome) {
                 ("articles", _) => Some(tables::articles(a)?),
                 ("themes", _) => Some(tables::themes(a)?),
+                ("stories", _) => Some(tables::stories(a)?),
                 ("theme_counts", _) => Some(tables::theme_counts(&a.overview())?),
                 ("theme_tree", _) => Some(tables::theme_tree(a)?),
                 ("duplicates", _) => Some(tables::duplicates(a)?),

@@ -55,6 +55,18 @@ def main():
         f"join read_parquet('{out}/themes.parquet') t using (theme_id) group by t.name"
     ).fetchall()
     assert sum(n for _, n in joined) == len(articles)
+    # Every article is in one story, and each story's size is its articles.
+    stories = pl.read_parquet(os.path.join(out, "stories.parquet"))
+    assert stories["story_id"].to_list() == list(range(stories.height))
+    sizes = duckdb.sql(
+        f"select s.story_id, s.articles, count(*) as n from read_parquet('{out}/articles.parquet') a "
+        f"join read_parquet('{out}/stories.parquet') s using (story_id) "
+        f"group by s.story_id, s.articles"
+    ).fetchall()
+    assert sum(n for _, _, n in sizes) == len(articles)
+    assert all(size == n for _, size, n in sizes), "stories.articles counts its articles"
+    per_day = stories.with_columns(pl.col("per_day").list.sum().alias("dated"))
+    assert (per_day["dated"] <= per_day["articles"]).all()
 
 
 def read_partitioned(folder):

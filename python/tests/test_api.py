@@ -25,7 +25,7 @@ import tidings
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "data/sample"
 SAMPLE_FILE = ROOT / "data/sample/reuters-sample.jsonl"
-TABLES = ["articles", "themes", "theme_counts", "theme_tree", "duplicates", "rejects"]
+TABLES = ["articles", "themes", "stories", "theme_counts", "theme_tree", "duplicates", "rejects"]
 
 
 def cli_binary() -> str:

@@ -71,6 +71,7 @@ Data = Any
 _TABLES = (
     "articles",
     "themes",
+    "stories",
     "theme_counts",
     "theme_tree",
     "duplicates",
@@ -325,6 +326,11 @@ class Result:
     themes = _Table(
         "One row per theme: ``name``, ``label``, ``top_terms``, size, share, ``stability`` "
         "(0 to 1; how often its articles come back together on a refit), ``unstable``, examples."
+    )
+    stories = _Table(
+        "One row per story (an event under the themes): ``name``, its ``theme_id``, "
+        "``articles``, ``copies``, ``sources``, first and last date, ``per_day`` counts and "
+        "its most central headline. ``articles.story_id`` says each article's."
     )
     theme_counts = _Table("Articles per theme per period (``period=``): the trend lines.")
     theme_tree = _Table(

@@ -142,6 +142,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     } else {
         h.push_str("</table>");
     }
+    top_stories(&mut h, a, out);
     let _ = write!(
         h,
         "<h2>Over time</h2>{}<h2>Sizes</h2>{}<h2>Groups</h2>{}",
@@ -157,11 +158,50 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     );
     let _ = write!(
         h,
-        "<p class=\"meta\">Tables: articles.parquet, themes.parquet, theme_counts.parquet, theme_tree.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
+        "<p class=\"meta\">Tables: articles.parquet, themes.parquet, stories.parquet, theme_counts.parquet, theme_tree.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
         if cmp.is_some() { ", comparison.parquet, keyword_shifts.parquet" } else { "" },
         env!("CARGO_PKG_VERSION")
     );
     h
+}
+
+/// The largest and fastest-growing stories, as in `summary.md`, with their lifelines.
+fn top_stories(h: &mut String, a: &Analysis, out: &Path) {
+    let top = a.stories.top(&a.articles);
+    let _ = write!(h, "<h2>Top stories</h2>");
+    if top.largest.is_empty() {
+        let _ = write!(h, "<p>No story is told by more than one article.</p>");
+        return;
+    }
+    let _ = write!(
+        h,
+        "<table><tr><th>story</th><th>name and top terms</th><th>theme</th><th>articles</th><th>copies</th><th>sources</th><th>days</th><th>most central headline</th></tr>"
+    );
+    let growing: Vec<usize> = top.growing.iter().map(|g| g.story.id).collect();
+    for s in top.all() {
+        let [id, name, theme, n, copies, sources, days, head] = super::summary::story_cells(a, s);
+        let RGBColor(r, g, b) = theme_colour(a.themes.themes[s.theme].id);
+        let mark = if growing.contains(&s.id) {
+            " (growing)"
+        } else {
+            ""
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}{mark}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>{}</td><td class=\"n\">{n}</td><td class=\"n\">{copies}</td><td class=\"n\">{sources}</td><td>{}</td><td>{}</td></tr>",
+            esc(&id),
+            esc(&name),
+            esc(&s.top_terms.join(", ")),
+            esc(&theme),
+            esc(&days),
+            esc(&head)
+        );
+    }
+    let _ = write!(
+        h,
+        "</table>{}",
+        img(&out.join(STORIES_PNG), "Top stories, articles per day")
+    );
 }
 
 pub fn write(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<()> {

@@ -176,6 +176,7 @@ pub fn render(a: &Analysis) -> String {
     evaluation(&mut s, a);
     k_choice(&mut s, a);
     themes(&mut s, a);
+    top_stories(&mut s, a);
     against_the_model(&mut s, a);
     rising_and_charts(&mut s, a);
     set_aside(&mut s, a);
@@ -337,6 +338,94 @@ fn themes(s: &mut String, a: &Analysis) {
     if let Some(line) = stability_line(a) {
         let _ = writeln!(s, "\n**Stability:** {line}");
     }
+}
+
+/// A story's row in the Top stories tables: `[id, name, theme, articles, copies, sources,
+/// days, central headline]`, as text.
+pub(super) fn story_cells(a: &Analysis, s: &crate::stories::Story) -> [String; 8] {
+    let theme = &a.themes.themes[s.theme];
+    let days = match (s.first, s.last) {
+        (Some(f), Some(l)) if f == l => f.format("%Y-%m-%d").to_string(),
+        (Some(f), Some(l)) => format!("{} to {}", f.format("%Y-%m-%d"), l.format("%m-%d")),
+        _ => "undated".to_string(),
+    };
+    [
+        format!("S{}", s.id),
+        s.name.clone(),
+        format!("T{} {}", theme.id, theme.name),
+        s.size().to_string(),
+        s.copies.to_string(),
+        s.sources.to_string(),
+        days,
+        a.headline(s.central, 100),
+    ]
+}
+
+/// The largest stories and the fastest-growing, and how many there are.
+fn top_stories(s: &mut String, a: &Analysis) {
+    let st = &a.stories;
+    let multi = st.stories.iter().filter(|x| x.is_multi()).count();
+    let in_multi: usize = st
+        .stories
+        .iter()
+        .filter(|x| x.is_multi())
+        .map(|x| x.size())
+        .sum();
+    let _ = writeln!(
+        s,
+        "
+## Top stories
+
+{} stories: {multi} told by more than one article ({in_multi} articles), the rest single reports (all in stories.parquet).",
+        st.stories.len()
+    );
+    let top = st.top(&a.articles);
+    if top.largest.is_empty() {
+        return;
+    }
+    let header =
+        "| story | name | theme | articles | copies | sources | days | most central headline |
+|---:|---|---|---:|---:|---:|---|---|";
+    let row = |x: &crate::stories::Story| {
+        let c = story_cells(a, x).map(|c| cell(&c));
+        format!("| {} |", c.join(" | "))
+    };
+    let _ = writeln!(
+        s,
+        "
+**Largest:**
+
+{header}"
+    );
+    for x in &top.largest {
+        let _ = writeln!(s, "{}", row(x));
+    }
+    if !top.growing.is_empty() {
+        let _ = writeln!(
+            s,
+            "
+**Fastest-growing** (articles in the last {} days against the {} before):
+",
+            crate::stories::GROWTH_DAYS,
+            crate::stories::GROWTH_DAYS
+        );
+        for g in &top.growing {
+            let _ = writeln!(
+                s,
+                "- S{} {} ({} → {}): {}",
+                g.story.id,
+                cell(&g.story.name),
+                g.before,
+                g.recent,
+                cell(&a.headline(g.story.central, 100))
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "
+![Top stories, articles per day](stories.png)"
+    );
 }
 
 /// With a model: the unassigned articles, and the themes an update formed.
