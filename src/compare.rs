@@ -127,6 +127,24 @@ pub fn p_value(z: f64) -> f64 {
     erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0)
 }
 
+/// False discovery rate below which a change is called significant.
+pub const FDR: f64 = 0.05;
+
+/// Benjamini-Hochberg q-values of `p`, in their order: the smallest false discovery rate at
+/// which each would be declared a discovery.
+pub fn q_values(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let mut q = vec![1.0; m];
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        q[i] = running.min(1.0);
+    }
+    q
+}
+
 /// The change of one theme between the sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareChange {
@@ -137,6 +155,9 @@ pub struct ShareChange {
     /// z of the two-proportion test (after minus before); 0 when undefined.
     pub z: f64,
     pub p_value: f64,
+    /// The p-value corrected for testing every theme at once (Benjamini-Hochberg): twenty
+    /// themes would otherwise give one "significant" change at 5% by chance.
+    pub q_value: f64,
 }
 
 impl ShareChange {
@@ -158,6 +179,7 @@ impl ShareChange {
             share_after,
             z,
             p_value: p_value(z),
+            q_value: p_value(z),
         }
     }
 
@@ -432,10 +454,14 @@ fn compare_tagged(
             None => {}
         }
     }
-    let themes = per_theme
+    let mut themes: Vec<ShareChange> = per_theme
         .iter()
         .map(|&(b, a)| ShareChange::new(b, a, n_before, n_after))
         .collect();
+    let p: Vec<f64> = themes.iter().map(|t| t.p_value).collect();
+    for (t, q) in themes.iter_mut().zip(q_values(&p)) {
+        t.q_value = q;
+    }
     let m = analysis.model.n_terms();
     // Term counts per side, overall and per theme.
     let mut totals = vec![[vec![0.0; m], vec![0.0; m]]; k + 1];
@@ -508,6 +534,20 @@ mod tests {
         assert_eq!(ShareChange::new(0, 5, 10, 10).status(), "new");
         assert_eq!(ShareChange::new(5, 0, 10, 10).status(), "vanished");
         assert!((p_value(1.959_964) - 0.05).abs() < 1e-6);
+    }
+
+    #[test]
+    fn q_values_are_benjamini_hochberg() {
+        // Sorted 0.005, 0.01, 0.03, 0.04 of four: p·m/rank 0.02, 0.02, 0.04, 0.04, made
+        // monotone from the largest down.
+        let q = q_values(&[0.01, 0.04, 0.03, 0.005]);
+        let want = [0.02, 0.04, 0.04, 0.02];
+        for (a, b) in q.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+        // A p-value alone is its own q; q never exceeds 1.
+        assert_eq!(q_values(&[0.3]), vec![0.3]);
+        assert!(q_values(&[0.9, 0.95]).iter().all(|&q| q <= 1.0));
     }
 
     /// Hand-computed: two terms, before counts (8, 2), after (2, 8); pooled frequencies are

@@ -87,6 +87,10 @@ pub fn comparison_table(c: &Comparison) -> Result<DataFrame> {
                 ch.iter().map(|x| x.p_value).collect::<Vec<_>>(),
             ),
             Column::new(
+                "q_value".into(),
+                ch.iter().map(|x| x.q_value).collect::<Vec<_>>(),
+            ),
+            Column::new(
                 "status".into(),
                 ch.iter().map(|x| x.status()).collect::<Vec<_>>(),
             ),
@@ -212,9 +216,9 @@ fn story(c: &Comparison) -> String {
     for &t in &order {
         let ch = &c.themes[t];
         let theme = &a.themes.themes[t];
-        let significant = ch.z.abs() >= Z_SIGNIFICANT;
+        let significant = ch.q_value <= crate::compare::FDR;
         let mut line = format!(
-            "- **T{} {}**: {} → {} articles, share {:.1}% → {:.1}% ({:+.1} points, z {:.1}{})",
+            "- **T{} {}**: {} → {} articles, share {:.1}% → {:.1}% ({:+.1} points, z {:.1}, q {:.3}{})",
             theme.id,
             theme.name,
             ch.before,
@@ -223,6 +227,7 @@ fn story(c: &Comparison) -> String {
             ch.share_after * 100.0,
             (ch.share_after - ch.share_before) * 100.0,
             ch.z,
+            ch.q_value,
             if significant { ", significant" } else { "" }
         );
         match ch.status() {
@@ -256,7 +261,9 @@ fn story(c: &Comparison) -> String {
     );
     let _ = writeln!(
         s,
-        "Share changes are tested with a two-proportion z-test (|z| ≥ 1.96: significant at 5%); \
+        "Share changes are tested with a two-proportion z-test, every theme at once: a change is \
+         significant when its Benjamini-Hochberg q-value is at most 0.05 (a false discovery rate \
+         of 5% over the themes); \
          term shifts are log-odds ratios with an informative Dirichlet prior (Monroe, Colaresi and \
          Quinn 2008), ranked by z.\n"
     );
@@ -266,12 +273,12 @@ fn story(c: &Comparison) -> String {
     );
     let _ = writeln!(
         s,
-        "## Table\n\n| theme | name | before | after | share before | share after | change (points) | z | status |\n|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        "## Table\n\n| theme | name | before | after | share before | share after | change (points) | z | q | status |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for (t, ch) in c.themes.iter().enumerate() {
         let _ = writeln!(
             s,
-            "| T{} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} | {:.2} | {} |",
+            "| T{} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} | {:.2} | {:.3} | {} |",
             a.themes.themes[t].id,
             a.themes.themes[t].name.replace('|', "\\|"),
             ch.before,
@@ -280,6 +287,7 @@ fn story(c: &Comparison) -> String {
             ch.share_after * 100.0,
             (ch.share_after - ch.share_before) * 100.0,
             ch.z,
+            ch.q_value,
             ch.status()
         );
     }

@@ -79,7 +79,7 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     if let Some(x) = cmp {
         let _ = write!(
             h,
-            "<h2>What changed</h2><p>{} articles before ({}), {} after ({}).</p><table><tr><th>theme</th><th>label</th><th>before</th><th>after</th><th>share change</th><th>z</th><th>status</th></tr>",
+            "<h2>What changed</h2><p>{} articles before ({}), {} after ({}).</p><table><tr><th>theme</th><th>label</th><th>before</th><th>after</th><th>share change</th><th>z</th><th>q</th><th>status</th></tr>",
             x.n_before,
             esc(&x.before_name),
             x.n_after,
@@ -99,12 +99,13 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             let RGBColor(r, g, b) = theme_colour(id);
             let _ = write!(
                 h,
-                "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{id}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td>{}</td></tr>",
+                "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{id}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.3}</td><td>{}</td></tr>",
                 esc(&a.themes.themes[t].name),
                 ch.before,
                 ch.after,
                 (ch.share_after - ch.share_before) * 100.0,
                 ch.z,
+                ch.q_value,
                 ch.status()
             );
         }

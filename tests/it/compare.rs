@@ -80,9 +80,14 @@ fn dated_input_split_by_weeks() {
             "relative_change",
             "z",
             "p_value",
+            "q_value",
             "status"
         ]
     );
+    // Each q-value is at least its p-value, and at most 1.
+    for (p, q) in floats(&cmp, "p_value").iter().zip(floats(&cmp, "q_value")) {
+        assert!(q >= *p - 1e-12 && q <= 1.0, "p {p}, q {q}");
+    }
     let articles = read_parquet(&out.path().join("articles.parquet"));
     let sides = strings(&articles, "side");
     let n_before = sides.iter().filter(|s| *s == "before").count() as i64;
