@@ -29,6 +29,7 @@ pub mod layout {
     pub const TREE_PNG: &str = "theme_tree.png";
     pub const STORIES: &str = "stories.parquet";
     pub const STORIES_PNG: &str = "stories.png";
+    pub const SOURCES: &str = "sources.parquet";
     /// A comparison, besides a run's files.
     pub const COMPARISON: &str = "comparison.parquet";
     pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";

@@ -210,6 +210,26 @@ pub struct Analysis {
     pub fingerprint: u64,
 }
 
+/// Per clustered article, the sources of the copies of it that were set aside.
+pub fn copy_sources<'a>(
+    articles: &[Article],
+    duplicates: &'a [DuplicateRecord],
+) -> Vec<Vec<&'a str>> {
+    let index: std::collections::HashMap<&str, usize> = articles
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    let mut out = vec![Vec::new(); articles.len()];
+    for d in duplicates {
+        if let Some(&i) = index.get(d.duplicate_of.as_str()) {
+            out[i].push(d.source.as_str());
+        }
+    }
+    out
+}
+
 impl Analysis {
     /// Clustered article `i`'s text, wherever it is held.
     pub fn text(&self, i: usize) -> std::io::Result<std::borrow::Cow<'_, str>> {
@@ -419,6 +439,10 @@ pub struct DuplicateRecord {
     pub duplicate_of: String,
     pub similarity: f64,
     pub exact: bool,
+    /// Where the copy came from: its input `source` field, else its file.
+    pub source: String,
+    /// Whether the input gave a `source` field.
+    pub has_source: bool,
 }
 
 /// Times the stages and tells the user where the run is: a spinner naming the current stage
@@ -653,6 +677,7 @@ fn analyze_checked(
         || format!("{} themes", themes.themes.len()),
         "finding stories",
     )?;
+    let copies = copy_sources(&articles, &duplicates);
     let stories = story_stage(
         config,
         &model,
@@ -661,7 +686,9 @@ fn analyze_checked(
         &themes,
         &analysed,
         &times_seen,
+        &copies,
     );
+    drop(copies);
     drop(tokens);
     timer.lap(
         "stories",
@@ -1094,6 +1121,7 @@ fn story_stage(
     themes: &ThemeSet,
     texts: &Texts,
     times_seen: &[usize],
+    copy_sources: &[Vec<&str>],
 ) -> Stories {
     // Words, not phrases: two reports of one event share its names and places far more often
     // than they share two-word phrases (BCubed F1 0.61 against 0.77 on the labelled events).
@@ -1121,7 +1149,7 @@ fn story_stage(
         coverage,
     };
     let grouping = crate::stories::group(&config.settings.stories, &input);
-    Stories::build(grouping, texts, times_seen)
+    Stories::build(grouping, texts, times_seen, copy_sources)
 }
 
 /// Themes named from their articles; declared themes keep the user's names, and a model's
@@ -1473,6 +1501,8 @@ fn remove_duplicates(
                 duplicate_of: articles[d.duplicate_of].id.clone(),
                 similarity: d.similarity,
                 exact: d.exact,
+                source: crate::stories::source_of(copy),
+                has_source: copy.extra.get("source").is_some(),
             }
         })
         .collect();

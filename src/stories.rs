@@ -104,7 +104,8 @@ pub struct Story {
     pub last: Option<NaiveDate>,
     /// Copies set aside by de-duplication that repeat one of its articles.
     pub copies: usize,
-    /// Distinct sources among its articles: the input's `source` field, else the file.
+    /// Distinct sources among its articles and their copies: the input's `source` field, else
+    /// the file.
     pub sources: usize,
 }
 
@@ -628,8 +629,14 @@ fn offer(
 }
 
 impl Stories {
-    /// Stories from `grouping`, named from `texts`; `times_seen` counts each article's copies.
-    pub fn build(grouping: Grouping, texts: &Texts, times_seen: &[usize]) -> Stories {
+    /// Stories from `grouping`, named from `texts`; `times_seen` counts each article's copies,
+    /// `copy_sources` says where they came from.
+    pub fn build(
+        grouping: Grouping,
+        texts: &Texts,
+        times_seen: &[usize],
+        copy_sources: &[Vec<&str>],
+    ) -> Stories {
         let names = name_groups(&grouping.groups, texts);
         let mut assignments = vec![0; texts.articles.len()];
         let stories = grouping
@@ -643,11 +650,16 @@ impl Stories {
                     .iter()
                     .filter_map(|&m| texts.articles[m].date)
                     .collect();
-                let sources: FxHashSet<String> = g
+                let mut sources: FxHashSet<String> = g
                     .members
                     .iter()
                     .map(|&m| source_of(&texts.articles[m]))
                     .collect();
+                for &m in &g.members {
+                    if let Some(c) = copy_sources.get(m) {
+                        sources.extend(c.iter().map(|s| s.to_string()));
+                    }
+                }
                 for &m in &g.members {
                     assignments[m] = id;
                 }

@@ -159,8 +159,9 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 19] = [
+pub const OWNED: [&str; 20] = [
     ARTICLES,
+    SOURCES,
     STORIES,
     STORIES_PNG,
     THEMES,
@@ -207,7 +208,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     // The articles table (zstd over every text) and the two charts each take tens of
     // milliseconds and share nothing: write them side by side.
     let (tables, charts) = rayon::join(
-        || -> Result<bool> {
+        || -> Result<(bool, bool)> {
             write_parquet_with_texts(&path(ARTICLES), a)?;
             write_parquet(&path(THEMES), tables::themes(a)?)?;
             write_parquet(&path(THEME_COUNTS), tables::theme_counts(&a.overview())?)?;
@@ -220,7 +221,12 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             if let Some(df) = metrics {
                 write_parquet(&path(METRICS), df)?;
             }
-            Ok(wrote)
+            let sources = tables::sources(a)?;
+            let wrote_sources = sources.is_some();
+            if let Some(df) = sources {
+                write_parquet(&path(SOURCES), df)?;
+            }
+            Ok((wrote, wrote_sources))
         },
         || -> Result<()> {
             let (frequency, (trends, tree)) = rayon::join(
@@ -249,7 +255,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             frequency.and(trends).and(tree)
         },
     );
-    let wrote_metrics = tables?;
+    let (wrote_metrics, wrote_sources) = tables?;
     charts?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
@@ -264,6 +270,9 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     ];
     if wrote_metrics {
         names.push(METRICS);
+    }
+    if wrote_sources {
+        names.push(SOURCES);
     }
     names.extend([FREQUENCY_PNG, TRENDS_PNG, TREE_PNG, STORIES_PNG, SUMMARY]);
     Ok(names)

@@ -202,8 +202,88 @@ pub(super) fn stability_columns(themes: &[crate::themes::Theme]) -> [Column; 2] 
     ]
 }
 
+/// Per theme: copies set aside that repeat its articles, and the distinct sources of its
+/// articles and those copies (syndication: one report carried by many outlets).
+fn theme_reach(a: &Analysis) -> (Vec<i64>, Vec<i64>) {
+    let k = a.themes.themes.len();
+    let copy_sources = crate::pipeline::copy_sources(&a.articles, &a.duplicates);
+    let mut copies = vec![0i64; k];
+    let mut sources: Vec<std::collections::HashSet<String>> = vec![Default::default(); k];
+    for (i, &t) in a.themes.assignments.iter().enumerate() {
+        copies[t] += copy_sources[i].len() as i64;
+        sources[t].insert(crate::stories::source_of(&a.articles[i]));
+        sources[t].extend(copy_sources[i].iter().map(|s| s.to_string()));
+    }
+    (copies, sources.iter().map(|s| s.len() as i64).collect())
+}
+
+/// Who covers what: one row per source × theme with articles from that source (copies
+/// counted apart), when the input gives a `source` field; `None` otherwise.
+pub fn sources(a: &Analysis) -> Result<Option<DataFrame>> {
+    let given = a.articles.iter().any(|x| x.extra.get("source").is_some())
+        || a.duplicates.iter().any(|d| d.has_source);
+    if !given {
+        return Ok(None);
+    }
+    let copy_sources = crate::pipeline::copy_sources(&a.articles, &a.duplicates);
+    // (source, theme position) → (articles, copies), in source then theme order.
+    let mut cells: BTreeMap<(String, usize), (i64, i64)> = BTreeMap::new();
+    for (i, &t) in a.themes.assignments.iter().enumerate() {
+        cells
+            .entry((crate::stories::source_of(&a.articles[i]), t))
+            .or_default()
+            .0 += 1;
+        for s in &copy_sources[i] {
+            cells.entry((s.to_string(), t)).or_default().1 += 1;
+        }
+    }
+    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((s, _), (n, c)) in &cells {
+        *totals.entry(s.as_str()).or_default() += n + c;
+    }
+    let themes = &a.themes.themes;
+    let rows = cells.len();
+    let share: Vec<f64> = cells
+        .iter()
+        .map(|((s, _), (n, c))| (n + c) as f64 / totals[s.as_str()].max(1) as f64)
+        .collect();
+    Ok(Some(DataFrame::new(
+        rows,
+        vec![
+            Column::new(
+                "source".into(),
+                cells.keys().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_id".into(),
+                cells
+                    .keys()
+                    .map(|k| themes[k.1].id as i64)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_label".into(),
+                cells
+                    .keys()
+                    .map(|k| themes[k.1].name.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "articles".into(),
+                cells.values().map(|v| v.0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "copies".into(),
+                cells.values().map(|v| v.1).collect::<Vec<_>>(),
+            ),
+            Column::new("share_of_source".into(), share),
+        ],
+    )?))
+}
+
 pub fn themes(a: &Analysis) -> Result<DataFrame> {
     let t = &a.themes.themes;
+    let (copies, sources) = theme_reach(a);
     let [stability, unstable] = stability_columns(t);
     let reps = |f: &dyn Fn(usize) -> String| -> Vec<Vec<String>> {
         t.iter()
@@ -237,6 +317,8 @@ pub fn themes(a: &Analysis) -> Result<DataFrame> {
                 "share".into(),
                 t.iter().map(|th| th.share).collect::<Vec<_>>(),
             ),
+            Column::new("copies".into(), copies),
+            Column::new("sources".into(), sources),
             stability,
             unstable,
             Column::new(

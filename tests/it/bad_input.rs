@@ -463,6 +463,7 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
             "duplicates.parquet",
             "index.html",
             "rejects.parquet",
+            "sources.parquet",
             "stories.parquet",
             "stories.png",
             "summary.md",

@@ -67,6 +67,8 @@ fn sample_run_recovers_labels_and_writes_documented_tables() {
             "top_terms",
             "size",
             "share",
+            "copies",
+            "sources",
             "stability",
             "unstable",
             "born",

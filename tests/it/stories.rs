@@ -29,6 +29,8 @@ fn each_distinct_seed_article_is_its_own_story_with_its_copies() {
         .position(|n| n.contains("Al-Sharaa"))
         .expect("the Putin/al-Sharaa story");
     assert_eq!(ints(&stories, "copies")[putin], 4);
+    // The page was scraped from five files: five sources carried it.
+    assert_eq!(ints(&stories, "sources")[putin], 5);
     assert_eq!(ints(&stories, "copies").iter().sum::<i64>(), 4);
     let dups = read_parquet(&out.path().join("duplicates.parquet"));
     assert_eq!(
@@ -116,6 +118,21 @@ fn stories_account_for_every_article() {
     }
     let copies: i64 = ints(&stories, "copies").iter().sum();
     assert_eq!(copies, dups.height() as i64);
+    // Who covers what: the input's `source` field, every article and copy counted once.
+    let sources = read_parquet(&out.path().join("sources.parquet"));
+    assert_eq!(
+        ints(&sources, "articles").iter().sum::<i64>(),
+        articles.height() as i64
+    );
+    assert_eq!(
+        ints(&sources, "copies").iter().sum::<i64>(),
+        dups.height() as i64
+    );
+    let themes = read_parquet(&out.path().join("themes.parquet"));
+    assert_eq!(
+        ints(&themes, "copies").iter().sum::<i64>(),
+        dups.height() as i64
+    );
 }
 
 #[test]
