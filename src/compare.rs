@@ -262,6 +262,8 @@ pub struct Comparison {
     pub n_after: usize,
     /// Per theme id.
     pub themes: Vec<ShareChange>,
+    /// The stories of more than one report, by id.
+    pub stories: Vec<StoryChange>,
     /// Over all articles.
     pub overall_shifts: Vec<TermShift>,
     /// Per theme id: shifts among that theme's articles.
@@ -462,6 +464,7 @@ fn compare_tagged(
     for (t, q) in themes.iter_mut().zip(q_values(&p)) {
         t.q_value = q;
     }
+    let stories = story_changes(&analysis, &sides, n_before, n_after);
     let m = analysis.model.n_terms();
     // Term counts per side, overall and per theme.
     let mut totals = vec![[vec![0.0; m], vec![0.0; m]]; k + 1];
@@ -489,9 +492,68 @@ fn compare_tagged(
         n_before,
         n_after,
         themes,
+        stories,
         overall_shifts,
         theme_shifts,
     })
+}
+
+/// Every story of more than one report, its articles on each side tested as a theme's are
+/// (q-values over the stories): which are new, over, growing or fading.
+fn story_changes(
+    analysis: &Analysis,
+    sides: &[Option<Side>],
+    n_before: usize,
+    n_after: usize,
+) -> Vec<StoryChange> {
+    let mut out: Vec<StoryChange> = analysis
+        .stories
+        .stories
+        .iter()
+        .filter(|s| s.is_multi())
+        .map(|s| {
+            let (mut b, mut a) = (0, 0);
+            for &m in &s.members {
+                match sides[m] {
+                    Some(Side::Before) => b += 1,
+                    Some(Side::After) => a += 1,
+                    None => {}
+                }
+            }
+            StoryChange {
+                story: s.id,
+                change: ShareChange::new(b, a, n_before, n_after),
+            }
+        })
+        .collect();
+    let p: Vec<f64> = out.iter().map(|s| s.change.p_value).collect();
+    for (s, q) in out.iter_mut().zip(q_values(&p)) {
+        s.change.q_value = q;
+    }
+    out
+}
+
+/// One story's change between the sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryChange {
+    /// Its id (and place) in the analysis' stories.
+    pub story: usize,
+    pub change: ShareChange,
+}
+
+impl StoryChange {
+    /// `new` (no article before), `over` (none after), `growing` or `fading` (its share
+    /// changed, q at most [`FDR`]), else `continuing`.
+    pub fn status(&self) -> &'static str {
+        let c = &self.change;
+        match (c.before, c.after) {
+            (0, _) => "new",
+            (_, 0) => "over",
+            _ if c.q_value <= FDR && c.z > 0.0 => "growing",
+            _ if c.q_value <= FDR => "fading",
+            _ => "continuing",
+        }
+    }
 }
 
 #[cfg(test)]

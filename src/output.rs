@@ -33,6 +33,7 @@ pub mod layout {
     /// A comparison, besides a run's files.
     pub const COMPARISON: &str = "comparison.parquet";
     pub const KEYWORD_SHIFTS: &str = "keyword_shifts.parquet";
+    pub const STORY_COMPARISON: &str = "story_comparison.parquet";
     pub const COMPARE_PNG: &str = "compare.png";
     pub const COMPARE_TERMS_PNG: &str = "compare_terms.png";
     pub const COMPARE_MD: &str = "compare.md";

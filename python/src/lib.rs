@@ -348,7 +348,10 @@ impl Run {
                 ("keyword_shifts", Outcome::Compare(c)) => {
                     Some(report::comparison::shifts_table(c)?)
                 }
-                ("comparison" | "keyword_shifts", Outcome::Run(_)) => None,
+                ("story_comparison", Outcome::Compare(c)) => {
+                    Some(report::comparison::story_table(c)?)
+                }
+                ("comparison" | "keyword_shifts" | "story_comparison", Outcome::Run(_)) => None,
                 (other, _) => anyhow::bail!("no table called {other:?}"),
             })
         });

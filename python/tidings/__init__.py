@@ -79,6 +79,7 @@ _TABLES = (
     "metrics",
     "comparison",
     "keyword_shifts",
+    "story_comparison",
 )
 _SHOWN_WARNINGS = 10
 
@@ -344,6 +345,11 @@ class Result:
     )
     keyword_shifts = _OptionalTable(
         "The most rising and falling terms, overall and per theme (:func:`compare` only)."
+    )
+    story_comparison = _OptionalTable(
+        "Per story of more than one report: its articles before and after, z, p and q "
+        "(Benjamini-Hochberg over the stories) and ``status`` (``new``, ``over``, "
+        "``growing``, ``fading``, ``continuing``) (:func:`compare` only)."
     )
 
     @property

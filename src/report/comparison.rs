@@ -15,9 +15,10 @@ use crate::output::layout::*;
 use crate::output::write_atomic;
 
 /// Every file [`write`] writes, in its order.
-pub const OUTPUTS: [&str; 5] = [
+pub const OUTPUTS: [&str; 6] = [
     COMPARISON,
     KEYWORD_SHIFTS,
+    STORY_COMPARISON,
     COMPARE_PNG,
     COMPARE_TERMS_PNG,
     COMPARE_MD,
@@ -27,6 +28,101 @@ pub const OUTPUTS: [&str; 5] = [
 pub const SHIFTS_KEPT: usize = 50;
 /// |z| above which a change is called significant (two-sided 5%).
 const Z_SIGNIFICANT: f64 = 1.96;
+
+/// `story_comparison.parquet`: per story of more than one report, its articles on each side,
+/// the test of its share and its status.
+pub fn story_table(c: &Comparison) -> Result<DataFrame> {
+    let a = &c.analysis;
+    let rows = &c.stories;
+    let story = |r: &crate::compare::StoryChange| &a.stories.stories[r.story];
+    let col_i = |f: &dyn Fn(&crate::compare::StoryChange) -> i64| -> Vec<i64> {
+        rows.iter().map(f).collect()
+    };
+    let col_f = |f: &dyn Fn(&crate::compare::StoryChange) -> f64| -> Vec<f64> {
+        rows.iter().map(f).collect()
+    };
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("story_id".into(), col_i(&|r| r.story as i64)),
+            Column::new(
+                "name".into(),
+                rows.iter()
+                    .map(|r| story(r).name.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_id".into(),
+                col_i(&|r| a.themes.themes[story(r).theme].id as i64),
+            ),
+            Column::new("count_before".into(), col_i(&|r| r.change.before as i64)),
+            Column::new("count_after".into(), col_i(&|r| r.change.after as i64)),
+            Column::new("share_before".into(), col_f(&|r| r.change.share_before)),
+            Column::new("share_after".into(), col_f(&|r| r.change.share_after)),
+            Column::new("z".into(), col_f(&|r| r.change.z)),
+            Column::new("p_value".into(), col_f(&|r| r.change.p_value)),
+            Column::new("q_value".into(), col_f(&|r| r.change.q_value)),
+            Column::new(
+                "status".into(),
+                rows.iter().map(|r| r.status()).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
+/// The stories section of `compare.md`: new, growing and over, largest first.
+fn stories_section(s: &mut String, c: &Comparison) {
+    let a = &c.analysis;
+    let _ = writeln!(
+        s,
+        "## Stories
+
+{} stories of more than one report (`story_comparison.parquet`; a story \
+         is growing or fading when its share changed with a Benjamini-Hochberg q-value of at \
+         most 0.05 over the stories).
+",
+        c.stories.len()
+    );
+    for (status, title, by_after) in [
+        ("new", "New", true),
+        ("growing", "Growing", true),
+        ("over", "Over", false),
+        ("fading", "Fading", false),
+    ] {
+        let mut rows: Vec<&crate::compare::StoryChange> =
+            c.stories.iter().filter(|r| r.status() == status).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let size = |r: &crate::compare::StoryChange| {
+            if by_after {
+                r.change.after
+            } else {
+                r.change.before
+            }
+        };
+        rows.sort_by_key(|r| (std::cmp::Reverse(size(r)), r.story));
+        let _ = writeln!(
+            s,
+            "**{title}** ({}):
+",
+            rows.len()
+        );
+        for r in rows.iter().take(8) {
+            let st = &a.stories.stories[r.story];
+            let _ = writeln!(
+                s,
+                "- S{} {} ({} → {} articles): {}",
+                st.id,
+                st.name.replace('|', "\\|"),
+                r.change.before,
+                r.change.after,
+                a.headline(st.central, 100)
+            );
+        }
+        let _ = writeln!(s);
+    }
+}
 
 /// `comparison.parquet`: per theme, its counts and shares on each side and the change.
 pub fn comparison_table(c: &Comparison) -> Result<DataFrame> {
@@ -267,6 +363,7 @@ fn story(c: &Comparison) -> String {
          term shifts are log-odds ratios with an informative Dirichlet prior (Monroe, Colaresi and \
          Quinn 2008), ranked by z.\n"
     );
+    stories_section(&mut s, c);
     let _ = writeln!(
         s,
         "## Share change per theme\n\n![Share change per theme]({COMPARE_PNG})\n\n## Rising and falling terms\n\n![Rising and falling terms]({COMPARE_TERMS_PNG})\n"
@@ -303,6 +400,7 @@ pub(super) fn write(c: &Comparison, out: &Path) -> Result<Vec<&'static str>> {
     let path = |n: &str| out.join(n);
     write_parquet(&path(COMPARISON), comparison_table(c)?)?;
     write_parquet(&path(KEYWORD_SHIFTS), shifts_table(c)?)?;
+    write_parquet(&path(STORY_COMPARISON), story_table(c)?)?;
 
     let a = &c.analysis;
     let mut order: Vec<usize> = (0..c.themes.len()).collect();

@@ -159,8 +159,9 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 20] = [
+pub const OWNED: [&str; 21] = [
     ARTICLES,
+    STORY_COMPARISON,
     SOURCES,
     STORIES,
     STORIES_PNG,

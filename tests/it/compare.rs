@@ -1,6 +1,7 @@
 //! `tidings compare`: two inputs or one dated input, the comparison tables, charts and story,
 //! and the edge cases (a theme on one side only, an empty side, no shared vocabulary).
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
@@ -95,6 +96,36 @@ fn dated_input_split_by_weeks() {
     assert_eq!(n_before + n_after, articles.height() as i64);
     assert_eq!(ints(&cmp, "count_before").iter().sum::<i64>(), n_before);
     assert_eq!(ints(&cmp, "count_after").iter().sum::<i64>(), n_after);
+    // Every story of more than one report, its two sides adding up to its articles, and a
+    // status that agrees with its counts.
+    let stories = read_parquet(&out.path().join("stories.parquet"));
+    let sc = read_parquet(&out.path().join("story_comparison.parquet"));
+    let size: HashMap<i64, i64> = ints(&stories, "story_id")
+        .into_iter()
+        .zip(ints(&stories, "articles"))
+        .collect();
+    assert_eq!(
+        sc.height(),
+        size.values().filter(|&&n| n > 1).count(),
+        "one row per story of 2+"
+    );
+    let (before, after) = (ints(&sc, "count_before"), ints(&sc, "count_after"));
+    for (i, ((id, status), q)) in ints(&sc, "story_id")
+        .iter()
+        .zip(strings(&sc, "status"))
+        .zip(floats(&sc, "q_value"))
+        .enumerate()
+    {
+        assert_eq!(before[i] + after[i], size[id], "story {id}");
+        let expected = match (before[i], after[i]) {
+            (0, _) => "new",
+            (_, 0) => "over",
+            _ if q <= 0.05 => status.as_str(),
+            _ => "continuing",
+        };
+        assert_eq!(status, expected, "story {id}");
+    }
+    assert!(strings(&sc, "status").iter().any(|s| s == "new"));
     // Articles of other weeks are not lost: they are listed as rejects with the reason.
     let rejects = read_parquet(&out.path().join("rejects.parquet"));
     let reasons = strings(&rejects, "reason");
