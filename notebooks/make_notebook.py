@@ -60,6 +60,18 @@ else:
     change = (share[after] - share[before]).rename("share_change").reset_index()
     change["before"], change["after"] = before, after
 change.sort_values("share_change", ascending=False)"""),
+    ("md", """## The stories under the themes
+
+`stories.parquet` has one row per story (reports of one event close in time); every article's
+`story_id` is in `articles.parquet`. The largest stories of more than one report, and the
+articles of the first of them in date order:"""),
+    ("code", """stories = read("stories")
+multi = stories[stories.articles > 1].sort_values(["articles", "story_id"], ascending=[False, True])
+print(f"{len(stories)} stories, {len(multi)} of more than one report")
+top = multi.iloc[0]
+print(f"S{top.story_id} {top['name']}: {top.articles} articles, {top.first_date} to {top.last_date}")
+display(multi[["story_id", "name", "theme_label", "articles", "copies", "first_date", "last_date", "headline"]].head(10))
+articles[articles.story_id == top.story_id].sort_values(["date", "article_id"])[["date", "title"]]"""),
     ("md", "## The most central articles of a theme"),
     ("code", """THEME = int(themes.theme_id.iloc[0])
 print(themes.loc[themes.theme_id == THEME, "name"].item())
@@ -117,4 +129,6 @@ joined[["article_id", "date", "title", "theme_label", "theme_size"]].head()"""),
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 nb.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src) for kind, src in cells]
+for i, cell in enumerate(nb.cells):
+    cell.id = f"cell-{i:02d}"  # stable ids: regenerating changes only what was edited
 nbf.write(nb, "explore_themes.ipynb")
