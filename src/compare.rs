@@ -510,8 +510,9 @@ fn story_changes(
         .stories
         .stories
         .iter()
-        .filter(|s| s.is_multi())
-        .map(|s| {
+        .enumerate()
+        .filter(|(_, s)| s.is_multi())
+        .map(|(position, s)| {
             let (mut b, mut a) = (0, 0);
             for &m in &s.members {
                 match sides[m] {
@@ -521,7 +522,7 @@ fn story_changes(
                 }
             }
             StoryChange {
-                story: s.id,
+                story: position,
                 change: ShareChange::new(b, a, n_before, n_after),
             }
         })
@@ -536,7 +537,7 @@ fn story_changes(
 /// One story's change between the sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoryChange {
-    /// Its id (and place) in the analysis' stories.
+    /// Its place in the analysis' stories.
     pub story: usize,
     pub change: ShareChange,
 }

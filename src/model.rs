@@ -19,12 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::{nearest_centroids, ClusterParams, Clustering, KChoice};
 use crate::reduce::Lsa;
+use crate::stories::Threads;
 use crate::text::{Analyzer, Language};
 use crate::vectorize::TfidfModel;
 
 pub const MAGIC: &[u8; 8] = b"TIDINGSM";
-/// Version 5 added the ledger after the model; version 4 files load with an empty one.
-pub const FORMAT_VERSION: u32 = 5;
+/// Version 5 added the ledger after the model, version 6 the open stories after the ledger;
+/// older files load with an empty ledger and no stories.
+pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READ: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +120,13 @@ pub struct ThemeModel {
     /// What the model has absorbed; stored after the model in the file (format 5).
     #[serde(skip)]
     pub ledger: Ledger,
+    /// The stories still open after its last fit or update, so the next run continues them;
+    /// stored after the ledger (format 6).
+    #[serde(skip)]
+    pub threads: Threads,
+    /// The threads before the last update, for `update --replace` (format 6).
+    #[serde(skip)]
+    pub threads_before: Option<Threads>,
 }
 
 /// What a model has absorbed, fit and updates in order: so a week is counted once.
@@ -214,6 +223,7 @@ impl ThemeModel {
         self.themes[p].name = name.to_string();
         // An undo of the last update would take this edit back with it.
         self.ledger.undo = None;
+        self.threads_before = None;
         Ok(())
     }
 
@@ -276,6 +286,7 @@ impl ThemeModel {
         }
         // An undo of the last update would take this edit back with it.
         self.ledger.undo = None;
+        self.threads_before = None;
         Ok(())
     }
 
@@ -291,6 +302,7 @@ impl ThemeModel {
         self.remove(p);
         // An undo of the last update would take this edit back with it.
         self.ledger.undo = None;
+        self.threads_before = None;
         Ok(())
     }
 
@@ -614,6 +626,7 @@ impl ThemeModel {
         w.write_all(&FORMAT_VERSION.to_le_bytes())?;
         bincode::serialize_into(&mut w, self)?;
         bincode::serialize_into(&mut w, &self.ledger)?;
+        bincode::serialize_into(&mut w, &(&self.threads, &self.threads_before))?;
         Ok(w)
     }
 
@@ -638,6 +651,8 @@ impl ThemeModel {
         before.next_id = undo.next_id;
         before.ledger.entries.pop();
         before.ledger.undo = None;
+        before.threads = self.threads_before.clone().unwrap_or_default();
+        before.threads_before = None;
         Ok((before, last.clone()))
     }
 
@@ -727,6 +742,18 @@ impl ThemeModel {
             || !self.min_coverage.is_finite()
         {
             return Err("a value is not a finite number".into());
+        }
+        let n = n as u32;
+        for threads in std::iter::once(&self.threads).chain(&self.threads_before) {
+            for t in &threads.open {
+                if t.id >= threads.next_id
+                    || !t.norm_sq.is_finite()
+                    || t.centroid.iter().any(|&(c, w)| c >= n || !w.is_finite())
+                    || t.centroid.windows(2).any(|w| w[0].0 >= w[1].0)
+                {
+                    return Err(format!("open story {} does not fit the model", t.id));
+                }
+            }
         }
         Ok(())
     }
@@ -826,6 +853,10 @@ fn decode(name: &str, version: u32, bytes: &[u8]) -> Result<ThemeModel> {
     if version >= 5 {
         model.ledger = options.deserialize_from(&mut rest).with_context(corrupt)?;
     }
+    if version >= 6 {
+        (model.threads, model.threads_before) =
+            options.deserialize_from(&mut rest).with_context(corrupt)?;
+    }
     if !rest.is_empty() {
         fail!(
             Model,
@@ -879,6 +910,8 @@ mod tests {
             min_coverage: 0.0,
             seed: 1,
             ledger: Ledger::default(),
+            threads: Threads::default(),
+            threads_before: None,
         }
     }
 

@@ -309,6 +309,8 @@ impl Analysis {
                 entries: vec![self.absorbed("fit")],
                 undo: None,
             },
+            threads: self.stories.threads.clone(),
+            threads_before: None,
         }
     }
 
@@ -411,6 +413,8 @@ impl Analysis {
             next_id: saved.next_id,
         });
         m.ledger.entries.push(self.absorbed("update"));
+        m.threads_before = Some(saved.threads.clone());
+        m.threads = self.stories.threads.clone();
         if let Some(joined) = &self.joined {
             m.absorb(joined);
         }
@@ -1143,12 +1147,14 @@ fn story_stage(
         .iter()
         .map(|a| a.date.map(day_number))
         .collect();
+    let no_threads = crate::stories::Threads::default();
     let input = StoryInput {
         rows: |i: usize| weights.row(i).collect::<Vec<_>>(),
         themes: &themes.assignments,
         n_themes: themes.themes.len(),
         days: &days,
         coverage,
+        carried: config.mode.model().map_or(&no_threads, |m| &m.threads),
     };
     let grouping = crate::stories::group(&config.settings.stories, &input);
     Stories::build(grouping, texts, times_seen, copy_sources)

@@ -107,6 +107,9 @@ pub struct Story {
     /// Distinct sources among its articles and their copies: the input's `source` field, else
     /// the file.
     pub sources: usize,
+    /// Whether it goes on from a story a saved model carried (same id), and when that story
+    /// was first reported.
+    pub continued: Option<NaiveDate>,
 }
 
 impl Story {
@@ -124,9 +127,12 @@ impl Story {
 /// Every clustered article's story.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stories {
+    /// In order of their first article; ids ascending for the new ones.
     pub stories: Vec<Story>,
     /// Per clustered article, the id of its story.
     pub assignments: Vec<usize>,
+    /// The stories still open when the input ends, for a saved model to carry on.
+    pub threads: Threads,
 }
 
 /// What stories are found from: each article's TF-IDF terms at unit length, its theme and
@@ -141,6 +147,8 @@ pub struct StoryInput<'a, R> {
     /// corpus whose vocabulary keeps only shared words, every article would look like every
     /// other.
     pub coverage: &'a [f64],
+    /// Stories a saved model carries from its last run.
+    pub carried: &'a Threads,
 }
 
 /// The stories' members found, before naming: per story, its theme, members in reading order
@@ -148,6 +156,12 @@ pub struct StoryInput<'a, R> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grouping {
     pub groups: Vec<Group>,
+    /// Each group's story id: a carried story's own, new ones numbered on from the carried
+    /// `next_id` in order of their first article.
+    pub ids: Vec<u64>,
+    /// The carried stories with no article this time but still open.
+    pub idle: Vec<Thread>,
+    pub next_id: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +169,12 @@ pub struct Group {
     pub theme: usize,
     pub members: Vec<usize>,
     pub central: usize,
+    /// The carried story it continues (its place in [`StoryInput::carried`]).
+    pub carried: Option<usize>,
+    /// That story as the model carried it.
+    pub continues: Option<Thread>,
+    /// Its state when still open at the end of the input.
+    pub state: Option<ThreadState>,
 }
 
 /// An article's heaviest terms at unit length.
@@ -275,7 +295,8 @@ fn single_pass<R>(
     rows: &R,
     days: &[Option<i32>],
     coverage: &[f64],
-) -> Vec<Group>
+    carried: &[Thread],
+) -> Pass
 where
     R: Fn(usize) -> Vec<(u32, f32)> + Sync,
 {
@@ -300,6 +321,16 @@ where
     // Per story, its dot product with the article being read.
     let mut scores: Vec<f64> = Vec::new();
     let mut touched: Vec<usize> = Vec::new();
+    // The stories a saved model carries come first, open as they were left.
+    for (s, t) in carried.iter().enumerate() {
+        stories.push(Open {
+            members: Vec::new(),
+            norm_sq: t.norm_sq,
+            last_day: Some(t.last_day),
+        });
+        scores.push(0.0);
+        centroids.add(s as u32, &t.centroid);
+    }
     for (q, (&a, v)) in order.iter().zip(&vectors).enumerate() {
         let day = days[a];
         for &(t, w) in v {
@@ -357,17 +388,96 @@ where
         touched.clear();
         centroids.add(s as u32, v);
     }
-    stories
-        .into_iter()
-        .map(|s| {
-            let central = order[most_central(&s.members, |q| &vectors[q])];
-            Group {
-                theme: 0,
-                members: s.members.into_iter().map(|q| order[q]).collect(),
-                central,
+    // What stays open after the last day read: a story heard of within the window.
+    let end = order.iter().filter_map(|&a| days[a]).max();
+    let open_at_end = |s: &Open| match (end, s.last_day) {
+        (Some(e), Some(l)) => i64::from(e) - i64::from(l) <= i64::from(p.window_days),
+        _ => false,
+    };
+    let mut sums: FxHashMap<u32, Vec<(u32, f32)>> = FxHashMap::default();
+    for (&(t, s), &slot) in &centroids.slot_of {
+        if open_at_end(&stories[s as usize]) {
+            sums.entry(s)
+                .or_default()
+                .push((t, centroids.weights[slot as usize]));
+        }
+    }
+    let mut idle = Vec::new();
+    let mut groups = Vec::new();
+    for (s, story) in stories.into_iter().enumerate() {
+        let state = open_at_end(&story).then(|| ThreadState {
+            centroid: thread_centroid(sums.remove(&(s as u32)).unwrap_or_default()),
+            norm_sq: story.norm_sq,
+            last_day: story.last_day.unwrap_or_default(),
+        });
+        let carried_from = (s < carried.len()).then_some(s);
+        if story.members.is_empty() {
+            if let (Some(c), Some(_)) = (carried_from, state) {
+                idle.push(c);
             }
-        })
-        .collect()
+            continue;
+        }
+        let central = order[most_central(&story.members, |q| &vectors[q])];
+        groups.push(Group {
+            theme: 0,
+            members: story.members.into_iter().map(|q| order[q]).collect(),
+            central,
+            carried: carried_from,
+            continues: carried_from.map(|c| carried[c].clone()),
+            state,
+        });
+    }
+    Pass { groups, idle }
+}
+
+/// A story's centroid as a model keeps it: its [`THREAD_TERMS`] heaviest terms, by column.
+fn thread_centroid(mut terms: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+    if terms.len() > THREAD_TERMS {
+        terms.select_nth_unstable_by(THREAD_TERMS, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        terms.truncate(THREAD_TERMS);
+    }
+    terms.sort_unstable_by_key(|t| t.0);
+    terms
+}
+
+/// Terms a saved model keeps of an open story's centroid.
+const THREAD_TERMS: usize = 200;
+
+/// What a single pass found: the stories with articles, and the carried stories that had
+/// none but are still open (by their place in the carried list).
+struct Pass {
+    groups: Vec<Group>,
+    idle: Vec<usize>,
+}
+
+/// The state of a story still open when the input ends, for a model to carry it on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadState {
+    pub centroid: Vec<(u32, f32)>,
+    pub norm_sq: f64,
+    pub last_day: i32,
+}
+
+/// A story a saved model carries from one run to the next, so a story that goes on into the
+/// next week keeps its id: its centroid (over the model's vocabulary), when it was first and
+/// last reported (days since 1970-01-01) and how many articles it has had.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Thread {
+    pub id: u64,
+    pub name: String,
+    /// (vocabulary column, weight), columns ascending.
+    pub centroid: Vec<(u32, f32)>,
+    pub norm_sq: f64,
+    pub first_day: i32,
+    pub last_day: i32,
+    pub articles: u64,
+}
+
+/// The open stories a model carries, and the id the next new story gets.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Threads {
+    pub next_id: u64,
+    pub open: Vec<Thread>,
 }
 
 /// The member with the highest dot product with the members' sum (ties: the first read).
@@ -400,13 +510,37 @@ where
     R: Fn(usize) -> Vec<(u32, f32)> + Sync,
 {
     let all: Vec<usize> = (0..input.themes.len()).collect();
-    let mut groups = single_pass(params, &all, &input.rows, input.days, input.coverage);
+    let carried = &input.carried.open;
+    let Pass { mut groups, idle } = single_pass(
+        params,
+        &all,
+        &input.rows,
+        input.days,
+        input.coverage,
+        carried,
+    );
     for g in &mut groups {
         g.theme = main_theme(&g.members, input.themes, input.n_themes);
     }
     let first = |g: &Group| (input.days[g.members[0]].unwrap_or(i32::MAX), g.members[0]);
     groups.sort_by_key(first);
-    Grouping { groups }
+    let mut next_id = input.carried.next_id;
+    let ids = groups
+        .iter()
+        .map(|g| match g.carried {
+            Some(c) => carried[c].id,
+            None => {
+                next_id += 1;
+                next_id - 1
+            }
+        })
+        .collect();
+    Grouping {
+        groups,
+        ids,
+        idle: idle.into_iter().map(|c| carried[c].clone()).collect(),
+        next_id,
+    }
 }
 
 /// The theme most of `members` are in (ties: the lower id): a story may cross the beats
@@ -639,12 +773,25 @@ impl Stories {
     ) -> Stories {
         let names = name_groups(&grouping.groups, texts);
         let mut assignments = vec![0; texts.articles.len()];
+        let day = |d: NaiveDate| d.signed_duration_since(NaiveDate::default()).num_days() as i32;
+        let date = |n: i32| NaiveDate::default() + chrono::Duration::days(i64::from(n));
+        let mut threads = Threads {
+            next_id: grouping.next_id,
+            open: grouping.idle,
+        };
         let stories = grouping
             .groups
             .into_iter()
             .zip(names)
-            .enumerate()
-            .map(|(id, (g, (name, top_terms)))| {
+            .zip(grouping.ids)
+            .map(|((g, (name, top_terms)), id)| {
+                let id = id as usize;
+                // A story carried on keeps the name it was given from its words, as a theme
+                // keeps its name; one named by a headline (too small then) is named anew.
+                let name = match &g.continues {
+                    Some(c) if c.articles >= NAMED_FROM as u64 => c.name.clone(),
+                    _ => name,
+                };
                 let dates: Vec<NaiveDate> = g
                     .members
                     .iter()
@@ -663,6 +810,19 @@ impl Stories {
                 for &m in &g.members {
                     assignments[m] = id;
                 }
+                let first = dates.iter().min().copied();
+                if let (Some(state), Some(f)) = (g.state, first) {
+                    threads.open.push(Thread {
+                        id: id as u64,
+                        name: name.clone(),
+                        centroid: state.centroid,
+                        norm_sq: state.norm_sq,
+                        first_day: g.continues.as_ref().map_or(day(f), |c| c.first_day),
+                        last_day: state.last_day,
+                        articles: g.continues.as_ref().map_or(0, |c| c.articles)
+                            + g.members.len() as u64,
+                    });
+                }
                 Story {
                     id,
                     theme: g.theme,
@@ -674,16 +834,19 @@ impl Stories {
                         .map(|&m| times_seen.get(m).copied().unwrap_or(1).saturating_sub(1))
                         .sum(),
                     sources: sources.len(),
-                    first: dates.iter().min().copied(),
+                    continued: g.continues.as_ref().map(|c| date(c.first_day)),
+                    first,
                     last: dates.iter().max().copied(),
                     central: g.central,
                     members: g.members,
                 }
             })
             .collect();
+        threads.open.sort_by_key(|t| t.id);
         Stories {
             stories,
             assignments,
+            threads,
         }
     }
 
@@ -807,6 +970,7 @@ mod tests {
             n_themes: 1,
             days: &days,
             coverage: &[],
+            carried: &Threads::default(),
         };
         let g = group(&StoryParams::default(), &input);
         assert_eq!(groups(&g), vec![vec![0, 1, 3], vec![2], vec![4]]);
@@ -827,6 +991,7 @@ mod tests {
             n_themes: 2,
             days: &days,
             coverage: &[],
+            carried: &Threads::default(),
         };
         let g = group(&StoryParams::default(), &input);
         assert_eq!(groups(&g), vec![vec![0, 1, 2], vec![3]]);
@@ -844,6 +1009,7 @@ mod tests {
             n_themes: 1,
             days: &days,
             coverage: &[],
+            carried: &Threads::default(),
         };
         let g = group(&StoryParams::default(), &input);
         assert_eq!(groups(&g), vec![vec![1, 2, 0]]);

@@ -12,7 +12,7 @@ use crate::fail;
 use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
 
-use crate::output::layout::{THEMES, THEME_COUNTS};
+use crate::output::layout::{STORIES, THEMES, THEME_COUNTS};
 use crate::pipeline::UNASSIGNED;
 
 /// One period of one run.
@@ -47,6 +47,34 @@ pub struct Timeline {
     pub themes: BTreeMap<i64, ThemeInfo>,
     /// Articles without a date, per run: they have no place on the time axis.
     pub undated: Vec<(PathBuf, i64)>,
+    /// The stories of the runs (none from runs of an older tidings), by id.
+    pub stories: Vec<StoryLine>,
+}
+
+/// A story across the runs of one model (a model carries open stories from run to run, so a
+/// story that goes on keeps its id): its name, first and last day, and articles per run in
+/// run order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryLine {
+    pub id: i64,
+    pub name: String,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub per_run: Vec<i64>,
+}
+
+impl StoryLine {
+    pub fn articles(&self) -> i64 {
+        self.per_run.iter().sum()
+    }
+
+    /// Days from its first report to its last.
+    pub fn days(&self) -> i64 {
+        match (self.first, self.last) {
+            (Some(f), Some(l)) => (l - f).num_days() + 1,
+            _ => 0,
+        }
+    }
 }
 
 impl Timeline {
@@ -62,6 +90,8 @@ impl Timeline {
         let mut undated = Vec::new();
         let mut kind: Option<(&'static str, &PathBuf)> = None;
         let mut model: Option<(String, &PathBuf)> = None;
+        // Runs in the order of their latest period, for the stories' articles per run.
+        let mut by_start: Vec<(NaiveDate, &PathBuf)> = Vec::new();
         for run in runs {
             let (run_periods, run_undated) = read_counts(run)?;
             // Days, weeks and months on one axis would read as one series of periods.
@@ -96,6 +126,7 @@ impl Timeline {
                 undated.push((run.clone(), run_undated));
             }
             let when = latest.unwrap_or(NaiveDate::MIN);
+            by_start.push((when, run));
             let (run_themes, run_model) = read_themes(run)?;
             // Theme 0 of one model is not theme 0 of another.
             if let Some(id) = run_model {
@@ -123,7 +154,27 @@ impl Timeline {
         if periods.is_empty() {
             fail!(Input, "no dated articles in {} runs", runs.len());
         }
+        by_start.sort();
+        let mut stories: BTreeMap<i64, StoryLine> = BTreeMap::new();
+        for (r, (_, run)) in by_start.iter().enumerate() {
+            for (id, name, articles, first, last) in read_stories(run)? {
+                let line = stories.entry(id).or_insert_with(|| StoryLine {
+                    id,
+                    name,
+                    first,
+                    last,
+                    per_run: vec![0; by_start.len()],
+                });
+                line.per_run[r] += articles;
+                line.first = match (line.first, first) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                line.last = line.last.max(last);
+            }
+        }
         Ok(Timeline {
+            stories: stories.into_values().collect(),
             periods: periods.into_values().collect(),
             themes: themes
                 .into_iter()
@@ -238,6 +289,44 @@ fn read_counts(run: &Path) -> Result<(Vec<Period>, i64)> {
         *period.counts.entry(theme).or_insert(0) += n;
     }
     Ok((periods.into_values().collect(), undated))
+}
+
+/// A run's stories: id, name, articles, first day (of the story, across runs) and last day;
+/// none when the run wrote no stories (an older tidings).
+type RunStories = Vec<(i64, String, i64, Option<NaiveDate>, Option<NaiveDate>)>;
+
+fn read_stories(run: &Path) -> Result<RunStories> {
+    let path = run.join(STORIES);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let df = read_parquet(&path)?;
+    let id = int64_column(&df, &path, "story_id")?;
+    let name = column(&df, &path, "name")?.str()?.clone();
+    let articles = int64_column(&df, &path, "articles")?;
+    let day = |name: &str| -> Result<polars::prelude::Int32Chunked> {
+        Ok(column(&df, &path, name)?
+            .cast(&DataType::Int32)?
+            .i32()?
+            .clone())
+    };
+    let first = match df.column("story_first_date") {
+        Ok(_) => day("story_first_date")?,
+        Err(_) => day("first_date")?,
+    };
+    let last = day("last_date")?;
+    let date = |d: Option<i32>| d.map(|d| NaiveDate::default() + chrono::Duration::days(d.into()));
+    Ok((0..df.height())
+        .filter_map(|r| {
+            Some((
+                id.get(r)?,
+                name.get(r)?.to_string(),
+                articles.get(r).unwrap_or(0),
+                date(first.get(r)),
+                date(last.get(r)),
+            ))
+        })
+        .collect())
 }
 
 /// A run's themes by id.

@@ -44,7 +44,7 @@ pub fn story_table(c: &Comparison) -> Result<DataFrame> {
     Ok(DataFrame::new(
         rows.len(),
         vec![
-            Column::new("story_id".into(), col_i(&|r| r.story as i64)),
+            Column::new("story_id".into(), col_i(&|r| story(r).id as i64)),
             Column::new(
                 "name".into(),
                 rows.iter()
@@ -102,6 +102,7 @@ fn stories_section(s: &mut String, c: &Comparison) {
             }
         };
         rows.sort_by_key(|r| (std::cmp::Reverse(size(r)), r.story));
+        // (positions follow the ids)
         let _ = writeln!(
             s,
             "**{title}** ({}):

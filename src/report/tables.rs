@@ -501,6 +501,16 @@ pub fn stories(a: &Analysis) -> Result<DataFrame> {
             Column::new("articles".into(), int(&|x| x.size())),
             Column::new("copies".into(), int(&|x| x.copies)),
             Column::new("sources".into(), int(&|x| x.sources)),
+            Column::new(
+                "continued".into(),
+                s.iter().map(|x| x.continued.is_some()).collect::<Vec<_>>(),
+            ),
+            date_column(
+                "story_first_date",
+                &s.iter()
+                    .map(|x| x.continued.or(x.first))
+                    .collect::<Vec<_>>(),
+            )?,
             date_column("first_date", &s.iter().map(|x| x.first).collect::<Vec<_>>())?,
             date_column("last_date", &s.iter().map(|x| x.last).collect::<Vec<_>>())?,
             per_day,

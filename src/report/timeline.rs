@@ -190,6 +190,60 @@ fn chart(t: &Timeline, path: &Path) -> Result<()> {
 }
 
 /// `timeline.md`: the window, then the themes that rose, fell, were born and faded.
+/// Stories kept to list: the longest-running and the fastest-growing.
+const STORIES_LISTED: usize = 10;
+
+/// The longest-running stories (at least three articles) and those that grew most in the last
+/// run against the one before.
+fn stories(s: &mut String, t: &Timeline) {
+    let mut long: Vec<&crate::timeline::StoryLine> =
+        t.stories.iter().filter(|x| x.articles() >= 3).collect();
+    if long.is_empty() {
+        return;
+    }
+    long.sort_by_key(|x| (std::cmp::Reverse((x.days(), x.articles())), x.id));
+    let line = |x: &crate::timeline::StoryLine| {
+        let runs = x.per_run.iter().filter(|&&n| n > 0).count();
+        format!(
+            "- **S{} {}**: {} articles in {runs} runs, {} to {} ({} days)",
+            x.id,
+            x.name.replace('|', "\\|"),
+            x.articles(),
+            x.first.map_or("?".into(), |d| d.to_string()),
+            x.last.map_or("?".into(), |d| d.to_string()),
+            x.days()
+        )
+    };
+    s.push_str("\n## Longest-running stories\n\n");
+    for x in long.iter().take(STORIES_LISTED) {
+        let _ = writeln!(s, "{}", line(x));
+    }
+    let runs = t.stories.first().map_or(0, |x| x.per_run.len());
+    if runs >= 2 {
+        let growth = |x: &crate::timeline::StoryLine| x.per_run[runs - 1] - x.per_run[runs - 2];
+        let mut growing: Vec<&crate::timeline::StoryLine> = t
+            .stories
+            .iter()
+            .filter(|x| growth(x) > 0 && x.per_run[runs - 1] >= 2)
+            .collect();
+        growing.sort_by_key(|x| (std::cmp::Reverse(growth(x)), x.id));
+        s.push_str("\n## Fastest-growing stories\n\n");
+        if growing.is_empty() {
+            s.push_str("No story grew in the last run.\n");
+        }
+        for x in growing.iter().take(STORIES_LISTED / 2) {
+            let _ = writeln!(
+                s,
+                "- **S{} {}**: {} → {} articles (the last two runs)",
+                x.id,
+                x.name.replace('|', "\\|"),
+                x.per_run[runs - 2],
+                x.per_run[runs - 1]
+            );
+        }
+    }
+}
+
 pub fn story(t: &Timeline) -> String {
     let n = t.periods.len();
     let mut s = format!(
@@ -255,6 +309,7 @@ pub fn story(t: &Timeline) -> String {
             t.periods[p].label
         );
     }
+    stories(&mut s, t);
     s.push_str("\n## Faded\n\n");
     if m.faded.is_empty() {
         s.push_str("Every theme had articles in the last period.\n");

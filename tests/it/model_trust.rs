@@ -554,3 +554,88 @@ fn two_runs_into_one_new_folder_both_land() {
         );
     }
 }
+
+/// A story that goes on into the next week keeps its id: the model carries its open stories,
+/// `update` continues them, new stories take ids it never gave, `--replace` re-does the week's
+/// stories exactly, and a timeline follows them across the runs.
+#[test]
+fn stories_go_on_from_week_to_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let weeks = weeks(dir.path());
+    let model = dir.path().join("m.model");
+    let fit_out = dir.path().join("fit");
+    fit_model(&weeks["1987-W11"], 4, &model, &fit_out);
+    let w12 = dir.path().join("w12");
+    let o = update(&model, &weeks["1987-W12"], &w12, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let before = read_parquet(&fit_out.join("stories.parquet"));
+    let after = read_parquet(&w12.join("stories.parquet"));
+    let old_ids: std::collections::HashSet<i64> = ints(&before, "story_id").into_iter().collect();
+    let max_old = old_ids.iter().copied().max().unwrap();
+    let continued: Vec<bool> = after
+        .column("continued")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|b| b.unwrap_or(false))
+        .collect();
+    assert!(continued.iter().any(|&c| c), "some story goes on into W12");
+    for (id, c) in ints(&after, "story_id").into_iter().zip(&continued) {
+        if *c {
+            assert!(old_ids.contains(&id), "continued story {id} was W11's");
+        } else {
+            assert!(id > max_old, "new story {id} takes an id never given");
+        }
+    }
+    let first = |col: &str| -> Vec<Option<i32>> {
+        after
+            .column(col)
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int32)
+            .unwrap()
+            .i32()
+            .unwrap()
+            .iter()
+            .collect()
+    };
+    for ((c, story_first), run_first) in continued
+        .iter()
+        .zip(first("story_first_date"))
+        .zip(first("first_date"))
+    {
+        if *c {
+            assert!(
+                story_first < run_first,
+                "a continued story began before this week"
+            );
+        }
+    }
+
+    let again = dir.path().join("w12-again");
+    let o = update(&model, &weeks["1987-W12"], &again, &["--replace"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read(w12.join("stories.parquet")).unwrap(),
+        fs::read(again.join("stories.parquet")).unwrap(),
+        "--replace re-does the week's stories from the model as it was"
+    );
+
+    let timeline = dir.path().join("timeline");
+    let o = tidings(&[
+        "timeline",
+        fit_out.to_str().unwrap(),
+        w12.to_str().unwrap(),
+        "--out",
+        timeline.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = fs::read_to_string(timeline.join("timeline.md")).unwrap();
+    assert!(md.contains("## Longest-running stories"), "{md}");
+    assert!(
+        md.contains("in 2 runs"),
+        "a story listed across both runs: {md}"
+    );
+}
