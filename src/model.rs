@@ -2,7 +2,8 @@
 //! saves the vocabulary, IDF weights, LSA projection, centroids, names and labels; `tidings run
 //! --model` assigns new articles to those themes instead of refitting.
 //!
-//! File format (version 4; version 3 numbered themes by position, with no birth periods;
+//! File format (version 6: the ledger and the open stories follow the model; version 4 had
+//! neither; version 3 numbered themes by position, with no birth periods;
 //! version 2 had no theme names, version 1 held loadings for every vocabulary term): the 8 bytes
 //! `TIDINGSM`, a little-endian `u32` format version, then the [`ThemeModel`] encoded with
 //! bincode 1 (serde). A file of another version is refused with a clear error rather than
