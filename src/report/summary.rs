@@ -344,11 +344,14 @@ fn themes(s: &mut String, a: &Analysis) {
 /// days, central headline]`, as text.
 pub(super) fn story_cells(a: &Analysis, s: &crate::stories::Story) -> [String; 8] {
     let theme = &a.themes.themes[s.theme];
-    let days = match (s.first, s.last) {
+    let mut days = match (s.first, s.last) {
         (Some(f), Some(l)) if f == l => f.format("%Y-%m-%d").to_string(),
         (Some(f), Some(l)) => format!("{} to {}", f.format("%Y-%m-%d"), l.format("%m-%d")),
         _ => "undated".to_string(),
     };
+    if let Some(began) = s.continued {
+        days.push_str(&format!(" (going on since {})", began.format("%Y-%m-%d")));
+    }
     [
         format!("S{}", s.id),
         s.name.clone(),
