@@ -477,6 +477,98 @@ pub fn story_lifelines(a: &Analysis, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Who covers what: one row per source (the [`SOURCES_SHOWN`] with most articles and copies),
+/// one column per theme, each cell shaded by the share of the source's articles in the theme
+/// and showing it in percent.
+pub fn source_coverage(a: &Analysis, path: &Path) -> Result<()> {
+    ensure_font()?;
+    let themes = &a.themes.themes;
+    let k = themes.len();
+    let copy_sources = crate::pipeline::copy_sources(&a.articles, &a.duplicates);
+    let mut cells: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, &t) in a.themes.assignments.iter().enumerate() {
+        cells
+            .entry(crate::stories::source_of(&a.articles[i]))
+            .or_insert_with(|| vec![0; k])[t] += 1;
+        for s in &copy_sources[i] {
+            cells.entry(s.to_string()).or_insert_with(|| vec![0; k])[t] += 1;
+        }
+    }
+    let mut rows: Vec<(String, Vec<usize>)> = cells.into_iter().collect();
+    rows.sort_by_key(|(s, c)| (std::cmp::Reverse(c.iter().sum::<usize>()), s.clone()));
+    rows.truncate(SOURCES_SHOWN);
+    let n = rows.len().max(1);
+    let label_w = 230u32;
+    let cell_w = 64u32;
+    let (w, h) = (label_w + cell_w * k as u32 + 40, 210 + 30 * n as u32);
+    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let text = |s: String, at: (i32, i32), size: u32, pos: Pos| {
+        root.draw(&Text::new(
+            s,
+            at,
+            (FONT, size).into_font().color(&BLACK).pos(pos),
+        ))
+        .map_err(plot_err)
+    };
+    text(
+        format!(
+            "Who covers what: share of each source's articles per theme ({} sources)",
+            rows.len()
+        ),
+        (w as i32 / 2, 20),
+        20,
+        Pos::new(HPos::Center, VPos::Center),
+    )?;
+    let top = 175;
+    for (t, th) in themes.iter().enumerate() {
+        let x = (label_w + cell_w * t as u32 + cell_w / 2) as i32;
+        root.draw(&Text::new(
+            format!("T{} {}", th.id, clip(&th.name, 14)),
+            (x, top - 8),
+            (FONT, 13)
+                .into_font()
+                .transform(FontTransform::Rotate270)
+                .color(&BLACK),
+        ))
+        .map_err(plot_err)?;
+    }
+    for (r, (source, counts)) in rows.iter().enumerate() {
+        let y = top + 30 * r as i32;
+        text(
+            clip(source, 28),
+            (label_w as i32 - 8, y + 15),
+            14,
+            Pos::new(HPos::Right, VPos::Center),
+        )?;
+        let total = counts.iter().sum::<usize>().max(1) as f64;
+        for (t, &c) in counts.iter().enumerate() {
+            let share = c as f64 / total;
+            let x = (label_w + cell_w * t as u32) as i32;
+            let RGBColor(cr, cg, cb) = theme_colour(themes[t].id);
+            let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * share.sqrt()).round() as u8;
+            root.draw(&Rectangle::new(
+                [(x + 1, y + 1), (x + cell_w as i32 - 1, y + 29)],
+                RGBColor(mix(cr), mix(cg), mix(cb)).filled(),
+            ))
+            .map_err(plot_err)?;
+            if c > 0 {
+                text(
+                    format!("{:.0}%", share * 100.0),
+                    (x + cell_w as i32 / 2, y + 15),
+                    12,
+                    Pos::new(HPos::Center, VPos::Center),
+                )?;
+            }
+        }
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// Sources drawn in the coverage chart.
+const SOURCES_SHOWN: usize = 20;
+
 /// A story's articles per day (days since 1970-01-01), dated days only.
 fn per_day(a: &Analysis, s: &crate::stories::Story) -> Vec<(i64, usize)> {
     let mut days: Vec<i64> = s

@@ -144,6 +144,10 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         h.push_str("</table>");
     }
     top_stories(&mut h, a, out);
+    let coverage = img(&out.join(SOURCES_PNG), "Who covers what");
+    if !coverage.is_empty() {
+        let _ = write!(h, "<h2>Who covers what</h2>{coverage}");
+    }
     let _ = write!(
         h,
         "<h2>Over time</h2>{}<h2>Sizes</h2>{}<h2>Groups</h2>{}",

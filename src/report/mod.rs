@@ -159,8 +159,9 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 21] = [
+pub const OWNED: [&str; 22] = [
     ARTICLES,
+    SOURCES_PNG,
     STORY_COMPARISON,
     SOURCES,
     STORIES,
@@ -273,7 +274,8 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
         names.push(METRICS);
     }
     if wrote_sources {
-        names.push(SOURCES);
+        write_atomic(&path(SOURCES_PNG), |tmp| charts::source_coverage(a, tmp))?;
+        names.extend([SOURCES, SOURCES_PNG]);
     }
     names.extend([FREQUENCY_PNG, TRENDS_PNG, TREE_PNG, STORIES_PNG, SUMMARY]);
     Ok(names)

@@ -464,6 +464,7 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
             "index.html",
             "rejects.parquet",
             "sources.parquet",
+            "sources.png",
             "stories.parquet",
             "stories.png",
             "summary.md",

@@ -119,6 +119,10 @@ fn stories_account_for_every_article() {
     let copies: i64 = ints(&stories, "copies").iter().sum();
     assert_eq!(copies, dups.height() as i64);
     // Who covers what: the input's `source` field, every article and copy counted once.
+    assert!(
+        out.path().join("sources.png").exists(),
+        "the coverage chart"
+    );
     let sources = read_parquet(&out.path().join("sources.parquet"));
     assert_eq!(
         ints(&sources, "articles").iter().sum::<i64>(),
