@@ -431,9 +431,84 @@ fn top_stories(s: &mut String, a: &Analysis) {
     );
 }
 
+/// With a model: which saved themes took a larger or smaller share of this run than of all
+/// the model has absorbed, tested together (Benjamini-Hochberg q-values over the themes), so
+/// twenty themes do not give one rise by chance.
+fn history(s: &mut String, a: &Analysis) {
+    use crate::compare::{q_values, ShareChange, FDR};
+    let Some(m) = a.config.mode.model() else {
+        return;
+    };
+    let saved: usize = m.themes.iter().map(|t| t.size).sum();
+    let now = a.articles.len();
+    if saved == 0 || now == 0 {
+        return;
+    }
+    let mut changes: Vec<ShareChange> = m
+        .themes
+        .iter()
+        .zip(&a.themes.themes)
+        .map(|(t, here)| ShareChange::new(t.size, here.size, saved, now))
+        .collect();
+    let p: Vec<f64> = changes.iter().map(|c| c.p_value).collect();
+    for (c, q) in changes.iter_mut().zip(q_values(&p)) {
+        c.q_value = q;
+    }
+    let list = |rose: bool| -> Vec<String> {
+        let mut at: Vec<usize> = (0..changes.len())
+            .filter(|&i| changes[i].q_value <= FDR && (changes[i].z > 0.0) == rose)
+            .collect();
+        at.sort_by(|&x, &y| {
+            changes[y]
+                .z
+                .abs()
+                .total_cmp(&changes[x].z.abs())
+                .then(x.cmp(&y))
+        });
+        at.iter()
+            .map(|&i| {
+                let (t, c) = (&a.themes.themes[i], &changes[i]);
+                format!(
+                    "T{} {} ({:.1}% → {:.1}%, q {:.3})",
+                    t.id,
+                    cell(&t.name),
+                    c.share_before * 100.0,
+                    c.share_after * 100.0,
+                    c.q_value
+                )
+            })
+            .collect()
+    };
+    let (rose, fell) = (list(true), list(false));
+    let _ = write!(
+        s,
+        "\n**Against the model's history** ({saved} articles absorbed before this run; a \
+         change counts at a Benjamini-Hochberg q-value of 0.05 or less over the themes): "
+    );
+    if rose.is_empty() && fell.is_empty() {
+        let _ = writeln!(s, "no theme's share differs.");
+    } else {
+        let _ = writeln!(
+            s,
+            "rose {}; fell {}.",
+            if rose.is_empty() {
+                "none".to_string()
+            } else {
+                rose.join(", ")
+            },
+            if fell.is_empty() {
+                "none".to_string()
+            } else {
+                fell.join(", ")
+            }
+        );
+    }
+}
+
 /// With a model: the unassigned articles, and the themes an update formed.
 fn against_the_model(s: &mut String, a: &Analysis) {
     let c = &a.config;
+    history(s, a);
     if let Some(u) = a.themes.themes.iter().find(|t| t.name == UNASSIGNED) {
         let threshold = c.mode.max_distance().unwrap_or(f64::NAN);
         let coverage = c.mode.model().map_or(f64::NAN, |m| m.min_coverage);

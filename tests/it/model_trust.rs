@@ -569,6 +569,12 @@ fn stories_go_on_from_week_to_week() {
     let o = update(&model, &weeks["1987-W12"], &w12, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
 
+    let summary = fs::read_to_string(w12.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("**Against the model's history** (")
+            && summary.contains("Benjamini-Hochberg"),
+        "the week's themes tested against what the model absorbed: {summary}"
+    );
     let before = read_parquet(&fit_out.join("stories.parquet"));
     let after = read_parquet(&w12.join("stories.parquet"));
     let old_ids: std::collections::HashSet<i64> = ints(&before, "story_id").into_iter().collect();
