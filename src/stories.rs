@@ -750,11 +750,22 @@ fn offer(
         .filter_map(|c| shown.get(&c.1).map(|w| w.form.clone()))
         .collect();
     let words = |s: &str| s.split([' ', '-', '\u{2013}']).count();
+    // The leading phrase names the story; so does a proper name of several words among the
+    // two leading terms ("Jorio Dauster", not "Jorio Dauster attend").
+    let is_proper = |t: &str| {
+        t.split(' ').count() > 1
+            && t.split(' ').all(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+            })
+    };
     let phrase = chosen
         .first()
         .filter(|c| c.0.len() > 1)
         .and_then(|c| shown.get(&c.1))
-        .map(|w| w.form.clone());
+        .map(|w| w.form.clone())
+        .or_else(|| terms.iter().take(2).find(|t| is_proper(t)).cloned());
     let name = phrase.or_else(|| match terms.as_slice() {
         [a, b, ..] if words(a) + words(b) <= NAME_MAX_WORDS => Some(themes::pair_name(a, b)),
         _ => None,
