@@ -145,6 +145,15 @@ pub fn q_values(p: &[f64]) -> Vec<f64> {
     q
 }
 
+/// `changes` with their q-values over all of them: tested together.
+pub fn tested_together(mut changes: Vec<ShareChange>) -> Vec<ShareChange> {
+    let p: Vec<f64> = changes.iter().map(|c| c.p_value).collect();
+    for (c, q) in changes.iter_mut().zip(q_values(&p)) {
+        c.q_value = q;
+    }
+    changes
+}
+
 /// The change of one theme between the sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareChange {
@@ -172,14 +181,16 @@ impl ShareChange {
         } else {
             0.0
         };
+        let p = p_value(z);
         ShareChange {
             before,
             after,
             share_before,
             share_after,
             z,
-            p_value: p_value(z),
-            q_value: p_value(z),
+            p_value: p,
+            // Alone, a change is its own test; [`tested_together`] corrects it.
+            q_value: p,
         }
     }
 
@@ -456,14 +467,12 @@ fn compare_tagged(
             None => {}
         }
     }
-    let mut themes: Vec<ShareChange> = per_theme
-        .iter()
-        .map(|&(b, a)| ShareChange::new(b, a, n_before, n_after))
-        .collect();
-    let p: Vec<f64> = themes.iter().map(|t| t.p_value).collect();
-    for (t, q) in themes.iter_mut().zip(q_values(&p)) {
-        t.q_value = q;
-    }
+    let themes = tested_together(
+        per_theme
+            .iter()
+            .map(|&(b, a)| ShareChange::new(b, a, n_before, n_after))
+            .collect(),
+    );
     let stories = story_changes(&analysis, &sides, n_before, n_after);
     let m = analysis.model.n_terms();
     // Term counts per side, overall and per theme.
@@ -506,7 +515,7 @@ fn story_changes(
     n_before: usize,
     n_after: usize,
 ) -> Vec<StoryChange> {
-    let mut out: Vec<StoryChange> = analysis
+    let (positions, changes): (Vec<usize>, Vec<ShareChange>) = analysis
         .stories
         .stories
         .iter()
@@ -521,17 +530,14 @@ fn story_changes(
                     None => {}
                 }
             }
-            StoryChange {
-                story: position,
-                change: ShareChange::new(b, a, n_before, n_after),
-            }
+            (position, ShareChange::new(b, a, n_before, n_after))
         })
-        .collect();
-    let p: Vec<f64> = out.iter().map(|s| s.change.p_value).collect();
-    for (s, q) in out.iter_mut().zip(q_values(&p)) {
-        s.change.q_value = q;
-    }
-    out
+        .unzip();
+    positions
+        .into_iter()
+        .zip(tested_together(changes))
+        .map(|(story, change)| StoryChange { story, change })
+        .collect()
 }
 
 /// One story's change between the sides.

@@ -92,7 +92,6 @@ pub fn load_seed_themes(path: &Path) -> Result<Vec<SeedTheme>> {
     Ok(file.theme)
 }
 
-/// Names present, unique and not empty; at least one term each.
 /// A theme name a user gives, trimmed: not empty, and not the name of the articles no theme
 /// takes (a theme by that name would be counted as unassigned in a timeline).
 pub fn check_theme_name(name: &str) -> std::result::Result<&str, String> {
@@ -108,6 +107,7 @@ pub fn check_theme_name(name: &str) -> std::result::Result<&str, String> {
     Ok(name)
 }
 
+/// Names present, unique and not empty; at least one term each.
 pub fn check_seed_themes(seeds: &[SeedTheme]) -> Result<()> {
     for (i, s) in seeds.iter().enumerate() {
         if s.name.trim().is_empty() {

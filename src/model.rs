@@ -125,9 +125,6 @@ pub struct ThemeModel {
     /// stored after the ledger (format 6).
     #[serde(skip)]
     pub threads: Threads,
-    /// The threads before the last update, for `update --replace` (format 6).
-    #[serde(skip)]
-    pub threads_before: Option<Threads>,
 }
 
 /// What a model has absorbed, fit and updates in order: so a week is counted once.
@@ -167,6 +164,10 @@ pub struct Undo {
     pub centroids: Vec<f64>,
     pub themes: Vec<SavedTheme>,
     pub next_id: usize,
+    /// The open stories; stored after the model's own threads (format 6), not in the ledger,
+    /// so that version 5 ledgers read unchanged.
+    #[serde(skip)]
+    pub threads: Threads,
 }
 
 /// More than this share of an update's dated articles on days the model has absorbed is the
@@ -179,10 +180,10 @@ pub fn mostly_absorbed(absorbed: usize, total: usize) -> bool {
 }
 
 impl Ledger {
-    /// The entry most of `days` (an update's articles' days) were absorbed in, and how many of
-    /// them fall on absorbed days.
+    /// How many of `days` (an update's articles' days) fall on absorbed days, and the entry
+    /// the first of them was absorbed in.
     pub fn overlap(&self, days: &[i32]) -> (usize, Option<&Absorbed>) {
-        let mut best: Option<(&Absorbed, usize)> = None;
+        let mut first = None;
         let mut total = 0;
         for d in days {
             let hit = self
@@ -191,14 +192,10 @@ impl Ledger {
                 .find(|e| e.days.binary_search(d).is_ok());
             if let Some(e) = hit {
                 total += 1;
-                match &mut best {
-                    Some((b, n)) if std::ptr::eq(*b, e) => *n += 1,
-                    None => best = Some((e, 1)),
-                    _ => {}
-                }
+                first = first.or(Some(e));
             }
         }
-        (total, best.map(|(e, _)| e))
+        (total, first)
     }
 }
 
@@ -224,7 +221,6 @@ impl ThemeModel {
         self.themes[p].name = name.to_string();
         // An undo of the last update would take this edit back with it.
         self.ledger.undo = None;
-        self.threads_before = None;
         Ok(())
     }
 
@@ -287,7 +283,6 @@ impl ThemeModel {
         }
         // An undo of the last update would take this edit back with it.
         self.ledger.undo = None;
-        self.threads_before = None;
         Ok(())
     }
 
@@ -303,7 +298,6 @@ impl ThemeModel {
         self.remove(p);
         // An undo of the last update would take this edit back with it.
         self.ledger.undo = None;
-        self.threads_before = None;
         Ok(())
     }
 
@@ -627,7 +621,8 @@ impl ThemeModel {
         w.write_all(&FORMAT_VERSION.to_le_bytes())?;
         bincode::serialize_into(&mut w, self)?;
         bincode::serialize_into(&mut w, &self.ledger)?;
-        bincode::serialize_into(&mut w, &(&self.threads, &self.threads_before))?;
+        let undone = self.ledger.undo.as_ref().map(|u| &u.threads);
+        bincode::serialize_into(&mut w, &(&self.threads, undone))?;
         Ok(w)
     }
 
@@ -652,8 +647,7 @@ impl ThemeModel {
         before.next_id = undo.next_id;
         before.ledger.entries.pop();
         before.ledger.undo = None;
-        before.threads = self.threads_before.clone().unwrap_or_default();
-        before.threads_before = None;
+        before.threads = undo.threads.clone();
         Ok((before, last.clone()))
     }
 
@@ -745,7 +739,8 @@ impl ThemeModel {
             return Err("a value is not a finite number".into());
         }
         let n = n as u32;
-        for threads in std::iter::once(&self.threads).chain(&self.threads_before) {
+        let undone = self.ledger.undo.as_ref().map(|u| &u.threads);
+        for threads in std::iter::once(&self.threads).chain(undone) {
             for t in &threads.open {
                 if t.id >= threads.next_id
                     || !t.norm_sq.is_finite()
@@ -760,8 +755,8 @@ impl ThemeModel {
     }
 }
 
-/// The magic bytes and format version, or the error saying why this is not a model we read.
-/// The format version of a model file's header.
+/// The format version of a model file's header, or the error saying why this is not a model
+/// we read.
 fn check_header(name: &str, header: Option<&[u8; 12]>) -> Result<u32> {
     let Some(header) = header.filter(|h| &h[..8] == MAGIC) else {
         fail!(Model, "{name}: not a tidings model file");
@@ -855,8 +850,11 @@ fn decode(name: &str, version: u32, bytes: &[u8]) -> Result<ThemeModel> {
         model.ledger = options.deserialize_from(&mut rest).with_context(corrupt)?;
     }
     if version >= 6 {
-        (model.threads, model.threads_before) =
-            options.deserialize_from(&mut rest).with_context(corrupt)?;
+        let undone: Option<Threads>;
+        (model.threads, undone) = options.deserialize_from(&mut rest).with_context(corrupt)?;
+        if let (Some(u), Some(t)) = (&mut model.ledger.undo, undone) {
+            u.threads = t;
+        }
     }
     if !rest.is_empty() {
         fail!(
@@ -912,7 +910,6 @@ mod tests {
             seed: 1,
             ledger: Ledger::default(),
             threads: Threads::default(),
-            threads_before: None,
         }
     }
 

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::cluster::Clustering;
 use crate::config::SeedTheme;
-use crate::corpus::{self, Article, Corpus, Reject, TextStore};
+use crate::corpus::{self, day_number, Article, Corpus, Reject, TextStore};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
 use crate::model::{Absorbed, Joined, Ledger, SavedTheme, ThemeModel, Undo};
@@ -172,6 +172,9 @@ pub struct Analysis {
     pub times_seen: Vec<usize>,
     /// Copies set aside, each pointing at the clustered article it repeats.
     pub duplicates: Vec<DuplicateRecord>,
+    /// Per copy, the position in `articles` of the article it repeats (`None` if that one was
+    /// rejected).
+    pub copy_of: Vec<Option<usize>>,
     /// Inputs that could not be clustered, with their reasons.
     pub rejects: Vec<Reject>,
     pub warnings: Vec<String>,
@@ -210,20 +213,30 @@ pub struct Analysis {
     pub fingerprint: u64,
 }
 
-/// Per clustered article, the sources of the copies of it that were set aside.
-pub fn copy_sources<'a>(
-    articles: &[Article],
-    duplicates: &'a [DuplicateRecord],
-) -> Vec<Vec<&'a str>> {
+/// Per copy set aside, the clustered article it repeats (the first of that id); `None` when
+/// that article was rejected later (no vocabulary term).
+fn originals(articles: &[Article], duplicates: &[DuplicateRecord]) -> Vec<Option<usize>> {
     let index: std::collections::HashMap<&str, usize> = articles
         .iter()
         .enumerate()
         .rev()
         .map(|(i, a)| (a.id.as_str(), i))
         .collect();
-    let mut out = vec![Vec::new(); articles.len()];
-    for d in duplicates {
-        if let Some(&i) = index.get(d.duplicate_of.as_str()) {
+    duplicates
+        .iter()
+        .map(|d| index.get(d.duplicate_of.as_str()).copied())
+        .collect()
+}
+
+/// Per clustered article (of `n`), the sources of the copies of it that were set aside.
+fn copy_sources<'a>(
+    n: usize,
+    duplicates: &'a [DuplicateRecord],
+    copy_of: &[Option<usize>],
+) -> Vec<Vec<&'a str>> {
+    let mut out = vec![Vec::new(); n];
+    for (d, &i) in duplicates.iter().zip(copy_of) {
+        if let Some(i) = i {
             out[i].push(d.source.as_str());
         }
     }
@@ -231,6 +244,11 @@ pub fn copy_sources<'a>(
 }
 
 impl Analysis {
+    /// Per clustered article, the sources of the copies of it that were set aside.
+    pub fn copy_sources(&self) -> Vec<Vec<&str>> {
+        copy_sources(self.articles.len(), &self.duplicates, &self.copy_of)
+    }
+
     /// Clustered article `i`'s text, wherever it is held.
     pub fn text(&self, i: usize) -> std::io::Result<std::borrow::Cow<'_, str>> {
         self.texts.text(&self.articles, i)
@@ -310,7 +328,6 @@ impl Analysis {
                 undo: None,
             },
             threads: self.stories.threads.clone(),
-            threads_before: None,
         }
     }
 
@@ -411,9 +428,9 @@ impl Analysis {
             centroids: saved.centroids.clone(),
             themes: saved.themes.clone(),
             next_id: saved.next_id,
+            threads: saved.threads.clone(),
         });
         m.ledger.entries.push(self.absorbed("update"));
-        m.threads_before = Some(saved.threads.clone());
         m.threads = self.stories.threads.clone();
         if let Some(joined) = &self.joined {
             m.absorb(joined);
@@ -681,7 +698,8 @@ fn analyze_checked(
         || format!("{} themes", themes.themes.len()),
         "finding stories",
     )?;
-    let copies = copy_sources(&articles, &duplicates);
+    let copy_of = originals(&articles, &duplicates);
+    let copies = copy_sources(articles.len(), &duplicates, &copy_of);
     let story_counts = story_counts(&model, &counts, &analysed);
     let stories = story_stage(
         config,
@@ -714,6 +732,7 @@ fn analyze_checked(
         texts,
         times_seen,
         duplicates,
+        copy_of,
         rejects,
         warnings,
         n_read,
@@ -734,12 +753,6 @@ fn analyze_checked(
         timings: timer.finish(),
         fingerprint,
     })
-}
-
-/// A date as the ledger counts days: since 1970-01-01.
-fn day_number(d: chrono::NaiveDate) -> i32 {
-    d.signed_duration_since(chrono::NaiveDate::default())
-        .num_days() as i32
 }
 
 /// The days `articles` fall on (days since 1970-01-01), distinct and ascending.

@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::corpus::Article;
+use crate::corpus::{day_number, from_day_number, Article};
 use crate::error::{Error, Result};
 use crate::text::Doc;
 use crate::themes::{self, Texts};
@@ -86,12 +86,13 @@ impl StoryParams {
     }
 }
 
-/// One story: an event or developing story inside one theme.
+/// One story: an event or developing story.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Story {
-    /// Stories are numbered in order of their first article (date, then input order).
+    /// A story carried on from a saved model keeps its id; new ones are numbered on from the
+    /// model's next id (from 0 without one) in order of their first article.
     pub id: usize,
-    /// The theme (its id in the [`themes::ThemeSet`]) all its articles are in.
+    /// The theme (its position in the [`themes::ThemeSet`]) most of its articles are in.
     pub theme: usize,
     pub name: String,
     /// Distinctive terms, as written (none for a single report).
@@ -169,9 +170,7 @@ pub struct Group {
     pub theme: usize,
     pub members: Vec<usize>,
     pub central: usize,
-    /// The carried story it continues (its place in [`StoryInput::carried`]).
-    pub carried: Option<usize>,
-    /// That story as the model carried it.
+    /// The carried story it continues, as the model carried it.
     pub continues: Option<Thread>,
     /// Its state when still open at the end of the input.
     pub state: Option<ThreadState>,
@@ -270,7 +269,7 @@ impl Centroids {
     }
 }
 
-/// A story being built in one theme.
+/// A story being built.
 struct Open {
     members: Vec<usize>,
     /// |Σ member vectors|².
@@ -288,10 +287,9 @@ impl StoryParams {
     }
 }
 
-/// Single-pass clustering of `members` (any order; read by day, then index).
+/// Single-pass clustering of every article (read by day, then index).
 fn single_pass<R>(
     p: &StoryParams,
-    members: &[usize],
     rows: &R,
     days: &[Option<i32>],
     coverage: &[f64],
@@ -300,7 +298,7 @@ fn single_pass<R>(
 where
     R: Fn(usize) -> Vec<(u32, f32)> + Sync,
 {
-    let mut order = members.to_vec();
+    let mut order: Vec<usize> = (0..days.len()).collect();
     order.sort_by_key(|&i| (days[i].unwrap_or(i32::MAX), i));
     let raw: Vec<Vec<(u32, f32)>> = order.par_iter().map(|&a| rows(a)).collect();
     let beat = BeatWeight::count(&raw);
@@ -388,12 +386,9 @@ where
         touched.clear();
         centroids.add(s as u32, v);
     }
-    // What stays open after the last day read: a story heard of within the window.
+    // What stays open after the last day read: a dated story heard of within the window.
     let end = order.iter().filter_map(|&a| days[a]).max();
-    let open_at_end = |s: &Open| match (end, s.last_day) {
-        (Some(e), Some(l)) => i64::from(e) - i64::from(l) <= i64::from(p.window_days),
-        _ => false,
-    };
+    let open_at_end = |s: &Open| end.is_some() && s.last_day.is_some() && p.open(s, end);
     let mut sums: FxHashMap<u32, Vec<(u32, f32)>> = FxHashMap::default();
     for (&(t, s), &slot) in &centroids.slot_of {
         if open_at_end(&stories[s as usize]) {
@@ -422,7 +417,6 @@ where
             theme: 0,
             members: story.members.into_iter().map(|q| order[q]).collect(),
             central,
-            carried: carried_from,
             continues: carried_from.map(|c| carried[c].clone()),
             state,
         });
@@ -504,21 +498,15 @@ fn most_central<'v>(members: &[usize], vector: impl Fn(usize) -> &'v Vec<(u32, f
     best.0
 }
 
-/// Finds the stories of every theme; numbered by their first article (date, then index).
+/// Finds the stories, continuing those `input` carries; new ones numbered by their first
+/// article (date, then index).
 pub fn group<R>(params: &StoryParams, input: &StoryInput<R>) -> Grouping
 where
     R: Fn(usize) -> Vec<(u32, f32)> + Sync,
 {
-    let all: Vec<usize> = (0..input.themes.len()).collect();
     let carried = &input.carried.open;
-    let Pass { mut groups, idle } = single_pass(
-        params,
-        &all,
-        &input.rows,
-        input.days,
-        input.coverage,
-        carried,
-    );
+    let Pass { mut groups, idle } =
+        single_pass(params, &input.rows, input.days, input.coverage, carried);
     for g in &mut groups {
         g.theme = main_theme(&g.members, input.themes, input.n_themes);
     }
@@ -527,8 +515,8 @@ where
     let mut next_id = input.carried.next_id;
     let ids = groups
         .iter()
-        .map(|g| match g.carried {
-            Some(c) => carried[c].id,
+        .map(|g| match &g.continues {
+            Some(c) => c.id,
             None => {
                 next_id += 1;
                 next_id - 1
@@ -591,8 +579,8 @@ fn candidates(docs: &[Doc], sample: &[usize]) -> Vec<(u64, themes::Stat)> {
 }
 
 /// Names and terms of the stories of [`NAMED_FROM`] articles or more; a smaller one is named
-/// by its most central headline. Terms score by how many of the story's articles use them (in the lead counting
-/// twice) times their rarity in the corpus; the name is the best phrase, or the two best
+/// by its most central headline. Terms score by how many of the story's articles use them
+/// (in the lead counting twice) times their rarity in the corpus; the name is the best phrase, or the two best
 /// terms joined as an editor would ("Gaza famine"). No two stories share a name.
 fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
     let docs = texts.docs;
@@ -784,8 +772,6 @@ impl Stories {
     ) -> Stories {
         let names = name_groups(&grouping.groups, texts);
         let mut assignments = vec![0; texts.articles.len()];
-        let day = |d: NaiveDate| d.signed_duration_since(NaiveDate::default()).num_days() as i32;
-        let date = |n: i32| NaiveDate::default() + chrono::Duration::days(i64::from(n));
         let mut threads = Threads {
             next_id: grouping.next_id,
             open: grouping.idle,
@@ -828,7 +814,7 @@ impl Stories {
                         name: name.clone(),
                         centroid: state.centroid,
                         norm_sq: state.norm_sq,
-                        first_day: g.continues.as_ref().map_or(day(f), |c| c.first_day),
+                        first_day: g.continues.as_ref().map_or(day_number(f), |c| c.first_day),
                         last_day: state.last_day,
                         articles: g.continues.as_ref().map_or(0, |c| c.articles)
                             + g.members.len() as u64,
@@ -845,7 +831,7 @@ impl Stories {
                         .map(|&m| times_seen.get(m).copied().unwrap_or(1).saturating_sub(1))
                         .sum(),
                     sources: sources.len(),
-                    continued: g.continues.as_ref().map(|c| date(c.first_day)),
+                    continued: g.continues.as_ref().map(|c| from_day_number(c.first_day)),
                     first,
                     last: dates.iter().max().copied(),
                     central: g.central,

@@ -144,12 +144,12 @@ pub struct Texts<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Stat {
     /// Σ over the theme's articles that use it of `1 + ln(count in the article)`.
-    pub(crate) weight: f32,
+    weight: f32,
     /// Articles using it.
     pub(crate) df: u32,
     /// Articles using it in their headline or first sentence.
     pub(crate) lead: u32,
-    pub(crate) words: u8,
+    words: u8,
     /// While counting: the article being read (1-based position among the members), its
     /// uses of the term so far, and whether one is in its lead.
     last: u32,

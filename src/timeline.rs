@@ -315,7 +315,7 @@ fn read_stories(run: &Path) -> Result<RunStories> {
         Err(_) => day("first_date")?,
     };
     let last = day("last_date")?;
-    let date = |d: Option<i32>| d.map(|d| NaiveDate::default() + chrono::Duration::days(d.into()));
+    let date = |d: Option<i32>| d.map(crate::corpus::from_day_number);
     Ok((0..df.height())
         .filter_map(|r| {
             Some((

@@ -555,11 +555,6 @@ impl TfidfModel {
         Weighted::new(self, counts, keep)
     }
 
-    /// TF-IDF rows over every term (phrases too), weighted when read: what stories compare.
-    pub fn weights<'a>(&'a self, counts: &'a Sparse) -> Weighted<'a> {
-        Weighted::new(self, counts, vec![true; self.n_terms()])
-    }
-
     /// TF-IDF weights (all terms) from a count matrix made by [`TfidfModel::counts`].
     pub fn weight(&self, counts: &Sparse) -> Sparse {
         Weighted::new(self, counts, vec![true; self.n_terms()]).to_sparse()

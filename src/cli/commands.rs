@@ -219,7 +219,6 @@ pub(super) fn edit_model(cmd: &ModelCommand) -> Result<()> {
     }
 }
 
-/// Loads a model, edits it and writes it back in place (atomically); says what it did.
 /// The model's lock, saying on stderr when it waits for another writer.
 fn lock_model(path: &std::path::Path, wait: &Wait) -> Result<crate::model::ModelLock> {
     Ok(crate::model::ModelLock::acquire(
@@ -235,6 +234,7 @@ fn lock_model(path: &std::path::Path, wait: &Wait) -> Result<crate::model::Model
     )?)
 }
 
+/// Loads a model, edits it and writes it back in place (atomically); says what it did.
 pub(super) fn edit_saved(
     path: &std::path::Path,
     wait: &Wait,

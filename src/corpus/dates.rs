@@ -14,6 +14,17 @@ pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
     None => panic!("valid date"),
 };
 
+/// A date as a day number, days since 1970-01-01: how the ledger, stories and tables count
+/// days.
+pub fn day_number(d: NaiveDate) -> i32 {
+    d.signed_duration_since(NaiveDate::default()).num_days() as i32
+}
+
+/// The date of day number `n` ([`day_number`]).
+pub fn from_day_number(n: i32) -> NaiveDate {
+    NaiveDate::default() + chrono::Duration::days(i64::from(n))
+}
+
 /// Whether `d` lies in [`EARLIEST_DATE`]..=[`LATEST_DATE`].
 pub fn date_in_window(d: NaiveDate) -> bool {
     (EARLIEST_DATE..=LATEST_DATE).contains(&d)

@@ -28,7 +28,10 @@ mod store;
 mod text_page;
 
 use self::{csv_rows::*, json_lines::*, parquet_rows::*, text_page::*};
-pub use dates::{date_from_path, date_in_window, parse_date, EARLIEST_DATE, LATEST_DATE};
+pub use dates::{
+    date_from_path, date_in_window, day_number, from_day_number, parse_date, EARLIEST_DATE,
+    LATEST_DATE,
+};
 pub use parquet_rows::read_table;
 pub use store::TextStore;
 

@@ -384,10 +384,7 @@ pub fn story_lifelines(a: &Analysis, path: &Path) -> Result<()> {
         .into_iter()
         .filter(|s| s.first.is_some())
         .collect();
-    let epoch = |d: chrono::NaiveDate| {
-        d.signed_duration_since(chrono::NaiveDate::default())
-            .num_days()
-    };
+    let epoch = |d: chrono::NaiveDate| i64::from(crate::corpus::day_number(d));
     let first = rows.iter().filter_map(|s| s.first).min();
     let last = rows.iter().filter_map(|s| s.last).max();
     let n = rows.len().max(1);
@@ -439,34 +436,38 @@ pub fn story_lifelines(a: &Analysis, path: &Path) -> Result<()> {
         .light_line_style(TRANSPARENT)
         .x_labels(days.min(12))
         .x_label_formatter(&|x| {
-            let d = chrono::NaiveDate::default() + chrono::Duration::days(x.round() as i64);
+            let d = crate::corpus::from_day_number(x.round() as i32);
             d.format("%b %-d").to_string()
         })
         .label_style((FONT, 14))
         .draw()
         .map_err(plot_err)?;
-    let peak = rows
+    let counts: Vec<Vec<(i64, usize)>> = rows.iter().map(|s| per_day(a, s)).collect();
+    let peak = counts
         .iter()
-        .flat_map(|s| per_day(a, s))
-        .map(|(_, c)| c)
+        .flatten()
+        .map(|&(_, c)| c)
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    for (i, s) in rows.iter().enumerate() {
+    for (i, (s, days)) in rows.iter().zip(counts).enumerate() {
         let y = (n - 1 - i) as f64;
         let theme = a.themes.themes[s.theme].id;
         let colour = theme_line_colour(theme);
-        let (Some(f), Some(l)) = (s.first, s.last) else {
-            continue;
-        };
+        // Its first day to its last (the rows are the dated stories).
+        let span: Vec<(f64, f64)> = [days.first(), days.last()]
+            .into_iter()
+            .flatten()
+            .map(|&(d, _)| (d as f64, y))
+            .collect();
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(epoch(f) as f64, y), (epoch(l) as f64, y)],
+                span,
                 colour.stroke_width(2),
             )))
             .map_err(plot_err)?;
         chart
-            .draw_series(per_day(a, s).into_iter().map(|(day, c)| {
+            .draw_series(days.into_iter().map(|(day, c)| {
                 let r = (3.0 + 11.0 * (c as f64 / peak).sqrt()).round() as i32;
                 Circle::new((day as f64, y), r, theme_colour(theme).filled())
             }))
@@ -484,15 +485,9 @@ pub fn source_coverage(a: &Analysis, path: &Path) -> Result<()> {
     ensure_font()?;
     let themes = &a.themes.themes;
     let k = themes.len();
-    let copy_sources = crate::pipeline::copy_sources(&a.articles, &a.duplicates);
     let mut cells: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
-    for (i, &t) in a.themes.assignments.iter().enumerate() {
-        cells
-            .entry(crate::stories::source_of(&a.articles[i]))
-            .or_insert_with(|| vec![0; k])[t] += 1;
-        for s in &copy_sources[i] {
-            cells.entry(s.to_string()).or_insert_with(|| vec![0; k])[t] += 1;
-        }
+    for ((source, t), (n, c)) in super::tables::source_theme_counts(a) {
+        cells.entry(source).or_insert_with(|| vec![0; k])[t] += (n + c) as usize;
     }
     let mut rows: Vec<(String, Vec<usize>)> = cells.into_iter().collect();
     rows.sort_by_key(|(s, c)| (std::cmp::Reverse(c.iter().sum::<usize>()), s.clone()));
@@ -575,10 +570,7 @@ fn per_day(a: &Analysis, s: &crate::stories::Story) -> Vec<(i64, usize)> {
         .members
         .iter()
         .filter_map(|&m| a.articles[m].date)
-        .map(|d| {
-            d.signed_duration_since(chrono::NaiveDate::default())
-                .num_days()
-        })
+        .map(|d| i64::from(crate::corpus::day_number(d)))
         .collect();
     days.sort_unstable();
     days.chunk_by(|x, y| x == y)

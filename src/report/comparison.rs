@@ -102,7 +102,6 @@ fn stories_section(s: &mut String, c: &Comparison) {
             }
         };
         rows.sort_by_key(|r| (std::cmp::Reverse(size(r)), r.story));
-        // (positions follow the ids)
         let _ = writeln!(
             s,
             "**{title}** ({}):

@@ -435,7 +435,7 @@ fn top_stories(s: &mut String, a: &Analysis) {
 /// the model has absorbed, tested together (Benjamini-Hochberg q-values over the themes), so
 /// twenty themes do not give one rise by chance.
 fn history(s: &mut String, a: &Analysis) {
-    use crate::compare::{q_values, ShareChange, FDR};
+    use crate::compare::{tested_together, ShareChange, FDR};
     let Some(m) = a.config.mode.model() else {
         return;
     };
@@ -444,16 +444,13 @@ fn history(s: &mut String, a: &Analysis) {
     if saved == 0 || now == 0 {
         return;
     }
-    let mut changes: Vec<ShareChange> = m
-        .themes
-        .iter()
-        .zip(&a.themes.themes)
-        .map(|(t, here)| ShareChange::new(t.size, here.size, saved, now))
-        .collect();
-    let p: Vec<f64> = changes.iter().map(|c| c.p_value).collect();
-    for (c, q) in changes.iter_mut().zip(q_values(&p)) {
-        c.q_value = q;
-    }
+    let changes: Vec<ShareChange> = tested_together(
+        m.themes
+            .iter()
+            .zip(&a.themes.themes)
+            .map(|(t, here)| ShareChange::new(t.size, here.size, saved, now))
+            .collect(),
+    );
     let list = |rose: bool| -> Vec<String> {
         let mut at: Vec<usize> = (0..changes.len())
             .filter(|&i| changes[i].q_value <= FDR && (changes[i].z > 0.0) == rose)
@@ -483,25 +480,19 @@ fn history(s: &mut String, a: &Analysis) {
     let _ = write!(
         s,
         "\n**Against the model's history** ({saved} articles absorbed before this run; a \
-         change counts at a Benjamini-Hochberg q-value of 0.05 or less over the themes): "
+         change counts at a Benjamini-Hochberg q-value of {FDR} or less over the themes): "
     );
     if rose.is_empty() && fell.is_empty() {
         let _ = writeln!(s, "no theme's share differs.");
     } else {
-        let _ = writeln!(
-            s,
-            "rose {}; fell {}.",
-            if rose.is_empty() {
+        let or_none = |l: &[String]| {
+            if l.is_empty() {
                 "none".to_string()
             } else {
-                rose.join(", ")
-            },
-            if fell.is_empty() {
-                "none".to_string()
-            } else {
-                fell.join(", ")
+                l.join(", ")
             }
-        );
+        };
+        let _ = writeln!(s, "rose {}; fell {}.", or_none(&rose), or_none(&fell));
     }
 }
 

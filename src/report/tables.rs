@@ -12,8 +12,7 @@ use crate::pipeline::Analysis;
 use crate::tree::Node;
 
 fn days(d: Option<NaiveDate>) -> Option<i32> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-    d.map(|d| (d - epoch).num_days() as i32)
+    d.map(crate::corpus::day_number)
 }
 
 pub fn date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column> {
@@ -206,27 +205,21 @@ pub(super) fn stability_columns(themes: &[crate::themes::Theme]) -> [Column; 2] 
 /// articles and those copies (syndication: one report carried by many outlets).
 fn theme_reach(a: &Analysis) -> (Vec<i64>, Vec<i64>) {
     let k = a.themes.themes.len();
-    let copy_sources = crate::pipeline::copy_sources(&a.articles, &a.duplicates);
     let mut copies = vec![0i64; k];
+    for &i in a.copy_of.iter().flatten() {
+        copies[a.themes.assignments[i]] += 1;
+    }
     let mut sources: Vec<std::collections::HashSet<String>> = vec![Default::default(); k];
-    for (i, &t) in a.themes.assignments.iter().enumerate() {
-        copies[t] += copy_sources[i].len() as i64;
-        sources[t].insert(crate::stories::source_of(&a.articles[i]));
-        sources[t].extend(copy_sources[i].iter().map(|s| s.to_string()));
+    for ((s, t), _) in source_theme_counts(a) {
+        sources[t].insert(s);
     }
     (copies, sources.iter().map(|s| s.len() as i64).collect())
 }
 
-/// Who covers what: one row per source × theme with articles from that source (copies
-/// counted apart), when the input gives a `source` field; `None` otherwise.
-pub fn sources(a: &Analysis) -> Result<Option<DataFrame>> {
-    let given = a.articles.iter().any(|x| x.extra.get("source").is_some())
-        || a.duplicates.iter().any(|d| d.has_source);
-    if !given {
-        return Ok(None);
-    }
-    let copy_sources = crate::pipeline::copy_sources(&a.articles, &a.duplicates);
-    // (source, theme position) → (articles, copies), in source then theme order.
+/// (source, theme position) → (articles, copies), in source then theme order: who covers
+/// what, for `sources.parquet` and its chart.
+pub(super) fn source_theme_counts(a: &Analysis) -> BTreeMap<(String, usize), (i64, i64)> {
+    let copy_sources = a.copy_sources();
     let mut cells: BTreeMap<(String, usize), (i64, i64)> = BTreeMap::new();
     for (i, &t) in a.themes.assignments.iter().enumerate() {
         cells
@@ -237,6 +230,18 @@ pub fn sources(a: &Analysis) -> Result<Option<DataFrame>> {
             cells.entry((s.to_string(), t)).or_default().1 += 1;
         }
     }
+    cells
+}
+
+/// Who covers what: one row per source × theme with articles from that source (copies
+/// counted apart), when the input gives a `source` field; `None` otherwise.
+pub fn sources(a: &Analysis) -> Result<Option<DataFrame>> {
+    let given = a.articles.iter().any(|x| x.extra.get("source").is_some())
+        || a.duplicates.iter().any(|d| d.has_source);
+    if !given {
+        return Ok(None);
+    }
+    let cells = source_theme_counts(a);
     let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
     for ((s, _), (n, c)) in &cells {
         *totals.entry(s.as_str()).or_default() += n + c;
@@ -533,12 +538,10 @@ pub fn stories(a: &Analysis) -> Result<DataFrame> {
 pub fn duplicates(a: &Analysis) -> Result<DataFrame> {
     let d = &a.duplicates;
     // A copy belongs to the story of the article it repeats (none if that one was rejected).
-    let story_of: std::collections::HashMap<&str, i64> = a
-        .articles
+    let story_of: Vec<Option<i64>> = a
+        .copy_of
         .iter()
-        .zip(&a.stories.assignments)
-        .rev()
-        .map(|(x, &s)| (x.id.as_str(), s as i64))
+        .map(|i| i.map(|i| a.stories.assignments[i] as i64))
         .collect();
     Ok(DataFrame::new(
         d.len(),
@@ -567,12 +570,7 @@ pub fn duplicates(a: &Analysis) -> Result<DataFrame> {
                     .map(|x| x.duplicate_of.as_str())
                     .collect::<Vec<_>>(),
             ),
-            Column::new(
-                "story_id".into(),
-                d.iter()
-                    .map(|x| story_of.get(x.duplicate_of.as_str()).copied())
-                    .collect::<Vec<_>>(),
-            ),
+            Column::new("story_id".into(), story_of),
             Column::new(
                 "similarity".into(),
                 d.iter().map(|x| x.similarity).collect::<Vec<_>>(),

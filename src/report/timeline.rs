@@ -189,7 +189,6 @@ fn chart(t: &Timeline, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `timeline.md`: the window, then the themes that rose, fell, were born and faded.
 /// Stories kept to list: the longest-running and the fastest-growing.
 const STORIES_LISTED: usize = 10;
 
@@ -244,6 +243,8 @@ fn stories(s: &mut String, t: &Timeline) {
     }
 }
 
+/// `timeline.md`: the window, then the themes that rose, fell, were born and faded, and the
+/// stories that ran longest and grew fastest.
 pub fn story(t: &Timeline) -> String {
     let n = t.periods.len();
     let mut s = format!(
