@@ -1136,14 +1136,7 @@ fn cluster_stage(
 /// two reports of one event share its names and places far more often than two-word phrases
 /// (F1 0.77 against 0.61).
 fn story_counts(model: &TfidfModel, counts: &Sparse, texts: &Texts) -> Sparse {
-    let lead: Vec<crate::text::Doc> = texts
-        .docs
-        .iter()
-        .map(|d| {
-            crate::text::Doc::from_stems(d.stems[..(d.lead as usize).min(d.stems.len())].to_vec())
-        })
-        .collect();
-    counts + &model.counts(&lead)
+    counts + &model.lead_counts(texts.docs)
 }
 
 fn story_stage(

@@ -23,7 +23,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::corpus::{day_number, from_day_number, Article};
 use crate::error::{Error, Result};
-use crate::text::Doc;
+use crate::text::{Doc, TokenCache};
 use crate::themes::{self, Texts};
 
 /// An article is compared by its this many heaviest terms (renormalised): the names and
@@ -690,7 +690,14 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
     let offers: Vec<Option<(Vec<String>, Option<String>)>> = cands
         .into_par_iter()
         .zip(&samples)
-        .map(|(c, sample)| (!sample.is_empty()).then(|| offer(c, sample, &corpus, texts)))
+        // One word cache per worker, warm from story to story: analysing each story's
+        // words afresh was most of the cost of naming.
+        .map_init(
+            || texts.analyzer.cache(),
+            |cache, (c, sample)| {
+                (!sample.is_empty()).then(|| offer(c, sample, &corpus, texts, cache))
+            },
+        )
         .collect();
     // Names handed out largest story first; a later one whose name is taken gets its next.
     let mut order: Vec<usize> = (0..groups.len()).collect();
@@ -754,6 +761,7 @@ fn offer(
     sample: &[usize],
     corpus: &CorpusDf,
     texts: &Texts,
+    cache: &mut TokenCache,
 ) -> (Vec<String>, Option<String>) {
     let n = sample.len().max(1) as f64;
     let mut scored: Vec<(f64, u64, themes::Stat)> = cands
@@ -774,8 +782,8 @@ fn offer(
             break;
         }
         let wanted: FxHashSet<u64> = batch.iter().map(|s| s.1).collect();
-        let more = themes::find(texts.docs, sample, &wanted);
-        shown.extend(themes::written_forms(&more, texts));
+        let more = themes::find(texts.docs, sample, &wanted, themes::OCCURRENCES);
+        shown.extend(themes::written_forms(&more, texts, cache));
         found.extend(more);
         for &(score, h, _) in batch {
             if chosen.len() == STORY_TERMS {

@@ -32,7 +32,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cluster::Clustering;
 use crate::corpus::{Article, TextStore};
-use crate::text::{rarity, Analyzer, Doc, Join, Language, SurfaceForms};
+use crate::text::{rarity, Analyzer, Doc, Join, Language, SurfaceForms, TokenCache};
 use crate::vectorize::{pair, StemNames};
 
 /// Terms kept per theme, and how many of them make the label.
@@ -272,8 +272,8 @@ pub(crate) struct Found {
     at: Vec<(usize, usize, usize)>,
 }
 
-/// Occurrences read per term to see how it is written.
-const OCCURRENCES: usize = 12;
+/// Occurrences read per term of a theme to see how it is written.
+pub(crate) const OCCURRENCES: usize = 12;
 /// Mid-sentence uses in a theme from which its own form of a word is shown.
 const WORD_FORM_EVIDENCE: u32 = 3;
 
@@ -283,6 +283,7 @@ pub(crate) fn find(
     docs: &[Doc],
     members: &[usize],
     wanted: &FxHashSet<u64>,
+    occurrences: usize,
 ) -> FxHashMap<u64, Found> {
     let mut out: FxHashMap<u64, Found> = FxHashMap::default();
     let mut done = 0;
@@ -300,9 +301,9 @@ pub(crate) fn find(
                 stems: s[start..=end].to_vec(),
                 at: Vec::new(),
             });
-            if f.at.len() < OCCURRENCES {
+            if f.at.len() < occurrences {
                 f.at.push((d, start, end));
-                done += usize::from(f.at.len() == OCCURRENCES);
+                done += usize::from(f.at.len() == occurrences);
             }
         });
     }
@@ -383,6 +384,7 @@ pub(crate) struct Written {
 pub(crate) fn written_forms(
     found: &FxHashMap<u64, Found>,
     texts: &Texts,
+    cache: &mut TokenCache,
 ) -> FxHashMap<u64, Written> {
     let mut by_doc: Vec<(usize, usize, usize, u64)> = found
         .iter()
@@ -391,7 +393,6 @@ pub(crate) fn written_forms(
     by_doc.sort_unstable();
     // Per phrase: written form → (occurrences, of which inside a longer name).
     let mut counts: FxHashMap<u64, FxHashMap<String, (u32, u32)>> = FxHashMap::default();
-    let mut cache = texts.analyzer.cache();
     let mut places = Vec::new();
     for group in by_doc.chunk_by(|a, b| a.0 == b.0) {
         let article = &texts.articles[group[0].0];
@@ -870,7 +871,7 @@ fn offer(s: Scored, members: &[usize], texts: &Texts, together: &Together) -> Of
         .map(|t| t.hash)
         .chain(names.iter().map(|n| n.1))
         .collect();
-    let found = find(texts.docs, members, &wanted);
+    let found = find(texts.docs, members, &wanted, OCCURRENCES);
     let chosen = choose_top_terms(&terms, &found, together);
     let keep: FxHashSet<u64> = chosen
         .iter()
@@ -881,7 +882,7 @@ fn offer(s: Scored, members: &[usize], texts: &Texts, together: &Together) -> Of
         .iter()
         .filter_map(|h| found.get(h).map(|f| (*h, f.clone())))
         .collect();
-    let shown = written_forms(&kept, texts);
+    let shown = written_forms(&kept, texts, &mut texts.analyzer.cache());
     let top: Vec<(String, f64)> = chosen
         .iter()
         .filter_map(|&(_, h, score)| shown.get(&h).map(|s| (s.form.clone(), score)))

@@ -482,6 +482,21 @@ impl TfidfModel {
         self.counts_and_coverage(docs).0
     }
 
+    /// Counts of the single words of each document's lead (headline and first sentence), by
+    /// column: what stories add to the counts to weigh the lead twice.
+    pub fn lead_counts(&self, docs: &[Doc]) -> Sparse {
+        sparse_by_chunks(docs, self.n_terms(), |doc| {
+            let mut columns: Vec<u32> = doc.stems[..(doc.lead as usize).min(doc.stems.len())]
+                .iter()
+                .filter_map(|&h| self.index.get(h))
+                .collect();
+            let mut row = Vec::new();
+            each_run(&mut columns, |i, n| row.push((i, n as f32)));
+            (row, ())
+        })
+        .0
+    }
+
     /// Raw term counts, and for each document the share of its TF-IDF mass (L2) that falls on
     /// vocabulary terms, counting out-of-vocabulary terms at the IDF of a term never seen. An
     /// article whose words the vocabulary mostly lacks has low coverage, however close its
