@@ -540,6 +540,72 @@ fn story_changes(
         .collect()
 }
 
+/// A run with a saved model against all the model absorbed before it (`update`, `run
+/// --model`): each theme's share of this run against its share of the articles absorbed
+/// before, and each story's (a story carried on counts the articles earlier runs gave it; a
+/// new one had none), tested per level with q-values over the family, so twenty themes or
+/// two hundred stories do not give a rise by chance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    /// Articles the model had absorbed before this run.
+    pub saved: usize,
+    /// (position in the analysis' themes, change): the saved themes, then those this run
+    /// formed (none before).
+    pub themes: Vec<(usize, ShareChange)>,
+    /// The stories of more than one report, and those carried on.
+    pub stories: Vec<StoryChange>,
+}
+
+/// A theme's change against the model's history: `new` (formed by this run), `rose` or
+/// `fell` (q at most [`FDR`]), else `steady`.
+pub fn theme_trend(c: &ShareChange) -> &'static str {
+    match c.before {
+        0 => "new",
+        _ if c.q_value <= FDR && c.z > 0.0 => "rose",
+        _ if c.q_value <= FDR => "fell",
+        _ => "steady",
+    }
+}
+
+/// `a` against its model's history; `None` without a model or with nothing absorbed.
+pub fn against_history(a: &Analysis) -> Option<History> {
+    let m = a.config.mode.model()?;
+    let saved: usize = m.themes.iter().map(|t| t.size).sum();
+    let now = a.articles.len();
+    if saved == 0 || now == 0 {
+        return None;
+    }
+    let tested = m.k() + a.new_themes;
+    let (places, changes): (Vec<usize>, Vec<ShareChange>) = (0..tested.min(a.themes.themes.len()))
+        .map(|i| {
+            let before = m.themes.get(i).map_or(0, |t| t.size);
+            (
+                i,
+                ShareChange::new(before, a.themes.themes[i].size, saved, now),
+            )
+        })
+        .unzip();
+    let themes = places.into_iter().zip(tested_together(changes)).collect();
+    let (places, changes): (Vec<usize>, Vec<ShareChange>) = a
+        .stories
+        .stories
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_multi() || s.continued.is_some())
+        .map(|(i, s)| (i, ShareChange::new(s.before, s.size(), saved, now)))
+        .unzip();
+    let stories = places
+        .into_iter()
+        .zip(tested_together(changes))
+        .map(|(story, change)| StoryChange { story, change })
+        .collect();
+    Some(History {
+        saved,
+        themes,
+        stories,
+    })
+}
+
 /// One story's change between the sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoryChange {

@@ -30,6 +30,7 @@ pub mod layout {
     pub const STORIES: &str = "stories.parquet";
     pub const STORIES_PNG: &str = "stories.png";
     pub const SOURCES: &str = "sources.parquet";
+    pub const HISTORY: &str = "history.parquet";
     pub const SOURCES_PNG: &str = "sources.png";
     /// A comparison, besides a run's files.
     pub const COMPARISON: &str = "comparison.parquet";

@@ -116,6 +116,8 @@ pub struct Story {
     /// Whether it goes on from a story a saved model carried (same id), and when that story
     /// was first reported.
     pub continued: Option<NaiveDate>,
+    /// Articles earlier runs gave it (0 for a new story).
+    pub before: usize,
 }
 
 impl Story {
@@ -910,6 +912,7 @@ impl Stories {
                         .sum(),
                     sources: sources.len(),
                     continued: g.continues.as_ref().map(|c| from_day_number(c.first_day)),
+                    before: g.continues.as_ref().map_or(0, |c| c.articles as usize),
                     first,
                     last: dates.iter().max().copied(),
                     central: g.central,

@@ -67,6 +67,15 @@ def main():
     assert all(size == n for _, size, n in sizes), "stories.articles counts its articles"
     per_day = stories.with_columns(pl.col("per_day").list.sum().alias("dated"))
     assert (per_day["dated"] <= per_day["articles"]).all()
+    # An update's history: each story row is a story of this run, with its articles.
+    history = os.path.join(out, "history.parquet")
+    if os.path.exists(history):
+        mismatched = duckdb.sql(
+            f"select h.id from read_parquet('{history}') h "
+            f"left join read_parquet('{out}/stories.parquet') s on h.id = s.story_id "
+            f"where h.level = 'story' and (s.story_id is null or s.articles <> h.articles)"
+        ).fetchall()
+        assert not mismatched, f"history rows without their story: {mismatched[:5]}"
 
 
 def read_partitioned(folder):

@@ -257,6 +257,11 @@ def test_models_go_both_ways_between_python_and_the_cli(tmp_path):
     for name in TABLES:
         assert_same_table(got.table(name), pq.read_table(tmp_path / "a" / f"{name}.parquet"), name)
     assert got.names[2] == "Desk two"
+    # Against the model's history: every theme, then the stories, as the CLI wrote them.
+    assert_same_table(got.history, pq.read_table(tmp_path / "a" / "history.parquet"), "history")
+    levels = got.history.column("level").to_pylist()
+    assert levels.count("theme") == 6 and levels[:6] == ["theme"] * 6
+    assert tidings.run(SAMPLE, k=6, seed=3).history is None
     # CLI fit -> Python load and assign
     cli("fit", SAMPLE, "--k", "5", "--model", str(tmp_path / "cli.model"), "--out", str(tmp_path / "f"))
     cli("run", SAMPLE, "--model", str(tmp_path / "cli.model"), "--out", str(tmp_path / "b"))

@@ -340,6 +340,17 @@ class Result:
     duplicates = _Table("Copies set aside, each with the clustered article it repeats.")
     rejects = _Table("Inputs that could not become articles, with file, line and reason.")
     metrics = _OptionalTable("Scores against ``label_field`` (NMI, ARI, ...); None without one.")
+    sources = _OptionalTable(
+        "Per source and theme: articles, copies and the share of the source's coverage; None "
+        "when the input has no ``source`` field."
+    )
+    history = _OptionalTable(
+        "With a saved model: each theme (``level`` ``theme``), then each story of more than "
+        "one report or carried on (``story``), its share of this run against all the model "
+        "absorbed before, z, p and q (Benjamini-Hochberg within the level) and ``status`` "
+        "(themes ``new``, ``rose``, ``fell``, ``steady``; stories ``new``, ``growing``, "
+        "``fading``, ``continuing``)."
+    )
     comparison = _OptionalTable(
         "Per theme, counts and shares before and after (:func:`compare` only)."
     )

@@ -43,6 +43,40 @@ table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border-bottom:1p
 th{background:#f6f6f6}td.n{text-align:right;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.4em;vertical-align:middle}
 .meta{color:#555;font-size:.92em}.terms{color:#444}img{max-width:100%;border:1px solid #eee;margin:.5em 0}ul.heads{margin:0;padding-left:1.1em}";
 
+/// With a model: each theme's share of this run against all the model absorbed before, and
+/// the stories that stand out (`history.parquet`).
+fn history(h: &mut String, a: &Analysis, hist: &crate::compare::History) {
+    use crate::compare::{theme_trend, FDR};
+    let _ = write!(
+        h,
+        "<h2>Against the model's history</h2><p>Each theme's share of this run against its share of the {} articles the model absorbed before; a change counts at a Benjamini-Hochberg q-value of {FDR} or less over the themes (history.parquet).</p><table><tr><th>theme</th><th>label</th><th>share before</th><th>share now</th><th>change</th><th>z</th><th>q</th><th>status</th></tr>",
+        hist.saved
+    );
+    let mut order: Vec<&(usize, crate::compare::ShareChange)> = hist.themes.iter().collect();
+    order.sort_by(|x, y| y.1.z.abs().total_cmp(&x.1.z.abs()).then(x.0.cmp(&y.0)));
+    for (i, ch) in order {
+        let t = &a.themes.themes[*i];
+        let RGBColor(r, g, b) = theme_colour(t.id);
+        let _ = write!(
+            h,
+            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td>{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{:.1}%</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.3}</td><td>{}</td></tr>",
+            t.id,
+            esc(&t.name),
+            ch.share_before * 100.0,
+            ch.share_after * 100.0,
+            (ch.share_after - ch.share_before) * 100.0,
+            ch.z,
+            ch.q_value,
+            theme_trend(ch)
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><p>{}</p>",
+        esc(&super::summary::history_stories(a, hist))
+    );
+}
+
 pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     let c = &a.config;
     let mut h = String::new();
@@ -76,6 +110,9 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
         esc(&a.clustering.choice.describe(a.clustering.k)),
         esc(&parameters)
     );
+    if let Some(hist) = crate::compare::against_history(a) {
+        history(&mut h, a, &hist);
+    }
     if let Some(x) = cmp {
         let _ = write!(
             h,
@@ -164,7 +201,15 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
     let _ = write!(
         h,
         "<p class=\"meta\">Tables: articles.parquet, themes.parquet, stories.parquet, theme_counts.parquet, theme_tree.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
-        if cmp.is_some() { ", comparison.parquet, keyword_shifts.parquet" } else { "" },
+        [
+            (cmp.is_some(), ", comparison.parquet, keyword_shifts.parquet, story_comparison.parquet"),
+            (crate::compare::against_history(a).is_some(), ", history.parquet"),
+            (super::tables::has_sources(a), ", sources.parquet"),
+        ]
+        .iter()
+        .filter(|x| x.0)
+        .map(|x| x.1)
+        .collect::<String>(),
         env!("CARGO_PKG_VERSION")
     );
     h

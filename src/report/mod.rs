@@ -159,8 +159,9 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 22] = [
+pub const OWNED: [&str; 23] = [
     ARTICLES,
+    HISTORY,
     SOURCES_PNG,
     STORY_COMPARISON,
     SOURCES,
@@ -210,7 +211,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     // The articles table (zstd over every text) and the two charts each take tens of
     // milliseconds and share nothing: write them side by side.
     let (tables, charts) = rayon::join(
-        || -> Result<(bool, bool)> {
+        || -> Result<(bool, bool, bool)> {
             write_parquet_with_texts(&path(ARTICLES), a)?;
             write_parquet(&path(THEMES), tables::themes(a)?)?;
             write_parquet(&path(THEME_COUNTS), tables::theme_counts(&a.overview())?)?;
@@ -228,7 +229,12 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             if let Some(df) = sources {
                 write_parquet(&path(SOURCES), df)?;
             }
-            Ok((wrote, wrote_sources))
+            let history = tables::history(a)?;
+            let wrote_history = history.is_some();
+            if let Some(df) = history {
+                write_parquet(&path(HISTORY), df)?;
+            }
+            Ok((wrote, wrote_sources, wrote_history))
         },
         || -> Result<()> {
             let (frequency, (trends, tree)) = rayon::join(
@@ -257,7 +263,7 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
             frequency.and(trends).and(tree)
         },
     );
-    let (wrote_metrics, wrote_sources) = tables?;
+    let (wrote_metrics, wrote_sources, wrote_history) = tables?;
     charts?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
@@ -272,6 +278,9 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     ];
     if wrote_metrics {
         names.push(METRICS);
+    }
+    if wrote_history {
+        names.push(HISTORY);
     }
     if wrote_sources {
         write_atomic(&path(SOURCES_PNG), |tmp| charts::source_coverage(a, tmp))?;

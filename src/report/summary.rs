@@ -432,39 +432,24 @@ fn top_stories(s: &mut String, a: &Analysis) {
 }
 
 /// With a model: which saved themes took a larger or smaller share of this run than of all
-/// the model has absorbed, tested together (Benjamini-Hochberg q-values over the themes), so
-/// twenty themes do not give one rise by chance.
+/// the model has absorbed, and which stories stand out against it, each tested together
+/// (Benjamini-Hochberg q-values over the themes, over the stories), so twenty themes do not
+/// give one rise by chance. The figures are in `history.parquet`.
 fn history(s: &mut String, a: &Analysis) {
-    use crate::compare::{tested_together, ShareChange, FDR};
-    let Some(m) = a.config.mode.model() else {
+    use crate::compare::{against_history, theme_trend, FDR};
+    let Some(h) = against_history(a) else {
         return;
     };
-    let saved: usize = m.themes.iter().map(|t| t.size).sum();
-    let now = a.articles.len();
-    if saved == 0 || now == 0 {
-        return;
-    }
-    let changes: Vec<ShareChange> = tested_together(
-        m.themes
+    let list = |trend: &str| -> Vec<String> {
+        let mut at: Vec<&(usize, crate::compare::ShareChange)> = h
+            .themes
             .iter()
-            .zip(&a.themes.themes)
-            .map(|(t, here)| ShareChange::new(t.size, here.size, saved, now))
-            .collect(),
-    );
-    let list = |rose: bool| -> Vec<String> {
-        let mut at: Vec<usize> = (0..changes.len())
-            .filter(|&i| changes[i].q_value <= FDR && (changes[i].z > 0.0) == rose)
+            .filter(|(_, c)| theme_trend(c) == trend)
             .collect();
-        at.sort_by(|&x, &y| {
-            changes[y]
-                .z
-                .abs()
-                .total_cmp(&changes[x].z.abs())
-                .then(x.cmp(&y))
-        });
+        at.sort_by(|x, y| y.1.z.abs().total_cmp(&x.1.z.abs()).then(x.0.cmp(&y.0)));
         at.iter()
-            .map(|&i| {
-                let (t, c) = (&a.themes.themes[i], &changes[i]);
+            .map(|(i, c)| {
+                let t = &a.themes.themes[*i];
                 format!(
                     "T{} {} ({:.1}% → {:.1}%, q {:.3})",
                     t.id,
@@ -476,14 +461,16 @@ fn history(s: &mut String, a: &Analysis) {
             })
             .collect()
     };
-    let (rose, fell) = (list(true), list(false));
+    let (rose, fell) = (list("rose"), list("fell"));
     let _ = write!(
         s,
-        "\n**Against the model's history** ({saved} articles absorbed before this run; a \
-         change counts at a Benjamini-Hochberg q-value of {FDR} or less over the themes): "
+        "\n**Against the model's history** ({} articles absorbed before this run; a \
+         change counts at a Benjamini-Hochberg q-value of {FDR} or less over the themes, and \
+         over the stories; `history.parquet`): ",
+        h.saved
     );
     if rose.is_empty() && fell.is_empty() {
-        let _ = writeln!(s, "no theme's share differs.");
+        let _ = write!(s, "no saved theme's share differs.");
     } else {
         let or_none = |l: &[String]| {
             if l.is_empty() {
@@ -492,8 +479,42 @@ fn history(s: &mut String, a: &Analysis) {
                 l.join(", ")
             }
         };
-        let _ = writeln!(s, "rose {}; fell {}.", or_none(&rose), or_none(&fell));
+        let _ = write!(s, "rose {}; fell {}.", or_none(&rose), or_none(&fell));
     }
+    let _ = writeln!(s, " {}", history_stories(a, &h));
+}
+
+/// How the stories stand against the model's history, in a sentence.
+pub(super) fn history_stories(a: &Analysis, h: &crate::compare::History) -> String {
+    use crate::compare::{StoryChange, FDR};
+    let count = |f: &dyn Fn(&StoryChange) -> bool| h.stories.iter().filter(|c| f(c)).count();
+    let new = count(&|c| c.change.before == 0 && c.change.q_value <= FDR);
+    let fading = count(&|c| c.status() == "fading");
+    let mut grown: Vec<&StoryChange> = h
+        .stories
+        .iter()
+        .filter(|c| c.status() == "growing")
+        .collect();
+    grown.sort_by(|x, y| {
+        y.change
+            .z
+            .total_cmp(&x.change.z)
+            .then(x.story.cmp(&y.story))
+    });
+    let names: Vec<String> = grown
+        .iter()
+        .take(3)
+        .map(|c| cell(&a.stories.stories[c.story].name))
+        .collect();
+    format!(
+        "Stories: {new} new ones stand out, {} carried on grew{}, {fading} faded.",
+        grown.len(),
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", names.join("; "))
+        }
+    )
 }
 
 /// With a model: the unassigned articles, and the themes an update formed.

@@ -236,9 +236,7 @@ pub(super) fn source_theme_counts(a: &Analysis) -> BTreeMap<(String, usize), (i6
 /// Who covers what: one row per source × theme with articles from that source (copies
 /// counted apart), when the input gives a `source` field; `None` otherwise.
 pub fn sources(a: &Analysis) -> Result<Option<DataFrame>> {
-    let given = a.articles.iter().any(|x| x.extra.get("source").is_some())
-        || a.duplicates.iter().any(|d| d.has_source);
-    if !given {
+    if !has_sources(a) {
         return Ok(None);
     }
     let cells = source_theme_counts(a);
@@ -450,6 +448,87 @@ pub fn theme_tree(a: &Analysis) -> Result<DataFrame> {
             ),
         ],
     )?)
+}
+
+/// Whether the input gave sources (a `source` field), so `sources.parquet` is written.
+pub fn has_sources(a: &Analysis) -> bool {
+    a.articles.iter().any(|x| x.extra.get("source").is_some())
+        || a.duplicates.iter().any(|d| d.has_source)
+}
+
+/// `history.parquet`, with a saved model: each theme, then each story of more than one
+/// report or carried on, against all the model absorbed before this run (see
+/// [`crate::compare::History`]); q-values are over the rows of the same `level`.
+pub fn history(a: &Analysis) -> Result<Option<DataFrame>> {
+    use crate::compare::{against_history, theme_trend, ShareChange};
+    let Some(h) = against_history(a) else {
+        return Ok(None);
+    };
+    let themes = &a.themes.themes;
+    let stories = &a.stories.stories;
+    struct Row<'a> {
+        level: &'static str,
+        id: usize,
+        name: &'a str,
+        theme_id: usize,
+        change: &'a ShareChange,
+        status: &'static str,
+    }
+    let rows: Vec<Row> = h
+        .themes
+        .iter()
+        .map(|(i, c)| {
+            let t = &themes[*i];
+            Row {
+                level: "theme",
+                id: t.id,
+                name: &t.name,
+                theme_id: t.id,
+                change: c,
+                status: theme_trend(c),
+            }
+        })
+        .chain(h.stories.iter().map(|c| {
+            let s = &stories[c.story];
+            Row {
+                level: "story",
+                id: s.id,
+                name: &s.name,
+                theme_id: themes[s.theme].id,
+                change: &c.change,
+                status: c.status(),
+            }
+        }))
+        .collect();
+    let int = |f: &dyn Fn(&Row) -> usize| rows.iter().map(|r| f(r) as i64).collect::<Vec<_>>();
+    let float =
+        |f: &dyn Fn(&ShareChange) -> f64| rows.iter().map(|r| f(r.change)).collect::<Vec<_>>();
+    Ok(Some(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "level".into(),
+                rows.iter().map(|r| r.level).collect::<Vec<_>>(),
+            ),
+            Column::new("id".into(), int(&|r| r.id)),
+            Column::new(
+                "name".into(),
+                rows.iter().map(|r| r.name).collect::<Vec<_>>(),
+            ),
+            Column::new("theme_id".into(), int(&|r| r.theme_id)),
+            Column::new("articles_before".into(), int(&|r| r.change.before)),
+            Column::new("articles".into(), int(&|r| r.change.after)),
+            Column::new("share_before".into(), float(&|c| c.share_before)),
+            Column::new("share".into(), float(&|c| c.share_after)),
+            Column::new("z".into(), float(&|c| c.z)),
+            Column::new("p_value".into(), float(&|c| c.p_value)),
+            Column::new("q_value".into(), float(&|c| c.q_value)),
+            Column::new(
+                "status".into(),
+                rows.iter().map(|r| r.status).collect::<Vec<_>>(),
+            ),
+        ],
+    )?))
 }
 
 /// One row per story, in the order of their ids (of their first articles). `per_day` counts

@@ -575,6 +575,43 @@ fn stories_go_on_from_week_to_week() {
             && summary.contains("Benjamini-Hochberg"),
         "the week's themes tested against what the model absorbed: {summary}"
     );
+    assert!(
+        !fit_out.join("history.parquet").exists(),
+        "a fit has no history to test against"
+    );
+    let history = read_parquet(&w12.join("history.parquet"));
+    let level = strings(&history, "level");
+    let status = strings(&history, "status");
+    let q = floats(&history, "q_value");
+    let p = floats(&history, "p_value");
+    let before_n = ints(&history, "articles_before");
+    for i in 0..history.height() {
+        assert!(
+            p[i] <= q[i] + 1e-12 && q[i] <= 1.0,
+            "q is p corrected upward: {history}"
+        );
+        match (level[i].as_str(), before_n[i]) {
+            ("story", 0) => assert_eq!(status[i], "new", "{history}"),
+            ("story", _) => assert!(
+                ["growing", "fading", "continuing"].contains(&status[i].as_str()),
+                "{history}"
+            ),
+            ("theme", _) => assert!(
+                ["new", "rose", "fell", "steady"].contains(&status[i].as_str()),
+                "{history}"
+            ),
+            other => panic!("unexpected row {other:?}"),
+        }
+    }
+    assert!(
+        level.iter().filter(|l| *l == "theme").count() >= 4
+            && level.iter().any(|l| l == "story")
+            && before_n
+                .iter()
+                .zip(&level)
+                .any(|(n, l)| l == "story" && *n > 0),
+        "every saved theme and the stories, carried ones with their earlier articles: {history}"
+    );
     let before = read_parquet(&fit_out.join("stories.parquet"));
     let after = read_parquet(&w12.join("stories.parquet"));
     let old_ids: std::collections::HashSet<i64> = ints(&before, "story_id").into_iter().collect();
