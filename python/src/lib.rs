@@ -326,7 +326,8 @@ struct Run {
 #[pymethods]
 impl Run {
     /// One of the tables the CLI writes, by its file's stem (`themes`, `articles`, ...); None
-    /// for `metrics` without a label field and for the comparison tables of a plain run.
+    /// for `metrics` without a label field, `sources` without a source field, `history`
+    /// without a model, and the comparison tables of a plain run.
     fn table(&self, py: Python<'_>, name: &str) -> PyResult<Option<ArrowTable>> {
         let outcome = self.outcome.clone();
         let a = outcome.analysis();
@@ -342,6 +343,8 @@ impl Run {
                 ("duplicates", _) => Some(tables::duplicates(a)?),
                 ("rejects", _) => Some(tables::rejects(a)?),
                 ("metrics", _) => tables::metrics(a)?,
+                ("sources", _) => tables::sources(a)?,
+                ("history", _) => tables::history(a)?,
                 ("comparison", Outcome::Compare(c)) => {
                     Some(report::comparison::comparison_table(c)?)
                 }

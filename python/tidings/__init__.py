@@ -77,6 +77,8 @@ _TABLES = (
     "duplicates",
     "rejects",
     "metrics",
+    "sources",
+    "history",
     "comparison",
     "keyword_shifts",
     "story_comparison",
