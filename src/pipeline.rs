@@ -700,17 +700,16 @@ fn analyze_checked(
     )?;
     let copy_of = originals(&articles, &duplicates);
     let copies = copy_sources(articles.len(), &duplicates, &copy_of);
-    let story_counts = story_counts(&model, &counts, &analysed);
     let stories = story_stage(
         config,
-        &model.clustering_weights(&story_counts),
+        &model.words_with(&counts),
         &coverage,
         &themes,
         &analysed,
         &times_seen,
         &copies,
     );
-    drop((copies, story_counts));
+    drop(copies);
     drop(tokens);
     timer.lap(
         "stories",
@@ -1129,19 +1128,14 @@ fn cluster_stage(
     })
 }
 
-/// Stories within each theme, from the articles' TF-IDF rows over every term and their days.
-/// What stories compare: each article's counts with its headline and first sentence counted
-/// twice, as they say which event a report is about (F1 0.775 against 0.768 on the labelled
-/// events). Words, not phrases, are weighed from them ([`TfidfModel::clustering_weights`]):
-/// two reports of one event share its names and places far more often than two-word phrases
-/// (F1 0.77 against 0.61).
-fn story_counts(model: &TfidfModel, counts: &Sparse, texts: &Texts) -> Sparse {
-    counts + &model.lead_counts(texts.docs)
-}
-
+/// Stories from the articles' single-word TF-IDF rows and their days. What stories compare:
+/// each article's counts with its headline and first sentence counted twice, as they say
+/// which event a report is about (F1 0.775 against 0.768 on the labelled events). Words, not
+/// phrases: two reports of one event share its names and places far more often than two-word
+/// phrases (F1 0.77 against 0.61).
 fn story_stage(
     config: &RunConfig,
-    weights: &crate::vectorize::Weighted,
+    words: &crate::vectorize::WordsWith,
     coverage: &[f64],
     themes: &ThemeSet,
     texts: &Texts,
@@ -1155,7 +1149,10 @@ fn story_stage(
         .collect();
     let no_threads = crate::stories::Threads::default();
     let input = StoryInput {
-        rows: |i: usize| weights.row(i).collect::<Vec<_>>(),
+        rows: |i: usize| {
+            let d = &texts.docs[i];
+            words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
+        },
         themes: &themes.assignments,
         n_themes: themes.themes.len(),
         days: &days,

@@ -224,16 +224,34 @@ const MAX_SHARE_FROM: f64 = 50.0;
 const BEAT_FLOOR: f32 = 0.3;
 
 impl BeatWeight {
-    fn count(rows: &[Vec<(u32, f32)>]) -> BeatWeight {
-        let mut df: FxHashMap<u32, u32> = FxHashMap::default();
-        for r in rows {
-            for &(t, _) in r {
-                *df.entry(t).or_default() += 1;
-            }
-        }
+    /// Counted a block of articles at a time in parallel; the counts are whole numbers, so
+    /// their sums are the same in any order.
+    fn count<R>(articles: &[usize], rows: &R) -> BeatWeight
+    where
+        R: Fn(usize) -> Vec<(u32, f32)> + Sync,
+    {
+        let df = articles
+            .par_chunks(crate::vectorize::per_thread(articles.len()))
+            .map(|chunk| {
+                let mut df: FxHashMap<u32, u32> = FxHashMap::default();
+                for &a in chunk {
+                    for (t, w) in rows(a) {
+                        if w > 0.0 {
+                            *df.entry(t).or_default() += 1;
+                        }
+                    }
+                }
+                df
+            })
+            .reduce(FxHashMap::default, |mut a, b| {
+                for (t, n) in b {
+                    *a.entry(t).or_default() += n;
+                }
+                a
+            });
         BeatWeight {
             df,
-            n: rows.len() as f64,
+            n: articles.len() as f64,
         }
     }
 
@@ -339,8 +357,9 @@ where
 {
     let mut order: Vec<usize> = (0..days.len()).collect();
     order.sort_by_key(|&i| (days[i].unwrap_or(i32::MAX), i));
-    let raw: Vec<Vec<(u32, f32)>> = order.par_iter().map(|&a| rows(a)).collect();
-    let beat = BeatWeight::count(&raw);
+    // Rows are read twice, for how common each word is and then for the vectors, rather than
+    // held: at a million articles they would take gigabytes.
+    let beat = BeatWeight::count(&order, rows);
     let locals = Locals::new(
         beat.df
             .keys()
@@ -349,12 +368,11 @@ where
     );
     // Each vector's length is the article's coverage; its remainder, in directions no other
     // article shares, still counts in a story's length (the `+ 1.0` below).
-    let vectors: Vec<Vec<(u32, f32)>> = raw
-        .into_par_iter()
-        .zip(&order)
-        .map(|(r, &a)| {
+    let vectors: Vec<Vec<(u32, f32)>> = order
+        .par_iter()
+        .map(|&a| {
             let c = coverage.get(a).copied().unwrap_or(1.0) as f32;
-            let mut v = query(r.into_iter().map(|(t, w)| (t, w * beat.factor(t))));
+            let mut v = query(rows(a).into_iter().map(|(t, w)| (t, w * beat.factor(t))));
             v.iter_mut().for_each(|t| t.1 *= c);
             locals.map(&v)
         })

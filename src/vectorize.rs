@@ -482,21 +482,6 @@ impl TfidfModel {
         self.counts_and_coverage(docs).0
     }
 
-    /// Counts of the single words of each document's lead (headline and first sentence), by
-    /// column: what stories add to the counts to weigh the lead twice.
-    pub fn lead_counts(&self, docs: &[Doc]) -> Sparse {
-        sparse_by_chunks(docs, self.n_terms(), |doc| {
-            let mut columns: Vec<u32> = doc.stems[..(doc.lead as usize).min(doc.stems.len())]
-                .iter()
-                .filter_map(|&h| self.index.get(h))
-                .collect();
-            let mut row = Vec::new();
-            each_run(&mut columns, |i, n| row.push((i, n as f32)));
-            (row, ())
-        })
-        .0
-    }
-
     /// Raw term counts, and for each document the share of its TF-IDF mass (L2) that falls on
     /// vocabulary terms, counting out-of-vocabulary terms at the IDF of a term never seen. An
     /// article whose words the vocabulary mostly lacks has low coverage, however close its
@@ -570,6 +555,22 @@ impl TfidfModel {
         Weighted::new(self, counts, keep)
     }
 
+    /// [`TfidfModel::clustering_weights`]' columns, unnormalised, with words added per row.
+    pub fn words_with<'a>(&'a self, counts: &'a Sparse) -> WordsWith<'a> {
+        let unigram: Vec<bool> = self.vocabulary.iter().map(|t| !t.contains(' ')).collect();
+        let any_unigram = counts.indices().iter().any(|&c| unigram[c as usize]);
+        WordsWith {
+            model: self,
+            counts,
+            keep: if any_unigram {
+                unigram
+            } else {
+                vec![true; self.n_terms()]
+            },
+            tf: self.tf_table(),
+        }
+    }
+
     /// TF-IDF weights (all terms) from a count matrix made by [`TfidfModel::counts`].
     pub fn weight(&self, counts: &Sparse) -> Sparse {
         Weighted::new(self, counts, vec![true; self.n_terms()]).to_sparse()
@@ -577,6 +578,45 @@ impl TfidfModel {
 
     pub fn transform(&self, docs: &[Doc]) -> Sparse {
         self.weight(&self.counts(docs))
+    }
+}
+
+/// Single-word TF-IDF rows of a count matrix, each with more words counted in as it is read
+/// and not normalised: stories count an article's lead twice this way, without a second
+/// count matrix (at a million articles, gigabytes).
+pub struct WordsWith<'a> {
+    model: &'a TfidfModel,
+    counts: &'a Sparse,
+    keep: Vec<bool>,
+    tf: TfTable<'a>,
+}
+
+impl WordsWith<'_> {
+    /// Row `r` with each of `extra` (stems) counted once more, columns ascending.
+    pub fn row(&self, r: usize, extra: &[u64]) -> Vec<(u32, f32)> {
+        let mut more: Vec<u32> = extra
+            .iter()
+            .filter_map(|&h| self.model.index.get(h))
+            .filter(|&c| self.keep[c as usize])
+            .collect();
+        more.sort_unstable();
+        let span = self.counts.indptr().outer_inds_sz(r);
+        let mut out: Vec<(u32, f32)> = self.counts.indices()[span.clone()]
+            .iter()
+            .zip(&self.counts.data()[span])
+            .filter(|&(&c, _)| self.keep[c as usize])
+            .map(|(&c, &v)| (c, v))
+            .collect();
+        each_run(&mut more, |c, n| {
+            match out.binary_search_by_key(&c, |e| e.0) {
+                Ok(i) => out[i].1 += n as f32,
+                Err(i) => out.insert(i, (c, n as f32)),
+            }
+        });
+        for e in &mut out {
+            e.1 = (self.tf.get(f64::from(e.1)) * self.model.idf[e.0 as usize]) as f32;
+        }
+        out
     }
 }
 
