@@ -46,6 +46,9 @@ pub enum Error {
     /// A chart that could not be drawn.
     #[error("drawing a chart: {0}")]
     Chart(String),
+    /// A page that could not be rendered from its template.
+    #[error("writing a page: {0}")]
+    Page(String),
     #[error("{0}")]
     Cancelled(String),
     #[error(transparent)]
@@ -73,7 +76,7 @@ impl Error {
             Error::Input(_) => Kind::Input,
             Error::Settings(_) | Error::Threshold(_) => Kind::Settings,
             Error::Model(_) => Kind::Model,
-            Error::Io { .. } | Error::Table(_) | Error::Chart(_) => Kind::Io,
+            Error::Io { .. } | Error::Table(_) | Error::Chart(_) | Error::Page(_) => Kind::Io,
             Error::Cancelled(_) => Kind::Cancelled,
             Error::Corpus(e) => corpus_kind(e),
             Error::Cluster(e) => cluster_kind(e),

@@ -31,6 +31,7 @@ pub mod layout {
     pub const STORIES_PNG: &str = "stories.png";
     pub const SOURCES: &str = "sources.parquet";
     pub const HISTORY: &str = "history.parquet";
+    pub const EXPLORE: &str = "explore.html";
     pub const SOURCES_PNG: &str = "sources.png";
     /// A comparison, besides a run's files.
     pub const COMPARISON: &str = "comparison.parquet";

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod charts;
 pub mod comparison;
+pub mod explore;
 pub mod html;
 pub mod summary;
 pub mod tables;
@@ -159,8 +160,9 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
 
 /// Every name a command writes in an output folder: what a run's folder may hold, and what
 /// is not the user's.
-pub const OWNED: [&str; 23] = [
+pub const OWNED: [&str; 24] = [
     ARTICLES,
+    EXPLORE,
     HISTORY,
     SOURCES_PNG,
     STORY_COMPARISON,
@@ -286,7 +288,15 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
         write_atomic(&path(SOURCES_PNG), |tmp| charts::source_coverage(a, tmp))?;
         names.extend([SOURCES, SOURCES_PNG]);
     }
-    names.extend([FREQUENCY_PNG, TRENDS_PNG, TREE_PNG, STORIES_PNG, SUMMARY]);
+    explore::write(a, &path(EXPLORE))?;
+    names.extend([
+        FREQUENCY_PNG,
+        TRENDS_PNG,
+        TREE_PNG,
+        STORIES_PNG,
+        SUMMARY,
+        EXPLORE,
+    ]);
     Ok(names)
 }
 

@@ -461,6 +461,7 @@ fn a_run_leaves_no_stale_outputs_of_another_command() {
         [
             "articles.parquet",
             "duplicates.parquet",
+            "explore.html",
             "index.html",
             "rejects.parquet",
             "sources.parquet",

@@ -6,6 +6,7 @@ mod common;
 mod bad_input;
 mod compare;
 mod config_language;
+mod explore;
 mod ingest;
 mod model;
 mod model_trust;

@@ -1,0 +1,263 @@
+//! `explore.html`: the week to explore in a browser, one self-contained file (no network
+//! request), from a template (`explore.html.j2`) with the run's data as one embedded JSON
+//! block that the page's script reads: a map of the themes, each theme's trend, terms,
+//! stories and articles, a search over headlines and texts, filters by period and source, and
+//! the state in the URL so a link can be shared.
+
+use std::path::Path;
+
+use ndarray::{Array1, Array2, Axis};
+use plotters::style::RGBColor;
+use serde_json::{json, Value};
+
+use super::charts::theme_colour;
+use crate::error::{Error, Result};
+use crate::pipeline::Analysis;
+use crate::stories::source_of;
+use crate::trends::Bucket;
+
+/// Articles embedded in full; above this the list is an even sample (every theme and story
+/// is still complete), and the page says so. At ~300 bytes an article this keeps the file
+/// under 10 MB.
+pub const MAX_ARTICLES: usize = 20_000;
+/// Characters of each text embedded for reading and searching.
+const SNIPPET_CHARS: usize = 240;
+/// Groups of the theme tree drawn on the map.
+const GROUPS: usize = 4;
+
+const TEMPLATE: &str = include_str!("explore.html.j2");
+
+/// Writes `explore.html` for `a` to `path`.
+pub fn write(a: &Analysis, path: &Path) -> Result<()> {
+    let html = render(a)?;
+    crate::output::write_atomic(path, |tmp| Ok(std::fs::write(tmp, html)?))
+}
+
+/// The page for `a`.
+pub fn render(a: &Analysis) -> Result<String> {
+    let data = data(a)?;
+    // Inside a <script> element "</script" or "<!--" in a headline would end or confuse it;
+    // "<" only occurs inside JSON strings, where "\u003c" reads the same.
+    let json = serde_json::to_string(&data)
+        .map_err(|e| Error::Page(format!("explore data: {e}")))?
+        .replace('<', "\\u003c");
+    let title = match a.config.inputs.as_slice() {
+        [] => "tidings".to_string(),
+        inputs => format!(
+            "tidings: {}",
+            inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut env = minijinja::Environment::new();
+    env.add_template("explore.html", TEMPLATE)
+        .map_err(|e| Error::Page(format!("explore template: {e}")))?;
+    env.get_template("explore.html")
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                title => title,
+                data => minijinja::Value::from_safe_string(json),
+                version => env!("CARGO_PKG_VERSION"),
+            })
+        })
+        .map_err(|e| Error::Page(format!("explore page: {e}")))
+}
+
+fn data(a: &Analysis) -> Result<Value> {
+    let themes = &a.themes.themes;
+    let o = a.overview();
+    let periods: Vec<String> = o.trends.buckets.iter().map(|b| b.to_string()).collect();
+    let period_of = |i: usize| -> Option<usize> {
+        let b = Bucket::of(a.articles[i].date, o.trends.period);
+        o.trends.buckets.iter().position(|x| *x == b)
+    };
+    let (xy, group) = layout(a);
+    let theme_rows: Vec<Value> = themes
+        .iter()
+        .enumerate()
+        .map(|(t, th)| {
+            let RGBColor(r, g, b) = theme_colour(th.id);
+            json!({
+                "id": th.id,
+                "name": th.name,
+                "terms": th.top_terms.iter().take(10).collect::<Vec<_>>(),
+                "size": th.size,
+                "colour": format!("#{r:02x}{g:02x}{b:02x}"),
+                "x": xy.get(t).map_or(0.5, |p| p.0),
+                "y": xy.get(t).map_or(0.5, |p| p.1),
+                "group": group.get(t).copied(),
+                "stability": th.stability,
+            })
+        })
+        .collect();
+    // Stories of more than one report, by their place in this list; single reports are
+    // their article.
+    let mut story_index = vec![None; a.stories.stories.len()];
+    let mut story_rows = Vec::new();
+    for (s, story) in a.stories.stories.iter().enumerate() {
+        if story.is_multi() {
+            story_index[s] = Some(story_rows.len());
+            story_rows.push(json!({
+                "id": story.id,
+                "name": story.name,
+                "theme": story.theme,
+                "size": story.size(),
+                "copies": story.copies,
+                "first": story.first.map(|d| d.to_string()),
+                "last": story.last.map(|d| d.to_string()),
+            }));
+        }
+    }
+    let story_of: Vec<Option<usize>> = {
+        let mut of = vec![None; a.articles.len()];
+        for (s, story) in a.stories.stories.iter().enumerate() {
+            for &m in &story.members {
+                of[m] = story_index[s];
+            }
+        }
+        of
+    };
+    let n = a.articles.len();
+    let shown: Vec<usize> = if n <= MAX_ARTICLES {
+        (0..n).collect()
+    } else {
+        (0..MAX_ARTICLES).map(|i| i * n / MAX_ARTICLES).collect()
+    };
+    let mut sources: Vec<String> = Vec::new();
+    let mut source_index = std::collections::HashMap::new();
+    let mut rows = Vec::with_capacity(shown.len());
+    for &i in &shown {
+        let art = &a.articles[i];
+        let text = a.text(i)?;
+        let snippet: String = text
+            .split_whitespace()
+            .flat_map(|w| [" ", w])
+            .skip(1)
+            .collect::<String>()
+            .chars()
+            .take(SNIPPET_CHARS)
+            .collect();
+        let source = source_of(art);
+        let s = *source_index.entry(source.clone()).or_insert_with(|| {
+            sources.push(source);
+            sources.len() - 1
+        });
+        rows.push(json!([
+            art.id,
+            art.title,
+            art.date.map(|d| d.to_string()),
+            s,
+            a.themes.assignments[i],
+            story_of[i],
+            period_of(i),
+            snippet,
+        ]));
+    }
+    Ok(json!({
+        "period": o.trends.period.to_string(),
+        "periods": periods,
+        "themes": theme_rows,
+        "stories": story_rows,
+        "sources": sources,
+        "articles": n,
+        "sampled": shown.len() < n,
+        "rows": rows,
+    }))
+}
+
+/// The themes on a plane: the two leading principal directions of their centroids (scaled
+/// to 0..1), and each theme's group when the tree is cut into [`GROUPS`].
+fn layout(a: &Analysis) -> (Vec<(f64, f64)>, Vec<usize>) {
+    let c = &a.clustering.centroids;
+    let k = a.themes.themes.len().min(c.nrows());
+    let mut xy = vec![(0.5, 0.5); a.themes.themes.len()];
+    if k >= 2 {
+        let rows = c.slice(ndarray::s![..k, ..]).to_owned();
+        let mean = rows
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(c.ncols()));
+        let centred = &rows - &mean;
+        let gram: Array2<f64> = centred.dot(&centred.t());
+        let first = leading(&gram, None);
+        let second = leading(&gram, Some(&first));
+        let coords: Vec<(f64, f64)> = (0..k).map(|i| (first[i], second[i])).collect();
+        let span = |f: &dyn Fn(&(f64, f64)) -> f64| {
+            let lo = coords.iter().map(f).fold(f64::INFINITY, f64::min);
+            let hi = coords.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+            (lo, (hi - lo).max(f64::MIN_POSITIVE))
+        };
+        let ((x0, xw), (y0, yw)) = (span(&|p| p.0), span(&|p| p.1));
+        for (i, p) in coords.iter().enumerate() {
+            xy[i] = ((p.0 - x0) / xw, (p.1 - y0) / yw);
+        }
+    }
+    // Groups: the tree's merges applied, closest first, until GROUPS remain.
+    let n = a.themes.themes.len();
+    let mut group: Vec<usize> = (0..n).collect();
+    let leaves = a.tree.leaf_order.len();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (i, m) in a.tree.merges.iter().enumerate() {
+        let mut here = Vec::new();
+        for child in m.children {
+            match child {
+                crate::tree::Node::Theme(t) => here.push(t),
+                crate::tree::Node::Group(g) => here.extend(members[g].iter().copied()),
+            }
+        }
+        if i + GROUPS < leaves {
+            for &t in &here {
+                if let Some(g) = group.get_mut(t) {
+                    *g = n + i;
+                }
+            }
+        }
+        members.push(here);
+    }
+    // Numbered 0.. in the tree's drawing order.
+    let mut number = std::collections::HashMap::new();
+    for &t in &a.tree.leaf_order {
+        if let Some(&g) = group.get(t) {
+            let next = number.len();
+            number.entry(g).or_insert(next);
+        }
+    }
+    let group = group
+        .iter()
+        .map(|g| number.get(g).copied().unwrap_or(0))
+        .collect();
+    (xy, group)
+}
+
+/// The leading eigenvector of the symmetric `m` (orthogonal to `not`), scaled by the square
+/// root of its eigenvalue: power iteration from a fixed start, so the layout is the same on
+/// every run.
+fn leading(m: &Array2<f64>, not: Option<&Array1<f64>>) -> Array1<f64> {
+    let n = m.nrows();
+    let mut v: Array1<f64> = Array1::from_iter((0..n).map(|i| 1.0 + (i as f64 * 0.37).sin()));
+    let unit_not = not.map(|u| {
+        let norm = u.dot(u).sqrt();
+        if norm > 0.0 {
+            u / norm
+        } else {
+            u.clone()
+        }
+    });
+    let mut value = 0.0;
+    for _ in 0..200 {
+        if let Some(u) = &unit_not {
+            let along = v.dot(u);
+            v = &v - &(u * along);
+        }
+        let next = m.dot(&v);
+        let norm = next.dot(&next).sqrt();
+        if norm <= f64::MIN_POSITIVE {
+            break;
+        }
+        value = norm / v.dot(&v).sqrt().max(f64::MIN_POSITIVE);
+        v = next / norm;
+    }
+    v * value.sqrt()
+}
