@@ -124,6 +124,15 @@ else:
 joined = articles.merge(theme_info, on="theme_id", how="left", validate="many_to_one")
 assert len(joined) == len(articles), "every article has exactly one theme"
 joined[["article_id", "date", "title", "theme_label", "theme_size"]].head()"""),
+    ("md", """## Exploring in the browser
+
+`explore.html` is the run as one interactive page: a map of the themes, each theme's trend,
+stories and articles, one search over headlines and texts, filters by period and source. The
+Python package shows it inline; a `reports/` folder has it as a file."""),
+    ("code", """if REPORTS:
+    print(f"open {Path(REPORTS) / 'explore.html'} in a browser")
+else:
+    display(result.explore())"""),
 ]
 
 nb = nbf.v4.new_notebook()

@@ -420,6 +420,13 @@ impl Run {
         report::summary::render(self.outcome.analysis())
     }
 
+    /// `explore.html`'s text.
+    fn explore_html(&self, py: Python<'_>) -> PyResult<String> {
+        let outcome = self.outcome.clone();
+        py.detach(|| report::explore::render(outcome.analysis()))
+            .map_err(error)
+    }
+
     /// The themes of this run as a model that later runs assign to (a run with a model
     /// gives that model back).
     fn model(&self) -> Model {

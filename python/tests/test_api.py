@@ -96,6 +96,15 @@ def test_tables_and_files_match_the_cli(sample_run, tmp_path):
         assert got == want, name
 
 
+def test_explore_writes_the_clis_page_and_shows_inline(sample_run, tmp_path):
+    cli("run", SAMPLE, "--k", "8", "--seed", "42", "--out", str(tmp_path / "cli"))
+    path = sample_run.explore(tmp_path / "e.html")
+    assert Path(path).read_bytes() == (tmp_path / "cli" / "explore.html").read_bytes()
+    inline = sample_run.explore()._repr_html_()
+    assert inline.startswith("<iframe") and 'sandbox="allow-scripts"' in inline
+    assert "&lt;svg" in inline and "<svg" not in inline, "the page is the frame's, escaped"
+
+
 def test_write_replaces_the_folder_as_one_unit(sample_run, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

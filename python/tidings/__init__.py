@@ -277,6 +277,25 @@ def _warn(native: Any) -> None:
         )
 
 
+class _Page:
+    """A page a notebook shows inline (in a sandboxed frame, as a browser would open the
+    file); ``str()`` is its HTML."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        return (
+            '<iframe style="width:100%;height:760px;border:1px solid #ddd" '
+            f'sandbox="allow-scripts" srcdoc="{_html.escape(self.html, quote=True)}"></iframe>'
+        )
+
+
 class _OptionalTable:
     """A table of a :class:`Result`, read by the name it is given in the class (the stem of
     its file name), or None when the run has none."""
@@ -409,6 +428,22 @@ class Result:
     def summary(self) -> str:
         """The text of ``summary.md``."""
         return self._native.summary
+
+    def explore(self, path: Optional[PathLike] = None, open_browser: bool = False) -> Any:
+        """The run to explore in a browser (``explore.html``): written to ``path`` when given
+        (and opened in the default browser with ``open_browser``), returning the path; without
+        a path, an object a notebook shows inline."""
+        page = self._native.explore_html()
+        if path is None:
+            return _Page(page)
+        path = os.fspath(path)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open("file://" + os.path.abspath(path))
+        return path
 
     def write(self, out: PathLike = "reports") -> List[str]:
         """Writes the CLI's outputs (Parquet tables, PNG charts, ``summary.md``,

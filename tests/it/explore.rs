@@ -28,7 +28,11 @@ fn the_explore_page_embeds_the_run_and_nothing_from_the_network() {
     assert!(o.status.success(), "{}", stderr(&o));
     let html = fs::read_to_string(out.join("explore.html")).unwrap();
     assert!(!html.contains("https://") && !html.contains("src=\"http"));
-    assert_eq!(html.matches("</script>").count(), 2, "the headline cannot close a script");
+    assert_eq!(
+        html.matches("</script>").count(),
+        2,
+        "the headline cannot close a script"
+    );
     let start = html.find("id=\"data\">").unwrap() + "id=\"data\">".len();
     let end = start + html[start..].find("</script>").unwrap();
     let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
@@ -47,6 +51,9 @@ fn the_explore_page_embeds_the_run_and_nothing_from_the_network() {
         .iter()
         .any(|r| r[1].as_str() == Some("OIL </script><!-- PRICES")));
     let stories = read_parquet(&out.join("stories.parquet"));
-    let multi = ints(&stories, "articles").iter().filter(|&&n| n > 1).count();
+    let multi = ints(&stories, "articles")
+        .iter()
+        .filter(|&&n| n > 1)
+        .count();
     assert_eq!(data["stories"].as_array().unwrap().len(), multi);
 }
