@@ -1,11 +1,13 @@
 //! `index.html`: one self-contained page a person opens (charts embedded as PNG data, no
 //! external requests): the run's parameters, the themes with their top terms and most central
-//! headlines, the charts, and the comparison when `compare` ran.
+//! headlines, the charts, and the comparison when `compare` ran. Built from a template
+//! (`index.html.j2`, minijinja, which escapes every value but the inlined charts).
 
-use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::Result;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
 use base64::Engine;
 use plotters::style::RGBColor;
 
@@ -43,54 +45,123 @@ table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border-bottom:1p
 th{background:#f6f6f6}td.n{text-align:right;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.4em;vertical-align:middle}
 .meta{color:#555;font-size:.92em}.terms{color:#444}img{max-width:100%;border:1px solid #eee;margin:.5em 0}ul.heads{margin:0;padding-left:1.1em}";
 
-/// With a model: each theme's share of this run against all the model absorbed before, and
-/// the stories that stand out (`history.parquet`).
-fn history(h: &mut String, a: &Analysis, hist: &crate::compare::History) {
-    use crate::compare::{theme_trend, FDR};
-    let _ = write!(
-        h,
-        "<h2>Against the model's history</h2><p>Each theme's share of this run against its share of the {} articles the model absorbed before; a change counts at a Benjamini-Hochberg q-value of {FDR} or less over the themes (history.parquet).</p><table><tr><th>theme</th><th>label</th><th>share before</th><th>share now</th><th>change</th><th>z</th><th>q</th><th>status</th></tr>",
-        hist.saved
-    );
-    let mut order: Vec<&(usize, crate::compare::ShareChange)> = hist.themes.iter().collect();
-    order.sort_by(|x, y| y.1.z.abs().total_cmp(&x.1.z.abs()).then(x.0.cmp(&y.0)));
-    for (i, ch) in order {
-        let t = &a.themes.themes[*i];
-        let RGBColor(r, g, b) = theme_colour(t.id);
-        let _ = write!(
-            h,
-            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td>{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{:.1}%</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.3}</td><td>{}</td></tr>",
-            t.id,
-            esc(&t.name),
-            ch.share_before * 100.0,
-            ch.share_after * 100.0,
-            (ch.share_after - ch.share_before) * 100.0,
-            ch.z,
-            ch.q_value,
-            theme_trend(ch)
-        );
-    }
-    let _ = write!(
-        h,
-        "</table><p>{}</p>",
-        esc(&super::summary::history_stories(a, hist))
-    );
+const TEMPLATE: &str = include_str!("index.html.j2");
+
+/// A theme's colour as CSS.
+fn colour(theme_id: usize) -> String {
+    let RGBColor(r, g, b) = theme_colour(theme_id);
+    format!("rgb({r},{g},{b})")
 }
 
-pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
+/// HTML made here (an inlined chart), not text to escape.
+fn safe(html: String) -> minijinja::Value {
+    minijinja::Value::from_safe_string(html)
+}
+
+/// With a model: each theme's share of this run against all the model absorbed before, and
+/// the stories that stand out (`history.parquet`).
+fn history_section(a: &Analysis, hist: &crate::compare::History) -> Value {
+    use crate::compare::{theme_trend, FDR};
+    let mut order: Vec<&(usize, crate::compare::ShareChange)> = hist.themes.iter().collect();
+    order.sort_by(|x, y| y.1.z.abs().total_cmp(&x.1.z.abs()).then(x.0.cmp(&y.0)));
+    let rows: Vec<Value> = order
+        .into_iter()
+        .map(|(i, ch)| {
+            let t = &a.themes.themes[*i];
+            json!({
+                "colour": colour(t.id),
+                "id": t.id,
+                "name": t.name,
+                "before": format!("{:.1}%", ch.share_before * 100.0),
+                "after": format!("{:.1}%", ch.share_after * 100.0),
+                "change": format!("{:+.1} pts", (ch.share_after - ch.share_before) * 100.0),
+                "z": format!("{:.1}", ch.z),
+                "q": format!("{:.3}", ch.q_value),
+                "status": theme_trend(ch),
+            })
+        })
+        .collect();
+    json!({
+        "saved": hist.saved,
+        "fdr": FDR,
+        "rows": rows,
+        "stories": super::summary::history_stories(a, hist),
+    })
+}
+
+/// What changed between the sides of a comparison, the largest changes first.
+fn comparison(a: &Analysis, x: &Comparison, out: &Path) -> minijinja::Value {
+    let mut order: Vec<usize> = (0..x.themes.len()).collect();
+    order.sort_by(|&p, &q| {
+        x.themes[q]
+            .z
+            .abs()
+            .total_cmp(&x.themes[p].z.abs())
+            .then(p.cmp(&q))
+    });
+    let rows: Vec<Value> = order
+        .into_iter()
+        .map(|t| {
+            let ch = &x.themes[t];
+            let id = a.themes.themes[t].id;
+            json!({
+                "colour": colour(id),
+                "id": id,
+                "name": a.themes.themes[t].name,
+                "before": ch.before,
+                "after": ch.after,
+                "change": format!("{:+.1} pts", (ch.share_after - ch.share_before) * 100.0),
+                "z": format!("{:.1}", ch.z),
+                "q": format!("{:.3}", ch.q_value),
+                "status": ch.status(),
+            })
+        })
+        .collect();
+    minijinja::context! {
+        n_before => x.n_before,
+        before_name => x.before_name,
+        n_after => x.n_after,
+        after_name => x.after_name,
+        rows => rows,
+        chart => safe(img(&out.join(COMPARE_PNG), "Share change per theme")),
+        terms_chart => safe(img(&out.join(COMPARE_TERMS_PNG), "Rising and falling terms")),
+    }
+}
+
+/// The largest and fastest-growing stories, as in `summary.md`.
+fn top_stories(a: &Analysis) -> Vec<Value> {
+    let top = a.stories.top(&a.articles);
+    let growing: Vec<usize> = top.growing.iter().map(|g| g.story.id).collect();
+    top.all()
+        .into_iter()
+        .map(|s| {
+            let [id, name, theme, n, copies, sources, days, head] =
+                super::summary::story_cells(a, s);
+            json!({
+                "id": id,
+                "growing": growing.contains(&s.id),
+                "name": name,
+                "terms": s.top_terms.join(", "),
+                "colour": colour(a.themes.themes[s.theme].id),
+                "theme": theme,
+                "articles": n,
+                "copies": copies,
+                "sources": sources,
+                "days": days,
+                "headline": head,
+            })
+        })
+        .collect()
+}
+
+/// The page, from `index.html.j2`; `out` holds the charts it inlines.
+pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<String> {
     let c = &a.config;
-    let mut h = String::new();
     let inputs: Vec<String> = c.inputs.iter().map(|p| p.display().to_string()).collect();
     let title = match cmp {
         Some(x) => format!("tidings: {} → {}", x.before_name, x.after_name),
         None => format!("tidings: themes in {}", inputs.join(", ")),
     };
-    let _ = write!(
-        h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>",
-        esc(&title),
-        esc(&title)
-    );
     let parameters = match c.mode.model() {
         Some(_) => super::summary::model_parameters(a),
         None => format!(
@@ -103,158 +174,63 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> String {
             c.settings.cluster.n_runs
         ),
     };
-    let _ = write!(
-        h,
-        "<p class=\"meta\">{}<br>{}<br>{}</p>",
-        esc(&accounting(a)),
-        esc(&a.clustering.choice.describe(a.clustering.k)),
-        esc(&parameters)
-    );
-    if let Some(hist) = crate::compare::against_history(a) {
-        history(&mut h, a, &hist);
-    }
-    if let Some(x) = cmp {
-        let _ = write!(
-            h,
-            "<h2>What changed</h2><p>{} articles before ({}), {} after ({}).</p><table><tr><th>theme</th><th>label</th><th>before</th><th>after</th><th>share change</th><th>z</th><th>q</th><th>status</th></tr>",
-            x.n_before,
-            esc(&x.before_name),
-            x.n_after,
-            esc(&x.after_name)
-        );
-        let mut order: Vec<usize> = (0..x.themes.len()).collect();
-        order.sort_by(|&p, &q| {
-            x.themes[q]
-                .z
-                .abs()
-                .total_cmp(&x.themes[p].z.abs())
-                .then(p.cmp(&q))
-        });
-        for t in order {
-            let ch = &x.themes[t];
-            let id = a.themes.themes[t].id;
-            let RGBColor(r, g, b) = theme_colour(id);
-            let _ = write!(
-                h,
-                "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{id}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1} pts</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.3}</td><td>{}</td></tr>",
-                esc(&a.themes.themes[t].name),
-                ch.before,
-                ch.after,
-                (ch.share_after - ch.share_before) * 100.0,
-                ch.z,
-                ch.q_value,
-                ch.status()
-            );
-        }
-        let _ = write!(
-            h,
-            "</table>{}{}",
-            img(&out.join(COMPARE_PNG), "Share change per theme"),
-            img(&out.join(COMPARE_TERMS_PNG), "Rising and falling terms")
-        );
-    }
-    let _ = write!(
-        h,
-        "<h2>Themes</h2><table><tr><th>theme</th><th>name and top terms</th><th>articles</th><th>share</th><th>stability</th><th>most central headlines</th></tr>"
-    );
-    for t in &a.themes.themes {
-        let RGBColor(r, g, b) = theme_colour(t.id);
-        let heads: String = t
-            .representatives
-            .iter()
-            .map(|&i| format!("<li>{}</li>", esc(&a.headline(i, 100))))
-            .collect();
-        let _ = write!(
-            h,
-            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{}</td><td><ul class=\"heads\">{heads}</ul></td></tr>",
-            t.id,
-            esc(&t.name),
-            esc(&t.top_terms.join(", ")),
-            t.size,
-            t.share * 100.0,
-            esc(&super::summary::stability_cell(t))
-        );
-    }
-    if let Some(line) = super::summary::stability_line(a) {
-        let _ = write!(h, "</table><p><b>Stability:</b> {}</p>", esc(&line));
-    } else {
-        h.push_str("</table>");
-    }
-    top_stories(&mut h, a, out);
-    let coverage = img(&out.join(SOURCES_PNG), "Who covers what");
-    if !coverage.is_empty() {
-        let _ = write!(h, "<h2>Who covers what</h2>{coverage}");
-    }
-    let _ = write!(
-        h,
-        "<h2>Over time</h2>{}<h2>Sizes</h2>{}<h2>Groups</h2>{}",
-        img(
-            &out.join(super::TRENDS_PNG),
-            "Articles per theme per period"
-        ),
-        img(&out.join(super::FREQUENCY_PNG), "Articles per theme"),
-        img(
-            &out.join(super::TREE_PNG),
-            "The themes grouped by closeness"
-        )
-    );
-    let _ = write!(
-        h,
-        "<p class=\"meta\">Tables: articles.parquet, themes.parquet, stories.parquet, theme_counts.parquet, theme_tree.parquet, duplicates.parquet, rejects.parquet{}. Written by tidings {}.</p></body></html>",
-        [
-            (cmp.is_some(), ", comparison.parquet, keyword_shifts.parquet, story_comparison.parquet"),
-            (crate::compare::against_history(a).is_some(), ", history.parquet"),
-            (super::tables::has_sources(a), ", sources.parquet"),
-        ]
+    let themes: Vec<Value> = a
+        .themes
+        .themes
         .iter()
-        .filter(|x| x.0)
-        .map(|x| x.1)
-        .collect::<String>(),
-        env!("CARGO_PKG_VERSION")
-    );
-    h
-}
-
-/// The largest and fastest-growing stories, as in `summary.md`, with their lifelines.
-fn top_stories(h: &mut String, a: &Analysis, out: &Path) {
-    let top = a.stories.top(&a.articles);
-    let _ = write!(h, "<h2>Top stories</h2>");
-    if top.largest.is_empty() {
-        let _ = write!(h, "<p>No story is told by more than one article.</p>");
-        return;
-    }
-    let _ = write!(
-        h,
-        "<table><tr><th>story</th><th>name and top terms</th><th>theme</th><th>articles</th><th>copies</th><th>sources</th><th>days</th><th>most central headline</th></tr>"
-    );
-    let growing: Vec<usize> = top.growing.iter().map(|g| g.story.id).collect();
-    for s in top.all() {
-        let [id, name, theme, n, copies, sources, days, head] = super::summary::story_cells(a, s);
-        let RGBColor(r, g, b) = theme_colour(a.themes.themes[s.theme].id);
-        let mark = if growing.contains(&s.id) {
-            " (growing)"
-        } else {
-            ""
-        };
-        let _ = write!(
-            h,
-            "<tr><td>{}{mark}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>{}</td><td class=\"n\">{n}</td><td class=\"n\">{copies}</td><td class=\"n\">{sources}</td><td>{}</td><td>{}</td></tr>",
-            esc(&id),
-            esc(&name),
-            esc(&s.top_terms.join(", ")),
-            esc(&theme),
-            esc(&days),
-            esc(&head)
-        );
-    }
-    let _ = write!(
-        h,
-        "</table>{}",
-        img(&out.join(STORIES_PNG), "Top stories, articles per day")
-    );
+        .map(|t| {
+            json!({
+                "colour": colour(t.id),
+                "id": t.id,
+                "name": t.name,
+                "terms": t.top_terms.join(", "),
+                "size": t.size,
+                "share": format!("{:.1}%", t.share * 100.0),
+                "stability": super::summary::stability_cell(t),
+                "heads": t.representatives.iter().map(|&i| a.headline(i, 100)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let history = crate::compare::against_history(a);
+    let tables: String = [
+        (true, "articles.parquet, themes.parquet, stories.parquet, theme_counts.parquet, theme_tree.parquet, duplicates.parquet, rejects.parquet"),
+        (cmp.is_some(), ", comparison.parquet, keyword_shifts.parquet, story_comparison.parquet"),
+        (history.is_some(), ", history.parquet"),
+        (super::tables::has_sources(a), ", sources.parquet"),
+    ]
+    .iter()
+    .filter(|x| x.0)
+    .map(|x| x.1)
+    .collect();
+    let mut env = minijinja::Environment::new();
+    env.add_template("index.html", TEMPLATE)
+        .map_err(|e| Error::Page(format!("index template: {e}")))?;
+    env.get_template("index.html")
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                title => title,
+                style => safe(STYLE.to_string()),
+                accounting => accounting(a),
+                choice => a.clustering.choice.describe(a.clustering.k),
+                parameters => parameters,
+                history => history.map(|h| history_section(a, &h)),
+                comparison => cmp.map(|x| comparison(a, x, out)),
+                themes => themes,
+                stability => super::summary::stability_line(a),
+                stories => top_stories(a),
+                stories_chart => safe(img(&out.join(STORIES_PNG), "Top stories, articles per day")),
+                coverage => safe(img(&out.join(SOURCES_PNG), "Who covers what")),
+                trends_chart => safe(img(&out.join(super::TRENDS_PNG), "Articles per theme per period")),
+                frequency_chart => safe(img(&out.join(super::FREQUENCY_PNG), "Articles per theme")),
+                tree_chart => safe(img(&out.join(super::TREE_PNG), "The themes grouped by closeness")),
+                tables => tables,
+                version => env!("CARGO_PKG_VERSION"),
+            })
+        })
+        .map_err(|e| Error::Page(format!("index page: {e}")))
 }
 
 pub fn write(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<()> {
-    let html = render(a, cmp, out);
+    let html = render(a, cmp, out)?;
     write_atomic(&out.join(INDEX), |tmp| Ok(std::fs::write(tmp, &html)?))
 }
