@@ -176,13 +176,13 @@ def a_users_session(page, data, themes, shots):
         everywhere = sum(1 for r in rows if holds(r, "oil"))
         s.wait(f"document.getElementById('count').dataset.n === '{everywhere}'")
         assert "theme=" not in s.eval("location.hash") and "q=oil" in s.eval("location.hash")
-        story = next((j for j, st in enumerate(data["stories"]) if st["theme"] == 0), None)
+        story = next((j for j, st in enumerate(data["stories"]) if st[2] == 0), None)
         if story is not None:
             s.click("#clear")
             s.click(f'g.theme[data-theme="{first["id"]}"] circle')
             s.wait("document.querySelector('ul.stories button') !== null")
             s.click("ul.stories li:first-child button")
-            top = max((st["size"], -j, j) for j, st in enumerate(data["stories"]) if st["theme"] == 0)[2]
+            top = max((st[3], -j, j) for j, st in enumerate(data["stories"]) if st[2] == 0)[2]
             want = sum(1 for r in rows if r[4] == 0 and r[5] == top)
             s.wait(f"document.getElementById('count').dataset.n === '{want}'")
         assert not s.errors, f"errors in the page: {s.errors}"
@@ -248,9 +248,9 @@ def main(reports, shots):
     assert shown_count(dom) == counts.get(0, 0)
 
     # A story of the theme, and a period and a source as filters.
-    story = next((j for j, s in enumerate(data["stories"]) if s["theme"] == 0), None)
+    story = next((j for j, s in enumerate(data["stories"]) if s[2] == 0), None)
     if story is not None:
-        dom = load(page, f"theme={first['id']}&story={data['stories'][story]['id']}")
+        dom = load(page, f"theme={first['id']}&story={data['stories'][story][0]}")
         assert shown_count(dom) == sum(1 for r in rows if r[4] == 0 and r[5] == story)
     period = data["periods"][0]
     dom = load(page, urlencode({"period": period}))

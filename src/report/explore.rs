@@ -100,15 +100,16 @@ fn data(a: &Analysis) -> Result<Value> {
     for (s, story) in a.stories.stories.iter().enumerate() {
         if story.is_multi() {
             story_index[s] = Some(story_rows.len());
-            story_rows.push(json!({
-                "id": story.id,
-                "name": story.name,
-                "theme": story.theme,
-                "size": story.size(),
-                "copies": story.copies,
-                "first": story.first.map(|d| d.to_string()),
-                "last": story.last.map(|d| d.to_string()),
-            }));
+            // [id, name, theme (position), articles, first day, last day]: as arrays, since a
+            // million articles make tens of thousands of stories.
+            story_rows.push(json!([
+                story.id,
+                story.name,
+                story.theme,
+                story.size(),
+                story.first.map(|d| d.to_string()),
+                story.last.map(|d| d.to_string()),
+            ]));
         }
     }
     let story_of: Vec<Option<usize>> = {
