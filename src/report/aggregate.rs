@@ -15,7 +15,7 @@ use plotters::style::RGBColor;
 use polars::prelude::{Column, DataFrame, DataType};
 
 use super::charts::theme_colour;
-use super::html::{esc, img, INDEX, STYLE};
+use super::html::{img, INDEX, STYLE};
 use super::summary::{cell, fastest_rising};
 use super::{tables, write_parquet, Overview};
 use crate::model::ThemeModel;
@@ -177,7 +177,7 @@ pub fn write(
         write_atomic(&path(layout::SUMMARY), |tmp| {
             Ok(std::fs::write(tmp, &summary)?)
         })?;
-        let html = html(model, &o, source, dir);
+        let html = html(model, &o, source, dir)?;
         write_atomic(&path(INDEX), |tmp| Ok(std::fs::write(tmp, &html)?))?;
         Ok(vec![
             layout::THEME_COUNTS,
@@ -299,42 +299,38 @@ fn summary(model: &ThemeModel, o: &Overview, source: &str) -> String {
     s
 }
 
-fn html(model: &ThemeModel, o: &Overview, source: &str, out: &Path) -> String {
-    let mut h = String::new();
-    let title = format!("tidings: themes in {source}");
-    let _ = write!(
-        h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1><p class=\"meta\">{}<br>{} themes, {} vocabulary terms; per {}, {}</p>",
-        esc(&title),
-        esc(&title),
-        esc(&accounting(o)),
-        model.k(),
-        model.vocabulary.len(),
-        o.trends.period,
-        esc(&o.trends.span())
-    );
-    let _ = write!(
-        h,
-        "<h2>Themes</h2><table><tr><th>theme</th><th>name and top terms</th><th>articles</th><th>share</th></tr>"
-    );
-    for t in o.themes {
-        let RGBColor(r, g, b) = theme_colour(t.id);
-        let _ = write!(
-            h,
-            "<tr><td><span class=\"sw\" style=\"background:rgb({r},{g},{b})\"></span>T{}</td><td><b>{}</b><br><span class=\"terms\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td></tr>",
-            t.id,
-            esc(&t.name),
-            esc(&t.top_terms.join(", ")),
-            t.size,
-            t.share * 100.0
-        );
-    }
-    let _ = write!(
-        h,
-        "</table><h2>Over time</h2>{}<h2>Sizes</h2>{}<p class=\"meta\">Tables: themes.parquet, theme_counts.parquet. Written by tidings {}.</p></body></html>",
-        img(&out.join(layout::TRENDS_PNG), "Articles per theme per period"),
-        img(&out.join(layout::FREQUENCY_PNG), "Articles per theme"),
-        env!("CARGO_PKG_VERSION")
-    );
-    h
+/// The aggregate's `index.html`, from `aggregate.html.j2`.
+fn html(model: &ThemeModel, o: &Overview, source: &str, out: &Path) -> Result<String> {
+    let themes: Vec<serde_json::Value> = o
+        .themes
+        .iter()
+        .map(|t| {
+            let RGBColor(r, g, b) = theme_colour(t.id);
+            serde_json::json!({
+                "colour": format!("rgb({r},{g},{b})"),
+                "id": t.id,
+                "name": t.name,
+                "terms": t.top_terms.join(", "),
+                "size": t.size,
+                "share": format!("{:.1}%", t.share * 100.0),
+            })
+        })
+        .collect();
+    super::html::render_template(
+        "aggregate.html",
+        include_str!("aggregate.html.j2"),
+        minijinja::context! {
+            title => format!("tidings: themes in {source}"),
+            style => minijinja::Value::from_safe_string(STYLE.to_string()),
+            accounting => accounting(o),
+            k => model.k(),
+            vocabulary => model.vocabulary.len(),
+            period => o.trends.period.to_string(),
+            span => o.trends.span(),
+            themes => themes,
+            trends_chart => minijinja::Value::from_safe_string(img(&out.join(layout::TRENDS_PNG), "Articles per theme per period")),
+            frequency_chart => minijinja::Value::from_safe_string(img(&out.join(layout::FREQUENCY_PNG), "Articles per theme")),
+            version => env!("CARGO_PKG_VERSION"),
+        },
+    )
 }

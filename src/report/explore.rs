@@ -52,18 +52,15 @@ pub fn render(a: &Analysis) -> Result<String> {
                 .join(", ")
         ),
     };
-    let mut env = minijinja::Environment::new();
-    env.add_template("explore.html", TEMPLATE)
-        .map_err(|e| Error::Page(format!("explore template: {e}")))?;
-    env.get_template("explore.html")
-        .and_then(|t| {
-            t.render(minijinja::context! {
-                title => title,
-                data => minijinja::Value::from_safe_string(json),
-                version => env!("CARGO_PKG_VERSION"),
-            })
-        })
-        .map_err(|e| Error::Page(format!("explore page: {e}")))
+    super::html::render_template(
+        "explore.html",
+        TEMPLATE,
+        minijinja::context! {
+            title => title,
+            data => minijinja::Value::from_safe_string(json),
+            version => env!("CARGO_PKG_VERSION"),
+        },
+    )
 }
 
 fn data(a: &Analysis) -> Result<Value> {

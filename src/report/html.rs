@@ -20,7 +20,7 @@ use crate::pipeline::Analysis;
 
 pub const INDEX: &str = "index.html";
 
-pub(super) fn esc(s: &str) -> String {
+fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -202,12 +202,10 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<Stri
     .filter(|x| x.0)
     .map(|x| x.1)
     .collect();
-    let mut env = minijinja::Environment::new();
-    env.add_template("index.html", TEMPLATE)
-        .map_err(|e| Error::Page(format!("index template: {e}")))?;
-    env.get_template("index.html")
-        .and_then(|t| {
-            t.render(minijinja::context! {
+    render_template(
+        "index.html",
+        TEMPLATE,
+        minijinja::context! {
                 title => title,
                 style => safe(STYLE.to_string()),
                 accounting => accounting(a),
@@ -225,9 +223,22 @@ pub fn render(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<Stri
                 tree_chart => safe(img(&out.join(super::TREE_PNG), "The themes grouped by closeness")),
                 tables => tables,
                 version => env!("CARGO_PKG_VERSION"),
-            })
-        })
-        .map_err(|e| Error::Page(format!("index page: {e}")))
+        },
+    )
+}
+
+/// `source`, a template named `name` (its extension turns HTML escaping on), filled with
+/// `context`.
+pub(super) fn render_template(
+    name: &str,
+    source: &str,
+    context: minijinja::Value,
+) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.add_template(name, source)
+        .and_then(|()| env.get_template(name))
+        .and_then(|t| t.render(context))
+        .map_err(|e| Error::Page(format!("{name}: {e}")))
 }
 
 pub fn write(a: &Analysis, cmp: Option<&Comparison>, out: &Path) -> Result<()> {

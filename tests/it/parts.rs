@@ -90,6 +90,21 @@ fn batches_assign_as_one_run_and_their_counts_report_as_it() {
         ints(&themes, "size"),
         ints(&read_parquet(&run_out.join("themes.parquet")), "size")
     );
+    // The page (from its template): one row per theme, names escaped, charts inlined.
+    let page = std::fs::read_to_string(report_out.join("index.html")).unwrap();
+    assert!(
+        page.starts_with("<!doctype html>") && page.ends_with("</html>\n")
+            || page.ends_with("</html>")
+    );
+    assert_eq!(
+        page.matches("<tr><td><span class=\"sw\"").count(),
+        themes.height()
+    );
+    assert_eq!(page.matches("data:image/png;base64,").count(), 2);
+    for name in strings(&themes, "name") {
+        let escaped = name.replace('&', "&amp;").replace('<', "&lt;");
+        assert!(page.contains(&format!("<b>{escaped}</b>")), "{name}");
+    }
 }
 
 /// Document frequencies counted part by part and summed give the vocabulary and IDF weights
