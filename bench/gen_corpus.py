@@ -15,8 +15,14 @@ articles of one topic until it reaches that length, and 20% are rewritten near-c
 recent one (a sentence dropped, a few words changed, another headline), as wires and
 aggregators produce them; 2% are exact repeats.
 
+With `--syndication` (and `--chars`), a wire at scale: every story is carried again and again,
+its copies per story drawn from a Zipf law (Pareto, shape 1) up to 1,000, each copy reworded
+(its sentences reordered, one or two dropped, a few words changed) and dated within three days
+of the story; four articles in five are such copies.
+
     python3 bench/gen_corpus.py -n 200000 -o /tmp/corpus-200k.jsonl
     python3 bench/gen_corpus.py -n 1000000 --chars 2200 -o /tmp/long-1m.jsonl
+    python3 bench/gen_corpus.py -n 200000 --chars 2200 --syndication -o /tmp/synd-200k.jsonl
 """
 import argparse
 import datetime
@@ -34,7 +40,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--chars", type=int, default=0,
                     help="stitch articles of one topic to at least this many characters")
+    ap.add_argument("--syndication", action="store_true",
+                    help="heavy syndication: Zipf copies per story up to 1,000 (with --chars)")
     args = ap.parse_args()
+    if args.syndication and not args.chars:
+        ap.error("--syndication needs --chars")
     rng = random.Random(args.seed)
     opener = gzip.open if args.source.endswith(".gz") else open
     with opener(args.source, "rt", encoding="utf-8") as f:
@@ -96,11 +106,44 @@ def perturb(rng, words, donor):
     return " ".join(sentences)
 
 
+def reworded(rng, text):
+    """A syndicated copy: sentences reordered, one or two dropped, a few words changed."""
+    sentences = re.split(r"(?<=\.) ", text)
+    rng.shuffle(sentences)
+    for _ in range(rng.randint(1, 2)):
+        if len(sentences) > 3:
+            sentences.pop(rng.randrange(len(sentences)))
+    words = " ".join(sentences).split()
+    for _ in range(3):
+        words[rng.randrange(len(words))] = rng.choice(["also", "further", "again", "now", "said"])
+    return " ".join(words)
+
+
 def long_articles(args, rng, src, by_topic, start, out):
     recent = []
+    pending = []  # syndication: [record, text, day, copies left]
     for i in range(args.n):
+        if args.syndication and pending and rng.random() < 0.8:
+            at = rng.randrange(len(pending))
+            r, text, day, left = pending[at]
+            if left <= 1:
+                pending[at] = pending[-1]
+                pending.pop()
+            else:
+                pending[at][3] -= 1
+            date = day + datetime.timedelta(days=rng.randrange(3))
+            out.write(json.dumps({
+                "id": f"gen-{i}",
+                "date": date.isoformat(),
+                "title": r["title"],
+                "text": reworded(rng, text),
+                "label": r.get("label"),
+                "copy_of": r["id"],
+            }) + "\n")
+            continue
         roll = rng.random()
-        if roll < 0.22 and recent:
+        original = not (roll < 0.22 and recent)
+        if not original:
             r, text = rng.choice(recent)
             if roll >= 0.02:
                 # A rewrite: one sentence dropped, a few words changed, the headline redone.
@@ -131,6 +174,10 @@ def long_articles(args, rng, src, by_topic, start, out):
             if len(recent) > 2000:
                 recent.pop(0)
         date = start + datetime.timedelta(days=rng.randrange(7 * 52))
+        if args.syndication and original:
+            copies = min(1000, int(rng.paretovariate(1.0)))
+            if copies > 1:
+                pending.append([r, text, date, copies - 1])
         out.write(json.dumps({
             "id": f"gen-{i}",
             "date": date.isoformat(),

@@ -3,6 +3,8 @@
 # (bench/reference.py) at each size, in the same run on the same machine, k = 20.
 #
 #   bash bench/scale.sh [SIZE...]        # default: 10000 100000 200000 1000000
+#   SYNDICATION=1 bash bench/scale.sh    # the same sizes with heavy syndication (every story
+#                                        # reworded again and again, Zipf copies up to 1,000)
 #
 # Corpora come from `bench/gen_corpus.py --chars 2200` (about 2,200 characters and 380 words
 # an article, 20% rewritten near-copies) and are kept in $SCALE_DIR (default
@@ -33,8 +35,13 @@ trap 'rm -rf "$work"' EXIT
 echo "| articles | tidings (s, peak MiB) | reference (s, peak MiB) | speed ratio | memory ratio |"
 echo "|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
-  corpus="$dir/long-$n.jsonl"
-  [ -s "$corpus" ] || python3 bench/gen_corpus.py -n "$n" --chars 2200 -o "$corpus"
+  if [ -n "${SYNDICATION:-}" ]; then
+    corpus="$dir/synd-$n.jsonl"
+    [ -s "$corpus" ] || python3 bench/gen_corpus.py -n "$n" --chars 2200 --syndication -o "$corpus"
+  else
+    corpus="$dir/long-$n.jsonl"
+    [ -s "$corpus" ] || python3 bench/gen_corpus.py -n "$n" --chars 2200 -o "$corpus"
+  fi
   rounds=1; [ "$n" -lt 50000 ] && rounds=3
   if [ "$n" -le "$ref_max" ]; then
     read -r ts tm rs rm < <(paired "$rounds" "$corpus" 20)
