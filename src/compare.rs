@@ -145,6 +145,14 @@ pub fn q_values(p: &[f64]) -> Vec<f64> {
     q
 }
 
+/// Positions of `changes`, the largest change (|z|) first; ties in order.
+pub fn largest_first<'a>(changes: impl IntoIterator<Item = &'a ShareChange>) -> Vec<usize> {
+    let z: Vec<f64> = changes.into_iter().map(|c| c.z.abs()).collect();
+    let mut order: Vec<usize> = (0..z.len()).collect();
+    order.sort_by(|&x, &y| z[y].total_cmp(&z[x]).then(x.cmp(&y)));
+    order
+}
+
 /// `changes` with their q-values over all of them: tested together.
 pub fn tested_together(mut changes: Vec<ShareChange>) -> Vec<ShareChange> {
     let p: Vec<f64> = changes.iter().map(|c| c.p_value).collect();

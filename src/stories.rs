@@ -802,7 +802,7 @@ fn offer(
             break;
         }
         let wanted: FxHashSet<u64> = batch.iter().map(|s| s.1).collect();
-        let more = themes::find(texts.docs, sample, &wanted, themes::OCCURRENCES);
+        let more = themes::find(texts.docs, sample, &wanted);
         shown.extend(themes::written_forms(&more, texts, cache));
         found.extend(more);
         for &(score, h, _) in batch {

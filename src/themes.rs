@@ -273,7 +273,7 @@ pub(crate) struct Found {
 }
 
 /// Occurrences read per term of a theme to see how it is written.
-pub(crate) const OCCURRENCES: usize = 12;
+const OCCURRENCES: usize = 12;
 /// Mid-sentence uses in a theme from which its own form of a word is shown.
 const WORD_FORM_EVIDENCE: u32 = 3;
 
@@ -283,7 +283,6 @@ pub(crate) fn find(
     docs: &[Doc],
     members: &[usize],
     wanted: &FxHashSet<u64>,
-    occurrences: usize,
 ) -> FxHashMap<u64, Found> {
     let mut out: FxHashMap<u64, Found> = FxHashMap::default();
     let mut done = 0;
@@ -301,9 +300,9 @@ pub(crate) fn find(
                 stems: s[start..=end].to_vec(),
                 at: Vec::new(),
             });
-            if f.at.len() < occurrences {
+            if f.at.len() < OCCURRENCES {
                 f.at.push((d, start, end));
-                done += usize::from(f.at.len() == occurrences);
+                done += usize::from(f.at.len() == OCCURRENCES);
             }
         });
     }
@@ -871,7 +870,7 @@ fn offer(s: Scored, members: &[usize], texts: &Texts, together: &Together) -> Of
         .map(|t| t.hash)
         .chain(names.iter().map(|n| n.1))
         .collect();
-    let found = find(texts.docs, members, &wanted, OCCURRENCES);
+    let found = find(texts.docs, members, &wanted);
     let chosen = choose_top_terms(&terms, &found, together);
     let keep: FxHashSet<u64> = chosen
         .iter()

@@ -545,28 +545,26 @@ impl TfidfModel {
     /// row once to project it, so the weighted matrix (at a million full-length articles,
     /// 60 million non-zeros, 480 MB at the run's peak) need not exist beside the counts.
     pub fn clustering_weights<'a>(&'a self, counts: &'a Sparse) -> Weighted<'a> {
+        Weighted::new(self, counts, self.clustering_columns(counts))
+    }
+
+    /// The columns clustering reads: the single words, or every term when `counts` uses no
+    /// single word at all.
+    fn clustering_columns(&self, counts: &Sparse) -> Vec<bool> {
         let unigram: Vec<bool> = self.vocabulary.iter().map(|t| !t.contains(' ')).collect();
-        let any_unigram = counts.indices().iter().any(|&c| unigram[c as usize]);
-        let keep = if any_unigram {
+        if counts.indices().iter().any(|&c| unigram[c as usize]) {
             unigram
         } else {
             vec![true; self.n_terms()]
-        };
-        Weighted::new(self, counts, keep)
+        }
     }
 
     /// [`TfidfModel::clustering_weights`]' columns, unnormalised, with words added per row.
     pub fn words_with<'a>(&'a self, counts: &'a Sparse) -> WordsWith<'a> {
-        let unigram: Vec<bool> = self.vocabulary.iter().map(|t| !t.contains(' ')).collect();
-        let any_unigram = counts.indices().iter().any(|&c| unigram[c as usize]);
         WordsWith {
             model: self,
             counts,
-            keep: if any_unigram {
-                unigram
-            } else {
-                vec![true; self.n_terms()]
-            },
+            keep: self.clustering_columns(counts),
             tf: self.tf_table(),
         }
     }

@@ -11,11 +11,9 @@ use std::sync::atomic::AtomicBool;
 use crate::error::{Error, Result};
 use crate::fail;
 use chrono::NaiveDate;
-use plotters::style::RGBColor;
 use polars::prelude::{Column, DataFrame, DataType};
 
-use super::charts::theme_colour;
-use super::html::{img, INDEX, STYLE};
+use super::html::{img, safe, INDEX, STYLE};
 use super::summary::{cell, fastest_rising};
 use super::{tables, write_parquet, Overview};
 use crate::model::ThemeModel;
@@ -305,9 +303,8 @@ fn html(model: &ThemeModel, o: &Overview, source: &str, out: &Path) -> Result<St
         .themes
         .iter()
         .map(|t| {
-            let RGBColor(r, g, b) = theme_colour(t.id);
             serde_json::json!({
-                "colour": format!("rgb({r},{g},{b})"),
+                "colour": super::html::colour(t.id),
                 "id": t.id,
                 "name": t.name,
                 "terms": t.top_terms.join(", "),
@@ -321,15 +318,15 @@ fn html(model: &ThemeModel, o: &Overview, source: &str, out: &Path) -> Result<St
         include_str!("aggregate.html.j2"),
         minijinja::context! {
             title => format!("tidings: themes in {source}"),
-            style => minijinja::Value::from_safe_string(STYLE.to_string()),
+            style => safe(STYLE.to_string()),
             accounting => accounting(o),
             k => model.k(),
             vocabulary => model.vocabulary.len(),
             period => o.trends.period.to_string(),
             span => o.trends.span(),
             themes => themes,
-            trends_chart => minijinja::Value::from_safe_string(img(&out.join(layout::TRENDS_PNG), "Articles per theme per period")),
-            frequency_chart => minijinja::Value::from_safe_string(img(&out.join(layout::FREQUENCY_PNG), "Articles per theme")),
+            trends_chart => safe(img(&out.join(layout::TRENDS_PNG), "Articles per theme per period")),
+            frequency_chart => safe(img(&out.join(layout::FREQUENCY_PNG), "Articles per theme")),
             version => env!("CARGO_PKG_VERSION"),
         },
     )

@@ -300,14 +300,7 @@ fn story(c: &Comparison) -> String {
         c.n_after,
         a.themes.themes.len()
     );
-    let mut order: Vec<usize> = (0..c.themes.len()).collect();
-    order.sort_by(|&x, &y| {
-        c.themes[y]
-            .z
-            .abs()
-            .total_cmp(&c.themes[x].z.abs())
-            .then(x.cmp(&y))
-    });
+    let order = crate::compare::largest_first(&c.themes);
     let _ = writeln!(s, "## The story\n");
     for &t in &order {
         let ch = &c.themes[t];

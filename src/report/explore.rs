@@ -67,9 +67,10 @@ fn data(a: &Analysis) -> Result<Value> {
     let themes = &a.themes.themes;
     let o = a.overview();
     let periods: Vec<String> = o.trends.buckets.iter().map(|b| b.to_string()).collect();
+    // Buckets are in order: each article's is found by halving.
     let period_of = |i: usize| -> Option<usize> {
         let b = Bucket::of(a.articles[i].date, o.trends.period);
-        o.trends.buckets.iter().position(|x| *x == b)
+        o.trends.buckets.binary_search(&b).ok()
     };
     let (xy, group) = layout(a);
     let theme_rows: Vec<Value> = themes
@@ -85,7 +86,7 @@ fn data(a: &Analysis) -> Result<Value> {
                 "colour": format!("#{r:02x}{g:02x}{b:02x}"),
                 "x": xy.get(t).map_or(0.5, |p| p.0),
                 "y": xy.get(t).map_or(0.5, |p| p.1),
-                "group": group.get(t).copied(),
+                "group": group.get(t).copied().flatten(),
                 "stability": th.stability,
             })
         })
@@ -132,9 +133,8 @@ fn data(a: &Analysis) -> Result<Value> {
         let text = a.text(i)?;
         let snippet: String = text
             .split_whitespace()
-            .flat_map(|w| [" ", w])
-            .skip(1)
-            .collect::<String>()
+            .collect::<Vec<_>>()
+            .join(" ")
             .chars()
             .take(SNIPPET_CHARS)
             .collect();
@@ -167,8 +167,9 @@ fn data(a: &Analysis) -> Result<Value> {
 }
 
 /// The themes on a plane: the two leading principal directions of their centroids (scaled
-/// to 0..1), and each theme's group when the tree is cut into [`GROUPS`].
-fn layout(a: &Analysis) -> (Vec<(f64, f64)>, Vec<usize>) {
+/// to 0..1), and each theme's group when the tree is cut into [`GROUPS`] (none for a theme
+/// outside the tree, the unassigned).
+fn layout(a: &Analysis) -> (Vec<(f64, f64)>, Vec<Option<usize>>) {
     let c = &a.clustering.centroids;
     let k = a.themes.themes.len().min(c.nrows());
     let mut xy = vec![(0.5, 0.5); a.themes.themes.len()];
@@ -192,40 +193,12 @@ fn layout(a: &Analysis) -> (Vec<(f64, f64)>, Vec<usize>) {
             xy[i] = ((p.0 - x0) / xw, (p.1 - y0) / yw);
         }
     }
-    // Groups: the tree's merges applied, closest first, until GROUPS remain.
-    let n = a.themes.themes.len();
-    let mut group: Vec<usize> = (0..n).collect();
-    let leaves = a.tree.leaf_order.len();
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for (i, m) in a.tree.merges.iter().enumerate() {
-        let mut here = Vec::new();
-        for child in m.children {
-            match child {
-                crate::tree::Node::Theme(t) => here.push(t),
-                crate::tree::Node::Group(g) => here.extend(members[g].iter().copied()),
-            }
-        }
-        if i + GROUPS < leaves {
-            for &t in &here {
-                if let Some(g) = group.get_mut(t) {
-                    *g = n + i;
-                }
-            }
-        }
-        members.push(here);
-    }
-    // Numbered 0.. in the tree's drawing order.
-    let mut number = std::collections::HashMap::new();
-    for &t in &a.tree.leaf_order {
-        if let Some(&g) = group.get(t) {
-            let next = number.len();
-            number.entry(g).or_insert(next);
+    let mut group = vec![None; a.themes.themes.len()];
+    for (t, g) in a.tree.groups(GROUPS) {
+        if let Some(slot) = group.get_mut(t) {
+            *slot = Some(g);
         }
     }
-    let group = group
-        .iter()
-        .map(|g| number.get(g).copied().unwrap_or(0))
-        .collect();
     (xy, group)
 }
 

@@ -48,13 +48,13 @@ th{background:#f6f6f6}td.n{text-align:right;white-space:nowrap}.sw{display:inlin
 const TEMPLATE: &str = include_str!("index.html.j2");
 
 /// A theme's colour as CSS.
-fn colour(theme_id: usize) -> String {
+pub(super) fn colour(theme_id: usize) -> String {
     let RGBColor(r, g, b) = theme_colour(theme_id);
     format!("rgb({r},{g},{b})")
 }
 
 /// HTML made here (an inlined chart), not text to escape.
-fn safe(html: String) -> minijinja::Value {
+pub(super) fn safe(html: String) -> minijinja::Value {
     minijinja::Value::from_safe_string(html)
 }
 
@@ -62,11 +62,10 @@ fn safe(html: String) -> minijinja::Value {
 /// the stories that stand out (`history.parquet`).
 fn history_section(a: &Analysis, hist: &crate::compare::History) -> Value {
     use crate::compare::{theme_trend, FDR};
-    let mut order: Vec<&(usize, crate::compare::ShareChange)> = hist.themes.iter().collect();
-    order.sort_by(|x, y| y.1.z.abs().total_cmp(&x.1.z.abs()).then(x.0.cmp(&y.0)));
-    let rows: Vec<Value> = order
+    let rows: Vec<Value> = crate::compare::largest_first(hist.themes.iter().map(|h| &h.1))
         .into_iter()
-        .map(|(i, ch)| {
+        .map(|p| {
+            let (i, ch) = &hist.themes[p];
             let t = &a.themes.themes[*i];
             json!({
                 "colour": colour(t.id),
@@ -91,15 +90,7 @@ fn history_section(a: &Analysis, hist: &crate::compare::History) -> Value {
 
 /// What changed between the sides of a comparison, the largest changes first.
 fn comparison(a: &Analysis, x: &Comparison, out: &Path) -> minijinja::Value {
-    let mut order: Vec<usize> = (0..x.themes.len()).collect();
-    order.sort_by(|&p, &q| {
-        x.themes[q]
-            .z
-            .abs()
-            .total_cmp(&x.themes[p].z.abs())
-            .then(p.cmp(&q))
-    });
-    let rows: Vec<Value> = order
+    let rows: Vec<Value> = crate::compare::largest_first(&x.themes)
         .into_iter()
         .map(|t| {
             let ch = &x.themes[t];

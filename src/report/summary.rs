@@ -441,13 +441,10 @@ fn history(s: &mut String, a: &Analysis) {
         return;
     };
     let list = |trend: &str| -> Vec<String> {
-        let mut at: Vec<&(usize, crate::compare::ShareChange)> = h
-            .themes
-            .iter()
+        crate::compare::largest_first(h.themes.iter().map(|t| &t.1))
+            .into_iter()
+            .map(|p| &h.themes[p])
             .filter(|(_, c)| theme_trend(c) == trend)
-            .collect();
-        at.sort_by(|x, y| y.1.z.abs().total_cmp(&x.1.z.abs()).then(x.0.cmp(&y.0)));
-        at.iter()
             .map(|(i, c)| {
                 let t = &a.themes.themes[*i];
                 format!(
