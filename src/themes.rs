@@ -202,11 +202,31 @@ pub(crate) fn count_terms(
     members: &[usize],
     only: Option<&FxHashSet<u64>>,
 ) -> FxHashMap<u64, Stat> {
+    count_terms_where(
+        docs,
+        members,
+        |_| true,
+        |h| only.is_none_or(|o| o.contains(&h)),
+    )
+}
+
+/// Counts the words and phrases of `members` every stem of which passes `stem` (asked once
+/// per token) and whose hash passes `term`: a phrase of stems no article set uses is not
+/// looked up at all, where the lookups are most of the cost.
+pub(crate) fn count_terms_where(
+    docs: &[Doc],
+    members: &[usize],
+    stem: impl Fn(u64) -> bool,
+    term: impl Fn(u64) -> bool,
+) -> FxHashMap<u64, Stat> {
     let mut map: FxHashMap<u64, Stat> = FxHashMap::default();
+    let mut ok: Vec<bool> = Vec::new();
     for (&d, at) in members.iter().zip(1u32..) {
         let doc = &docs[d];
+        ok.clear();
+        ok.extend(doc.stems.iter().map(|&s| stem(s)));
         each_candidate(doc, |h, words, end| {
-            if only.is_some_and(|o| !o.contains(&h)) {
+            if !ok[end + 1 - words as usize..=end].iter().all(|&o| o) || !term(h) {
                 return;
             }
             let e = map.entry(h).or_insert(Stat {
@@ -223,6 +243,24 @@ pub(crate) fn count_terms(
     }
     map.values_mut().for_each(Stat::close);
     map
+}
+
+/// Each word of `members` used by at least `min_df` of them: a phrase is used by no more
+/// articles than any of its words.
+pub(crate) fn common_words(docs: &[Doc], members: &[usize], min_df: u32) -> FxHashSet<u64> {
+    let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+    for (&d, at) in members.iter().zip(1u32..) {
+        for &s in &docs[d].stems {
+            let e = df.entry(s).or_default();
+            if e.0 != at {
+                *e = (at, e.1 + 1);
+            }
+        }
+    }
+    df.into_iter()
+        .filter(|(_, (_, n))| *n >= min_df)
+        .map(|(s, _)| s)
+        .collect()
 }
 
 /// A theme's total term weight and its most used words and phrases (see [`shortlist`]).
@@ -376,6 +414,11 @@ pub(crate) struct Written {
     pub(crate) fragment: bool,
 }
 
+/// Articles already read for how their terms are written, by index, with where each token
+/// stands: a story's terms are looked up a few at a time in the same articles.
+#[derive(Default)]
+pub(crate) struct ReadArticles(FxHashMap<usize, (String, Vec<crate::text::Place>)>);
+
 /// How each term in `found` is written. A word: its commonest form mid-sentence in the whole
 /// corpus ([`SurfaceForms`]). A phrase: its commonest form mid-sentence in the body of the
 /// articles it was found in, read from the text, so "al-Hol", "U.S. trade" and "European
@@ -384,6 +427,7 @@ pub(crate) fn written_forms(
     found: &FxHashMap<u64, Found>,
     texts: &Texts,
     cache: &mut TokenCache,
+    read: &mut ReadArticles,
 ) -> FxHashMap<u64, Written> {
     let mut by_doc: Vec<(usize, usize, usize, u64)> = found
         .iter()
@@ -392,17 +436,27 @@ pub(crate) fn written_forms(
     by_doc.sort_unstable();
     // Per phrase: written form → (occurrences, of which inside a longer name).
     let mut counts: FxHashMap<u64, FxHashMap<String, (u32, u32)>> = FxHashMap::default();
-    let mut places = Vec::new();
     for group in by_doc.chunk_by(|a, b| a.0 == b.0) {
-        let article = &texts.articles[group[0].0];
-        // The scratch file was written by this run: a text that cannot be read back only
-        // leaves its forms uncounted here, and writing articles.parquet reports the failure.
-        let Ok(body) = texts.texts.text(texts.articles, group[0].0) else {
-            continue;
+        let d = group[0].0;
+        let article = &texts.articles[d];
+        let (body, places) = match read.0.entry(d) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                // The scratch file was written by this run: a text that cannot be read back
+                // only leaves its forms uncounted here, and writing articles.parquet reports
+                // the failure.
+                let Ok(body) = texts.texts.text(texts.articles, d) else {
+                    continue;
+                };
+                let body = body.into_owned();
+                let mut places = Vec::new();
+                cache.each_token(&[article.title.as_str(), &body], |_, place| {
+                    places.push(place)
+                });
+                e.insert((body, places))
+            }
         };
-        let parts = [article.title.as_str(), body.as_ref()];
-        places.clear();
-        cache.each_token(&parts, |_, place| places.push(place));
+        let parts = [article.title.as_str(), body.as_str()];
         for &(_, a, b, h) in group {
             let (Some(first), Some(last)) = (places.get(a), places.get(b)) else {
                 continue;
@@ -881,7 +935,12 @@ fn offer(s: Scored, members: &[usize], texts: &Texts, together: &Together) -> Of
         .iter()
         .filter_map(|h| found.get(h).map(|f| (*h, f.clone())))
         .collect();
-    let shown = written_forms(&kept, texts, &mut texts.analyzer.cache());
+    let shown = written_forms(
+        &kept,
+        texts,
+        &mut texts.analyzer.cache(),
+        &mut ReadArticles::default(),
+    );
     let top: Vec<(String, f64)> = chosen
         .iter()
         .filter_map(|&(_, h, score)| shown.get(&h).map(|s| (s.form.clone(), score)))
