@@ -1148,7 +1148,9 @@ fn story_stage(
         .map(|a| a.date.map(day_number))
         .collect();
     let no_threads = crate::stories::Threads::default();
+    let df = words.df();
     let input = StoryInput {
+        df: &df,
         rows: |i: usize| {
             let d = &texts.docs[i];
             words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])

@@ -147,6 +147,9 @@ pub struct Stories {
 /// its day (days since 1970-01-01; `None` when undated).
 pub struct StoryInput<'a, R> {
     pub rows: R,
+    /// Per term (column of the rows), the articles whose row has it ([`document_frequencies`]
+    /// counts them from the rows; a caller holding the counts has them at less cost).
+    pub df: &'a [u32],
     pub themes: &'a [usize],
     pub n_themes: usize,
     pub days: &'a [Option<i32>],
@@ -208,8 +211,8 @@ fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
 /// vocabulary ("shr", "qtr", "net" in earnings), not an event's, and would chain every report
 /// of the beat into one story. A term is weighed down by the log of its share of the
 /// articles, to [`BEAT_FLOOR`] for one in all of them: in effect a steeper IDF.
-struct BeatWeight {
-    df: FxHashMap<u32, u32>,
+struct BeatWeight<'a> {
+    df: &'a [u32],
     n: f64,
 }
 
@@ -223,40 +226,9 @@ const MAX_SHARE_FROM: f64 = 50.0;
 /// events (0.77; 0.75 at 0, 0.76 at 0.15).
 const BEAT_FLOOR: f32 = 0.3;
 
-impl BeatWeight {
-    /// Counted a block of articles at a time in parallel; the counts are whole numbers, so
-    /// their sums are the same in any order.
-    fn count<R>(articles: &[usize], rows: &R) -> BeatWeight
-    where
-        R: Fn(usize) -> Vec<(u32, f32)> + Sync,
-    {
-        let df = articles
-            .par_chunks(crate::vectorize::per_thread(articles.len()))
-            .map(|chunk| {
-                let mut df: FxHashMap<u32, u32> = FxHashMap::default();
-                for &a in chunk {
-                    for (t, w) in rows(a) {
-                        if w > 0.0 {
-                            *df.entry(t).or_default() += 1;
-                        }
-                    }
-                }
-                df
-            })
-            .reduce(FxHashMap::default, |mut a, b| {
-                for (t, n) in b {
-                    *a.entry(t).or_default() += n;
-                }
-                a
-            });
-        BeatWeight {
-            df,
-            n: articles.len() as f64,
-        }
-    }
-
+impl BeatWeight<'_> {
     fn factor(&self, term: u32) -> f32 {
-        let df = f64::from(self.df.get(&term).copied().unwrap_or(0));
+        let df = f64::from(self.df.get(term as usize).copied().unwrap_or(0));
         if df > MAX_SHARE * self.n && df > MAX_SHARE_FROM {
             return 0.0;
         }
@@ -300,7 +272,8 @@ impl Centroids {
 /// Dense numbers for the terms the pass meets, so its postings are a list by term rather
 /// than a hash map looked up twice per term of every article.
 struct Locals {
-    of: FxHashMap<u32, u32>,
+    /// Term → local number + 1 (0: not met).
+    of: Vec<u32>,
     term: Vec<u32>,
 }
 
@@ -309,17 +282,19 @@ impl Locals {
         let mut term: Vec<u32> = terms.collect();
         term.sort_unstable();
         term.dedup();
-        let of = term
-            .iter()
-            .enumerate()
-            .map(|(l, &t)| (t, l as u32))
-            .collect();
+        let mut of = vec![0; term.last().map_or(0, |&t| t as usize + 1)];
+        for (l, &t) in term.iter().enumerate() {
+            of[t as usize] = l as u32 + 1;
+        }
         Locals { of, term }
     }
 
     fn map(&self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
         v.iter()
-            .filter_map(|&(t, w)| self.of.get(&t).map(|&l| (l, w)))
+            .filter_map(|&(t, w)| match self.of.get(t as usize) {
+                Some(&l) if l > 0 => Some((l - 1, w)),
+                _ => None,
+            })
             .collect()
     }
 }
@@ -344,10 +319,30 @@ fn story_day(last: i64) -> Option<i32> {
     (last != UNDATED_STORY).then_some(last as i32)
 }
 
+/// Per term, the rows of `n` that have it: [`StoryInput::df`] from the rows alone.
+pub fn document_frequencies<R>(n: usize, rows: &R) -> Vec<u32>
+where
+    R: Fn(usize) -> Vec<(u32, f32)> + Sync,
+{
+    let mut df: Vec<u32> = Vec::new();
+    for i in 0..n {
+        for (t, w) in rows(i) {
+            if w > 0.0 {
+                if df.len() <= t as usize {
+                    df.resize(t as usize + 1, 0);
+                }
+                df[t as usize] += 1;
+            }
+        }
+    }
+    df
+}
+
 /// Single-pass clustering of every article (read by day, then index).
 fn single_pass<R>(
     p: &StoryParams,
     rows: &R,
+    df: &[u32],
     days: &[Option<i32>],
     coverage: &[f64],
     carried: &[Thread],
@@ -357,13 +352,13 @@ where
 {
     let mut order: Vec<usize> = (0..days.len()).collect();
     order.sort_by_key(|&i| (days[i].unwrap_or(i32::MAX), i));
-    // Rows are read twice, for how common each word is and then for the vectors, rather than
-    // held: at a million articles they would take gigabytes.
-    let beat = BeatWeight::count(&order, rows);
+    let beat = BeatWeight {
+        df,
+        n: days.len() as f64,
+    };
     let locals = Locals::new(
-        beat.df
-            .keys()
-            .copied()
+        (0..df.len() as u32)
+            .filter(|&t| df[t as usize] > 0)
             .chain(carried.iter().flat_map(|t| t.centroid.iter().map(|c| c.0))),
     );
     // Each vector's length is the article's coverage; its remainder, in directions no other
@@ -585,8 +580,14 @@ where
     R: Fn(usize) -> Vec<(u32, f32)> + Sync,
 {
     let carried = &input.carried.open;
-    let Pass { mut groups, idle } =
-        single_pass(params, &input.rows, input.days, input.coverage, carried);
+    let Pass { mut groups, idle } = single_pass(
+        params,
+        &input.rows,
+        input.df,
+        input.days,
+        input.coverage,
+        carried,
+    );
     for g in &mut groups {
         g.theme = main_theme(&g.members, input.themes, input.n_themes);
     }
@@ -1074,8 +1075,10 @@ mod tests {
             vec![1, 2, 3, 4],
         ]);
         let days = [Some(0), Some(1), Some(1), Some(3), Some(23)];
+        let df = document_frequencies(days.len(), &r);
         let input = StoryInput {
             rows: r,
+            df: &df,
             themes: &[0; 5],
             n_themes: 1,
             days: &days,
@@ -1095,8 +1098,10 @@ mod tests {
             vec![7, 8],
         ]);
         let days = [Some(0); 4];
+        let df = document_frequencies(days.len(), &r);
         let input = StoryInput {
             rows: r,
+            df: &df,
             themes: &[1, 0, 1, 0],
             n_themes: 2,
             days: &days,
@@ -1113,8 +1118,10 @@ mod tests {
         // Article 0 is dated last; it still joins the story the two earlier ones began.
         let r = rows(vec![vec![1, 2, 3], vec![1, 2, 3], vec![1, 2, 4]]);
         let days = [Some(5), Some(3), Some(4)];
+        let df = document_frequencies(days.len(), &r);
         let input = StoryInput {
             rows: r,
+            df: &df,
             themes: &[0; 3],
             n_themes: 1,
             days: &days,

@@ -590,6 +590,30 @@ pub struct WordsWith<'a> {
 }
 
 impl WordsWith<'_> {
+    /// Per column, the rows that have it: the columns of [`WordsWith::row`] are those of the
+    /// counts row (the words counted once more are the article's own, already counted), so
+    /// this reads the counts' indices alone.
+    pub fn df(&self) -> Vec<u32> {
+        let n = self.keep.len();
+        self.counts
+            .indices()
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let mut df = vec![0u32; n];
+                for &c in chunk {
+                    if self.keep[c as usize] {
+                        df[c as usize] += 1;
+                    }
+                }
+                df
+            })
+            .reduce_with(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                a
+            })
+            .unwrap_or_else(|| vec![0; n])
+    }
+
     /// Row `r` with each of `extra` (stems) counted once more, columns ascending.
     pub fn row(&self, r: usize, extra: &[u64]) -> Vec<(u32, f32)> {
         let mut more: Vec<u32> = extra
