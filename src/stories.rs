@@ -299,11 +299,10 @@ impl Locals {
     }
 }
 
-/// A story being built.
+/// A story being built: its members (the norm of its summed vectors is kept apart, beside
+/// every other story's, where the scan reads it).
 struct Open {
     members: Vec<usize>,
-    /// |Σ member vectors|².
-    norm_sq: f64,
 }
 
 /// Days as the scan compares them: an undated article reads every story as open, and so
@@ -380,13 +379,18 @@ where
     // Per story, its dot product with the article being read, beside its last day: the
     // scan reads both for every posting, in one place.
     let mut scores: Vec<(i64, f64)> = Vec::new();
-    let mut touched: Vec<usize> = Vec::new();
+    // The stories met by the article being read (the first `met`), at most one per posting
+    // read.
+    let mut touched: Vec<u32> = vec![0; QUERY_TERMS * SCAN_DEPTH + 1];
+    let mut met = 0;
+    // Per story, |Σ member vectors|².
+    let mut norms: Vec<f64> = Vec::new();
     // The stories a saved model carries come first, open as they were left.
     for (s, t) in carried.iter().enumerate() {
         stories.push(Open {
             members: Vec::new(),
-            norm_sq: t.norm_sq,
         });
+        norms.push(t.norm_sq);
         scores.push((i64::from(t.last_day), 0.0));
         centroids.add(s as u32, &locals.map(&t.centroid));
     }
@@ -396,36 +400,46 @@ where
             let list = &mut centroids.postings[t as usize];
             // A story closed for this article is closed for every later one (they come in
             // date order): its postings go, in the same pass.
+            // Without branches: which stories are open or met before is no pattern the
+            // processor could predict, and a mispredicted branch per posting cost more than
+            // the posting's own work.
             let from = list.len().saturating_sub(SCAN_DEPTH);
             let mut kept = from;
             for i in from..list.len() {
                 let (s, sum) = list[i];
                 let at = &mut scores[s as usize];
-                if day - at.0 > window {
-                    continue;
-                }
+                let open = day - at.0 <= window;
                 list[kept] = (s, sum);
-                kept += 1;
-                if at.1 == 0.0 {
-                    touched.push(s as usize);
-                }
-                at.1 += f64::from(w) * f64::from(sum);
+                kept += usize::from(open);
+                touched[met] = s;
+                met += usize::from(open && at.1 == 0.0);
+                at.1 += if open {
+                    f64::from(w) * f64::from(sum)
+                } else {
+                    0.0
+                };
             }
             list.truncate(kept);
         }
         // The nearest open story; of equally near ones, the first made.
         let mut best: Option<(usize, f64)> = None;
-        for &s in &touched {
-            let cos = scores[s].1 / stories[s].norm_sq.sqrt().max(f64::MIN_POSITIVE);
+        for &s in &touched[..met] {
+            let s = s as usize;
+            // A story's |Σ|² is 1 or more (each member adds its own remainder, 1), so its
+            // cosine is at most its dot product: most stories met fall short on that alone,
+            // without a square root and a division.
+            if scores[s].1 < p.threshold {
+                continue;
+            }
+            let cos = scores[s].1 / norms[s].sqrt().max(f64::MIN_POSITIVE);
             if cos >= p.threshold && best.is_none_or(|(b, c)| cos > c || (cos == c && s < b)) {
                 best = Some((s, cos));
             }
         }
         let s = match best {
             Some((s, _)) => {
-                let story = &mut stories[s];
-                story.norm_sq += 2.0 * scores[s].1 + 1.0;
-                story.members.push(q);
+                norms[s] += 2.0 * scores[s].1 + 1.0;
+                stories[s].members.push(q);
                 if day != UNDATED_ARTICLE {
                     let last = &mut scores[s].0;
                     *last = if *last == UNDATED_STORY {
@@ -437,10 +451,8 @@ where
                 s
             }
             None => {
-                stories.push(Open {
-                    members: vec![q],
-                    norm_sq: 1.0,
-                });
+                stories.push(Open { members: vec![q] });
+                norms.push(1.0);
                 scores.push((
                     if day == UNDATED_ARTICLE {
                         UNDATED_STORY
@@ -452,10 +464,10 @@ where
                 stories.len() - 1
             }
         };
-        for &s in &touched {
-            scores[s].1 = 0.0;
+        for &s in &touched[..met] {
+            scores[s as usize].1 = 0.0;
         }
-        touched.clear();
+        met = 0;
         centroids.add(s as u32, v);
     }
     // What stays open after the last day read: a dated story heard of within the window.
@@ -477,7 +489,7 @@ where
     for (s, story) in stories.into_iter().enumerate() {
         let state = open_at_end(s).then(|| ThreadState {
             centroid: thread_centroid(sums.remove(&(s as u32)).unwrap_or_default()),
-            norm_sq: story.norm_sq,
+            norm_sq: norms[s],
             last_day: story_day(scores[s].0).unwrap_or_default(),
         });
         let carried_from = (s < carried.len()).then_some(s);
