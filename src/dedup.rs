@@ -189,8 +189,88 @@ fn fingerprint(text: &str) -> Fingerprint {
     }
 }
 
-fn similarity(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f64 {
-    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / SIGNATURE as f64
+/// Rows of a signature compared at a time before checking whether too many already differ.
+const ROWS_AT_A_TIME: usize = 24;
+
+/// The similarity of two signatures, or `None` as soon as more than `allowed` rows differ:
+/// most candidates share a band by chance or are reworded copies well below the threshold,
+/// and a signature is eight cache lines, read from anywhere in memory.
+fn similarity_within(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE], allowed: usize) -> Option<f64> {
+    let mut differ = 0;
+    for (x, y) in a
+        .chunks_exact(ROWS_AT_A_TIME)
+        .zip(b.chunks_exact(ROWS_AT_A_TIME))
+    {
+        differ += x.iter().zip(y).filter(|(x, y)| x != y).count();
+        if differ > allowed {
+            return None;
+        }
+    }
+    Some((SIGNATURE - differ) as f64 / SIGNATURE as f64)
+}
+
+/// Most rows two signatures may differ on and still be similar at `threshold`, by the same
+/// division [`similarity_within`] makes (`None`: no two signatures are).
+fn allowed_differences(threshold: f64) -> Option<usize> {
+    (0..=SIGNATURE)
+        .find(|&m| m as f64 / SIGNATURE as f64 >= threshold)
+        .map(|m| SIGNATURE - m)
+}
+
+/// Every article's band keys, sorted: a band bucket is a run of equal keys, its members in
+/// input order, so an article's earlier bucket-mates are read from the places just before
+/// its own, near each other in memory, where chains through a hash map of the last member
+/// jumped across memory at every step. Sorted in parallel.
+struct Buckets {
+    places: Vec<Place>,
+    /// Per article and band (`i * BANDS + b`), its place.
+    place_of: Vec<u32>,
+}
+
+/// A place in [`Buckets`], what is read of it together.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    key: u64,
+    /// The article and band there, `i * BANDS + b` (article numbers up to 2³²/[`BANDS`],
+    /// 200 million, far more than fit in memory).
+    slot: u32,
+    /// The place of the last kept article at or before this one in its bucket ([`NONE`]
+    /// until decided), set as each article is decided, in input order.
+    kept: u32,
+}
+
+impl Buckets {
+    fn new(prints: &[Fingerprint]) -> Buckets {
+        let mut places: Vec<Place> = prints
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, fp)| {
+                (0..BANDS).map(move |b| Place {
+                    key: fp.bands[b],
+                    slot: (i * BANDS + b) as u32,
+                    kept: NONE,
+                })
+            })
+            .collect();
+        places.par_sort_unstable();
+        let mut place_of = vec![0u32; places.len()];
+        for (p, place) in places.iter().enumerate() {
+            place_of[place.slot as usize] = p as u32;
+        }
+        Buckets { places, place_of }
+    }
+
+    /// The place of the last kept article before place `p` in its bucket, or [`NONE`].
+    fn kept_before(&self, p: usize) -> u32 {
+        match p.checked_sub(1).map(|q| &self.places[q]) {
+            Some(q) if q.key == self.places[p].key => q.kept,
+            _ => NONE,
+        }
+    }
+
+    fn article(&self, p: u32) -> u32 {
+        self.places[p as usize].slot / BANDS as u32
+    }
 }
 
 /// Finds the copies among `texts`, in order: each text is compared with the kept texts before
@@ -198,69 +278,67 @@ fn similarity(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f64 {
 /// matching itself is sequential, so the result does not depend on the number of threads.
 pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
     let prints: Vec<Fingerprint> = texts.par_iter().map(|t| fingerprint(t)).collect();
-    // Sized for every article up front: growing the maps would rehash them, in this
-    // sequential part, several times over (holding old and new tables at once).
+    // Sized for every article up front: growing the map would rehash it, in this sequential
+    // part, several times over (holding old and new tables at once).
     let mut exact: FxHashMap<u64, u32> =
         FxHashMap::with_capacity_and_hasher(texts.len(), Default::default());
-    // Band buckets as chains: `latest[key]` is the last kept article in the bucket, and
-    // `previous[i * BANDS + b]` the one kept before article `i` in its band-`b` bucket. At a
-    // million articles this takes a tenth of the room of a vector per bucket.
-    let mut latest: FxHashMap<u64, u32> =
-        FxHashMap::with_capacity_and_hasher(texts.len() * BANDS, Default::default());
-    let mut previous: Vec<u32> = vec![NONE; texts.len() * BANDS];
+    let mut buckets = Buckets::new(&prints);
     let mut times_seen = vec![1usize; texts.len()];
     let mut duplicates = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
+    let allowed = allowed_differences(params.threshold);
     for (i, fp) in prints.iter().enumerate() {
-        if let Some(&first) = exact.get(&fp.exact) {
-            duplicates.push(Duplicate {
-                index: i,
-                duplicate_of: first as usize,
-                similarity: 1.0,
-                exact: true,
-            });
-            times_seen[first as usize] += 1;
-            times_seen[i] = 0;
-            continue;
-        }
-        candidates.clear();
-        for (b, key) in fp.bands.iter().enumerate() {
-            let mut member = latest.get(key).copied().unwrap_or(NONE);
-            for _ in 0..MAX_BUCKET_CANDIDATES {
-                if member == NONE {
-                    break;
+        let places: [u32; BANDS] = buckets.place_of[i * BANDS..(i + 1) * BANDS]
+            .try_into()
+            .expect("BANDS places per article");
+        let copy_of = if let Some(&first) = exact.get(&fp.exact) {
+            Some((first as usize, 1.0, true))
+        } else {
+            candidates.clear();
+            for &p in &places {
+                let mut at = buckets.kept_before(p as usize);
+                for _ in 0..MAX_BUCKET_CANDIDATES {
+                    if at == NONE {
+                        break;
+                    }
+                    candidates.push(buckets.article(at));
+                    at = buckets.kept_before(at as usize);
                 }
-                candidates.push(member);
-                member = previous[member as usize * BANDS + b];
             }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let best = candidates
-            .iter()
-            .map(|&c| {
-                (
-                    c as usize,
-                    similarity(&fp.signature, &prints[c as usize].signature),
-                )
-            })
-            .filter(|&(_, s)| s >= params.threshold)
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        if let Some((first, sim)) = best {
-            duplicates.push(Duplicate {
-                index: i,
-                duplicate_of: first,
-                similarity: sim,
-                exact: false,
-            });
-            times_seen[first] += 1;
-            times_seen[i] = 0;
-            continue;
-        }
-        exact.insert(fp.exact, i as u32);
-        for (b, &key) in fp.bands.iter().enumerate() {
-            if let Some(before) = latest.insert(key, i as u32) {
-                previous[i * BANDS + b] = before;
+            candidates.sort_unstable();
+            candidates.dedup();
+            allowed
+                .and_then(|allowed| {
+                    candidates
+                        .iter()
+                        .filter_map(|&c| {
+                            similarity_within(&fp.signature, &prints[c as usize].signature, allowed)
+                                .map(|s| (c as usize, s))
+                        })
+                        .filter(|&(_, s)| s >= params.threshold)
+                        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                })
+                .map(|(first, sim)| (first, sim, false))
+        };
+        match copy_of {
+            Some((first, similarity, exact)) => {
+                duplicates.push(Duplicate {
+                    index: i,
+                    duplicate_of: first,
+                    similarity,
+                    exact,
+                });
+                times_seen[first] += 1;
+                times_seen[i] = 0;
+                for &p in &places {
+                    buckets.places[p as usize].kept = buckets.kept_before(p as usize);
+                }
+            }
+            None => {
+                exact.insert(fp.exact, i as u32);
+                for &p in &places {
+                    buckets.places[p as usize].kept = p;
+                }
             }
         }
     }
@@ -324,6 +402,42 @@ mod tests {
         // A stricter threshold keeps the edited copy.
         let strict = find_duplicates(&[LONG_STORY, &edited], &DedupParams { threshold: 0.99 });
         assert!(strict.duplicates.is_empty());
+    }
+
+    #[test]
+    fn a_comparison_stops_once_the_threshold_is_out_of_reach() {
+        assert_eq!(allowed_differences(0.8), Some(24));
+        assert_eq!(allowed_differences(1.0), Some(0));
+        let a = [7u32; SIGNATURE];
+        let mut b = a;
+        b[..24].iter_mut().for_each(|v| *v = 8);
+        assert_eq!(similarity_within(&a, &b, 24), Some(0.8));
+        b[SIGNATURE - 1] = 8;
+        assert_eq!(similarity_within(&a, &b, 24), None);
+        assert_eq!(similarity_within(&a, &a, 0), Some(1.0));
+    }
+
+    #[test]
+    fn a_copy_is_found_past_many_kept_bucket_mates() {
+        // Forty distinct stories that share nothing, then a copy of the first: it must find
+        // its original wherever the original stands among the kept.
+        let stories: Vec<String> = (0..40)
+            .map(|i| {
+                (0..80)
+                    .map(|j| format!("w{i}x{j}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let mut texts: Vec<&str> = stories.iter().map(String::as_str).collect();
+        let copy = stories[0].replace("w0x40 ", "changed ");
+        texts.push(&copy);
+        let d = find_duplicates(&texts, &DedupParams::default());
+        assert_eq!(d.duplicates.len(), 1, "{:?}", d.duplicates);
+        assert_eq!(
+            (d.duplicates[0].index, d.duplicates[0].duplicate_of),
+            (40, 0)
+        );
     }
 
     #[test]
