@@ -658,6 +658,9 @@ fn analyze_checked(
     let n = v.kept.articles.len();
     let (clustering, new_themes, joined) =
         cluster_stage(config, vectors.view(), &v.coverage, seeds.as_ref(), n)?;
+    // The reduced rows are done with (the clustering keeps what later stages need): at a
+    // million articles they are 700 MB that naming and stories would hold at their peak.
+    drop(vectors);
     timer.lap(
         "cluster",
         || clustering.choice.describe(clustering.k),
