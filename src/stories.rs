@@ -733,18 +733,26 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
         df,
         articles: corpus_sample.len() as f64,
     };
-    let offers: Vec<Option<(Vec<String>, Option<String>)>> = cands
+    // One word cache per worker, warm from story to story: analysing each story's words
+    // afresh was most of the cost of naming. Each worker takes every `workers`-th story (a
+    // worker per rayon job instead started dozens of cold caches); a cache only remembers
+    // how words analyse, so which worker names a story changes nothing.
+    let workers = rayon::current_num_threads().max(1);
+    let mut offers: Vec<Option<Offer>> = vec![None; groups.len()];
+    let named: Vec<Vec<(usize, Offer)>> = (0..workers)
         .into_par_iter()
-        .zip(&samples)
-        // One word cache per worker, warm from story to story: analysing each story's
-        // words afresh was most of the cost of naming.
-        .map_init(
-            || texts.analyzer.cache(),
-            |cache, (c, sample)| {
-                (!sample.is_empty()).then(|| offer(c, sample, &corpus, texts, cache))
-            },
-        )
+        .map(|w| {
+            let mut cache = texts.analyzer.cache();
+            (w..groups.len())
+                .step_by(workers)
+                .filter(|&g| !samples[g].is_empty())
+                .map(|g| (g, offer(&cands[g], &samples[g], &corpus, texts, &mut cache)))
+                .collect()
+        })
         .collect();
+    for (g, o) in named.into_iter().flatten() {
+        offers[g] = Some(o);
+    }
     // Names handed out largest story first; a later one whose name is taken gets its next.
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by_key(|&g| (std::cmp::Reverse(groups[g].members.len()), g));
@@ -802,17 +810,20 @@ fn headline_name(article: &Article, texts: &Texts, i: usize) -> String {
 }
 
 /// A story's top terms as written, and its best phrase name when one leads them.
+type Offer = (Vec<String>, Option<String>);
+
+/// A story's top terms as written, and its best phrase name when one leads them.
 fn offer(
-    cands: Candidates,
+    cands: &[(u64, themes::Stat)],
     sample: &[usize],
     corpus: &CorpusDf,
     texts: &Texts,
     cache: &mut TokenCache,
-) -> (Vec<String>, Option<String>) {
+) -> Offer {
     let n = sample.len().max(1) as f64;
     let mut scored: Vec<(f64, u64, themes::Stat)> = cands
-        .into_iter()
-        .map(|(h, s)| (f64::from(s.df + s.lead) / n * corpus.idf(h), h, s))
+        .iter()
+        .map(|&(h, s)| (f64::from(s.df + s.lead) / n * corpus.idf(h), h, s))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.truncate(STORY_TERMS * 6);
