@@ -663,18 +663,15 @@ fn spread(members: &[usize], n: usize) -> Vec<usize> {
 /// A story's candidate terms (hash and counts), by hash.
 type Candidates = Vec<(u64, themes::Stat)>;
 
-/// A story's candidate terms: used by at least half its (sampled) articles, two at least;
-/// with the words they are made of (a phrase is used by no more articles than its words).
-fn candidates(docs: &[Doc], sample: &[usize]) -> (Candidates, FxHashSet<u64>) {
+/// A story's candidate terms: used by at least half its (sampled) articles, two at least.
+fn candidates(docs: &[Doc], sample: &[usize]) -> Candidates {
     let min_df = (sample.len() as u32).div_ceil(2).max(2);
-    let words = themes::common_words(docs, sample, min_df);
-    let mut c: Candidates =
-        themes::count_terms_where(docs, sample, |s| words.contains(&s), |_| true)
-            .into_iter()
-            .filter(|(_, s)| s.df >= min_df)
-            .collect();
+    let mut c: Candidates = themes::count_terms(docs, sample, None)
+        .into_iter()
+        .filter(|(_, s)| s.df >= min_df)
+        .collect();
     c.sort_unstable_by_key(|t| t.0);
-    (c, words)
+    c
 }
 
 /// Names and terms of the stories of [`NAMED_FROM`] articles or more; a smaller one is named
@@ -693,7 +690,7 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
             }
         })
         .collect();
-    let (cands, words): (Vec<Candidates>, Vec<FxHashSet<u64>>) = samples
+    let cands: Vec<Candidates> = samples
         .par_iter()
         .map(|s| {
             if s.is_empty() {
@@ -702,10 +699,8 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
                 candidates(docs, s)
             }
         })
-        .unzip();
+        .collect();
     let wanted: FxHashSet<u64> = cands.iter().flatten().map(|c| c.0).collect();
-    // Only the words of some story's candidates are looked up in the corpus sample.
-    let wanted_words: FxHashSet<u64> = words.into_iter().flatten().collect();
     let all: Vec<usize> = (0..docs.len()).collect();
     let corpus_sample = spread(&all, DF_SAMPLE);
     // Counted a block at a time in parallel; each block's counts are whole numbers, so the
@@ -713,15 +708,10 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
     let df = corpus_sample
         .par_chunks(crate::vectorize::per_thread(corpus_sample.len()))
         .map(|chunk| {
-            themes::count_terms_where(
-                docs,
-                chunk,
-                |s| wanted_words.contains(&s),
-                |h| wanted.contains(&h),
-            )
-            .into_iter()
-            .map(|(h, s)| (h, s.df))
-            .collect::<FxHashMap<u64, u32>>()
+            themes::count_terms(docs, chunk, Some(&wanted))
+                .into_iter()
+                .map(|(h, s)| (h, s.df))
+                .collect::<FxHashMap<u64, u32>>()
         })
         .reduce(FxHashMap::default, |mut a, b| {
             for (h, n) in b {

@@ -202,31 +202,11 @@ pub(crate) fn count_terms(
     members: &[usize],
     only: Option<&FxHashSet<u64>>,
 ) -> FxHashMap<u64, Stat> {
-    count_terms_where(
-        docs,
-        members,
-        |_| true,
-        |h| only.is_none_or(|o| o.contains(&h)),
-    )
-}
-
-/// Counts the words and phrases of `members` every stem of which passes `stem` (asked once
-/// per token) and whose hash passes `term`: a phrase of stems no article set uses is not
-/// looked up at all, where the lookups are most of the cost.
-pub(crate) fn count_terms_where(
-    docs: &[Doc],
-    members: &[usize],
-    stem: impl Fn(u64) -> bool,
-    term: impl Fn(u64) -> bool,
-) -> FxHashMap<u64, Stat> {
     let mut map: FxHashMap<u64, Stat> = FxHashMap::default();
-    let mut ok: Vec<bool> = Vec::new();
     for (&d, at) in members.iter().zip(1u32..) {
         let doc = &docs[d];
-        ok.clear();
-        ok.extend(doc.stems.iter().map(|&s| stem(s)));
         each_candidate(doc, |h, words, end| {
-            if !ok[end + 1 - words as usize..=end].iter().all(|&o| o) || !term(h) {
+            if only.is_some_and(|o| !o.contains(&h)) {
                 return;
             }
             let e = map.entry(h).or_insert(Stat {
@@ -243,24 +223,6 @@ pub(crate) fn count_terms_where(
     }
     map.values_mut().for_each(Stat::close);
     map
-}
-
-/// Each word of `members` used by at least `min_df` of them: a phrase is used by no more
-/// articles than any of its words.
-pub(crate) fn common_words(docs: &[Doc], members: &[usize], min_df: u32) -> FxHashSet<u64> {
-    let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
-    for (&d, at) in members.iter().zip(1u32..) {
-        for &s in &docs[d].stems {
-            let e = df.entry(s).or_default();
-            if e.0 != at {
-                *e = (at, e.1 + 1);
-            }
-        }
-    }
-    df.into_iter()
-        .filter(|(_, (_, n))| *n >= min_df)
-        .map(|(s, _)| s)
-        .collect()
 }
 
 /// A theme's total term weight and its most used words and phrases (see [`shortlist`]).
