@@ -94,6 +94,17 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
         compression: compression.into(),
         data_page_size: None,
     };
+    // The late column (the articles' texts) without minimum and maximum: no query filters
+    // on a text's order, and comparing texts of thousands of characters took a third of the
+    // time of writing them.
+    let late_options = WriteOptions {
+        statistics: StatisticsOptions {
+            min_value: false,
+            max_value: false,
+            ..StatisticsOptions::default()
+        },
+        ..options
+    };
     let with_late = |mut part: DataFrame, start: usize| -> Result<DataFrame> {
         if let Some((at, column)) = late {
             part.insert_column(at, column(start..start + part.height())?)?;
@@ -125,9 +136,18 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
                     part.rechunk_mut();
                     let mut columns = Vec::new();
                     for batch in part.iter_chunks(CompatLevel::oldest(), false) {
-                        for ((array, field), encoding) in
-                            batch.columns().iter().zip(&fields).zip(encodings.iter())
+                        for (c, ((array, field), encoding)) in batch
+                            .columns()
+                            .iter()
+                            .zip(&fields)
+                            .zip(encodings.iter())
+                            .enumerate()
                         {
+                            let options = if late.is_some_and(|(at, _)| at == c) {
+                                late_options
+                            } else {
+                                options
+                            };
                             for pages in array_to_columns(array, field.clone(), options, encoding)?
                             {
                                 let compressed = pages
@@ -210,8 +230,8 @@ pub fn write(
 /// Writes a run's tables, charts and summary into `dir`; returns their names.
 fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     let path = |name: &str| dir.join(name);
-    // The articles table (zstd over every text) and the two charts each take tens of
-    // milliseconds and share nothing: write them side by side.
+    // The articles table (zstd over every text) beside the charts and the explore page: they
+    // share nothing, and the table takes longest.
     let (tables, charts) = rayon::join(
         || -> Result<(bool, bool, bool)> {
             write_parquet_with_texts(&path(ARTICLES), a)?;
@@ -262,7 +282,9 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
                     )
                 },
             );
-            frequency.and(trends).and(tree)
+            frequency.and(trends).and(tree)?;
+            explore::write(a, &path(EXPLORE))?;
+            Ok(())
         },
     );
     let (wrote_metrics, wrote_sources, wrote_history) = tables?;
@@ -288,7 +310,6 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
         write_atomic(&path(SOURCES_PNG), |tmp| charts::source_coverage(a, tmp))?;
         names.extend([SOURCES, SOURCES_PNG]);
     }
-    explore::write(a, &path(EXPLORE))?;
     names.extend([
         FREQUENCY_PNG,
         TRENDS_PNG,
