@@ -251,10 +251,16 @@ struct Centroids {
 
 impl Centroids {
     /// Adds an article's vector `v` (local terms) to story `s`.
-    fn add(&mut self, s: u32, v: &[(u32, f32)]) {
+    fn add(&mut self, s: u32, v: &[(u32, f32)], new: bool) {
         for &(t, w) in v {
             let list = &mut self.postings[t as usize];
-            match list.iter().rposition(|e| e.0 == s) {
+            // A story's first vector (its terms each once) is in no list yet: no search.
+            let at = if new {
+                None
+            } else {
+                list.iter().rposition(|e| e.0 == s)
+            };
+            match at {
                 Some(i) => {
                     let mut e = list.remove(i);
                     e.1 += w;
@@ -392,7 +398,7 @@ where
         });
         norms.push(t.norm_sq);
         scores.push((i64::from(t.last_day), 0.0));
-        centroids.add(s as u32, &locals.map(&t.centroid));
+        centroids.add(s as u32, &locals.map(&t.centroid), true);
     }
     for (q, (&a, v)) in order.iter().zip(&vectors).enumerate() {
         let day = article_day(days[a]);
@@ -468,7 +474,7 @@ where
             scores[s as usize].1 = 0.0;
         }
         met = 0;
-        centroids.add(s as u32, v);
+        centroids.add(s as u32, v, best.is_none());
     }
     // What stays open after the last day read: a dated story heard of within the window.
     let end = order.iter().filter_map(|&a| days[a]).max();
