@@ -211,9 +211,12 @@ fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
 /// vocabulary ("shr", "qtr", "net" in earnings), not an event's, and would chain every report
 /// of the beat into one story. A term is weighed down by the log of its share of the
 /// articles, to [`BEAT_FLOOR`] for one in all of them: in effect a steeper IDF.
-struct BeatWeight<'a> {
-    df: &'a [u32],
-    n: f64,
+struct BeatWeight {
+    /// Per term, its factor: worked out once, not once per article using it (a logarithm
+    /// each, a hundred an article).
+    factors: Vec<f32>,
+    /// The factor of a term no article uses.
+    unused: f32,
 }
 
 /// Terms in more than this share of the articles are left out: they tell no event from
@@ -226,14 +229,29 @@ const MAX_SHARE_FROM: f64 = 50.0;
 /// events (0.77; 0.75 at 0, 0.76 at 0.15).
 const BEAT_FLOOR: f32 = 0.3;
 
-impl BeatWeight<'_> {
-    fn factor(&self, term: u32) -> f32 {
-        let df = f64::from(self.df.get(term as usize).copied().unwrap_or(0));
-        if df > MAX_SHARE * self.n && df > MAX_SHARE_FROM {
-            return 0.0;
+impl BeatWeight {
+    /// From each term's count of articles (`df`) among `n`.
+    fn new(df: &[u32], n: usize) -> BeatWeight {
+        let n = n as f64;
+        let of = |df: u32| {
+            let df = f64::from(df);
+            if df > MAX_SHARE * n && df > MAX_SHARE_FROM {
+                return 0.0;
+            }
+            let idf = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln().max(f64::MIN_POSITIVE);
+            BEAT_FLOOR + (1.0 - BEAT_FLOOR) * idf as f32
+        };
+        BeatWeight {
+            factors: df.par_iter().map(|&d| of(d)).collect(),
+            unused: of(0),
         }
-        let idf = ((self.n + 1.0) / (df + 1.0)).ln() / (self.n + 1.0).ln().max(f64::MIN_POSITIVE);
-        BEAT_FLOOR + (1.0 - BEAT_FLOOR) * idf as f32
+    }
+
+    fn factor(&self, term: u32) -> f32 {
+        self.factors
+            .get(term as usize)
+            .copied()
+            .unwrap_or(self.unused)
     }
 }
 
@@ -357,10 +375,7 @@ where
 {
     let mut order: Vec<usize> = (0..days.len()).collect();
     order.sort_by_key(|&i| (days[i].unwrap_or(i32::MAX), i));
-    let beat = BeatWeight {
-        df,
-        n: days.len() as f64,
-    };
+    let beat = BeatWeight::new(df, days.len());
     let locals = Locals::new(
         (0..df.len() as u32)
             .filter(|&t| df[t as usize] > 0)
