@@ -135,8 +135,8 @@ fn word_hashes(text: &str) -> Vec<u64> {
 struct Fingerprint {
     exact: u64,
     signature: [u32; SIGNATURE],
-    /// The signature's band keys, computed with it in parallel: the matching that uses
-    /// them is sequential.
+    /// The signature's band keys, computed with it in parallel (they are sorted into
+    /// [`Buckets`] before the sequential matching).
     bands: [u64; BANDS],
 }
 

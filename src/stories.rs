@@ -147,8 +147,9 @@ pub struct Stories {
 /// its day (days since 1970-01-01; `None` when undated).
 pub struct StoryInput<'a, R> {
     pub rows: R,
-    /// Per term (column of the rows), the articles whose row has it ([`document_frequencies`]
-    /// counts them from the rows; a caller holding the counts has them at less cost).
+    /// Per term (column of the rows), the articles whose row has it: the caller holds the
+    /// counts they come from (`vectorize::WordsWith::df`), at less cost than reading every
+    /// row once more.
     pub df: &'a [u32],
     pub themes: &'a [usize],
     pub n_themes: usize,
@@ -340,25 +341,6 @@ fn article_day(day: Option<i32>) -> i64 {
 
 fn story_day(last: i64) -> Option<i32> {
     (last != UNDATED_STORY).then_some(last as i32)
-}
-
-/// Per term, the rows of `n` that have it: [`StoryInput::df`] from the rows alone.
-pub fn document_frequencies<R>(n: usize, rows: &R) -> Vec<u32>
-where
-    R: Fn(usize) -> Vec<(u32, f32)> + Sync,
-{
-    let mut df: Vec<u32> = Vec::new();
-    for i in 0..n {
-        for (t, w) in rows(i) {
-            if w > 0.0 {
-                if df.len() <= t as usize {
-                    df.resize(t as usize + 1, 0);
-                }
-                df[t as usize] += 1;
-            }
-        }
-    }
-    df
 }
 
 /// Single-pass clustering of every article (read by day, then index).
@@ -820,7 +802,7 @@ fn headline_name(article: &Article, texts: &Texts, i: usize) -> String {
     }
 }
 
-/// A story's top terms as written, and its best phrase name when one leads them.
+/// What [`offer`] gives a story.
 type Offer = (Vec<String>, Option<String>);
 
 /// A story's top terms as written, and its best phrase name when one leads them.
@@ -1086,6 +1068,25 @@ mod tests {
     use super::*;
 
     /// Rows of a toy vocabulary: each article a set of term ids at equal weight.
+    /// Per term, the rows of `n` that have it: [`StoryInput::df`] from the rows alone.
+    fn document_frequencies<R>(n: usize, rows: &R) -> Vec<u32>
+    where
+        R: Fn(usize) -> Vec<(u32, f32)>,
+    {
+        let mut df: Vec<u32> = Vec::new();
+        for i in 0..n {
+            for (t, w) in rows(i) {
+                if w > 0.0 {
+                    if df.len() <= t as usize {
+                        df.resize(t as usize + 1, 0);
+                    }
+                    df[t as usize] += 1;
+                }
+            }
+        }
+        df
+    }
+
     fn rows(terms: Vec<Vec<u32>>) -> impl Fn(usize) -> Vec<(u32, f32)> + Sync {
         move |i| {
             let n = terms[i].len() as f32;

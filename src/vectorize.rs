@@ -595,9 +595,10 @@ impl WordsWith<'_> {
     /// this reads the counts' indices alone.
     pub fn df(&self) -> Vec<u32> {
         let n = self.keep.len();
-        self.counts
-            .indices()
-            .par_chunks(1 << 16)
+        // A run of indices per thread: each counts into a vector of every column.
+        let indices = self.counts.indices();
+        indices
+            .par_chunks(per_thread(indices.len()))
             .map(|chunk| {
                 let mut df = vec![0u32; n];
                 for &c in chunk {
