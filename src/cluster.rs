@@ -5,7 +5,8 @@
 //! optima are nearly as good: which one a single run finds depends on its seed. A fit here
 //! is a consensus: many restarts (greedy k-means++, each on its own subsample of rows)
 //! are pooled, the pool's centroids clustered into k, and the best of those groupings,
-//! refined on every row, is the fit. The restarts then say how stable each theme is.
+//! refined on every row and then by split-and-merge moves, is the fit. The restarts then say
+//! how stable each theme is.
 
 use linfa::prelude::*;
 use linfa::DatasetBase;
