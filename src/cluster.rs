@@ -1029,7 +1029,11 @@ fn split_merge(x: ArrayView2<f64>, mut best: Fitted, p: &ClusterParams) -> Fitte
     let none = Array2::<f64>::zeros((0, d));
     for _ in 0..2 * k {
         let mut sums = Array2::<f64>::zeros((k, d));
-        add_members(rows, &best.labels, sums.as_slice_mut().expect("standard layout"));
+        add_members(
+            rows,
+            &best.labels,
+            sums.as_slice_mut().expect("standard layout"),
+        );
         let norms: Vec<f64> = sums.outer_iter().map(|r| r.dot(&r).sqrt()).collect();
         let mut members = vec![Vec::new(); k];
         best.labels
@@ -1053,7 +1057,10 @@ fn split_merge(x: ArrayView2<f64>, mut best: Fitted, p: &ClusterParams) -> Fitte
                 }
             }
         }
-        moves.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3))));
+        moves.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
+        });
         let mut improved = false;
         for &(_, c, i, j) in moves.iter().take(SPLIT_MERGE_TRIES) {
             let (a, b, _) = splits[c].as_ref().expect("a split");
@@ -1477,13 +1484,22 @@ mod tests {
         let none = Array2::<f64>::zeros((0, d));
         let stuck = lloyd(x.view(), start, 300, RELATIVE_TOL, none.view());
         let merged = |labels: &[usize]| labels[50] == labels[100];
-        assert!(merged(&stuck.labels), "the start should leave groups 1 and 2 together");
+        assert!(
+            merged(&stuck.labels),
+            "the start should leave groups 1 and 2 together"
+        );
         let before = stuck.objective;
         let freed = split_merge(x.view(), stuck, &ClusterParams::default());
-        assert!(freed.objective < before - 1.0, "{before} -> {}", freed.objective);
+        assert!(
+            freed.objective < before - 1.0,
+            "{before} -> {}",
+            freed.objective
+        );
         for g in 0..4 {
             let first = freed.labels[g * 50];
-            assert!(freed.labels[g * 50..(g + 1) * 50].iter().all(|&l| l == first));
+            assert!(freed.labels[g * 50..(g + 1) * 50]
+                .iter()
+                .all(|&l| l == first));
         }
         assert!(!merged(&freed.labels));
     }

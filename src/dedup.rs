@@ -132,12 +132,67 @@ fn word_hashes(text: &str) -> Vec<u64> {
     out
 }
 
-struct Fingerprint {
+/// What the matching reads of a text: the hash of its normalised words (exact copies), its
+/// MinHash signature and the signature's band keys. Public so that copies can be found where
+/// the texts are not all in one process: Spark computes fingerprints per partition, groups
+/// the band keys across partitions, and hands the articles that share one to
+/// [`duplicates_among`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fingerprint {
     exact: u64,
     signature: [u32; SIGNATURE],
     /// The signature's band keys, computed with it in parallel (they are sorted into
     /// [`Buckets`] before the sequential matching).
     bands: [u64; BANDS],
+}
+
+/// Bytes of [`Fingerprint::to_bytes`].
+pub const FINGERPRINT_BYTES: usize = 8 * (1 + BANDS) + 4 * SIGNATURE;
+
+impl Fingerprint {
+    pub fn exact(&self) -> u64 {
+        self.exact
+    }
+
+    /// The band keys: two texts that share one are compared.
+    pub fn bands(&self) -> &[u64] {
+        &self.bands
+    }
+
+    /// Little-endian: the exact hash, the band keys, the signature.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(FINGERPRINT_BYTES);
+        out.extend(self.exact.to_le_bytes());
+        self.bands.iter().for_each(|b| out.extend(b.to_le_bytes()));
+        self.signature
+            .iter()
+            .for_each(|v| out.extend(v.to_le_bytes()));
+        out
+    }
+
+    /// What [`Fingerprint::to_bytes`] wrote, or `None` for bytes of another length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Fingerprint> {
+        if bytes.len() != FINGERPRINT_BYTES {
+            return None;
+        }
+        let (words, values) = bytes.split_at(8 * (1 + BANDS));
+        let mut words = words
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        let exact = words.next()?;
+        let mut bands = [0u64; BANDS];
+        bands.iter_mut().zip(words).for_each(|(b, w)| *b = w);
+        let mut signature = [0u32; SIGNATURE];
+        signature
+            .iter_mut()
+            .zip(values.chunks_exact(4))
+            .for_each(|(v, c)| *v = u32::from_le_bytes(c.try_into().expect("4 bytes")));
+        Some(Fingerprint {
+            exact,
+            signature,
+            bands,
+        })
+    }
 }
 
 /// One-permutation MinHash (Li, Owen and Zhang 2012) with optimal densification (Shrivastava
@@ -146,7 +201,7 @@ struct Fingerprint {
 /// Jaccard similarity. A bin no shingle fell in borrows the value of a bin picked by a fixed
 /// hash sequence, so two texts with the same non-empty bins fill their empty ones alike.
 /// Values keep 32 bits: bins rarely agree by chance (2⁻³²) and signatures take half the room.
-fn fingerprint(text: &str) -> Fingerprint {
+pub fn fingerprint(text: &str) -> Fingerprint {
     let words = word_hashes(text);
     let exact = words
         .iter()
@@ -278,12 +333,20 @@ impl Buckets {
 /// matching itself is sequential, so the result does not depend on the number of threads.
 pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
     let prints: Vec<Fingerprint> = texts.par_iter().map(|t| fingerprint(t)).collect();
+    duplicates_among(&prints, params)
+}
+
+/// [`find_duplicates`] of texts known by their fingerprints, in input order. The copies found
+/// among a subset of a corpus that holds every article sharing an exact hash or a band key
+/// with another (in order) are those of the whole corpus: an article that shares neither is
+/// kept, and is no other's candidate.
+pub fn duplicates_among(prints: &[Fingerprint], params: &DedupParams) -> Dedup {
     // Sized for every article up front: growing the map would rehash it, in this sequential
     // part, several times over (holding old and new tables at once).
     let mut exact: FxHashMap<u64, u32> =
-        FxHashMap::with_capacity_and_hasher(texts.len(), Default::default());
-    let mut buckets = Buckets::new(&prints);
-    let mut times_seen = vec![1usize; texts.len()];
+        FxHashMap::with_capacity_and_hasher(prints.len(), Default::default());
+    let mut buckets = Buckets::new(prints);
+    let mut times_seen = vec![1usize; prints.len()];
     let mut duplicates = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
     let allowed = allowed_differences(params.threshold);
@@ -356,6 +419,56 @@ mod tests {
         counterpart Ahmad al-Sharaa, the Kremlin announced on Thursday, underscoring its \
         significance in both timing and content against the backdrop of recent developments \
         in the coastal regions and mounting challenges to the leadership of the country.";
+
+    /// The copies found among the articles that share a key with another are those of the
+    /// whole corpus, and a fingerprint survives its bytes.
+    #[test]
+    fn copies_among_the_articles_sharing_a_key_are_the_corpus_copies() {
+        let edited = LONG_STORY.replace("wheat", "grain");
+        let other = "Oil prices rose sharply on Monday after OPEC agreed to cut output.";
+        let texts = [other, LONG_STORY, "Gold fell.", &edited, STORY, LONG_STORY];
+        let params = DedupParams::default();
+        let whole = find_duplicates(&texts, &params);
+        let prints: Vec<Fingerprint> = texts.iter().map(|t| fingerprint(t)).collect();
+        let shares = |i: usize| {
+            (0..texts.len()).any(|j| {
+                j != i
+                    && (prints[j].exact() == prints[i].exact()
+                        || prints[j]
+                            .bands()
+                            .iter()
+                            .zip(prints[i].bands())
+                            .any(|(a, b)| a == b))
+            })
+        };
+        let subset: Vec<usize> = (0..texts.len()).filter(|&i| shares(i)).collect();
+        assert_eq!(subset, [1, 3, 5]);
+        let again: Vec<Fingerprint> = subset
+            .iter()
+            .map(|&i| Fingerprint::from_bytes(&prints[i].to_bytes()).unwrap())
+            .collect();
+        assert_eq!(
+            again,
+            subset
+                .iter()
+                .map(|&i| prints[i].clone())
+                .collect::<Vec<_>>()
+        );
+        let part = duplicates_among(&again, &params);
+        let mapped: Vec<(usize, usize, bool)> = part
+            .duplicates
+            .iter()
+            .map(|d| (subset[d.index], subset[d.duplicate_of], d.exact))
+            .collect();
+        let want: Vec<(usize, usize, bool)> = whole
+            .duplicates
+            .iter()
+            .map(|d| (d.index, d.duplicate_of, d.exact))
+            .collect();
+        assert_eq!(mapped, want);
+        assert_eq!(want, [(3, 1, false), (5, 1, true)]);
+        assert!(Fingerprint::from_bytes(&[0; 3]).is_none());
+    }
 
     #[test]
     fn exact_copies_ignore_case_and_spacing() {

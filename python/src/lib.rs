@@ -25,6 +25,7 @@ use pyo3::types::{PyBytes, PyCapsule, PyCapsuleMethods};
 use tidings::cli::RunOptions;
 use tidings::compare::{self as cmp, Comparison, DateRange};
 use tidings::corpus::{self, Corpus};
+use tidings::dedup;
 use tidings::error::Kind;
 use tidings::model::ThemeModel;
 use tidings::pipeline::{self, Analysis, Assigner, Mode, Placed, RunConfig};
@@ -790,6 +791,97 @@ fn assign_batch(
     table(frame)
 }
 
+/// One batch's fingerprints, for finding copies across partitions: `row` (the batch row of
+/// each article read; a row that is no article has none), `exact`, `band0` … `band19` (the
+/// band keys, as signed 64-bit integers) and `print` (the fingerprint, for
+/// [`duplicates_among`]).
+#[pyfunction]
+fn fingerprint_batch(
+    py: Python<'_>,
+    batch: Bound<'_, PyCapsule>,
+    name: String,
+    flags: Vec<String>,
+) -> PyResult<ArrowTable> {
+    let (corpus, _, rows) = read_batch(&batch, &name, flags)?;
+    let frame = py.detach(move || -> anyhow::Result<DataFrame> {
+        use polars::prelude::Column;
+        let mut row = Vec::new();
+        let mut exact = Vec::new();
+        let mut bands: Vec<Vec<i64>> = Vec::new();
+        let mut print: Vec<Vec<u8>> = Vec::new();
+        for a in &corpus.articles {
+            let Some(r) = a
+                .line
+                .and_then(|l| usize::try_from(l).ok())
+                .and_then(|l| l.checked_sub(1))
+                .filter(|&r| r < rows)
+            else {
+                continue;
+            };
+            let fp = dedup::fingerprint(&a.text);
+            row.push(r as i64);
+            exact.push(fp.exact() as i64);
+            if bands.is_empty() {
+                bands = vec![Vec::new(); fp.bands().len()];
+            }
+            bands
+                .iter_mut()
+                .zip(fp.bands())
+                .for_each(|(b, &k)| b.push(k as i64));
+            print.push(fp.to_bytes());
+        }
+        let n = row.len();
+        let mut columns = vec![
+            Column::new("row".into(), row),
+            Column::new("exact".into(), exact),
+        ];
+        if bands.is_empty() {
+            bands = vec![Vec::new(); dedup::fingerprint("").bands().len()];
+        }
+        for (b, keys) in bands.into_iter().enumerate() {
+            columns.push(Column::new(format!("band{b}").into(), keys));
+        }
+        let print: Vec<&[u8]> = print.iter().map(Vec::as_slice).collect();
+        columns.push(Column::new("print".into(), print));
+        Ok(DataFrame::new(n, columns)?)
+    });
+    table(frame)
+}
+
+/// Copies found: their indices, those of the articles they repeat, similarities, exact or not.
+type Copies = (Vec<usize>, Vec<usize>, Vec<f64>, Vec<bool>);
+
+/// The copies among articles known by their fingerprints (bytes from [`fingerprint_batch`]),
+/// in input order, as `tidings run` finds them: `(index, duplicate_of, similarity, exact)`,
+/// indices into `prints`.
+#[pyfunction]
+fn duplicates_among(
+    py: Python<'_>,
+    prints: Vec<Vec<u8>>,
+    threshold: f64,
+) -> PyResult<Copies> {
+    let params = dedup::DedupParams { threshold };
+    params
+        .check()
+        .map_err(|e| SettingsError::new_err(e.to_string()))?;
+    let prints = prints
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            dedup::Fingerprint::from_bytes(b)
+                .ok_or_else(|| PyValueError::new_err(format!("print {i} is not a fingerprint")))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let found = py.detach(move || dedup::duplicates_among(&prints, &params));
+    let d = &found.duplicates;
+    Ok((
+        d.iter().map(|d| d.index).collect(),
+        d.iter().map(|d| d.duplicate_of).collect(),
+        d.iter().map(|d| d.similarity).collect(),
+        d.iter().map(|d| d.exact).collect(),
+    ))
+}
+
 /// The overview report (themes and counts tables, charts, summary, index.html) of counts
 /// aggregated elsewhere: `counts` has `period_start`, `theme_id` and `count`.
 #[pyfunction]
@@ -824,6 +916,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(df_bounds, m)?)?;
     m.add_function(wrap_pyfunction!(assign_batch, m)?)?;
     m.add_function(wrap_pyfunction!(report_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(duplicates_among, m)?)?;
     m.add_class::<Run>()?;
     m.add_class::<Model>()?;
     m.add_class::<ArrowTable>()?;

@@ -135,3 +135,64 @@ def test_rows_that_are_no_article_are_rejected_with_a_reason(spark, fitted):
 def test_a_missing_text_column_is_named(sample_df, fitted):
     with pytest.raises(tidings.TidingsError, match="no text column 'body'"):
         ts.assign(sample_df, fitted, text_field="body")
+
+
+def _with_copies(path: Path) -> Path:
+    """The sample with near-copies (a word changed) and exact copies of some articles placed
+    further on, and a line number per row: copies that Spark's partitions split apart."""
+    import json
+
+    rows = [json.loads(line) for line in SAMPLE_FILE.read_text().splitlines() if line.strip()]
+    out = list(rows)
+    for n, i in enumerate(range(0, len(rows), 37)):
+        copy = dict(rows[i], id=f"copy-{n}")
+        words = copy["text"].split(" ")
+        if n % 3:  # a near-copy: one word changed in a long text
+            words[len(words) // 2] = "amended"
+        copy["text"] = " ".join(words)
+        out.insert(min(len(out), i + 200 + n), copy)
+    with path.open("w") as f:
+        for line, row in enumerate(out, start=1):
+            f.write(json.dumps(dict(row, line=line)) + "\n")
+    return path
+
+
+def test_spark_finds_the_copies_the_cli_sets_aside_across_partitions(spark, fitted, tmp_path):
+    corpus = _with_copies(tmp_path / "copies.jsonl")
+    out = tmp_path / "cli"
+    model_path = tmp_path / "m.tidings"
+    fitted.save(model_path)
+    subprocess.run([cli_binary(), "run", str(corpus), "--model", str(model_path),
+                    "--max-distance", "0.8", "--out", str(out), "--quiet"],
+                   check=True, cwd=ROOT)
+    cli = {r["article_id"]: r for r in pq.read_table(out / "duplicates.parquet").to_pylist()}
+    assert len(cli) > 20 and {r["kind"] for r in cli.values()} == {"exact", "near"}
+
+    df = spark.read.json(str(corpus)).repartition(4)
+    marked = ts.duplicates(df, order="line")
+    rows = {r["id"]: r for r in marked.collect()}
+    assert len(rows) == 599 + 17
+    copies = {i: r for i, r in rows.items() if r["duplicate_of"] is not None}
+    assert set(copies) == set(cli)
+    for i, r in copies.items():
+        assert r["duplicate_of"] == cli[i]["duplicate_of"], i
+        assert r["kind"] == cli[i]["kind"]
+        assert r["similarity"] == pytest.approx(cli[i]["similarity"])
+        assert r["times_seen"] == 0
+    seen = {r["article_id"]: r["times_seen"]
+            for r in pq.read_table(out / "articles.parquet").to_pylist()}
+    assert {i: r["times_seen"] for i, r in rows.items() if i not in copies} == seen
+
+    # Counted as the CLI counts: copies left out.
+    counts = ts.theme_counts(ts.assign(marked, fitted, max_distance=0.8), "week",
+                             model=fitted).toArrow()
+    expected = pq.read_table(out / "theme_counts.parquet")
+    cols = ["period", "period_start", "theme_id", "count"]
+    assert counts.select(cols).to_pylist() == expected.select(cols).to_pylist()
+
+
+def test_a_bad_duplicate_threshold_or_order_is_refused(sample_df):
+    with pytest.raises(tidings.SettingsError, match="duplicate_threshold"):
+        ts.duplicates(sample_df, threshold=1.5)
+    with pytest.raises(tidings.TidingsError, match="no order column 'line'"):
+        ts.duplicates(sample_df, order="line")

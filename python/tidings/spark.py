@@ -19,9 +19,10 @@ and on one machine. What runs where:
   200,000 a fit takes about a minute on one core and a few GiB, and on Reuters a model fitted
   on a quarter of the corpus assigns like a full fit, see docs/python-and-spark.md). Near-duplicates are
   set aside within the sample only.
-- ``assign``: per partition, no shuffle; duplicates are not set aside (each row gets a theme,
-  as ``tidings run --model --keep-duplicates`` gives it): drop exact copies first with
-  ``df.dropDuplicates(["text"])`` if they should not count twice.
+- ``duplicates``: the copies ``tidings run`` would set aside, found across partitions (band
+  keys grouped by Spark); :func:`theme_counts` then leaves them out.
+- ``assign``: per partition, no shuffle; every row gets a theme (as ``tidings run --model
+  --keep-duplicates`` gives it), copies too: mark them first with :func:`duplicates`.
 - ``theme_counts``: a Spark aggregation; the result is small (periods x themes).
 - ``report``: on the driver, from the counts and the model.
 
@@ -40,7 +41,8 @@ import pyarrow as pa
 from . import (InputError, Model, Result, SettingsError, TidingsWarning, _declared_themes,
                _flags, _native, _plain_columns, _warn)
 
-__all__ = ["fit", "assign", "theme_counts", "report", "with_period", "ASSIGNED_COLUMNS"]
+__all__ = ["fit", "assign", "duplicates", "theme_counts", "report", "with_period",
+           "ASSIGNED_COLUMNS", "DUPLICATE_COLUMNS"]
 
 #: The columns :func:`assign` adds, with their Spark types.
 ASSIGNED_COLUMNS = (
@@ -233,6 +235,109 @@ def assign(df: Any, model: Model, max_distance: Optional[float] = None,
     return df.mapInArrow(run, out_schema)
 
 
+#: The columns :func:`duplicates` adds, with their Spark types.
+DUPLICATE_COLUMNS = (
+    ("duplicate_of", "string"),
+    ("similarity", "double"),
+    ("kind", "string"),
+    ("times_seen", "long"),
+)
+
+_BANDS = [f"band{b}" for b in range(20)]
+
+
+def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
+               **options: Any) -> Any:
+    """``df`` with its copies marked as ``tidings run`` sets them aside, found across all
+    partitions: ``duplicate_of`` (for a copy, the ``id`` of the article it repeats, or that
+    article's place in ``order`` when ``df`` has no ``id``), ``similarity`` (1.0 for an exact
+    copy, else the estimated Jaccard similarity of word shingles), ``kind`` (``exact`` or
+    ``near``), as in the CLI's ``duplicates.parquet``, and
+    ``times_seen`` (1 plus its copies for a kept article, 0 for a copy, null for a row that
+    is no article). The first copy in ``order`` is kept: ``order`` names a column of unique
+    numbers giving the input order (a line number); without it, the order Spark reads the
+    rows in.
+
+    The executors fingerprint the texts (the same MinHash and band keys as the CLI) and
+    Spark groups the band keys and exact hashes over every partition; only the articles that
+    share one with another reach the driver (a fingerprint of 648 bytes each), which matches
+    them in order exactly as the CLI does, so the same articles and order give the same
+    copies as ``tidings run``. Count only the rows with a null ``duplicate_of`` (as
+    :func:`theme_counts` does) to count as the CLI counts."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    _native.duplicates_among([], float(threshold))  # a bad threshold fails before any work
+    flags = _reading_flags(options)
+    cols = _fields(df, options)
+    df = df.drop(*[n for n, _ in DUPLICATE_COLUMNS if n in df.columns])
+    key = "_tidings_order"
+    if order is not None and order not in df.columns:
+        raise InputError(f"the DataFrame has no order column {order!r} "
+                         f"(columns: {', '.join(df.columns)})")
+    position = F.col(order).cast("long") if order else F.monotonically_increasing_id()
+    # Kept: the row numbers Spark gives must be the same in every job below.
+    indexed = df.withColumn(key, position).persist(StorageLevel.MEMORY_AND_DISK)
+    names = ["order", "exact", *_BANDS, "print"]
+    schema = ", ".join(["order long", "exact long", *(f"{b} long" for b in _BANDS),
+                        "print binary"])
+
+    def prints(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            t = pa.table(_native.fingerprint_batch(_batch_stream(batch.select(cols)), "spark",
+                                                   flags))
+            at = batch.column(batch.schema.get_field_index(key)).take(
+                t.column("row").combine_chunks())
+            yield pa.RecordBatch.from_arrays(
+                [at.cast(pa.int64())]
+                + [t.column(n).combine_chunks() for n in ["exact", *_BANDS]]
+                + [t.column("print").combine_chunks().cast(pa.binary())],
+                names=names,
+            )
+
+    fp = indexed.select(*cols, key).mapInArrow(prints, schema).persist(
+        StorageLevel.MEMORY_AND_DISK)
+    try:
+        keys = fp.select("order", F.posexplode(F.array("exact", *_BANDS)).alias("b", "key"))
+        shared = keys.groupBy("b", "key").count().filter(F.col("count") > 1).select("b", "key")
+        members = keys.join(shared, ["b", "key"], "left_semi").select("order").distinct()
+        candidates = (fp.join(members, "order", "left_semi").select("order", "print")
+                      .orderBy("order").toArrow())
+        articles = fp.select(F.col("order").alias(key), F.lit(True).alias("_article"))
+        orders = candidates.column("order").to_pylist()
+        if len(set(orders)) != len(orders):
+            raise InputError(f"order column {order!r} has repeated values: it must number "
+                             "the rows one by one")
+        index, of, similarity, exact = _native.duplicates_among(
+            candidates.column("print").to_pylist(), float(threshold))
+        copies: Dict[int, int] = {}
+        for kept in of:
+            copies[orders[kept]] = copies.get(orders[kept], 0) + 1
+        spark = df.sparkSession
+        found = spark.createDataFrame(
+            [(orders[i], orders[o], s, "exact" if e else "near")
+             for i, o, s, e in zip(index, of, similarity, exact)],
+            f"{key} long, _of long, similarity double, kind string")
+        seen = spark.createDataFrame(list(copies.items()), f"{key} long, _copies long")
+        if "id" in df.columns:
+            ids = indexed.select(F.col(key).alias("_of"),
+                                 F.col("id").cast("string").alias("duplicate_of"))
+            found = found.join(ids, "_of", "left")
+        else:
+            found = found.withColumn("duplicate_of", F.col("_of").cast("string"))
+        out = (indexed.join(articles, key, "left").join(found, key, "left")
+               .join(seen, key, "left"))
+        times_seen = (F.when(F.col("_article").isNull(), F.lit(None))
+                      .when(F.col("_of").isNotNull(), F.lit(0))
+                      .otherwise(F.lit(1) + F.coalesce("_copies", F.lit(0))))
+        return (out.withColumn("times_seen", times_seen.cast("long"))
+                .select(*df.columns, *(n for n, _ in DUPLICATE_COLUMNS))
+                .localCheckpoint())
+    finally:
+        fp.unpersist()
+        indexed.unpersist()
+
+
 def with_period(assigned: Any, period: str = "week") -> Any:
     """``assigned`` with ``period`` (``2025-W19``, ``2025-05-12``, ``2025-05`` or
     ``undated``, as tidings labels periods) and ``period_start`` (its first day)."""
@@ -262,11 +367,15 @@ def theme_counts(assigned: Any, period: str = "week", model: Optional[Model] = N
     ``count``, ``share`` of the period, every period from the first to the last (zeros
     included), ``undated`` last. With ``model``, every theme of it and the unassigned, as
     ``tidings run --model`` writes them (the same rows); without, the themes seen. Rows that
-    are no article (a ``reject_reason``) are not counted."""
+    are no article (a ``reject_reason``) are not counted, nor the copies :func:`duplicates`
+    marked."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    rows = with_period(assigned.filter(F.col("theme_id").isNotNull()), period)
+    counted_rows = F.col("theme_id").isNotNull()
+    if "duplicate_of" in assigned.columns:  # copies marked by duplicates(): not counted
+        counted_rows = counted_rows & F.col("duplicate_of").isNull()
+    rows = with_period(assigned.filter(counted_rows), period)
     counted = rows.groupBy("period_start", "theme_id").agg(F.count(F.lit(1)).alias("count"))
     if model is None:
         themes = rows.groupBy("theme_id").agg(F.first("theme_name").alias("theme_label"))
