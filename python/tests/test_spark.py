@@ -196,3 +196,35 @@ def test_a_bad_duplicate_threshold_or_order_is_refused(sample_df):
         ts.duplicates(sample_df, threshold=1.5)
     with pytest.raises(tidings.TidingsError, match="no order column 'line'"):
         ts.duplicates(sample_df, order="line")
+
+
+def test_the_stories_of_a_window_are_the_cli_stories_of_its_rows(spark, fitted, tmp_path):
+    corpus = _with_copies(tmp_path / "copies.jsonl")
+    model_path = tmp_path / "m.tidings"
+    fitted.save(model_path)
+    out = tmp_path / "cli"
+    subprocess.run([cli_binary(), "run", str(corpus), "--model", str(model_path),
+                    "--out", str(out), "--quiet"], check=True, cwd=ROOT)
+    assigned = ts.assign(spark.read.json(str(corpus)).repartition(3), fitted)
+    result = ts.stories(assigned, fitted, order="line")
+
+    def grouped(articles):
+        groups = {}
+        for r in articles.select(["article_id", "story_id"]).to_pylist():
+            groups.setdefault(r["story_id"], set()).add(r["article_id"])
+        return sorted(sorted(g) for g in groups.values())
+
+    assert grouped(result.articles) == grouped(pq.read_table(out / "articles.parquet"))
+    cli = pq.read_table(out / "stories.parquet")
+    cols = ["name", "articles", "copies", "first_date", "last_date"]
+    key = lambda r: (r["first_date"], r["name"])  # noqa: E731
+    assert sorted(result.stories.select(cols).to_pylist(), key=key) == \
+        sorted(cli.select(cols).to_pylist(), key=key)
+    assert any(r["articles"] > 1 for r in cli.select(["articles"]).to_pylist())
+
+    # One week: only its dated rows reach the driver.
+    week = ts.stories(assigned, fitted, start="1987-03-02", end="1987-03-08", order="line")
+    dates = week.articles.column("date").to_pylist()
+    assert dates and all(str(d) >= "1987-03-02" and str(d) <= "1987-03-08" for d in dates)
+    with pytest.raises(tidings.TidingsError, match="more than max_rows=10"):
+        ts.stories(assigned, fitted, max_rows=10)

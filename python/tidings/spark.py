@@ -24,6 +24,8 @@ and on one machine. What runs where:
 - ``assign``: per partition, no shuffle; every row gets a theme (as ``tidings run --model
   --keep-duplicates`` gives it), copies too: mark them first with :func:`duplicates`.
 - ``theme_counts``: a Spark aggregation; the result is small (periods x themes).
+- ``stories``: one window of assigned rows collected to the driver and run there (the single
+  pass reads a window's articles one after another).
 - ``report``: on the driver, from the counts and the model.
 
 Options are ``tidings.run``'s (``text_field=``, ``min_df=``, ``seed=``, ...).
@@ -41,7 +43,7 @@ import pyarrow as pa
 from . import (InputError, Model, Result, SettingsError, TidingsWarning, _declared_themes,
                _flags, _native, _plain_columns, _warn)
 
-__all__ = ["fit", "assign", "duplicates", "theme_counts", "report", "with_period",
+__all__ = ["fit", "assign", "duplicates", "stories", "theme_counts", "report", "with_period",
            "ASSIGNED_COLUMNS", "DUPLICATE_COLUMNS"]
 
 #: The columns :func:`assign` adds, with their Spark types.
@@ -336,6 +338,55 @@ def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
     finally:
         fp.unpersist()
         indexed.unpersist()
+
+
+#: Rows :func:`stories` collects to the driver at most, unless told otherwise: a week of a
+#: busy feed (its text, about 2.5 KB an article, and the run's own memory, about 5 GiB at a
+#: million articles).
+STORY_ROWS = 1_000_000
+
+
+def stories(assigned: Any, model: Model, start: Optional[str] = None,
+            end: Optional[str] = None, order: Optional[str] = None,
+            max_rows: int = STORY_ROWS, **options: Any) -> Result:
+    """The stories of one window of :func:`assign`'s output (``article_date`` from ``start``
+    to ``end``, ISO dates, both included; every row without either), found on the
+    driver: the single pass reads a window's articles one after another in date order, so it
+    cannot be split across partitions as assigning is. The window's rows are collected (the
+    columns the engine reads, and ``source``) and run through :func:`tidings.run` with
+    ``model``, so its stories, their names and the window's tables are those of ``tidings run
+    --model`` on the same rows (copies set aside within the window). ``order`` names a column
+    giving the input order, which breaks ties between articles of the same day (as the CLI's
+    file order does); without it, ``id`` then the text. Returns the run's
+    :class:`tidings.Result` (``.stories``, ``.articles`` with ``story_id``, ...)."""
+    from pyspark.sql import functions as F
+
+    from . import run as _run
+
+    if "article_date" not in assigned.columns:
+        raise InputError("stories() reads assign()'s output: the DataFrame has no "
+                         "article_date column; pass ts.assign(df, model)")
+    if max_rows < 1:
+        raise SettingsError(f"max_rows must be at least 1, not {max_rows}")
+    when = F.col("article_date")
+    rows = assigned
+    if start is not None:
+        rows = rows.filter(when >= F.to_date(F.lit(start)))
+    if end is not None:
+        rows = rows.filter(when <= F.to_date(F.lit(end)))
+    cols = _fields(assigned, options)
+    if "source" in assigned.columns and "source" not in cols:
+        cols.append("source")
+    if order is not None and order not in assigned.columns:
+        raise InputError(f"the DataFrame has no order column {order!r}")
+    ties = [order] if order else [c for c in ("id", cols[0]) if c in assigned.columns]
+    n = rows.count()
+    if n > max_rows:
+        raise InputError(f"the window holds {n:,} rows, more than max_rows={max_rows:,} to "
+                         "collect to the driver; give a shorter window (start=, end=) or a "
+                         "larger max_rows")
+    table = rows.orderBy(F.col("article_date").asc_nulls_last(), *ties).select(*cols).toArrow()
+    return _run(table, model=model, name="a Spark window", **options)
 
 
 def with_period(assigned: Any, period: str = "week") -> Any:
