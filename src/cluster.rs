@@ -5,8 +5,9 @@
 //! optima are nearly as good: which one a single run finds depends on its seed. A fit here
 //! is a consensus: many restarts (greedy k-means++, each on its own subsample of rows)
 //! are pooled, the pool's centroids clustered into k, and the best of those groupings,
-//! refined on every row and then by split-and-merge moves, is the fit. The restarts then say
-//! how stable each theme is.
+//! refined and then improved by split-and-merge moves (on a sample of a large corpus), is the
+//! start of the final Lloyd rounds on every row. The restarts then say how stable each theme
+//! is.
 
 use linfa::prelude::*;
 use linfa::DatasetBase;
@@ -911,9 +912,11 @@ fn consensus_kmeans(
         vec![best.centroids.clone()]
     };
     // Each start refined on every row (on a sample of many rows, the winner then on all);
-    // the lowest objective wins (ties to the earlier).
+    // the lowest objective wins (ties to the earlier). The split-and-merge search, a few
+    // refinements more, runs on the sample too, even from a single start.
     let n = x.nrows();
-    let sampled = (n > CANDIDATE_ROWS && starts.len() > 1).then(|| {
+    let search = fixed.nrows() == 0;
+    let sampled = (n > CANDIDATE_ROWS && (starts.len() > 1 || search)).then(|| {
         let mut rng = Xoshiro256Plus::seed_from_u64(p.seed ^ 0x7e57_a475);
         let mut idx = sample(&mut rng, n, CANDIDATE_ROWS).into_vec();
         idx.sort_unstable();
@@ -928,7 +931,7 @@ fn consensus_kmeans(
         .map(|start| lloyd(on, start, p.max_iter, RELATIVE_TOL, fixed))
         .collect();
     let mut best = lowest(fits, |f| f.objective).expect("at least one start");
-    if fixed.nrows() == 0 {
+    if search {
         best = split_merge(on, best, p);
     }
     if sampled.is_some() {
@@ -947,8 +950,8 @@ const BISECT_POWER_ROUNDS: usize = 8;
 /// Lloyd rounds of a cluster's 2-means split.
 const BISECT_ROUNDS: usize = 10;
 
-/// The best split of one cluster's members in two: along their principal direction, then
-/// 2-means rounds. Returns the halves' unit centroids and the split's gain in the
+/// A split of one cluster's members in two: along their principal direction, then 2-means
+/// rounds (a good split, not the best one). Returns the halves' unit centroids and the split's gain in the
 /// objective, `‖S_a‖ + ‖S_b‖ − ‖S‖` (with `S` a sum of unit rows, `Σ (1 − cos) = n − ‖S‖`).
 /// No seed: the same members give the same split.
 fn bisect(x: ArrayView2<f64>, members: &[usize]) -> Option<(Array1<f64>, Array1<f64>, f64)> {

@@ -171,7 +171,7 @@ def test_spark_finds_the_copies_the_cli_sets_aside_across_partitions(spark, fitt
     df = spark.read.json(str(corpus)).repartition(4)
     marked = ts.duplicates(df, order="line")
     rows = {r["id"]: r for r in marked.collect()}
-    assert len(rows) == 599 + 17
+    assert len(rows) == marked.count() == 599 + 17
     copies = {i: r for i, r in rows.items() if r["duplicate_of"] is not None}
     assert set(copies) == set(cli)
     for i, r in copies.items():
@@ -183,6 +183,11 @@ def test_spark_finds_the_copies_the_cli_sets_aside_across_partitions(spark, fitt
             for r in pq.read_table(out / "articles.parquet").to_pylist()}
     assert {i: r["times_seen"] for i, r in rows.items() if i not in copies} == seen
 
+    # Without an order column, the order Spark reads one file in: the file's.
+    unordered = ts.duplicates(spark.read.json(str(corpus)).coalesce(1))
+    assert {r["id"]: r["duplicate_of"] for r in unordered.collect() if r["kind"]} == \
+        {i: r["duplicate_of"] for i, r in cli.items()}
+
     # Counted as the CLI counts: copies left out.
     counts = ts.theme_counts(ts.assign(marked, fitted, max_distance=0.8), "week",
                              model=fitted).toArrow()
@@ -191,11 +196,26 @@ def test_spark_finds_the_copies_the_cli_sets_aside_across_partitions(spark, fitt
     assert counts.select(cols).to_pylist() == expected.select(cols).to_pylist()
 
 
-def test_a_bad_duplicate_threshold_or_order_is_refused(sample_df):
+def test_a_bad_duplicate_threshold_order_or_option_is_refused(sample_df):
     with pytest.raises(tidings.SettingsError, match="duplicate_threshold"):
         ts.duplicates(sample_df, threshold=1.5)
     with pytest.raises(tidings.TidingsError, match="no order column 'line'"):
         ts.duplicates(sample_df, order="line")
+    with pytest.raises(tidings.SettingsError, match="no option k"):
+        ts.duplicates(sample_df, k=5)
+
+
+def test_a_copy_of_an_article_without_id_is_marked_and_not_counted(spark, fitted):
+    text = ("Coffee export quotas were discussed by the ICO executive board in London on "
+            "Monday, and producers said they would meet again in April to set new quotas.")
+    df = spark.createDataFrame(
+        [(None, text, 1), ("b", text, 2), ("c", "Sugar rebates were granted by the EC.", 3)],
+        "id string, text string, line long")
+    rows = {r["line"]: r for r in ts.duplicates(df, order="line").collect()}
+    assert rows[2]["kind"] == "exact" and rows[2]["duplicate_of"] is not None
+    assert [rows[i]["times_seen"] for i in (1, 2, 3)] == [2, 0, 1]
+    counts = ts.theme_counts(ts.assign(ts.duplicates(df, order="line"), fitted)).toArrow()
+    assert sum(counts.column("count").to_pylist()) == 2
 
 
 def test_the_stories_of_a_window_are_the_cli_stories_of_its_rows(spark, fitted, tmp_path):

@@ -248,47 +248,58 @@ DUPLICATE_COLUMNS = (
 _BANDS = [f"band{b}" for b in range(20)]
 
 
+def _only(options: Dict[str, Any], allowed: "tuple[str, ...]", what: str) -> None:
+    """Refuses an option ``what`` does not use, rather than ignoring it."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise SettingsError(f"{what} takes no option {', '.join(unknown)} "
+                            f"(it reads: {', '.join(allowed)})")
+
+
+_READING = ("text_field", "title_field", "date_field", "date", "config", "language",
+            "stop_words", "phrases", "bigrams", "min_df", "max_df", "label_field")
+
+
 def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
                **options: Any) -> Any:
     """``df`` with its copies marked as ``tidings run`` sets them aside, found across all
     partitions: ``duplicate_of`` (for a copy, the ``id`` of the article it repeats, or that
-    article's place in ``order`` when ``df`` has no ``id``), ``similarity`` (1.0 for an exact
-    copy, else the estimated Jaccard similarity of word shingles), ``kind`` (``exact`` or
-    ``near``), as in the CLI's ``duplicates.parquet``, and
-    ``times_seen`` (1 plus its copies for a kept article, 0 for a copy, null for a row that
-    is no article). The first copy in ``order`` is kept: ``order`` names a column of unique
-    numbers giving the input order (a line number); without it, the order Spark reads the
-    rows in.
+    article's row number when it has no ``id``), ``similarity`` (1.0 for an exact copy, else
+    the estimated Jaccard similarity of word shingles), ``kind`` (``exact`` or ``near``), as
+    in the CLI's ``duplicates.parquet``, and ``times_seen`` (1 plus its copies for a kept
+    article, 0 for a copy, null for a row that is no article). The first copy in the input
+    order is kept: ``order`` names a column to sort the rows by (a line number; ties and
+    nulls, last, in the order Spark reads the rows); without it, the order Spark reads them.
 
     The executors fingerprint the texts (the same MinHash and band keys as the CLI) and
     Spark groups the band keys and exact hashes over every partition; only the articles that
     share one with another reach the driver (a fingerprint of 648 bytes each), which matches
-    them in order exactly as the CLI does, so the same articles and order give the same
-    copies as ``tidings run``. Count only the rows with a null ``duplicate_of`` (as
-    :func:`theme_counts` does) to count as the CLI counts."""
-    from pyspark import StorageLevel
+    them in order exactly as the CLI does, so the same articles in the same order give the
+    same copies as ``tidings run``. :func:`theme_counts` leaves the copies (a ``kind``) out,
+    as the CLI counts."""
     from pyspark.sql import functions as F
 
+    _only(options, _READING, "duplicates()")
     _native.duplicates_among([], float(threshold))  # a bad threshold fails before any work
-    flags = _reading_flags(options)
-    cols = _fields(df, options)
-    df = df.drop(*[n for n, _ in DUPLICATE_COLUMNS if n in df.columns])
-    key = "_tidings_order"
     if order is not None and order not in df.columns:
         raise InputError(f"the DataFrame has no order column {order!r} "
                          f"(columns: {', '.join(df.columns)})")
-    position = F.col(order).cast("long") if order else F.monotonically_increasing_id()
-    # Kept: the row numbers Spark gives must be the same in every job below.
-    indexed = df.withColumn(key, position).persist(StorageLevel.MEMORY_AND_DISK)
-    names = ["order", "exact", *_BANDS, "print"]
-    schema = ", ".join(["order long", "exact long", *(f"{b} long" for b in _BANDS),
+    flags = _reading_flags(options)
+    cols = _fields(df, options)
+    df = df.drop(*[n for n, _ in DUPLICATE_COLUMNS if n in df.columns])
+    row = "_tidings_row"
+    # Each row's number, fixed once: recomputed, monotonically_increasing_id could number
+    # the rows otherwise (a lost executor, a shuffle upstream).
+    indexed = df.withColumn(row, F.monotonically_increasing_id()).localCheckpoint()
+    names = ["row", "exact", *_BANDS, "print"]
+    schema = ", ".join(["row long", "exact long", *(f"{b} long" for b in _BANDS),
                         "print binary"])
 
     def prints(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             t = pa.table(_native.fingerprint_batch(_batch_stream(batch.select(cols)), "spark",
                                                    flags))
-            at = batch.column(batch.schema.get_field_index(key)).take(
+            at = batch.column(batch.schema.get_field_index(row)).take(
                 t.column("row").combine_chunks())
             yield pa.RecordBatch.from_arrays(
                 [at.cast(pa.int64())]
@@ -297,47 +308,43 @@ def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
                 names=names,
             )
 
-    fp = indexed.select(*cols, key).mapInArrow(prints, schema).persist(
-        StorageLevel.MEMORY_AND_DISK)
-    try:
-        keys = fp.select("order", F.posexplode(F.array("exact", *_BANDS)).alias("b", "key"))
-        shared = keys.groupBy("b", "key").count().filter(F.col("count") > 1).select("b", "key")
-        members = keys.join(shared, ["b", "key"], "left_semi").select("order").distinct()
-        candidates = (fp.join(members, "order", "left_semi").select("order", "print")
-                      .orderBy("order").toArrow())
-        articles = fp.select(F.col("order").alias(key), F.lit(True).alias("_article"))
-        orders = candidates.column("order").to_pylist()
-        if len(set(orders)) != len(orders):
-            raise InputError(f"order column {order!r} has repeated values: it must number "
-                             "the rows one by one")
-        index, of, similarity, exact = _native.duplicates_among(
-            candidates.column("print").to_pylist(), float(threshold))
-        copies: Dict[int, int] = {}
-        for kept in of:
-            copies[orders[kept]] = copies.get(orders[kept], 0) + 1
-        spark = df.sparkSession
-        found = spark.createDataFrame(
-            [(orders[i], orders[o], s, "exact" if e else "near")
-             for i, o, s, e in zip(index, of, similarity, exact)],
-            f"{key} long, _of long, similarity double, kind string")
-        seen = spark.createDataFrame(list(copies.items()), f"{key} long, _copies long")
-        if "id" in df.columns:
-            ids = indexed.select(F.col(key).alias("_of"),
-                                 F.col("id").cast("string").alias("duplicate_of"))
-            found = found.join(ids, "_of", "left")
-        else:
-            found = found.withColumn("duplicate_of", F.col("_of").cast("string"))
-        out = (indexed.join(articles, key, "left").join(found, key, "left")
-               .join(seen, key, "left"))
-        times_seen = (F.when(F.col("_article").isNull(), F.lit(None))
-                      .when(F.col("_of").isNotNull(), F.lit(0))
-                      .otherwise(F.lit(1) + F.coalesce("_copies", F.lit(0))))
-        return (out.withColumn("times_seen", times_seen.cast("long"))
-                .select(*df.columns, *(n for n, _ in DUPLICATE_COLUMNS))
-                .localCheckpoint())
-    finally:
-        fp.unpersist()
-        indexed.unpersist()
+    fp = indexed.select(*cols, row).mapInArrow(prints, schema).localCheckpoint()
+    keys = fp.select("row", F.posexplode(F.array("exact", *_BANDS)).alias("b", "key"))
+    shared = keys.groupBy("b", "key").count().filter(F.col("count") > 1).select("b", "key")
+    members = keys.join(shared, ["b", "key"], "left_semi").select("row").distinct()
+    candidates = fp.join(members, "row", "left_semi")
+    if order:  # in input order, ties (and nulls, last) in Spark's reading order
+        by = indexed.select(F.col(row).alias("row"), F.col(order).alias("_order"))
+        candidates = candidates.join(by, "row").orderBy(F.col("_order").asc_nulls_last(), "row")
+    else:
+        candidates = candidates.orderBy("row")
+    candidates = candidates.select("row", "print").toArrow()
+    rows = candidates.column("row").to_pylist()
+    index, of, similarity, exact = _native.duplicates_among(
+        candidates.column("print").to_pylist(), float(threshold))
+    copies: Dict[int, int] = {}
+    for kept in of:
+        copies[rows[kept]] = copies.get(rows[kept], 0) + 1
+    spark = df.sparkSession
+    found = spark.createDataFrame(
+        [(rows[i], rows[o], s, "exact" if e else "near")
+         for i, o, s, e in zip(index, of, similarity, exact)],
+        f"{row} long, _of long, similarity double, kind string")
+    seen = spark.createDataFrame(list(copies.items()), f"{row} long, _copies long")
+    named = F.col("_of").cast("string")
+    if "id" in df.columns:
+        blank = F.trim(F.col("id").cast("string")) == ""
+        named = F.when(F.col("id").isNull() | blank, named).otherwise(F.col("id").cast("string"))
+    ids = indexed.select(F.col(row).alias("_of"), named.alias("duplicate_of"))
+    found = found.join(ids, "_of", "left")
+    articles = fp.select(F.col("row").alias(row), F.lit(True).alias("_article"))
+    out = (indexed.join(articles, row, "left").join(found, row, "left")
+           .join(seen, row, "left"))
+    times_seen = (F.when(F.col("_article").isNull(), F.lit(None))
+                  .when(F.col("_of").isNotNull(), F.lit(0))
+                  .otherwise(F.lit(1) + F.coalesce("_copies", F.lit(0))))
+    return (out.withColumn("times_seen", times_seen.cast("long"))
+            .select(*df.columns, *(n for n, _ in DUPLICATE_COLUMNS)))
 
 
 #: Rows :func:`stories` collects to the driver at most, unless told otherwise: a week of a
@@ -356,13 +363,24 @@ def stories(assigned: Any, model: Model, start: Optional[str] = None,
     columns the engine reads, and ``source``) and run through :func:`tidings.run` with
     ``model``, so its stories, their names and the window's tables are those of ``tidings run
     --model`` on the same rows (copies set aside within the window). ``order`` names a column
-    giving the input order, which breaks ties between articles of the same day (as the CLI's
-    file order does); without it, ``id`` then the text. Returns the run's
+    giving the input order (the CLI's file order: which copy is kept, and the order of the
+    articles of one day); without it, ``id`` then the text. Returns the run's
     :class:`tidings.Result` (``.stories``, ``.articles`` with ``story_id``, ...)."""
+    import datetime
+
     from pyspark.sql import functions as F
 
     from . import run as _run
 
+    bounds = {}
+    for what, value in (("start", start), ("end", end)):
+        if value is not None:
+            try:
+                bounds[what] = datetime.date.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise SettingsError(f"{what} must be a date (YYYY-MM-DD), not {value!r}") from None
+    if len(bounds) == 2 and bounds["start"] > bounds["end"]:
+        raise SettingsError(f"start {start} is after end {end}")
     if "article_date" not in assigned.columns:
         raise InputError("stories() reads assign()'s output: the DataFrame has no "
                          "article_date column; pass ts.assign(df, model)")
@@ -371,21 +389,23 @@ def stories(assigned: Any, model: Model, start: Optional[str] = None,
     when = F.col("article_date")
     rows = assigned
     if start is not None:
-        rows = rows.filter(when >= F.to_date(F.lit(start)))
+        rows = rows.filter(when >= F.lit(bounds["start"]))
     if end is not None:
-        rows = rows.filter(when <= F.to_date(F.lit(end)))
+        rows = rows.filter(when <= F.lit(bounds["end"]))
     cols = _fields(assigned, options)
     if "source" in assigned.columns and "source" not in cols:
         cols.append("source")
     if order is not None and order not in assigned.columns:
-        raise InputError(f"the DataFrame has no order column {order!r}")
+        raise InputError(f"the DataFrame has no order column {order!r} "
+                         f"(columns: {', '.join(assigned.columns)})")
     ties = [order] if order else [c for c in ("id", cols[0]) if c in assigned.columns]
     n = rows.count()
     if n > max_rows:
         raise InputError(f"the window holds {n:,} rows, more than max_rows={max_rows:,} to "
                          "collect to the driver; give a shorter window (start=, end=) or a "
                          "larger max_rows")
-    table = rows.orderBy(F.col("article_date").asc_nulls_last(), *ties).select(*cols).toArrow()
+    # In input order, as the CLI reads a file: the engine itself reads stories in date order.
+    table = rows.orderBy(*ties).select(*cols).toArrow()
     return _run(table, model=model, name="a Spark window", **options)
 
 
@@ -424,8 +444,8 @@ def theme_counts(assigned: Any, period: str = "week", model: Optional[Model] = N
     from pyspark.sql import functions as F
 
     counted_rows = F.col("theme_id").isNotNull()
-    if "duplicate_of" in assigned.columns:  # copies marked by duplicates(): not counted
-        counted_rows = counted_rows & F.col("duplicate_of").isNull()
+    if "kind" in assigned.columns and "duplicate_of" in assigned.columns:
+        counted_rows = counted_rows & F.col("kind").isNull()  # copies duplicates() marked
     rows = with_period(assigned.filter(counted_rows), period)
     counted = rows.groupBy("period_start", "theme_id").agg(F.count(F.lit(1)).alias("count"))
     if model is None:
