@@ -855,11 +855,7 @@ type Copies = (Vec<usize>, Vec<usize>, Vec<f64>, Vec<bool>);
 /// in input order, as `tidings run` finds them: `(index, duplicate_of, similarity, exact)`,
 /// indices into `prints`.
 #[pyfunction]
-fn duplicates_among(
-    py: Python<'_>,
-    prints: Vec<Vec<u8>>,
-    threshold: f64,
-) -> PyResult<Copies> {
+fn duplicates_among(py: Python<'_>, prints: Vec<Vec<u8>>, threshold: f64) -> PyResult<Copies> {
     let params = dedup::DedupParams { threshold };
     params
         .check()
