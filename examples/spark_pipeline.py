@@ -4,6 +4,7 @@ period, and write the report and Parquet tables.
 
     python examples/spark_pipeline.py                         # data/sample -> reports/spark
     python examples/spark_pipeline.py archive/ out/ --k 20 --sample 200000 --master local[8]
+    python examples/spark_pipeline.py --copies --stories 1987-03-02 1987-03-08
 
 Input: Parquet or JSON Lines files (or folders of them) with a ``text`` column and optionally
 ``title``, ``date`` and ``id``. Output in OUT:
@@ -14,6 +15,12 @@ Input: Parquet or JSON Lines files (or folders of them) with a ``text`` column a
     theme_counts.parquet     articles per theme per period, as the CLI writes it
     report/                  themes.parquet, theme_counts.parquet, charts, summary.md,
                              index.html
+    stories.parquet          with --stories FROM TO: that window's stories, found on the
+                             driver as `tidings run --model` finds them
+
+With --copies, copies are marked across all partitions first (duplicate_of, similarity,
+kind, times_seen in articles/) and left out of the counts, as `tidings run` sets them aside;
+without, every row counts, as with `--keep-duplicates`.
 
 On a cluster, run it with spark-submit and the tidings wheel installed on every executor
 (see docs/python-and-spark.md, "On Apache Spark").
@@ -60,6 +67,10 @@ def main() -> None:
     ap.add_argument("--partitions", type=int, default=None,
                     help="repartition the input into this many partitions first")
     ap.add_argument("--model", default=None, help="assign to this saved model, do not fit")
+    ap.add_argument("--copies", action="store_true",
+                    help="mark copies across partitions and leave them out of the counts")
+    ap.add_argument("--stories", nargs=2, metavar=("FROM", "TO"), default=None,
+                    help="write the stories of the articles dated FROM to TO (YYYY-MM-DD)")
     args = ap.parse_args()
 
     # Python workers must import tidings: use this interpreter (its venv) for them too.
@@ -94,6 +105,8 @@ def main() -> None:
     t_fit = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    if args.copies:
+        df = ts.duplicates(df)
     assigned = ts.with_period(ts.assign(df, model), args.period)
     articles = os.path.join(args.out, "articles")
     assigned.drop("period_start").write.mode("overwrite").partitionBy("period").parquet(articles)
@@ -108,6 +121,14 @@ def main() -> None:
     ts.report(counts, model, os.path.join(args.out, "report"), period=args.period,
               source=", ".join(args.inputs))
     t_count = time.perf_counter() - t0
+
+    if args.stories:
+        t0 = time.perf_counter()
+        window = ts.stories(back, model, start=args.stories[0], end=args.stories[1])
+        pq.write_table(window.stories, os.path.join(args.out, "stories.parquet"))
+        multi = sum(1 for n in window.stories.column("articles").to_pylist() if n > 1)
+        print(f"stories {args.stories[0]} to {args.stories[1]}: {window.stories.num_rows} "
+              f"({multi} of more than one article) in {time.perf_counter() - t0:.1f} s")
 
     n = back.count()
     cores = spark.sparkContext.defaultParallelism
