@@ -9,6 +9,8 @@
 # 2. `tidings run --model` (the model Spark fitted, --keep-duplicates as Spark assigns every
 #    row) on the same file, timed.
 # 3. Both theme_counts tables compared cell by cell, and articles per second per core.
+# With COPIES=1 the example marks copies across partitions first (--copies) and the CLI runs
+# without --keep-duplicates: both count without the copies.
 # Needs a Python with pyspark and the tidings wheel ($PYTHON, default python3) and Java 17;
 # $TIDINGS_BIN picks the CLI (default: a release build). CI runs it on the sample.
 # The corpus comes from `bench/gen_corpus.py --chars 2200` (see bench/scale.sh).
@@ -28,11 +30,13 @@ fi
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
 
+spark_copies=(); cli_copies=(--keep-duplicates)
+if [ "${COPIES:-0}" = 1 ]; then spark_copies=(--copies); cli_copies=(); fi
 /usr/bin/time -f "%e %M" -o "$work/spark.time" \
   "$py" examples/spark_pipeline.py "$corpus" --out "$work/spark" --k "$k" --sample 200000 \
-  --master local[2] 2> "$work/spark.err" | tee "$work/spark.out"
+  --master local[2] "${spark_copies[@]}" 2> "$work/spark.err" | tee "$work/spark.out"
 /usr/bin/time -f "%e %M" -o "$work/cli.time" \
-  "$tidings" run "$corpus" --model "$work/spark/model.tidings" --keep-duplicates \
+  "$tidings" run "$corpus" --model "$work/spark/model.tidings" "${cli_copies[@]}" \
   --out "$work/cli" > "$work/cli.out" 2> "$work/cli.err"
 grep -E "^\[ *[0-9.]+s\] " "$work/cli.err" || true
 
