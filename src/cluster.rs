@@ -950,11 +950,14 @@ const BISECT_POWER_ROUNDS: usize = 8;
 /// Lloyd rounds of a cluster's 2-means split.
 const BISECT_ROUNDS: usize = 10;
 
+/// Two unit centroids and the objective's gain of splitting a theme between them.
+type Split = (Array1<f64>, Array1<f64>, f64);
+
 /// A split of one cluster's members in two: along their principal direction, then 2-means
 /// rounds (a good split, not the best one). Returns the halves' unit centroids and the split's gain in the
 /// objective, `‖S_a‖ + ‖S_b‖ − ‖S‖` (with `S` a sum of unit rows, `Σ (1 − cos) = n − ‖S‖`).
 /// No seed: the same members give the same split.
-fn bisect(x: ArrayView2<f64>, members: &[usize]) -> Option<(Array1<f64>, Array1<f64>, f64)> {
+fn bisect(x: ArrayView2<f64>, members: &[usize]) -> Option<Split> {
     if members.len() < 2 {
         return None;
     }
@@ -1030,6 +1033,9 @@ fn split_merge(x: ArrayView2<f64>, mut best: Fitted, p: &ClusterParams) -> Fitte
     let rows = x.as_standard_layout();
     let rows = rows.as_slice().expect("standard layout");
     let none = Array2::<f64>::zeros((0, d));
+    // The last round's members and splits: a theme the accepted move left as it was keeps
+    // its split (a split depends on the members alone).
+    let mut last: Vec<(Vec<usize>, Option<Split>)> = Vec::new();
     for _ in 0..2 * k {
         let mut sums = Array2::<f64>::zeros((k, d));
         add_members(
@@ -1043,7 +1049,14 @@ fn split_merge(x: ArrayView2<f64>, mut best: Fitted, p: &ClusterParams) -> Fitte
             .iter()
             .enumerate()
             .for_each(|(i, &l)| members[l].push(i));
-        let splits: Vec<_> = members.par_iter().map(|m| bisect(x, m)).collect();
+        let splits: Vec<Option<Split>> = members
+            .par_iter()
+            .enumerate()
+            .map(|(c, m)| match last.get(c) {
+                Some((was, split)) if was == m => split.clone(),
+                _ => bisect(x, m),
+            })
+            .collect();
         let mut merged = vec![f64::INFINITY; k * k];
         for i in 0..k {
             for j in i + 1..k {
@@ -1086,6 +1099,7 @@ fn split_merge(x: ArrayView2<f64>, mut best: Fitted, p: &ClusterParams) -> Fitte
         if !improved {
             break;
         }
+        last = members.into_iter().zip(splits).collect();
     }
     best
 }
