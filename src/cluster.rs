@@ -954,9 +954,9 @@ const BISECT_ROUNDS: usize = 10;
 type Split = (Array1<f64>, Array1<f64>, f64);
 
 /// A split of one cluster's members in two: along their principal direction, then 2-means
-/// rounds (a good split, not the best one). Returns the halves' unit centroids and the split's gain in the
-/// objective, `‖S_a‖ + ‖S_b‖ − ‖S‖` (with `S` a sum of unit rows, `Σ (1 − cos) = n − ‖S‖`).
-/// No seed: the same members give the same split.
+/// rounds (a good split, not the best one). Returns the halves' unit centroids and the
+/// split's gain in the objective, `‖S_a‖ + ‖S_b‖ − ‖S‖` (with `S` a sum of unit rows,
+/// `Σ (1 − cos) = n − ‖S‖`). No seed: the same members give the same split.
 fn bisect(x: ArrayView2<f64>, members: &[usize]) -> Option<Split> {
     if members.len() < 2 {
         return None;
