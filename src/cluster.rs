@@ -992,13 +992,15 @@ fn bisect(x: ArrayView2<f64>, members: &[usize]) -> Option<Split> {
         }
         h
     };
+    // The halves' sums, always those of `side`.
+    let mut h = halves(&side);
     for _ in 0..BISECT_ROUNDS {
-        let mut h = halves(&side);
         if h.outer_iter().any(|r| r.iter().all(|&v| v == 0.0)) {
             return None;
         }
-        normalise_rows(&mut h);
-        let sims = sub.dot(&h.t());
+        let mut unit = h.clone();
+        normalise_rows(&mut unit);
+        let sims = sub.dot(&unit.t());
         let mut changed = false;
         for (s, r) in side.iter_mut().zip(sims.outer_iter()) {
             let to_a = r[0] >= r[1];
@@ -1008,8 +1010,8 @@ fn bisect(x: ArrayView2<f64>, members: &[usize]) -> Option<Split> {
         if !changed {
             break;
         }
+        h = halves(&side);
     }
-    let h = halves(&side);
     let (a, b) = (h.row(0).to_owned(), h.row(1).to_owned());
     let (na, nb) = (a.dot(&a).sqrt(), b.dot(&b).sqrt());
     if na == 0.0 || nb == 0.0 {

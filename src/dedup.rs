@@ -13,7 +13,7 @@ const SHINGLE: usize = 5;
 /// LSH bands × rows = signature length. With 20 bands of 6 rows, a pair at Jaccard 0.8 is a
 /// candidate with probability 0.998, a pair at 0.5 with 0.27; candidates are then checked on
 /// the whole signature.
-const BANDS: usize = 20;
+pub const BANDS: usize = 20;
 const ROWS: usize = 6;
 const SIGNATURE: usize = BANDS * ROWS;
 /// A band bucket shared by more canonical articles than this is boilerplate, not news: only its

@@ -1067,7 +1067,6 @@ pub fn source_of(a: &Article) -> String {
 mod tests {
     use super::*;
 
-    /// Rows of a toy vocabulary: each article a set of term ids at equal weight.
     /// Per term, the rows of `n` that have it: [`StoryInput::df`] from the rows alone.
     fn document_frequencies<R>(n: usize, rows: &R) -> Vec<u32>
     where
@@ -1087,6 +1086,7 @@ mod tests {
         df
     }
 
+    /// Rows of a toy vocabulary: each article a set of term ids at equal weight.
     fn rows(terms: Vec<Vec<u32>>) -> impl Fn(usize) -> Vec<(u32, f32)> + Sync {
         move |i| {
             let n = terms[i].len() as f32;

@@ -716,6 +716,13 @@ fn document_frequencies(
     Ok((table(frame)?, n))
 }
 
+/// The batch row an article was read from: the table reader numbers rows from 1, as lines.
+fn batch_row(line: Option<u64>, rows: usize) -> Option<usize> {
+    line.and_then(|l| usize::try_from(l).ok())
+        .and_then(|l| l.checked_sub(1))
+        .filter(|&r| r < rows)
+}
+
 /// One batch assigned to a model's themes, a row per input row in its order: `theme_id`
 /// (the unassigned id for articles unlike every theme; null for a row that is no article),
 /// `theme_name`, `distance`, `unassigned`, the date read (`article_date`) and, for a row that
@@ -743,12 +750,7 @@ fn assign_batch(
         let mut unassigned: Vec<Option<bool>> = vec![None; rows];
         let mut date = vec![None; rows];
         let mut reason: Vec<Option<String>> = vec![None; rows];
-        // The table reader numbers rows from 1, as lines.
-        let row_of = |line: Option<u64>| {
-            line.and_then(|l| usize::try_from(l).ok())
-                .and_then(|l| l.checked_sub(1))
-                .filter(|&r| r < rows)
-        };
+        let row_of = |line| batch_row(line, rows);
         for r in &corpus.rejects {
             if let Some(row) = row_of(r.line) {
                 reason[row] = Some(r.reason.clone());
@@ -807,23 +809,15 @@ fn fingerprint_batch(
         use polars::prelude::Column;
         let mut row = Vec::new();
         let mut exact = Vec::new();
-        let mut bands: Vec<Vec<i64>> = Vec::new();
+        let mut bands: Vec<Vec<i64>> = vec![Vec::new(); dedup::BANDS];
         let mut print: Vec<Vec<u8>> = Vec::new();
         for a in &corpus.articles {
-            let Some(r) = a
-                .line
-                .and_then(|l| usize::try_from(l).ok())
-                .and_then(|l| l.checked_sub(1))
-                .filter(|&r| r < rows)
-            else {
+            let Some(r) = batch_row(a.line, rows) else {
                 continue;
             };
             let fp = dedup::fingerprint(&a.text);
             row.push(r as i64);
             exact.push(fp.exact() as i64);
-            if bands.is_empty() {
-                bands = vec![Vec::new(); fp.bands().len()];
-            }
             bands
                 .iter_mut()
                 .zip(fp.bands())
@@ -835,9 +829,6 @@ fn fingerprint_batch(
             Column::new("row".into(), row),
             Column::new("exact".into(), exact),
         ];
-        if bands.is_empty() {
-            bands = vec![Vec::new(); dedup::fingerprint("").bands().len()];
-        }
         for (b, keys) in bands.into_iter().enumerate() {
             columns.push(Column::new(format!("band{b}").into(), keys));
         }
@@ -924,5 +915,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("FileError", m.py().get_type::<FileError>())?;
     m.add("CancelledError", m.py().get_type::<CancelledError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DUPLICATE_BANDS", dedup::BANDS)?;
     Ok(())
 }

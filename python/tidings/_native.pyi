@@ -3,6 +3,8 @@
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __version__: str
+#: Band keys per fingerprint (`fingerprint_batch`'s `band0` ...).
+DUPLICATE_BANDS: int
 
 class TidingsError(Exception):
     """A run could not be done; settings are named as keywords (`min_df`)."""

@@ -59,12 +59,15 @@ ASSIGNED_COLUMNS = (
 _PERIODS = ("day", "week", "month")
 
 
+#: The options that say how a row is read, for the executors.
+_READING = ("text_field", "title_field", "date_field", "date", "config", "language",
+            "stop_words", "phrases", "bigrams", "min_df", "max_df")
+
+
 def _reading_flags(options: Dict[str, Any]) -> List[str]:
     """The flags that say how a row is read (its text, title and date fields, a default date),
     for the executors."""
-    keys = ("text_field", "title_field", "date_field", "date", "config", "language",
-            "stop_words", "phrases", "bigrams", "min_df", "max_df")
-    flags, _ = _flags({k: v for k, v in options.items() if k in keys})
+    flags, _ = _flags({k: v for k, v in options.items() if k in _READING})
     return flags
 
 
@@ -245,7 +248,7 @@ DUPLICATE_COLUMNS = (
     ("times_seen", "long"),
 )
 
-_BANDS = [f"band{b}" for b in range(20)]
+_BANDS = [f"band{b}" for b in range(_native.DUPLICATE_BANDS)]
 
 
 def _only(options: Dict[str, Any], allowed: "tuple[str, ...]", what: str) -> None:
@@ -254,10 +257,6 @@ def _only(options: Dict[str, Any], allowed: "tuple[str, ...]", what: str) -> Non
     if unknown:
         raise SettingsError(f"{what} takes no option {', '.join(unknown)} "
                             f"(it reads: {', '.join(allowed)})")
-
-
-_READING = ("text_field", "title_field", "date_field", "date", "config", "language",
-            "stop_words", "phrases", "bigrams", "min_df", "max_df", "label_field")
 
 
 def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
@@ -279,7 +278,7 @@ def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
     as the CLI counts."""
     from pyspark.sql import functions as F
 
-    _only(options, _READING, "duplicates()")
+    _only(options, (*_READING, "label_field"), "duplicates()")
     _native.duplicates_among([], float(threshold))  # a bad threshold fails before any work
     if order is not None and order not in df.columns:
         raise InputError(f"the DataFrame has no order column {order!r} "
@@ -322,15 +321,11 @@ def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
     rows = candidates.column("row").to_pylist()
     index, of, similarity, exact = _native.duplicates_among(
         candidates.column("print").to_pylist(), float(threshold))
-    copies: Dict[int, int] = {}
-    for kept in of:
-        copies[rows[kept]] = copies.get(rows[kept], 0) + 1
-    spark = df.sparkSession
-    found = spark.createDataFrame(
+    found = df.sparkSession.createDataFrame(
         [(rows[i], rows[o], s, "exact" if e else "near")
          for i, o, s, e in zip(index, of, similarity, exact)],
         f"{row} long, _of long, similarity double, kind string")
-    seen = spark.createDataFrame(list(copies.items()), f"{row} long, _copies long")
+    seen = found.groupBy(F.col("_of").alias(row)).agg(F.count(F.lit(1)).alias("_copies"))
     named = F.col("_of").cast("string")
     if "id" in df.columns:
         blank = F.trim(F.col("id").cast("string")) == ""
@@ -388,9 +383,9 @@ def stories(assigned: Any, model: Model, start: Optional[str] = None,
         raise SettingsError(f"max_rows must be at least 1, not {max_rows}")
     when = F.col("article_date")
     rows = assigned
-    if start is not None:
+    if "start" in bounds:
         rows = rows.filter(when >= F.lit(bounds["start"]))
-    if end is not None:
+    if "end" in bounds:
         rows = rows.filter(when <= F.lit(bounds["end"]))
     cols = _fields(assigned, options)
     if "source" in assigned.columns and "source" not in cols:
