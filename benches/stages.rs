@@ -1,4 +1,4 @@
-//! Stage benchmark: tokenizing, vectorizing and reducing one corpus, each stage run several
+//! Stage benchmark: tokenizing, vectorizing, reducing and clustering one corpus, each stage run several
 //! times in one process and its fastest run printed, so that a change to one stage can be
 //! measured apart from the noise of a whole run on a shared machine.
 //!
@@ -10,6 +10,7 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use tidings::cluster::ClusterParams;
 use tidings::corpus::read_inputs;
 use tidings::pipeline;
 use tidings::reduce::Lsa;
@@ -51,13 +52,19 @@ fn main() {
     let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
     let (counts, (matrix, _)) = fastest(runs, || model.counts_and_coverage(&docs));
     let (weight, rows) = fastest(runs, || model.clustering_rows(&matrix));
-    let (lsa, _) = fastest(runs, || {
+    let (lsa, (_, vectors)) = fastest(runs, || {
         Lsa::fit_transform(model.clustering_weights(&matrix), 100, 42)
     });
-    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | LSA (s) | terms | non-zeros |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let cluster_params = ClusterParams {
+        k: Some(20),
+        ..Default::default()
+    };
+    let valid = cluster_params.check(vectors.nrows()).expect("k 20");
+    let (cluster, _) = fastest(runs, || valid.fit(vectors.view()).expect("a fit"));
+    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | LSA (s) | k-means, k 20 (s) | terms | non-zeros |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {lsa:.2} | {} | {} |",
+        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {lsa:.2} | {cluster:.3} | {} | {} |",
         articles.len(),
         model.n_terms(),
         rows.nnz()

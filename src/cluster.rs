@@ -375,7 +375,7 @@ fn spherical_run(
     let candidates = 2 + (k as f64).ln().floor() as usize;
     let rows = x.as_standard_layout();
     let rows = rows.as_slice().expect("standard layout");
-    let mut sims = vec![0.0; n * candidates.next_multiple_of(LANES)];
+    let mut sims = vec![0.0; n * candidates.next_multiple_of(PAD)];
     for c in s.max(1)..k {
         let total: f64 = best_dist.sum();
         let picks: Vec<usize> = (0..candidates)
@@ -397,7 +397,7 @@ fn spherical_run(
             })
             .collect();
         let ct = transposed_padded(&x.select(Axis(0), &picks));
-        let kp = candidates.next_multiple_of(LANES);
+        let kp = candidates.next_multiple_of(PAD);
         similarities(rows, d, &ct, &mut sims);
         let potential = |j: usize| -> f64 {
             best_dist
@@ -425,11 +425,15 @@ const ASSIGN_BLOCK: usize = 1024;
 /// Centroids per group in [`similarities`]: one AVX-512 register of doubles, two of AVX2.
 const LANES: usize = 8;
 
-/// Centroids transposed to `d` rows of `k` rounded up to [`LANES`] (padding zero), the layout
+/// What the centroids are padded to: a last group of four is summed four wide, so 20
+/// centroids cost 20 sums a row, not 24, and k-means++'s four candidates four, not eight.
+const PAD: usize = 4;
+
+/// Centroids transposed to `d` rows of `k` rounded up to [`PAD`] (padding zero), the layout
 /// [`similarities`] reads.
 fn transposed_padded(centroids: &Array2<f64>) -> Vec<f64> {
     let (k, d) = centroids.dim();
-    let kp = k.next_multiple_of(LANES);
+    let kp = k.next_multiple_of(PAD);
     let mut ct = vec![0.0; d * kp];
     for ((c, j), &v) in centroids.indexed_iter() {
         ct[j * kp + c] = v;
@@ -441,13 +445,35 @@ fn transposed_padded(centroids: &Array2<f64>) -> Vec<f64> {
 /// sums keep both multiply-add units busy through their latency.
 const ROWS: usize = 8;
 
+/// The sums of eight rows with `L` centroids from `g` (see [`similarities`]); inlined into
+/// each of its compiled versions.
+#[inline(always)]
+fn sum_group<const L: usize>(
+    r: &[&[f64]; ROWS],
+    ct: &[f64],
+    kp: usize,
+    g: usize,
+) -> [[f64; L]; ROWS] {
+    let mut acc = [[0.0f64; L]; ROWS];
+    for (j, c) in ct.chunks_exact(kp).enumerate() {
+        let c: &[f64; L] = c[g..g + L].try_into().expect("a group within kp");
+        for (a, row) in acc.iter_mut().zip(r) {
+            let v = row[j];
+            for (a, &c) in a.iter_mut().zip(c) {
+                *a = v.mul_add(c, *a);
+            }
+        }
+    }
+    acc
+}
+
 /// `out[i·kp + c] = Σ_j rows[i·d + j] · ct[j·kp + c]`: every row's similarity to every
 /// centroid, `ct` from [`transposed_padded`]. A general matrix product (`matrixmultiply`) first
 /// copies both operands into packed panels, which at 20 centroids cost as much as the
-/// arithmetic; here eight rows (copied column by column, 6 KB) and eight centroids are summed
-/// in registers. Each sum runs over `j` in order with fused multiply-adds (exactly rounded,
-/// so a target without FMA gives the same digits, only slower), whatever the target and
-/// wherever the row falls in the block.
+/// arithmetic; here eight rows, read in place, and eight centroids (four in a last group) are
+/// summed in registers. Each sum runs over `j` in order with fused multiply-adds (exactly
+/// rounded, so a target without FMA gives the same digits, only slower), whatever the
+/// target, the group and wherever the row falls in the block.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn similarities(rows: &[f64], d: usize, ct: &[f64], out: &mut [f64]) {
     if d == 0 {
@@ -455,32 +481,33 @@ fn similarities(rows: &[f64], d: usize, ct: &[f64], out: &mut [f64]) {
         return;
     }
     let kp = ct.len() / d;
-    let mut columns = vec![[0.0f64; ROWS]; d];
+    // The last rows, fewer than eight, padded with zero rows.
+    let mut tail = Vec::new();
     for (x, out) in rows.chunks(ROWS * d).zip(out.chunks_mut(ROWS * kp)) {
-        // Column j of the (up to) eight rows, zero past the last row.
         let n = x.len() / d;
-        if n < ROWS {
-            columns.iter_mut().for_each(|c| *c = [0.0; ROWS]);
-        }
-        for (r, row) in x.chunks_exact(d).enumerate() {
-            for (col, &v) in columns.iter_mut().zip(row) {
-                col[r] = v;
-            }
-        }
-        for g in (0..kp).step_by(LANES) {
-            let mut acc = [[0.0f64; LANES]; ROWS];
-            for (col, c) in columns.iter().zip(ct.chunks_exact(kp)) {
-                let c: &[f64; LANES] = c[g..g + LANES]
-                    .try_into()
-                    .expect("kp is a multiple of LANES");
-                for (a, &v) in acc.iter_mut().zip(col) {
-                    for (a, &c) in a.iter_mut().zip(c) {
-                        *a = v.mul_add(c, *a);
-                    }
+        let x = if n < ROWS {
+            tail.clear();
+            tail.extend_from_slice(x);
+            tail.resize(ROWS * d, 0.0);
+            tail.as_slice()
+        } else {
+            x
+        };
+        let r: [&[f64]; ROWS] = std::array::from_fn(|r| &x[r * d..(r + 1) * d]);
+        let mut g = 0;
+        while g < kp {
+            if g + LANES <= kp {
+                let acc = sum_group::<LANES>(&r, ct, kp, g);
+                for (r, a) in acc.iter().enumerate().take(n) {
+                    out[r * kp + g..r * kp + g + LANES].copy_from_slice(a);
                 }
-            }
-            for (r, a) in acc.iter().enumerate().take(n) {
-                out[r * kp + g..r * kp + g + LANES].copy_from_slice(a);
+                g += LANES;
+            } else {
+                let acc = sum_group::<PAD>(&r, ct, kp, g);
+                for (r, a) in acc.iter().enumerate().take(n) {
+                    out[r * kp + g..r * kp + g + PAD].copy_from_slice(a);
+                }
+                g += PAD;
             }
         }
     }
@@ -495,7 +522,7 @@ fn nearest_live(
     live: &[bool],
 ) -> Vec<(usize, f64)> {
     let k = centroids.nrows();
-    let kp = k.next_multiple_of(LANES);
+    let kp = k.next_multiple_of(PAD);
     let ct = transposed_padded(centroids);
     rows.par_chunks(ASSIGN_BLOCK * d.max(1))
         .flat_map_iter(|block| {
@@ -1346,7 +1373,7 @@ mod tests {
         let c = Array2::from_shape_fn((k, d), |(i, j)| value(5000 + i * d + j));
         let ct = transposed_padded(&c);
         let kp = ct.len() / d;
-        assert_eq!(kp, 16);
+        assert_eq!(kp, 12, "a group of eight and one of four");
         let mut all = vec![f64::NAN; n * kp];
         similarities(x.as_slice().unwrap(), d, &ct, &mut all);
         for i in 0..n {

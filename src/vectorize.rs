@@ -617,6 +617,8 @@ impl WordsWith<'_> {
 
     /// Row `r` with each of `extra` (stems) counted once more, columns ascending.
     pub fn row(&self, r: usize, extra: &[u64]) -> Vec<(u32, f32)> {
+        // Each lookup is a likely cache miss; loaded together first, they overlap.
+        self.model.index.warm(extra);
         let mut more: Vec<u32> = extra
             .iter()
             .filter_map(|&h| self.model.index.get(h))
