@@ -1,6 +1,7 @@
-//! Stage benchmark: tokenizing, vectorizing, reducing and clustering one corpus, each stage run several
-//! times in one process and its fastest run printed, so that a change to one stage can be
-//! measured apart from the noise of a whole run on a shared machine.
+//! Stage benchmark: tokenizing, vectorizing, reducing, clustering (k 20) and the story pass on
+//! one corpus, each stage run several times in one process and its fastest run printed, so
+//! that a change to one stage can be measured apart from the noise of a whole run on a shared
+//! machine.
 //!
 //!     cargo bench --bench stages -- /tmp/tidings-scale/long-200000.jsonl [RUNS]
 
@@ -11,9 +12,10 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use tidings::cluster::ClusterParams;
-use tidings::corpus::read_inputs;
+use tidings::corpus::{day_number, read_inputs};
 use tidings::pipeline;
 use tidings::reduce::Lsa;
+use tidings::stories::{self, StoryInput, StoryParams, Threads};
 use tidings::text::Analyzer;
 use tidings::vectorize::{stem_names, TfidfParams};
 
@@ -50,7 +52,7 @@ fn main() {
     let names = stem_names(&surfaces);
     let params = TfidfParams::default().check().expect("default parameters");
     let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
-    let (counts, (matrix, _)) = fastest(runs, || model.counts_and_coverage(&docs));
+    let (counts, (matrix, coverage)) = fastest(runs, || model.counts_and_coverage(&docs));
     let (weight, rows) = fastest(runs, || model.clustering_rows(&matrix));
     let (lsa, (_, vectors)) = fastest(runs, || {
         Lsa::fit_transform(model.clustering_weights(&matrix), 100, 42)
@@ -61,11 +63,32 @@ fn main() {
     };
     let valid = cluster_params.check(vectors.nrows()).expect("k 20");
     let (cluster, _) = fastest(runs, || valid.fit(vectors.view()).expect("a fit"));
-    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | LSA (s) | k-means, k 20 (s) | terms | non-zeros |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    // The story pass as a run makes it, every article in one theme (themes only label the
+    // stories found).
+    let words = model.words_with(&matrix);
+    let df = words.df();
+    let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
+    let themes = vec![0; articles.len()];
+    let threads = Threads::default();
+    let input = StoryInput {
+        df: &df,
+        rows: |i: usize| {
+            let d = &docs[i];
+            words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
+        },
+        themes: &themes,
+        n_themes: 1,
+        days: &days,
+        coverage: &coverage,
+        carried: &threads,
+    };
+    let (pass, grouping) = fastest(runs, || stories::group(&StoryParams::default(), &input));
+    println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | LSA (s) | k-means, k 20 (s) | story pass (s) | stories | terms | non-zeros |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {lsa:.2} | {cluster:.3} | {} | {} |",
+        "| {} | {tokenize:.2} | {fit:.2} | {counts:.2} | {weight:.2} | {lsa:.2} | {cluster:.3} | {pass:.3} | {} | {} | {} |",
         articles.len(),
+        grouping.groups.len(),
         model.n_terms(),
         rows.nnz()
     );

@@ -365,22 +365,15 @@ where
     );
     // Each vector's length is the article's coverage; its remainder, in directions no other
     // article shares, still counts in a story's length (the `+ 1.0` below).
-    // Made in input order, where the articles' rows lie one after another in memory (in
-    // date order each was a jump elsewhere), then put in reading order.
-    let mut by_article: Vec<Vec<(u32, f32)>> = (0..days.len())
-        .into_par_iter()
-        .map(|a| {
+    let vectors: Vec<Vec<(u32, f32)>> = order
+        .par_iter()
+        .map(|&a| {
             let c = coverage.get(a).copied().unwrap_or(1.0) as f32;
             let mut v = query(rows(a).into_iter().map(|(t, w)| (t, w * beat.factor(t))));
             v.iter_mut().for_each(|t| t.1 *= c);
             locals.map(&v)
         })
         .collect();
-    let vectors: Vec<Vec<(u32, f32)>> = order
-        .iter()
-        .map(|&a| std::mem::take(&mut by_article[a]))
-        .collect();
-    drop(by_article);
     let window = i64::from(p.window_days);
     let mut stories: Vec<Open> = Vec::new();
     let mut centroids = Centroids {
