@@ -63,12 +63,10 @@ fn main() {
     };
     let valid = cluster_params.check(vectors.nrows()).expect("k 20");
     let (cluster, _) = fastest(runs, || valid.fit(vectors.view()).expect("a fit"));
-    // The story pass as a run makes it, every article in one theme (themes only label the
-    // stories found).
+    // The story pass as a run makes it.
     let words = model.words_with(&matrix);
     let df = words.df();
     let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
-    let themes = vec![0; articles.len()];
     let threads = Threads::default();
     let input = StoryInput {
         df: &df,
@@ -76,8 +74,6 @@ fn main() {
             let d = &docs[i];
             words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
         },
-        themes: &themes,
-        n_themes: 1,
         days: &days,
         coverage: &coverage,
         carried: &threads,

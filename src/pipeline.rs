@@ -22,7 +22,7 @@ use crate::evaluate::{evaluate, Metrics};
 use crate::model::{Absorbed, Joined, Ledger, SavedTheme, ThemeModel, Undo};
 use crate::reduce::Lsa;
 pub use crate::settings::Settings;
-use crate::stories::{Stories, StoryInput};
+use crate::stories::{Grouping, Stories, StoryInput};
 use crate::text::{Analyzer, SurfaceForms};
 use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
@@ -664,7 +664,7 @@ fn analyze_checked(
     timer.lap(
         "cluster",
         || clustering.choice.describe(clustering.k),
-        "naming themes",
+        "naming themes, finding stories",
     )?;
 
     let Vectorized {
@@ -689,8 +689,17 @@ fn analyze_checked(
         texts: &texts,
         analyzer: &analyzer,
     };
-    let mut themes = name_stage(config, &clustering, &analysed, seeds.as_ref(), new_themes);
-    warnings.extend(apply_names(config, &mut themes)?);
+    let words = model.words_with(&counts);
+    let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
+    let (named, grouping) = rayon::join(
+        || {
+            let mut themes = name_stage(config, &clustering, &analysed, seeds.as_ref(), new_themes);
+            apply_names(config, &mut themes).map(|w| (themes, w))
+        },
+        || find_stories(config, &words, &coverage, &tokens, &days),
+    );
+    let (themes, named_warnings) = named?;
+    warnings.extend(named_warnings);
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let k = clustering.k;
     let trends = Trends::count(&dates, &themes.assignments, k, config.settings.period);
@@ -698,20 +707,26 @@ fn analyze_checked(
     let born = born(config, themes.themes.len(), new_themes, &trends.span());
     timer.lap(
         "themes",
-        || format!("{} themes", themes.themes.len()),
-        "finding stories",
+        || {
+            format!(
+                "{} themes; {} stories found beside their naming",
+                themes.themes.len(),
+                grouping.groups.len()
+            )
+        },
+        "naming stories",
     )?;
     let copy_of = originals(&articles, &duplicates);
     let copies = copy_sources(articles.len(), &duplicates, &copy_of);
-    let stories = story_stage(
-        config,
-        &model.words_with(&counts),
-        &coverage,
-        &themes,
+    let stories = Stories::build(
+        grouping,
         &analysed,
+        &themes.assignments,
+        themes.themes.len(),
         &times_seen,
         &copies,
     );
+    drop(words);
     drop(copies);
     drop(tokens);
     timer.lap(
@@ -1135,37 +1150,28 @@ fn cluster_stage(
 /// each article's counts with its headline and first sentence counted twice, as they say
 /// which event a report is about (F1 0.775 against 0.768 on the labelled events). Words, not
 /// phrases: two reports of one event share its names and places far more often than two-word
-/// phrases (F1 0.77 against 0.61).
-fn story_stage(
+/// phrases (F1 0.77 against 0.61). Found without the themes, so beside their naming: the pass
+/// reads the articles one after another on one core, and the naming takes the other.
+fn find_stories(
     config: &RunConfig,
     words: &crate::vectorize::WordsWith,
     coverage: &[f64],
-    themes: &ThemeSet,
-    texts: &Texts,
-    times_seen: &[usize],
-    copy_sources: &[Vec<&str>],
-) -> Stories {
-    let days: Vec<Option<i32>> = texts
-        .articles
-        .iter()
-        .map(|a| a.date.map(day_number))
-        .collect();
+    docs: &[crate::text::Doc],
+    days: &[Option<i32>],
+) -> Grouping {
     let no_threads = crate::stories::Threads::default();
     let df = words.df();
     let input = StoryInput {
         df: &df,
         rows: |i: usize| {
-            let d = &texts.docs[i];
+            let d = &docs[i];
             words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
         },
-        themes: &themes.assignments,
-        n_themes: themes.themes.len(),
-        days: &days,
+        days,
         coverage,
         carried: config.mode.model().map_or(&no_threads, |m| &m.threads),
     };
-    let grouping = crate::stories::group(&config.settings.stories, &input);
-    Stories::build(grouping, texts, times_seen, copy_sources)
+    crate::stories::group(&config.settings.stories, &input)
 }
 
 /// Themes named from their articles; declared themes keep the user's names, and a model's

@@ -143,16 +143,16 @@ pub struct Stories {
     pub threads: Threads,
 }
 
-/// What stories are found from: each article's TF-IDF terms at unit length, its theme and
-/// its day (days since 1970-01-01; `None` when undated).
+/// What stories are found from: each article's TF-IDF terms at unit length and its day (days
+/// since 1970-01-01; `None` when undated). Not its theme: stories cross themes, and are
+/// listed under one only once found ([`Stories::build`]), so they can be found while the
+/// themes are named.
 pub struct StoryInput<'a, R> {
     pub rows: R,
     /// Per term (column of the rows), the articles whose row has it: the caller holds the
     /// counts they come from (`vectorize::WordsWith::df`), at less cost than reading every
     /// row once more.
     pub df: &'a [u32],
-    pub themes: &'a [usize],
-    pub n_themes: usize,
     pub days: &'a [Option<i32>],
     /// Each article's share of its TF-IDF length on vocabulary terms: the rest is words too
     /// rare to be kept, its own, which no other article matches. Without it, on a small
@@ -178,7 +178,6 @@ pub struct Grouping {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    pub theme: usize,
     pub members: Vec<usize>,
     pub central: usize,
     /// The carried story it continues, as the model carried it.
@@ -504,7 +503,6 @@ where
         }
         let central = order[most_central(&story.members, |q| &vectors[q])];
         groups.push(Group {
-            theme: 0,
             members: story.members.into_iter().map(|q| order[q]).collect(),
             central,
             continues: carried_from.map(|c| carried[c].clone()),
@@ -603,9 +601,6 @@ where
         input.coverage,
         carried,
     );
-    for g in &mut groups {
-        g.theme = main_theme(&g.members, input.themes, input.n_themes);
-    }
     let first = |g: &Group| (input.days[g.members[0]].unwrap_or(i32::MAX), g.members[0]);
     groups.sort_by_key(first);
     let mut next_id = input.carried.next_id;
@@ -891,11 +886,14 @@ fn offer(
 }
 
 impl Stories {
-    /// Stories from `grouping`, named from `texts`; `times_seen` counts each article's copies,
+    /// Stories from `grouping`, named from `texts`, each listed under the theme (of
+    /// `n_themes`) most of its articles are in; `times_seen` counts each article's copies,
     /// `copy_sources` says where they came from.
     pub fn build(
         grouping: Grouping,
         texts: &Texts,
+        themes: &[usize],
+        n_themes: usize,
         times_seen: &[usize],
         copy_sources: &[Vec<&str>],
     ) -> Stories {
@@ -951,7 +949,7 @@ impl Stories {
                 }
                 Story {
                     id,
-                    theme: g.theme,
+                    theme: main_theme(&g.members, themes, n_themes),
                     name,
                     top_terms,
                     copies: g
@@ -1114,8 +1112,6 @@ mod tests {
         let input = StoryInput {
             rows: r,
             df: &df,
-            themes: &[0; 5],
-            n_themes: 1,
             days: &days,
             coverage: &[],
             carried: &Threads::default(),
@@ -1137,15 +1133,15 @@ mod tests {
         let input = StoryInput {
             rows: r,
             df: &df,
-            themes: &[1, 0, 1, 0],
-            n_themes: 2,
             days: &days,
             coverage: &[],
             carried: &Threads::default(),
         };
         let g = group(&StoryParams::default(), &input);
         assert_eq!(groups(&g), vec![vec![0, 1, 2], vec![3]]);
-        assert_eq!((g.groups[0].theme, g.groups[1].theme), (1, 0));
+        let themes = [1, 0, 1, 0];
+        let main = |g: &Group| main_theme(&g.members, &themes, 2);
+        assert_eq!((main(&g.groups[0]), main(&g.groups[1])), (1, 0));
     }
 
     #[test]
@@ -1157,8 +1153,6 @@ mod tests {
         let input = StoryInput {
             rows: r,
             df: &df,
-            themes: &[0; 3],
-            n_themes: 1,
             days: &days,
             coverage: &[],
             carried: &Threads::default(),
