@@ -422,7 +422,7 @@ fn spherical_run(
 /// are the same sums whatever the number of threads or the block.
 const ASSIGN_BLOCK: usize = 1024;
 
-/// Centroids per group in [`similarities`]: one AVX-512 register of doubles, two of AVX2.
+/// Centroids per full group in [`similarities`]: one AVX-512 register of doubles, two of AVX2.
 const LANES: usize = 8;
 
 /// What the centroids are padded to: a last group of four is summed four wide, so 20
@@ -1364,32 +1364,45 @@ mod tests {
     use ndarray::array;
 
     /// Every row's similarities are the plain ordered sums, whether the row falls in a full
-    /// group of eight or in the remainder, so blocks and threads cannot change them.
+    /// block of eight rows or in the remainder, and the centroid in a group of eight or the
+    /// last group of four, so blocks, groups and threads cannot change them.
     #[test]
     fn similarities_are_ordered_sums_wherever_the_row_falls() {
-        let (n, d, k) = (13, 7, 11);
         let value = |i: usize| ((i * 7919 % 1000) as f64 - 500.0) / 97.0;
-        let x = Array2::from_shape_fn((n, d), |(i, j)| value(i * d + j));
-        let c = Array2::from_shape_fn((k, d), |(i, j)| value(5000 + i * d + j));
-        let ct = transposed_padded(&c);
-        let kp = ct.len() / d;
-        assert_eq!(kp, 12, "a group of eight and one of four");
-        let mut all = vec![f64::NAN; n * kp];
-        similarities(x.as_slice().unwrap(), d, &ct, &mut all);
-        for i in 0..n {
-            for j in 0..k {
-                let want = (0..d).fold(0.0f64, |a, t| x[[i, t]].mul_add(c[[j, t]], a));
-                assert_eq!(
-                    all[i * kp + j].to_bits(),
-                    want.to_bits(),
-                    "row {i}, centroid {j}"
-                );
+        for (n, d, k) in [
+            (13, 7, 11),
+            (8, 5, 1),
+            (1, 3, 3),
+            (9, 4, 4),
+            (16, 6, 8),
+            (3, 2, 20),
+        ] {
+            let x = Array2::from_shape_fn((n, d), |(i, j)| value(i * d + j));
+            let c = Array2::from_shape_fn((k, d), |(i, j)| value(5000 + i * d + j));
+            let ct = transposed_padded(&c);
+            let kp = ct.len() / d;
+            assert_eq!(kp, k.next_multiple_of(4));
+            let mut all = vec![f64::NAN; n * kp];
+            similarities(x.as_slice().unwrap(), d, &ct, &mut all);
+            for i in 0..n {
+                for j in 0..k {
+                    let want = (0..d).fold(0.0f64, |a, t| x[[i, t]].mul_add(c[[j, t]], a));
+                    assert_eq!(
+                        all[i * kp + j].to_bits(),
+                        want.to_bits(),
+                        "n {n}, d {d}, k {k}: row {i}, centroid {j}"
+                    );
+                }
+                assert!(all[i * kp + k..(i + 1) * kp].iter().all(|&v| v == 0.0));
+                let mut alone = vec![0.0; kp];
+                similarities(x.row(i).as_slice().unwrap(), d, &ct, &mut alone);
+                assert_eq!(alone, all[i * kp..(i + 1) * kp]);
             }
-            assert!(all[i * kp + k..(i + 1) * kp].iter().all(|&v| v == 0.0));
-            let mut alone = vec![0.0; kp];
-            similarities(x.row(i).as_slice().unwrap(), d, &ct, &mut alone);
-            assert_eq!(alone, all[i * kp..(i + 1) * kp]);
         }
+        // No dimensions: every similarity is zero.
+        let mut out = vec![f64::NAN; 8];
+        similarities(&[], 0, &[], &mut out);
+        assert!(out.iter().all(|&v| v == 0.0));
     }
 
     #[test]

@@ -163,8 +163,8 @@ pub struct StoryInput<'a, R> {
     pub carried: &'a Threads,
 }
 
-/// The stories' members found, before naming: per story, its theme, members in reading order
-/// and most central member.
+/// The stories' members found, before naming: per story, its members in reading order and
+/// most central member.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grouping {
     pub groups: Vec<Group>,
