@@ -421,7 +421,8 @@ class Result:
 
     @property
     def timings(self) -> Dict[str, float]:
-        """Seconds per pipeline stage."""
+        """Seconds per pipeline stage; ``themes`` and ``story pass`` run side by side, so
+        their times overlap."""
         return dict(self._native.timings)
 
     @property
