@@ -15,7 +15,7 @@ use tidings::cluster::ClusterParams;
 use tidings::corpus::{day_number, read_inputs};
 use tidings::pipeline;
 use tidings::reduce::Lsa;
-use tidings::stories::{self, StoryInput, StoryParams, Threads};
+use tidings::stories::{StoryParams, Threads};
 use tidings::text::Analyzer;
 use tidings::vectorize::{stem_names, TfidfParams};
 
@@ -65,20 +65,17 @@ fn main() {
     let (cluster, _) = fastest(runs, || valid.fit(vectors.view()).expect("a fit"));
     // The story pass as a run makes it.
     let words = model.words_with(&matrix);
-    let df = words.df();
     let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
-    let threads = Threads::default();
-    let input = StoryInput {
-        df: &df,
-        rows: |i: usize| {
-            let d = &docs[i];
-            words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
-        },
-        days: &days,
-        coverage: &coverage,
-        carried: &threads,
-    };
-    let (pass, grouping) = fastest(runs, || stories::group(&StoryParams::default(), &input));
+    let (pass, grouping) = fastest(runs, || {
+        pipeline::find_stories(
+            &StoryParams::default(),
+            &Threads::default(),
+            &words,
+            &coverage,
+            &docs,
+            &days,
+        )
+    });
     println!("| articles | tokenize (s) | fit (s) | counts (s) | weight (s) | LSA (s) | k-means, k 20 (s) | story pass (s) | stories | terms | non-zeros |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(

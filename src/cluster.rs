@@ -445,15 +445,18 @@ fn transposed_padded(centroids: &Array2<f64>) -> Vec<f64> {
 /// sums keep both multiply-add units busy through their latency.
 const ROWS: usize = 8;
 
-/// The sums of eight rows with `L` centroids from `g` (see [`similarities`]); inlined into
-/// each of its compiled versions.
+/// The sums of eight rows with `L` centroids from `g` (see [`similarities`]), written to the
+/// first `n` rows of `out`; returns the next group's first centroid. Inlined into each of
+/// the kernel's compiled versions.
 #[inline(always)]
 fn sum_group<const L: usize>(
     r: &[&[f64]; ROWS],
     ct: &[f64],
     kp: usize,
     g: usize,
-) -> [[f64; L]; ROWS] {
+    n: usize,
+    out: &mut [f64],
+) -> usize {
     let mut acc = [[0.0f64; L]; ROWS];
     for (j, c) in ct.chunks_exact(kp).enumerate() {
         let c: &[f64; L] = c[g..g + L].try_into().expect("a group within kp");
@@ -464,7 +467,10 @@ fn sum_group<const L: usize>(
             }
         }
     }
-    acc
+    for (r, a) in acc.iter().enumerate().take(n) {
+        out[r * kp + g..r * kp + g + L].copy_from_slice(a);
+    }
+    g + L
 }
 
 /// `out[i·kp + c] = Σ_j rows[i·d + j] · ct[j·kp + c]`: every row's similarity to every
@@ -496,19 +502,11 @@ fn similarities(rows: &[f64], d: usize, ct: &[f64], out: &mut [f64]) {
         let r: [&[f64]; ROWS] = std::array::from_fn(|r| &x[r * d..(r + 1) * d]);
         let mut g = 0;
         while g < kp {
-            if g + LANES <= kp {
-                let acc = sum_group::<LANES>(&r, ct, kp, g);
-                for (r, a) in acc.iter().enumerate().take(n) {
-                    out[r * kp + g..r * kp + g + LANES].copy_from_slice(a);
-                }
-                g += LANES;
+            g = if g + LANES <= kp {
+                sum_group::<LANES>(&r, ct, kp, g, n, out)
             } else {
-                let acc = sum_group::<PAD>(&r, ct, kp, g);
-                for (r, a) in acc.iter().enumerate().take(n) {
-                    out[r * kp + g..r * kp + g + PAD].copy_from_slice(a);
-                }
-                g += PAD;
-            }
+                sum_group::<PAD>(&r, ct, kp, g, n, out)
+            };
         }
     }
 }

@@ -719,17 +719,21 @@ fn analyze_checked(
     let words = model.words_with(&counts);
     let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
     // Each side timed on its own: the stage log gives both, and they overlap.
+    let no_threads = crate::stories::Threads::default();
+    let carried = config.mode.model().map_or(&no_threads, |m| &m.threads);
     let ((named, naming_took), (grouping, pass_took)) = rayon::join(
         || {
-            let start = Instant::now();
-            let mut themes = name_stage(config, &clustering, &analysed, seeds.as_ref(), new_themes);
-            let named = apply_names(config, &mut themes).map(|w| (themes, w));
-            (named, start.elapsed())
+            timed(|| {
+                let mut themes =
+                    name_stage(config, &clustering, &analysed, seeds.as_ref(), new_themes);
+                apply_names(config, &mut themes).map(|w| (themes, w))
+            })
         },
         || {
-            let start = Instant::now();
-            let grouping = find_stories(config, &words, &coverage, &tokens, &days);
-            (grouping, start.elapsed())
+            timed(|| {
+                let s = &config.settings.stories;
+                find_stories(s, carried, &words, &coverage, &tokens, &days)
+            })
         },
     );
     drop(days);
@@ -1194,14 +1198,14 @@ fn cluster_stage(
 /// phrases: two reports of one event share its names and places far more often than two-word
 /// phrases (F1 0.77 against 0.61). Found without the themes, so concurrently with their
 /// naming: the pass reads the articles one after another, which leaves a core to the naming.
-fn find_stories(
-    config: &RunConfig,
+pub fn find_stories(
+    params: &crate::stories::StoryParams,
+    carried: &crate::stories::Threads,
     words: &crate::vectorize::WordsWith,
     coverage: &[f64],
     docs: &[crate::text::Doc],
     days: &[Option<i32>],
 ) -> Grouping {
-    let no_threads = crate::stories::Threads::default();
     let df = words.df();
     let input = StoryInput {
         df: &df,
@@ -1211,9 +1215,16 @@ fn find_stories(
         },
         days,
         coverage,
-        carried: config.mode.model().map_or(&no_threads, |m| &m.threads),
+        carried,
     };
-    crate::stories::group(&config.settings.stories, &input)
+    crate::stories::group(params, &input)
+}
+
+/// `f`'s result and how long it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
 }
 
 /// Themes named from their articles; declared themes keep the user's names, and a model's

@@ -251,6 +251,13 @@ DUPLICATE_COLUMNS = (
 _BANDS = [f"band{b}" for b in range(_native.DUPLICATE_BANDS)]
 
 
+def _check_order(df: Any, order: Optional[str]) -> None:
+    """Refuses an ``order`` column ``df`` does not have, before any work."""
+    if order is not None and order not in df.columns:
+        raise InputError(f"the DataFrame has no order column {order!r} "
+                         f"(columns: {', '.join(df.columns)})")
+
+
 def _only(options: Dict[str, Any], allowed: "tuple[str, ...]", what: str) -> None:
     """Refuses an option ``what`` does not use, rather than ignoring it."""
     unknown = sorted(set(options) - set(allowed))
@@ -280,9 +287,7 @@ def duplicates(df: Any, threshold: float = 0.8, order: Optional[str] = None,
 
     _only(options, (*_READING, "label_field"), "duplicates()")
     _native.duplicates_among([], float(threshold))  # a bad threshold fails before any work
-    if order is not None and order not in df.columns:
-        raise InputError(f"the DataFrame has no order column {order!r} "
-                         f"(columns: {', '.join(df.columns)})")
+    _check_order(df, order)
     flags = _reading_flags(options)
     cols = _fields(df, options)
     df = df.drop(*[n for n, _ in DUPLICATE_COLUMNS if n in df.columns])
@@ -390,9 +395,7 @@ def stories(assigned: Any, model: Model, start: Optional[str] = None,
     cols = _fields(assigned, options)
     if "source" in assigned.columns and "source" not in cols:
         cols.append("source")
-    if order is not None and order not in assigned.columns:
-        raise InputError(f"the DataFrame has no order column {order!r} "
-                         f"(columns: {', '.join(assigned.columns)})")
+    _check_order(assigned, order)
     ties = [order] if order else [c for c in ("id", cols[0]) if c in assigned.columns]
     n = rows.count()
     if n > max_rows:
