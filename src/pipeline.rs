@@ -717,7 +717,8 @@ fn analyze_checked(
         analyzer: &analyzer,
     };
     let words = model.words_with(&counts);
-    let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
+    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
+    let days: Vec<Option<i32>> = dates.iter().map(|d| d.map(day_number)).collect();
     // Each side timed on its own: the stage log gives both, and they overlap.
     let no_threads = crate::stories::Threads::default();
     let carried = config.mode.model().map_or(&no_threads, |m| &m.threads);
@@ -739,7 +740,6 @@ fn analyze_checked(
     drop(days);
     let (themes, named_warnings) = named?;
     warnings.extend(named_warnings);
-    let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let k = clustering.k;
     let trends = Trends::count(&dates, &themes.assignments, k, config.settings.period);
     let tree = theme_tree(&clustering, &themes);

@@ -23,7 +23,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::corpus::{day_number, from_day_number, Article};
 use crate::error::{Error, Result};
-use crate::text::{Doc, TokenCache};
+use crate::text::{snippet, Doc, TokenCache};
 use crate::themes::{self, Texts};
 
 /// An article is compared by its this many heaviest terms (renormalised): the names and
@@ -777,16 +777,19 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
 
 /// A single report's name: its headline (or its text's start), cut at a word.
 fn headline_name(article: &Article, texts: &Texts, i: usize) -> String {
+    let fetched;
     let head = if article.title.trim().is_empty() {
-        texts
+        fetched = texts
             .texts
             .text(texts.articles, i)
             .map(|t| t.chars().take(HEADLINE_NAME_CHARS * 2).collect::<String>())
-            .unwrap_or_else(|_| article.id.clone())
+            .unwrap_or_else(|_| article.id.clone());
+        &fetched
     } else {
-        article.title.clone()
+        &article.title
     };
-    let head = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    // One character more than a name may have, to tell whether it must be cut.
+    let head = snippet(head, HEADLINE_NAME_CHARS + 1);
     if head.chars().count() <= HEADLINE_NAME_CHARS {
         return head;
     }

@@ -855,6 +855,27 @@ impl SurfaceForms {
     }
 }
 
+/// The first `n` characters of `text` with each run of white space made one space: how a
+/// text is shown in a line (a page's snippet, a story named by its headline). Only as many
+/// words are read as the snippet needs: joining every word of every article first took 4% of
+/// a run's processor time on Reuters.
+pub fn snippet(text: &str, n: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if chars >= n {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+    }
+    out.chars().take(n).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1032,5 +1053,29 @@ mod tests {
     fn user_stop_words() {
         let a = Analyzer::english().with_stop_words(["Gaza"]);
         assert!(a.analyze("Gaza famine").surfaces == ["famine"]);
+    }
+
+    #[test]
+    fn a_snippet_is_the_start_of_the_text_with_its_spaces_collapsed() {
+        let whole = |t: &str, n: usize| -> String {
+            t.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(n)
+                .collect()
+        };
+        let texts = [
+            "",
+            "   ",
+            "one",
+            "  Gaza\u{a0}famine:\n\n aid  trucks\twait   at Rafah  ",
+            "Ümlaut café naïve résumé — déjà vu",
+        ];
+        for t in texts {
+            for n in 0..=60 {
+                assert_eq!(snippet(t, n), whole(t, n), "{t:?} at {n}");
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ use super::charts::theme_colour;
 use crate::error::{Error, Result};
 use crate::pipeline::Analysis;
 use crate::stories::source_of;
+use crate::text::snippet;
 use crate::trends::Bucket;
 
 /// Articles embedded in full; above this the list is an even sample (every theme and story
@@ -225,53 +226,4 @@ fn leading(m: &Array2<f64>, not: Option<&Array1<f64>>) -> Array1<f64> {
         v = next / norm;
     }
     v * value.sqrt()
-}
-
-/// The first `n` characters of `text` with each run of white space made one space. Only as
-/// many words are read as the snippet needs: joining every word of every article first took
-/// 4% of a run's processor time on Reuters.
-fn snippet(text: &str, n: usize) -> String {
-    let mut out = String::new();
-    let mut chars = 0;
-    for word in text.split_whitespace() {
-        if chars >= n {
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-            chars += 1;
-        }
-        out.push_str(word);
-        chars += word.chars().count();
-    }
-    out.chars().take(n).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_snippet_is_the_start_of_the_text_with_its_spaces_collapsed() {
-        let whole = |t: &str, n: usize| -> String {
-            t.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(n)
-                .collect()
-        };
-        let texts = [
-            "",
-            "   ",
-            "one",
-            "  Gaza\u{a0}famine:\n\n aid  trucks\twait   at Rafah  ",
-            "Ümlaut café naïve résumé — déjà vu",
-        ];
-        for t in texts {
-            for n in 0..=60 {
-                assert_eq!(snippet(t, n), whole(t, n), "{t:?} at {n}");
-            }
-        }
-    }
 }
