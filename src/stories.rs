@@ -342,62 +342,41 @@ fn story_day(last: i64) -> Option<i32> {
     (last != UNDATED_STORY).then_some(last as i32)
 }
 
-/// Single-pass clustering of every article (read by day, then index).
-fn single_pass<R>(
-    p: &StoryParams,
-    rows: &R,
-    df: &[u32],
-    days: &[Option<i32>],
-    coverage: &[f64],
-    carried: &[Thread],
-) -> Pass
-where
-    R: Fn(usize) -> Vec<(u32, f32)> + Sync,
-{
-    let mut order: Vec<usize> = (0..days.len()).collect();
-    order.sort_by_key(|&i| (days[i].unwrap_or(i32::MAX), i));
-    let beat = BeatWeight::new(df, days.len());
-    let locals = Locals::new(
-        (0..df.len() as u32)
-            .filter(|&t| df[t as usize] > 0)
-            .chain(carried.iter().flat_map(|t| t.centroid.iter().map(|c| c.0))),
-    );
-    // Each vector's length is the article's coverage; its remainder, in directions no other
-    // article shares, still counts in a story's length (the `+ 1.0` below).
-    let vectors: Vec<Vec<(u32, f32)>> = order
-        .par_iter()
-        .map(|&a| {
-            let c = coverage.get(a).copied().unwrap_or(1.0) as f32;
-            let mut v = query(rows(a).into_iter().map(|(t, w)| (t, w * beat.factor(t))));
-            v.iter_mut().for_each(|t| t.1 *= c);
-            locals.map(&v)
-        })
-        .collect();
-    let window = i64::from(p.window_days);
-    let mut stories: Vec<Open> = Vec::new();
-    let mut centroids = Centroids {
-        postings: vec![Vec::new(); locals.term.len()],
-    };
-    // Per story, its dot product with the article being read, beside its last day: the
-    // scan reads both for every posting, in one place.
-    let mut scores: Vec<(i64, f64)> = Vec::new();
-    // The stories met by the article being read (the first `met`), at most one per posting
-    // read.
-    let mut touched: Vec<u32> = vec![0; QUERY_TERMS * SCAN_DEPTH + 1];
-    let mut met = 0;
-    // Per story, |Σ member vectors|².
-    let mut norms: Vec<f64> = Vec::new();
-    // The stories a saved model carries come first, open as they were left.
-    for (s, t) in carried.iter().enumerate() {
-        stories.push(Open {
-            members: Vec::new(),
-        });
-        norms.push(t.norm_sq);
-        scores.push((i64::from(t.last_day), 0.0));
-        centroids.add(s as u32, &locals.map(&t.centroid), true);
-    }
-    for (q, (&a, v)) in order.iter().zip(&vectors).enumerate() {
-        let day = article_day(days[a]);
+/// Articles whose vectors are made at a time while the block before them is read: enough to
+/// keep the other core busy between blocks, few enough that the first block's wait is short.
+const PASS_BLOCK: usize = 8192;
+
+/// The pass's state: the stories being built and their postings.
+struct Scan<'p> {
+    p: &'p StoryParams,
+    window: i64,
+    stories: Vec<Open>,
+    centroids: Centroids,
+    /// Per story, its dot product with the article being read, beside its last day: the
+    /// scan reads both for every posting, in one place.
+    scores: Vec<(i64, f64)>,
+    /// The stories met by the article being read (the first `met`), at most one per posting
+    /// read.
+    touched: Vec<u32>,
+    met: usize,
+    /// Per story, |Σ member vectors|².
+    norms: Vec<f64>,
+}
+
+impl Scan<'_> {
+    /// Reads the article at reading position `q`, of day `day` and vector `v`: it joins the
+    /// nearest open story or starts one.
+    fn read(&mut self, q: usize, day: i64, v: &[(u32, f32)]) {
+        let Scan {
+            p,
+            window,
+            stories,
+            centroids,
+            scores,
+            touched,
+            met,
+            norms,
+        } = self;
         for &(t, w) in v {
             let list = &mut centroids.postings[t as usize];
             // A story closed for this article is closed for every later one (they come in
@@ -410,11 +389,11 @@ where
             for i in from..list.len() {
                 let (s, sum) = list[i];
                 let at = &mut scores[s as usize];
-                let open = day - at.0 <= window;
+                let open = day - at.0 <= *window;
                 list[kept] = (s, sum);
                 kept += usize::from(open);
-                touched[met] = s;
-                met += usize::from(open && at.1 == 0.0);
+                touched[*met] = s;
+                *met += usize::from(open && at.1 == 0.0);
                 at.1 += if open {
                     f64::from(w) * f64::from(sum)
                 } else {
@@ -425,7 +404,7 @@ where
         }
         // The nearest open story; of equally near ones, the first made.
         let mut best: Option<(usize, f64)> = None;
-        for &s in &touched[..met] {
+        for &s in &touched[..*met] {
             let s = s as usize;
             // A story's |Σ|² is 1 or more (each member adds its own remainder, 1), so its
             // cosine is at most its dot product: most stories met fall short on that alone,
@@ -466,12 +445,96 @@ where
                 stories.len() - 1
             }
         };
-        for &s in &touched[..met] {
+        for &s in &touched[..*met] {
             scores[s as usize].1 = 0.0;
         }
-        met = 0;
+        *met = 0;
         centroids.add(s as u32, v, best.is_none());
     }
+}
+
+/// Single-pass clustering of every article (read by day, then index).
+fn single_pass<R>(
+    p: &StoryParams,
+    rows: &R,
+    df: &[u32],
+    days: &[Option<i32>],
+    coverage: &[f64],
+    carried: &[Thread],
+    block_size: usize,
+) -> Pass
+where
+    R: Fn(usize) -> Vec<(u32, f32)> + Sync,
+{
+    let mut order: Vec<usize> = (0..days.len()).collect();
+    order.sort_by_key(|&i| (days[i].unwrap_or(i32::MAX), i));
+    let beat = BeatWeight::new(df, days.len());
+    let locals = Locals::new(
+        (0..df.len() as u32)
+            .filter(|&t| df[t as usize] > 0)
+            .chain(carried.iter().flat_map(|t| t.centroid.iter().map(|c| c.0))),
+    );
+    // Each vector's length is the article's coverage; its remainder, in directions no other
+    // article shares, still counts in a story's length (the `+ 1.0` below).
+    let vector = |a: usize| {
+        let c = coverage.get(a).copied().unwrap_or(1.0) as f32;
+        let mut v = query(rows(a).into_iter().map(|(t, w)| (t, w * beat.factor(t))));
+        v.iter_mut().for_each(|t| t.1 *= c);
+        locals.map(&v)
+    };
+    let block = |from: usize| -> Vec<Vec<(u32, f32)>> {
+        order[from..(from + block_size.max(1)).min(order.len())]
+            .par_iter()
+            .map(|&a| vector(a))
+            .collect()
+    };
+    let mut scan = Scan {
+        p,
+        window: i64::from(p.window_days),
+        stories: Vec::new(),
+        centroids: Centroids {
+            postings: vec![Vec::new(); locals.term.len()],
+        },
+        scores: Vec::new(),
+        touched: vec![0; QUERY_TERMS * SCAN_DEPTH + 1],
+        met: 0,
+        norms: Vec::new(),
+    };
+    // The stories a saved model carries come first, open as they were left.
+    for (s, t) in carried.iter().enumerate() {
+        scan.stories.push(Open {
+            members: Vec::new(),
+        });
+        scan.norms.push(t.norm_sq);
+        scan.scores.push((i64::from(t.last_day), 0.0));
+        scan.centroids.add(s as u32, &locals.map(&t.centroid), true);
+    }
+    // The scan is sequential: while it reads one block, the next block's vectors are made
+    // on the other core, where making them all first left that core idle during the scan.
+    let mut vectors: Vec<Vec<(u32, f32)>> = Vec::with_capacity(order.len());
+    let mut next = block(0);
+    while !next.is_empty() {
+        let from = vectors.len();
+        let to = from + next.len();
+        let ((), more) = rayon::join(
+            || {
+                for (q, v) in (from..to).zip(&next) {
+                    scan.read(q, article_day(days[order[q]]), v);
+                }
+            },
+            || block(to),
+        );
+        vectors.append(&mut next);
+        next = more;
+    }
+    let Scan {
+        window,
+        stories,
+        centroids,
+        scores,
+        norms,
+        ..
+    } = scan;
     // What stays open after the last day read: a dated story heard of within the window.
     let end = order.iter().filter_map(|&a| days[a]).max();
     let open_at_end = |s: usize| {
@@ -600,6 +663,7 @@ where
         input.days,
         input.coverage,
         carried,
+        PASS_BLOCK,
     );
     let first = |g: &Group| (input.days[g.members[0]].unwrap_or(i32::MAX), g.members[0]);
     groups.sort_by_key(first);
@@ -1121,6 +1185,40 @@ mod tests {
         };
         let g = group(&StoryParams::default(), &input);
         assert_eq!(groups(&g), vec![vec![0, 1, 3], vec![2], vec![4]]);
+    }
+
+    /// The next block's vectors are made while a block is read: where the blocks end
+    /// changes no story.
+    #[test]
+    fn blocks_of_any_size_give_the_same_stories() {
+        // Four events of three terms each, reported in turn over 30 days, and a beat word
+        // (0) most reports share.
+        let terms: Vec<Vec<u32>> = (0..60u32)
+            .map(|i| {
+                let e = 1 + 3 * (i % 4);
+                let mut t = vec![e, e + 1, e + 2, 20 + i % 7];
+                if i % 3 != 0 {
+                    t.push(0);
+                }
+                t
+            })
+            .collect();
+        let r = rows(terms);
+        let days: Vec<Option<i32>> = (0..60).map(|i| Some(i / 2)).collect();
+        let df = document_frequencies(days.len(), &r);
+        let p = StoryParams::default();
+        let members = |block| {
+            let pass = single_pass(&p, &r, &df, &days, &[], &[], block);
+            pass.groups
+                .iter()
+                .map(|g| g.members.clone())
+                .collect::<Vec<_>>()
+        };
+        let whole = members(PASS_BLOCK);
+        assert!(whole.len() >= 4 && whole.len() < 60, "{whole:?}");
+        for block in [1, 2, 7, 59, 60, 61] {
+            assert_eq!(members(block), whole, "blocks of {block}");
+        }
     }
 
     #[test]
