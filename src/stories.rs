@@ -507,7 +507,7 @@ where
             .chain(carried.iter().flat_map(|t| t.centroid.iter().map(|c| c.0))),
     );
     // Each vector's length is the article's coverage; its remainder, in directions no other
-    // article shares, still counts in a story's length (the `+ 1.0` below).
+    // article shares, still counts in a story's length (the `+ 1.0` in [`Scan::read`]).
     let vector = |a: usize| {
         let c = coverage.get(a).copied().unwrap_or(1.0) as f32;
         let mut v = query(rows(a).into_iter().map(|(t, w)| (t, w * beat.factor(t))));
