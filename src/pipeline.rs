@@ -115,6 +115,9 @@ pub struct RunConfig {
     /// are written (see [`TextStore`]); `None` keeps them in memory, in
     /// [`Analysis::articles`].
     pub scratch: Option<PathBuf>,
+    /// Texts of fewer bytes than this in all stay in memory even with a `scratch` folder:
+    /// writing them out and reading each back costs more than the memory they take.
+    pub scratch_from: u64,
     /// Keep the raw term counts in [`Analysis::counts`] (a comparison reads them). A run
     /// drops them once the LSA has read them, rather than hold them through naming and
     /// writing, where the run's peak is.
@@ -935,10 +938,11 @@ fn tokenize_stage(
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
     let (tokens, surfaces) = tokenize(&articles, analyzer);
+    let bytes: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
     let texts = match &config.scratch {
-        Some(dir) => TextStore::spill(&mut articles, dir)
+        Some(dir) if bytes >= config.scratch_from => TextStore::spill(&mut articles, dir)
             .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
-        None => TextStore::default(),
+        _ => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);
     timer.lap(

@@ -380,18 +380,26 @@ impl RunOptions {
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
             scratch: None,
+            scratch_from: 0,
             // `compare` asks for them itself.
             keep_counts: false,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
         check_out(&out)?;
         config.scratch = Some(scratch_dir(&out));
+        config.scratch_from = SCRATCH_FROM;
         if let Ok(real) = std::fs::canonicalize(&out) {
             config.settings.read.skip_dirs.push(real);
         }
         Ok((config, out))
     }
 }
+
+/// Article texts, in bytes, from which a run sets them aside in a scratch file: about 30,000
+/// full-length articles. All of Reuters (16 MB of text) stays in memory, which spares it
+/// writing the file and reading every text back: 1.02 s against 1.05 s at k 20, medians of 11
+/// alternating runs, for about 7 MB more at the peak.
+const SCRATCH_FROM: u64 = 64 << 20;
 
 /// Where the article texts wait between tokenizing and writing: beside the output, which
 /// must have room for them anyway (`articles.parquet` holds them, compressed), rather than in

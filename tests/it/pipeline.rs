@@ -306,8 +306,8 @@ fn the_theme_tree_holds_every_theme_once() {
     }
 }
 
-/// The CLI sets the article texts aside in a scratch file after tokenizing (a million
-/// full-length articles hold 3 GiB of text); that must change nothing a user sees: the same
+/// The CLI sets the article texts aside in a scratch file after tokenizing when they are many
+/// (a million full-length articles hold 3 GiB of text); that must change nothing a user sees: the same
 /// tables byte for byte, the same headlines (read back from the file for untitled articles),
 /// every text readable, and no file left behind.
 #[test]
@@ -341,6 +341,9 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
     let spilled = pipeline::analyze(&config).unwrap();
 
     assert!(spilled.texts.is_spilled() && !held.texts.is_spilled());
+    // Texts fewer than `scratch_from` bytes in all stay in memory.
+    config.scratch_from = fs::metadata(&config.inputs[0]).unwrap().len();
+    assert!(!pipeline::analyze(&config).unwrap().texts.is_spilled());
     assert!(spilled.articles.iter().all(|a| a.text.is_empty()));
     assert_eq!(spilled.articles.len(), held.articles.len());
     for (i, a) in held.articles.iter().enumerate() {
