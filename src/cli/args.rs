@@ -380,14 +380,13 @@ impl RunOptions {
             verbose: !self.quiet,
             cancel: INTERRUPTED.get().cloned(),
             scratch: None,
-            scratch_from: 0,
+            scratch_from: SCRATCH_FROM,
             // `compare` asks for them itself.
             keep_counts: false,
         };
         let out = self.out.clone().or(file.out).unwrap_or(DEFAULT_OUT.into());
         check_out(&out)?;
         config.scratch = Some(scratch_dir(&out));
-        config.scratch_from = SCRATCH_FROM;
         if let Ok(real) = std::fs::canonicalize(&out) {
             config.settings.read.skip_dirs.push(real);
         }
