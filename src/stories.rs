@@ -349,7 +349,6 @@ const PASS_BLOCK: usize = 8192;
 /// The pass's state: the stories being built and their postings.
 struct Scan<'p> {
     p: &'p StoryParams,
-    window: i64,
     stories: Vec<Open>,
     centroids: Centroids,
     /// Per story, its dot product with the article being read, beside its last day: the
@@ -388,7 +387,6 @@ impl Scan<'_> {
     fn read(&mut self, q: usize, day: i64, v: &[(u32, f32)]) {
         let Scan {
             p,
-            window,
             stories,
             centroids,
             scores,
@@ -396,6 +394,7 @@ impl Scan<'_> {
             met,
             norms,
         } = self;
+        let window = i64::from(p.window_days);
         for &(t, w) in v {
             let list = &mut centroids.postings[t as usize];
             // A story closed for this article is closed for every later one (they come in
@@ -408,7 +407,7 @@ impl Scan<'_> {
             for i in from..list.len() {
                 let (s, sum) = list[i];
                 let at = &mut scores[s as usize];
-                let open = day - at.0 <= *window;
+                let open = day - at.0 <= window;
                 list[kept] = (s, sum);
                 kept += usize::from(open);
                 touched[*met] = s;
@@ -522,7 +521,6 @@ where
     };
     let mut scan = Scan {
         p,
-        window: i64::from(p.window_days),
         stories: Vec::new(),
         centroids: Centroids {
             postings: vec![Vec::new(); locals.term.len()],
@@ -561,13 +559,13 @@ where
         next = more;
     }
     let Scan {
-        window,
         stories,
         centroids,
         scores,
         norms,
         ..
     } = scan;
+    let window = i64::from(p.window_days);
     // What stays open after the last day read: a dated story heard of within the window.
     let end = order.iter().filter_map(|&a| days[a]).max();
     let open_at_end = |s: usize| {

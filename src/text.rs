@@ -873,7 +873,10 @@ pub fn snippet(text: &str, n: usize) -> String {
         out.push_str(word);
         chars += word.chars().count();
     }
-    out.chars().take(n).collect()
+    if let Some((end, _)) = out.char_indices().nth(n) {
+        out.truncate(end);
+    }
+    out
 }
 
 #[cfg(test)]
