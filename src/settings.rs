@@ -118,6 +118,7 @@ impl Settings {
             stories: StoryParams {
                 threshold: first!(story_threshold).unwrap_or(d.stories.threshold),
                 window_days: first!(story_window).unwrap_or(d.stories.window_days),
+                ..d.stories
             },
             period: first!(period).unwrap_or(d.period),
             label_field: first!(label_field),

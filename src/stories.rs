@@ -59,6 +59,12 @@ pub struct StoryParams {
     /// Days without an article after which a story is closed: a later article on the same
     /// subject starts a new one.
     pub window_days: u32,
+    /// A story that starts within this many days of an earlier one's last article is joined
+    /// to it when their centroids, weighed by rarity, are [`StoryParams::rejoin_threshold`]
+    /// alike: a takeover fight or a strike goes quiet for weeks and comes back under the same
+    /// names (0: never).
+    pub rejoin_days: u32,
+    pub rejoin_threshold: f64,
 }
 
 impl Default for StoryParams {
@@ -66,6 +72,8 @@ impl Default for StoryParams {
         StoryParams {
             threshold: 0.18,
             window_days: 7,
+            rejoin_days: 45,
+            rejoin_threshold: 0.4,
         }
     }
 }
@@ -85,6 +93,18 @@ impl StoryParams {
             return Err(Error::Settings(format!(
                 "`story_window` must be at most {MAX_WINDOW_DAYS} days; got {}",
                 self.window_days
+            )));
+        }
+        if !(self.rejoin_threshold > 0.0 && self.rejoin_threshold <= 1.0) {
+            return Err(Error::Settings(format!(
+                "`rejoin_threshold` must be above 0 and at most 1 (a cosine similarity); got {}",
+                self.rejoin_threshold
+            )));
+        }
+        if self.rejoin_days > MAX_WINDOW_DAYS {
+            return Err(Error::Settings(format!(
+                "`rejoin_days` must be at most {MAX_WINDOW_DAYS} days; got {}",
+                self.rejoin_days
             )));
         }
         Ok(())
@@ -565,6 +585,25 @@ where
         norms,
         ..
     } = scan;
+    let mut members: Vec<Vec<usize>> = stories.into_iter().map(|s| s.members).collect();
+    let n_articles = days.len() as f64;
+    let rarity: Vec<f32> = locals
+        .term
+        .iter()
+        .map(|&t| {
+            let df = f64::from(df.get(t as usize).copied().unwrap_or(0));
+            ((n_articles + 1.0) / (df + 1.0)).ln().powi(2) as f32
+        })
+        .collect();
+    let roots = rejoin(
+        p,
+        &members,
+        &scores,
+        carried.len(),
+        &vectors,
+        &rarity,
+        |q| article_day(days[order[q]]),
+    );
     let window = i64::from(p.window_days);
     // What stays open after the last day read: a dated story heard of within the window.
     let end = order.iter().filter_map(|&a| days[a]).max();
@@ -572,6 +611,26 @@ where
         let last = scores[s].0;
         end.is_some_and(|e| last != UNDATED_STORY && i64::from(e) - last <= window)
     };
+    // A rejoined story gathers its parts' members, in reading order; what a model carries of
+    // it is its part open at the end (the latest heard of), as that part's own centroid.
+    let mut open_part: Vec<Option<usize>> = (0..members.len())
+        .map(|s| open_at_end(s).then_some(s))
+        .collect();
+    for s in 0..members.len() {
+        let r = roots[s];
+        if r != s {
+            let moved = std::mem::take(&mut members[s]);
+            members[r].extend(moved);
+            if open_at_end(s) && open_part[r].is_none_or(|o| (scores[s].0, s) > (scores[o].0, o)) {
+                open_part[r] = Some(s);
+            }
+        }
+    }
+    for s in 0..members.len() {
+        if roots[s] == s && members[s].windows(2).any(|w| w[0] > w[1]) {
+            members[s].sort_unstable();
+        }
+    }
     let mut sums: FxHashMap<u32, Vec<(u32, f32)>> = FxHashMap::default();
     for (l, list) in centroids.postings.iter().enumerate() {
         for &(s, sum) in list {
@@ -582,28 +641,164 @@ where
     }
     let mut idle = Vec::new();
     let mut groups = Vec::new();
-    for (s, story) in stories.into_iter().enumerate() {
-        let state = open_at_end(s).then(|| ThreadState {
-            centroid: thread_centroid(sums.remove(&(s as u32)).unwrap_or_default()),
-            norm_sq: norms[s],
-            last_day: story_day(scores[s].0).unwrap_or_default(),
+    for (s, story) in members.into_iter().enumerate() {
+        if roots[s] != s {
+            continue;
+        }
+        let state = open_part[s].map(|o| ThreadState {
+            centroid: thread_centroid(sums.remove(&(o as u32)).unwrap_or_default()),
+            norm_sq: norms[o],
+            last_day: story_day(scores[o].0).unwrap_or_default(),
         });
         let carried_from = (s < carried.len()).then_some(s);
-        if story.members.is_empty() {
+        if story.is_empty() {
             if let (Some(c), Some(_)) = (carried_from, state) {
                 idle.push(c);
             }
             continue;
         }
-        let central = order[most_central(&story.members, |q| &vectors[q])];
+        let central = order[most_central(&story, |q| &vectors[q])];
         groups.push(Group {
-            members: story.members.into_iter().map(|q| order[q]).collect(),
+            members: story.into_iter().map(|q| order[q]).collect(),
             central,
             continues: carried_from.map(|c| carried[c].clone()),
             state,
         });
     }
     Pass { groups, idle }
+}
+
+/// Terms of a story's centroid the rejoining compares (its heaviest, weighed by rarity), and
+/// how many of the stories that last used a term a story meets through it.
+const REJOIN_TERMS: usize = 30;
+const REJOIN_DEPTH: usize = 32;
+
+/// Stories found by the pass, `members` by reading position, joined to earlier ones they go
+/// on from: after a silence longer than the window, or where the pass split an event its
+/// articles' words could not hold together one by one. Each story, in order of its first
+/// article, joins the earlier story most like it whose last article is at most
+/// [`StoryParams::rejoin_days`] before its first, when their centroids' cosine reaches
+/// [`StoryParams::rejoin_threshold`]. The centroids weigh each term by its squared IDF
+/// (`rarity`), so what rejoins two stories is the names and places they share, not a beat's
+/// routine: with plain weights the results and dividends notices of seven weeks chained into
+/// one. Returns each story's root: the first story of the ones joined (a story a model
+/// carries is never joined to another).
+fn rejoin(
+    p: &StoryParams,
+    members: &[Vec<usize>],
+    scores: &[(i64, f64)],
+    n_carried: usize,
+    vectors: &[Vec<(u32, f32)>],
+    rarity: &[f32],
+    day_of: impl Fn(usize) -> i64 + Sync,
+) -> Vec<usize> {
+    let n = members.len();
+    let mut root: Vec<usize> = (0..n).collect();
+    if p.rejoin_days == 0 {
+        return root;
+    }
+    let horizon = i64::from(p.rejoin_days);
+    let first = |s: usize| members[s].first().map_or(UNDATED_ARTICLE, |&q| day_of(q));
+    let centroid = |s: usize| -> Vec<(u32, f32)> {
+        let mut sum: Vec<(u32, f64)> = match members[s].as_slice() {
+            [] => Vec::new(),
+            [q] => vectors[*q]
+                .iter()
+                .map(|&(t, w)| (t, f64::from(w)))
+                .collect(),
+            more => {
+                let mut acc: FxHashMap<u32, f64> = FxHashMap::default();
+                for &q in more {
+                    for &(t, w) in &vectors[q] {
+                        *acc.entry(t).or_default() += f64::from(w);
+                    }
+                }
+                acc.into_iter().collect()
+            }
+        };
+        sum.iter_mut()
+            .for_each(|t| t.1 *= f64::from(rarity[t.0 as usize]));
+        sum.retain(|t| t.1 > 0.0);
+        if sum.len() > REJOIN_TERMS {
+            sum.select_nth_unstable_by(REJOIN_TERMS, |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            });
+            sum.truncate(REJOIN_TERMS);
+        }
+        sum.sort_unstable_by_key(|t| t.0);
+        let norm = sum.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
+        sum.iter().map(|&(t, w)| (t, (w / norm) as f32)).collect()
+    };
+    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); rarity.len()];
+    let mut dot = vec![0.0f64; n];
+    let mut met: Vec<usize> = Vec::new();
+    let made = |from: usize| -> Vec<Vec<(u32, f32)>> {
+        (from..(from + PASS_BLOCK).min(n))
+            .into_par_iter()
+            .map(|s| {
+                if first(s) == UNDATED_ARTICLE {
+                    Vec::new()
+                } else {
+                    centroid(s)
+                }
+            })
+            .collect()
+    };
+    // The joining is sequential; the next block's centroids are made on the other core
+    // meanwhile.
+    let mut next = made(0);
+    let mut from = 0;
+    while !next.is_empty() {
+        let to = from + next.len();
+        let ((), more) = rayon::join(
+            || {
+                for (s, c) in (from..to).zip(&next) {
+                    let day = first(s);
+                    if s >= n_carried {
+                        for &(t, w) in c {
+                            let list = &postings[t as usize];
+                            for &(r, wr) in &list[list.len().saturating_sub(REJOIN_DEPTH)..] {
+                                let r = r as usize;
+                                let last = scores[r].0;
+                                if last == UNDATED_STORY || day - last > horizon {
+                                    continue;
+                                }
+                                if dot[r] == 0.0 {
+                                    met.push(r);
+                                }
+                                dot[r] += f64::from(w) * f64::from(wr);
+                            }
+                        }
+                        // The most alike; of equally alike, the first made.
+                        let mut best: Option<(usize, f64)> = None;
+                        for &r in &met {
+                            if dot[r] >= p.rejoin_threshold
+                                && best.is_none_or(|(b, d)| dot[r] > d || (dot[r] == d && r < b))
+                            {
+                                best = Some((r, dot[r]));
+                            }
+                            dot[r] = 0.0;
+                        }
+                        met.clear();
+                        if let Some((r, _)) = best {
+                            root[s] = root[r];
+                        }
+                    }
+                    for &(t, w) in c {
+                        let list = &mut postings[t as usize];
+                        list.push((s as u32, w));
+                        if list.len() > 2 * REJOIN_DEPTH {
+                            list.drain(..list.len() - REJOIN_DEPTH);
+                        }
+                    }
+                }
+            },
+            || made(to),
+        );
+        from = to;
+        next = more;
+    }
+    root
 }
 
 /// A story's centroid as a model keeps it: its [`THREAD_TERMS`] heaviest terms, by column.
@@ -1294,6 +1489,71 @@ mod tests {
     }
 
     #[test]
+    fn a_story_quiet_past_the_window_is_rejoined_by_its_names() {
+        // Forty reports of a beat over 80 days (the beat word 0 and two of ten others), and an
+        // event told by rare words (100-102): three reports, 20 days of silence, one more,
+        // then one more 60 days after that; and a report sharing only the beat word with it.
+        let mut terms: Vec<Vec<u32>> = (0..40u32)
+            .map(|i| vec![0, 10 + i % 10, 10 + (i + 3) % 10])
+            .collect();
+        let mut days: Vec<Option<i32>> = (0..40).map(|i| Some(i * 2)).collect();
+        for (day, t) in [
+            (0, vec![100, 101, 102, 0]),
+            (1, vec![100, 101, 102]),
+            (2, vec![100, 101, 102, 10]),
+            (22, vec![100, 101, 102, 103]),
+            (82, vec![100, 101, 102, 103]),
+            (24, vec![0, 200, 201]),
+        ] {
+            terms.push(t);
+            days.push(Some(day));
+        }
+        let r = rows(terms);
+        let df = document_frequencies(days.len(), &r);
+        let input = StoryInput {
+            rows: r,
+            df: &df,
+            days: &days,
+            coverage: &[],
+            carried: &Threads::default(),
+        };
+        let story_of =
+            |g: &Grouping, a: usize| g.groups.iter().position(|g| g.members.contains(&a));
+        let g = group(&StoryParams::default(), &input);
+        assert_eq!(story_of(&g, 40), story_of(&g, 42));
+        assert_eq!(
+            story_of(&g, 43),
+            story_of(&g, 40),
+            "20 days later: rejoined"
+        );
+        assert_ne!(
+            story_of(&g, 44),
+            story_of(&g, 40),
+            "60 days later: a new story"
+        );
+        assert_ne!(
+            story_of(&g, 45),
+            story_of(&g, 40),
+            "the beat word alone joins nothing"
+        );
+        let rejoined = &g.groups[story_of(&g, 40).unwrap()].members;
+        assert!(
+            rejoined.windows(2).all(|w| days[w[0]] <= days[w[1]]),
+            "{rejoined:?}"
+        );
+        let off = StoryParams {
+            rejoin_days: 0,
+            ..StoryParams::default()
+        };
+        let g = group(&off, &input);
+        assert_ne!(
+            story_of(&g, 43),
+            story_of(&g, 40),
+            "without rejoining the window splits it"
+        );
+    }
+
+    #[test]
     fn bad_story_settings_are_refused_by_name() {
         let bad = StoryParams {
             threshold: 0.0,
@@ -1313,6 +1573,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("`story_window`"));
+        let bad = StoryParams {
+            rejoin_threshold: 1.5,
+            ..StoryParams::default()
+        };
+        assert!(bad
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("`rejoin_threshold`"));
         let nan = StoryParams {
             threshold: f64::NAN,
             ..StoryParams::default()
