@@ -118,6 +118,7 @@ impl Settings {
             stories: StoryParams {
                 threshold: first!(story_threshold).unwrap_or(d.stories.threshold),
                 window_days: first!(story_window).unwrap_or(d.stories.window_days),
+                rejoin_days: first!(story_rejoin).unwrap_or(d.stories.rejoin_days),
                 ..d.stories
             },
             period: first!(period).unwrap_or(d.period),

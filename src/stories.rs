@@ -103,7 +103,7 @@ impl StoryParams {
         }
         if self.rejoin_days > MAX_WINDOW_DAYS {
             return Err(Error::Settings(format!(
-                "`rejoin_days` must be at most {MAX_WINDOW_DAYS} days; got {}",
+                "`story_rejoin` must be at most {MAX_WINDOW_DAYS} days; got {}",
                 self.rejoin_days
             )));
         }

@@ -243,7 +243,8 @@ def _flags(options: Dict[str, Any]) -> Tuple[List[str], Dict[int, str]]:
             single = "--stop-word" if key == "stop_words" else "--phrase"
             for v in value:
                 flags += [single, str(v)]
-        elif key in ("k", "k_max", "seed", "min_df", "dims", "restarts", "story_window"):
+        elif key in ("k", "k_max", "seed", "min_df", "dims", "restarts", "story_window",
+                     "story_rejoin"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{key} must be an int, not {type(value).__name__}")
             flags += [flag, str(value)]
@@ -550,6 +551,7 @@ def run(
     duplicate_threshold: Optional[float] = None,
     story_threshold: Optional[float] = None,
     story_window: Optional[int] = None,
+    story_rejoin: Optional[int] = None,
     text_field: Optional[str] = None,
     title_field: Optional[str] = None,
     date_field: Optional[str] = None,
@@ -591,9 +593,11 @@ def run(
     keep_duplicates, duplicate_threshold
         Keep copies instead of setting them aside; the word-shingle Jaccard similarity from
         which an article is a near-duplicate [default: 0.8].
-    story_threshold, story_window
+    story_threshold, story_window, story_rejoin
         Cosine similarity of an article's terms to a story's from which it joins the story
-        [default: 0.18]; days without an article after which a story is over [default: 7].
+        [default: 0.18]; days without an article after which a story is over [default: 7];
+        days within which a story that went quiet is rejoined by a later one told in the
+        same rare words, 0 never [default: 45].
     text_field, title_field, date_field
         Columns holding the text, headline and date [text, title, date].
     date

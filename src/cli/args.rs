@@ -230,6 +230,10 @@ pub struct RunOptions {
     /// Days without an article after which a story is over [default: 7].
     #[arg(long, value_name = "DAYS")]
     pub story_window: Option<u32>,
+    /// Days within which a story that went quiet is rejoined by a later one told in the same
+    /// rare words; 0: never [default: 45].
+    #[arg(long, value_name = "DAYS")]
+    pub story_rejoin: Option<u32>,
     /// Field (JSON Lines) or column (CSV, Parquet) holding the article text [default: text].
     #[arg(long)]
     pub text_field: Option<String>,
@@ -298,6 +302,7 @@ impl RunOptions {
             duplicate_threshold: self.duplicate_threshold,
             story_threshold: self.story_threshold,
             story_window: self.story_window,
+            story_rejoin: self.story_rejoin,
             text_field: self.text_field.clone(),
             title_field: self.title_field.clone(),
             date_field: self.date_field.clone(),

@@ -151,6 +151,10 @@ fn bad_story_settings_are_refused_before_reading() {
             &["--story-window", "1000"][..],
             "--story-window must be at most",
         ),
+        (
+            &["--story-rejoin", "1000"][..],
+            "--story-rejoin must be at most",
+        ),
     ] {
         let mut all = vec!["run", "no/such/input"];
         all.extend_from_slice(args);
