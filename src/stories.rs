@@ -362,8 +362,9 @@ fn story_day(last: i64) -> Option<i32> {
     (last != UNDATED_STORY).then_some(last as i32)
 }
 
-/// Articles whose vectors are made at a time while the block before them is read: enough to
-/// keep the other core busy between blocks, few enough that the first block's wait is short.
+/// Articles whose vectors are made at a time while the block before them is read (and
+/// stories whose centroids the rejoining makes at a time): enough to keep the other core busy
+/// between blocks, few enough that the first block's wait is short.
 const PASS_BLOCK: usize = 8192;
 
 /// The pass's state: the stories being built and their postings.
@@ -603,6 +604,7 @@ where
         &vectors,
         &rarity,
         |q| article_day(days[order[q]]),
+        block_size,
     );
     let window = i64::from(p.window_days);
     // What stays open after the last day read: a dated story heard of within the window.
@@ -697,6 +699,7 @@ fn rejoin(
     vectors: &[Vec<(u32, f32)>],
     rarity: &[f32],
     day_of: impl Fn(usize) -> i64 + Sync,
+    block_size: usize,
 ) -> Vec<usize> {
     let n = members.len();
     let mut root: Vec<usize> = (0..n).collect();
@@ -744,7 +747,7 @@ fn rejoin(
     let mut dot = vec![0.0f64; n];
     let mut met: Vec<usize> = Vec::new();
     let made = |from: usize| -> Vec<Vec<(u32, f32)>> {
-        (from..(from + PASS_BLOCK).min(n))
+        (from..(from + block_size.max(1)).min(n))
             .into_par_iter()
             .map(|s| {
                 if first(s) == UNDATED_ARTICLE {
@@ -1433,8 +1436,9 @@ mod tests {
     #[test]
     fn blocks_of_any_size_give_the_same_stories() {
         // Four events of three terms each, reported in turn over 30 days, and a beat word
-        // (0) most reports share.
-        let terms: Vec<Vec<u32>> = (0..60u32)
+        // (0) most reports share; a fifth event told on days 0-1 and again on days 25-26,
+        // which the rejoining joins (the blocks also cut its stories' centroids).
+        let mut terms: Vec<Vec<u32>> = (0..60u32)
             .map(|i| {
                 let e = 1 + 3 * (i % 4);
                 let mut t = vec![e, e + 1, e + 2, 20 + i % 7];
@@ -1444,8 +1448,12 @@ mod tests {
                 t
             })
             .collect();
+        let mut days: Vec<Option<i32>> = (0..60).map(|i| Some(i / 2)).collect();
+        for (day, t) in [(0, 40), (0, 41), (1, 42), (25, 40), (26, 41)] {
+            terms.push(vec![40, 41, 42, t + 10]);
+            days.push(Some(day));
+        }
         let r = rows(terms);
-        let days: Vec<Option<i32>> = (0..60).map(|i| Some(i / 2)).collect();
         let df = document_frequencies(days.len(), &r);
         let p = StoryParams::default();
         let members = |block| {
@@ -1457,6 +1465,10 @@ mod tests {
         };
         let whole = members(PASS_BLOCK);
         assert!(whole.len() >= 4 && whole.len() < 60, "{whole:?}");
+        assert!(
+            whole.iter().any(|m| m.contains(&60) && m.contains(&64)),
+            "{whole:?}"
+        );
         for block in [1, 2, 7, 59, 60, 61] {
             assert_eq!(members(block), whole, "blocks of {block}");
         }
