@@ -596,12 +596,15 @@ where
             ((n_articles + 1.0) / (df + 1.0)).ln().powi(2) as f32
         })
         .collect();
+    let found = Found {
+        members: &members,
+        scores: &scores,
+        vectors: &vectors,
+        carried: carried.len(),
+    };
     let roots = rejoin(
         p,
-        &members,
-        &scores,
-        carried.len(),
-        &vectors,
+        &found,
         &rarity,
         |q| article_day(days[order[q]]),
         block_size,
@@ -678,7 +681,20 @@ where
 const REJOIN_TERMS: usize = 20;
 const REJOIN_DEPTH: usize = 4;
 
-/// Stories found by the pass, `members` by reading position, joined to earlier ones they go
+/// What the pass found, as the rejoining reads it.
+#[derive(Clone, Copy)]
+struct Found<'a> {
+    /// Per story, its members by reading position.
+    members: &'a [Vec<usize>],
+    /// Per story, its last day (and the scan's scratch).
+    scores: &'a [(i64, f64)],
+    /// Per reading position, the article's vector.
+    vectors: &'a [Vec<(u32, f32)>],
+    /// How many stories, first, a saved model carried.
+    carried: usize,
+}
+
+/// Stories found by the pass, by reading position, joined to earlier ones they go
 /// on from: after a silence longer than the window, or where the pass split an event its
 /// articles' words could not hold together one by one. Each story, in order of its first
 /// article, joins the earlier story most like it whose last article is at most
@@ -693,14 +709,17 @@ const REJOIN_DEPTH: usize = 4;
 /// joined (a story a model carries is never joined to another).
 fn rejoin(
     p: &StoryParams,
-    members: &[Vec<usize>],
-    scores: &[(i64, f64)],
-    n_carried: usize,
-    vectors: &[Vec<(u32, f32)>],
+    found: &Found,
     rarity: &[f32],
     day_of: impl Fn(usize) -> i64 + Sync,
     block_size: usize,
 ) -> Vec<usize> {
+    let Found {
+        members,
+        scores,
+        vectors,
+        carried: n_carried,
+    } = *found;
     let n = members.len();
     let mut root: Vec<usize> = (0..n).collect();
     if p.rejoin_days == 0 {
