@@ -82,32 +82,30 @@ impl Default for StoryParams {
 pub const MAX_WINDOW_DAYS: u32 = 366;
 
 impl StoryParams {
+    /// Refuses a setting out of range, by the name the user gave it.
     pub fn check(&self) -> Result<()> {
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(Error::Settings(format!(
-                "`story_threshold` must be above 0 and at most 1 (a cosine similarity); got {}",
-                self.threshold
-            )));
-        }
-        if self.window_days > MAX_WINDOW_DAYS {
-            return Err(Error::Settings(format!(
-                "`story_window` must be at most {MAX_WINDOW_DAYS} days; got {}",
-                self.window_days
-            )));
-        }
-        if !(self.rejoin_threshold > 0.0 && self.rejoin_threshold <= 1.0) {
-            return Err(Error::Settings(format!(
-                "`rejoin_threshold` must be above 0 and at most 1 (a cosine similarity); got {}",
-                self.rejoin_threshold
-            )));
-        }
-        if self.rejoin_days > MAX_WINDOW_DAYS {
-            return Err(Error::Settings(format!(
-                "`story_rejoin` must be at most {MAX_WINDOW_DAYS} days; got {}",
-                self.rejoin_days
-            )));
-        }
-        Ok(())
+        let cosine = |name: &str, v: f64| {
+            if v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(Error::Settings(format!(
+                    "`{name}` must be above 0 and at most 1 (a cosine similarity); got {v}"
+                )))
+            }
+        };
+        let days = |name: &str, v: u32| {
+            if v <= MAX_WINDOW_DAYS {
+                Ok(())
+            } else {
+                Err(Error::Settings(format!(
+                    "`{name}` must be at most {MAX_WINDOW_DAYS} days; got {v}"
+                )))
+            }
+        };
+        cosine("story_threshold", self.threshold)?;
+        days("story_window", self.window_days)?;
+        cosine("rejoin_threshold", self.rejoin_threshold)?;
+        days("story_rejoin", self.rejoin_days)
     }
 }
 
@@ -1422,6 +1420,22 @@ mod tests {
         }
     }
 
+    /// The stories of the articles `rows` gives, on `days`.
+    fn stories_of<R>(p: &StoryParams, rows: &R, days: &[Option<i32>]) -> Grouping
+    where
+        R: Fn(usize) -> Vec<(u32, f32)> + Sync,
+    {
+        let df = document_frequencies(days.len(), rows);
+        let input = StoryInput {
+            rows,
+            df: &df,
+            days,
+            coverage: &[],
+            carried: &Threads::default(),
+        };
+        group(p, &input)
+    }
+
     fn groups(g: &Grouping) -> Vec<Vec<usize>> {
         g.groups.iter().map(|g| g.members.clone()).collect()
     }
@@ -1438,15 +1452,7 @@ mod tests {
             vec![1, 2, 3, 4],
         ]);
         let days = [Some(0), Some(1), Some(1), Some(3), Some(23)];
-        let df = document_frequencies(days.len(), &r);
-        let input = StoryInput {
-            rows: r,
-            df: &df,
-            days: &days,
-            coverage: &[],
-            carried: &Threads::default(),
-        };
-        let g = group(&StoryParams::default(), &input);
+        let g = stories_of(&StoryParams::default(), &r, &days);
         assert_eq!(groups(&g), vec![vec![0, 1, 3], vec![2], vec![4]]);
     }
 
@@ -1502,15 +1508,7 @@ mod tests {
             vec![7, 8],
         ]);
         let days = [Some(0); 4];
-        let df = document_frequencies(days.len(), &r);
-        let input = StoryInput {
-            rows: r,
-            df: &df,
-            days: &days,
-            coverage: &[],
-            carried: &Threads::default(),
-        };
-        let g = group(&StoryParams::default(), &input);
+        let g = stories_of(&StoryParams::default(), &r, &days);
         assert_eq!(groups(&g), vec![vec![0, 1, 2], vec![3]]);
         let themes = [1, 0, 1, 0];
         let main = |g: &Group| main_theme(&g.members, &themes, 2);
@@ -1522,15 +1520,7 @@ mod tests {
         // Article 0 is dated last; it still joins the story the two earlier ones began.
         let r = rows(vec![vec![1, 2, 3], vec![1, 2, 3], vec![1, 2, 4]]);
         let days = [Some(5), Some(3), Some(4)];
-        let df = document_frequencies(days.len(), &r);
-        let input = StoryInput {
-            rows: r,
-            df: &df,
-            days: &days,
-            coverage: &[],
-            carried: &Threads::default(),
-        };
-        let g = group(&StoryParams::default(), &input);
+        let g = stories_of(&StoryParams::default(), &r, &days);
         assert_eq!(groups(&g), vec![vec![1, 2, 0]]);
     }
 
@@ -1555,17 +1545,9 @@ mod tests {
             days.push(Some(day));
         }
         let r = rows(terms);
-        let df = document_frequencies(days.len(), &r);
-        let input = StoryInput {
-            rows: r,
-            df: &df,
-            days: &days,
-            coverage: &[],
-            carried: &Threads::default(),
-        };
         let story_of =
             |g: &Grouping, a: usize| g.groups.iter().position(|g| g.members.contains(&a));
-        let g = group(&StoryParams::default(), &input);
+        let g = stories_of(&StoryParams::default(), &r, &days);
         assert_eq!(story_of(&g, 40), story_of(&g, 42));
         assert_eq!(
             story_of(&g, 43),
@@ -1591,7 +1573,7 @@ mod tests {
             rejoin_days: 0,
             ..StoryParams::default()
         };
-        let g = group(&off, &input);
+        let g = stories_of(&off, &r, &days);
         assert_ne!(
             story_of(&g, 43),
             story_of(&g, 40),
@@ -1601,37 +1583,47 @@ mod tests {
 
     #[test]
     fn bad_story_settings_are_refused_by_name() {
-        let bad = StoryParams {
-            threshold: 0.0,
-            ..StoryParams::default()
-        };
-        assert!(bad
-            .check()
-            .unwrap_err()
-            .to_string()
-            .contains("`story_threshold`"));
-        let bad = StoryParams {
-            window_days: 1000,
-            ..StoryParams::default()
-        };
-        assert!(bad
-            .check()
-            .unwrap_err()
-            .to_string()
-            .contains("`story_window`"));
-        let bad = StoryParams {
-            rejoin_threshold: 1.5,
-            ..StoryParams::default()
-        };
-        assert!(bad
-            .check()
-            .unwrap_err()
-            .to_string()
-            .contains("`rejoin_threshold`"));
-        let nan = StoryParams {
-            threshold: f64::NAN,
-            ..StoryParams::default()
-        };
-        assert!(nan.check().is_err());
+        let d = StoryParams::default;
+        for (bad, name) in [
+            (
+                StoryParams {
+                    threshold: 0.0,
+                    ..d()
+                },
+                "`story_threshold`",
+            ),
+            (
+                StoryParams {
+                    threshold: f64::NAN,
+                    ..d()
+                },
+                "`story_threshold`",
+            ),
+            (
+                StoryParams {
+                    window_days: 1000,
+                    ..d()
+                },
+                "`story_window`",
+            ),
+            (
+                StoryParams {
+                    rejoin_threshold: 1.5,
+                    ..d()
+                },
+                "`rejoin_threshold`",
+            ),
+            (
+                StoryParams {
+                    rejoin_days: 1000,
+                    ..d()
+                },
+                "`story_rejoin`",
+            ),
+        ] {
+            let message = bad.check().unwrap_err().to_string();
+            assert!(message.contains(name), "{message}");
+        }
+        assert!(d().check().is_ok());
     }
 }
