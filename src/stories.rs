@@ -594,11 +594,15 @@ where
             ((n_articles + 1.0) / (df + 1.0)).ln().powi(2) as f32
         })
         .collect();
+    let carried_sums: Vec<(Vec<(u32, f32)>, u64)> = carried
+        .iter()
+        .map(|t| (locals.map(&t.centroid), t.articles))
+        .collect();
     let found = Found {
         members: &members,
         scores: &scores,
         vectors: &vectors,
-        carried: carried.len(),
+        carried: &carried_sums,
     };
     let roots = rejoin(
         p,
@@ -688,8 +692,9 @@ struct Found<'a> {
     scores: &'a [(i64, f64)],
     /// Per reading position, the article's vector.
     vectors: &'a [Vec<(u32, f32)>],
-    /// How many stories, first, a saved model carried.
-    carried: usize,
+    /// The stories a saved model carried (the first ones): the sums of their earlier
+    /// articles' vectors, and how many articles they had.
+    carried: &'a [(Vec<(u32, f32)>, u64)],
 }
 
 /// Stories found by the pass, by reading position, joined to earlier ones they go
@@ -703,8 +708,10 @@ struct Found<'a> {
 /// one. A single report joins a story of several, not another single report: the pass has
 /// already weighed it against those it could join, and on a large input most stories are
 /// single reports, so comparing them pairwise cost more than the rest of the rejoining (the
-/// labelled events score the same). Returns each story's root: the first story of the ones
-/// joined (a story a model carries is never joined to another).
+/// labelled events score the same). A story a model carries, summed with its earlier
+/// articles, is one to join (never one that joins), so what went quiet at the end of last
+/// week can go on under its id. Returns each story's root: the first story of the ones
+/// joined.
 fn rejoin(
     p: &StoryParams,
     found: &Found,
@@ -716,8 +723,9 @@ fn rejoin(
         members,
         scores,
         vectors,
-        carried: n_carried,
+        carried,
     } = *found;
+    let n_carried = carried.len();
     let n = members.len();
     let mut root: Vec<usize> = (0..n).collect();
     if p.rejoin_days == 0 {
@@ -727,18 +735,26 @@ fn rejoin(
     // Per story, its last day and whether it has more than one article: read together for
     // every posting.
     let heard: Vec<(i64, bool)> = (0..n)
-        .map(|r| (scores[r].0, members[r].len() > 1))
+        .map(|r| {
+            let before = carried.get(r).map_or(0, |c| c.1);
+            (scores[r].0, members[r].len() as u64 + before > 1)
+        })
         .collect();
     let first = |s: usize| members[s].first().map_or(UNDATED_ARTICLE, |&q| day_of(q));
+    // A carried story is a story to join (never one that joins), dated by its last article.
+    let dated = |s: usize| s < n_carried || first(s) != UNDATED_ARTICLE;
     let centroid = |s: usize| -> Vec<(u32, f32)> {
-        let mut sum: Vec<(u32, f64)> = match members[s].as_slice() {
-            [] => Vec::new(),
-            [q] => vectors[*q]
+        let mut sum: Vec<(u32, f64)> = match (members[s].as_slice(), carried.get(s)) {
+            ([], None) => Vec::new(),
+            ([q], None) => vectors[*q]
                 .iter()
                 .map(|&(t, w)| (t, f64::from(w)))
                 .collect(),
-            more => {
+            (more, before) => {
                 let mut acc: FxHashMap<u32, f64> = FxHashMap::default();
+                for &(t, w) in before.map_or(&[][..], |c| c.0.as_slice()) {
+                    *acc.entry(t).or_default() += f64::from(w);
+                }
                 for &q in more {
                     for &(t, w) in &vectors[q] {
                         *acc.entry(t).or_default() += f64::from(w);
@@ -766,13 +782,7 @@ fn rejoin(
     let made = |from: usize| -> Vec<Vec<(u32, f32)>> {
         (from..(from + block_size.max(1)).min(n))
             .into_par_iter()
-            .map(|s| {
-                if first(s) == UNDATED_ARTICLE {
-                    Vec::new()
-                } else {
-                    centroid(s)
-                }
-            })
+            .map(|s| if dated(s) { centroid(s) } else { Vec::new() })
             .collect()
     };
     // The joining is sequential; the next block's centroids are made on the other core
@@ -1579,6 +1589,55 @@ mod tests {
             story_of(&g, 40),
             "without rejoining the window splits it"
         );
+    }
+
+    /// A story a model carries can be rejoined too: one that went quiet at the end of last
+    /// week and comes back after more than the window goes on under its id, as one run over
+    /// both weeks would have it.
+    #[test]
+    fn a_carried_story_quiet_past_the_window_is_rejoined() {
+        // Last week: the event of rare words 100-102, three articles, the last on day 6.
+        let thread = Thread {
+            id: 7,
+            name: "the event".into(),
+            centroid: vec![(100, 1.7), (101, 1.7), (102, 1.7)],
+            norm_sq: 9.0,
+            first_day: 2,
+            last_day: 6,
+            articles: 3,
+        };
+        let carried = Threads {
+            next_id: 8,
+            open: vec![thread],
+        };
+        // This week: a beat (word 0 and two of ten others) from day 7, and the event again
+        // on days 16 and 17.
+        let mut terms: Vec<Vec<u32>> = (0..30u32)
+            .map(|i| vec![0, 10 + i % 10, 10 + (i + 3) % 10])
+            .collect();
+        let mut days: Vec<Option<i32>> = (0..30).map(|i| Some(7 + i / 3)).collect();
+        terms.extend([vec![100, 101, 102, 103], vec![100, 101, 102, 104]]);
+        days.extend([Some(16), Some(17)]);
+        let r = rows(terms);
+        let df = document_frequencies(days.len(), &r);
+        let week = |p: &StoryParams| {
+            let input = StoryInput {
+                rows: &r,
+                df: &df,
+                days: &days,
+                coverage: &[],
+                carried: &carried,
+            };
+            let g = group(p, &input);
+            let at = g.groups.iter().position(|g| g.members.contains(&30));
+            at.map(|i| (g.ids[i], g.groups[i].members.clone()))
+        };
+        assert_eq!(week(&StoryParams::default()), Some((7, vec![30, 31])));
+        let off = StoryParams {
+            rejoin_days: 0,
+            ..StoryParams::default()
+        };
+        assert_ne!(week(&off).map(|w| w.0), Some(7));
     }
 
     #[test]
