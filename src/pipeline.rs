@@ -938,10 +938,12 @@ fn tokenize_stage(
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
     let (tokens, surfaces) = tokenize(&articles, analyzer);
-    let bytes: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
+    let bytes = |articles: &[Article]| articles.iter().map(|a| a.text.len() as u64).sum::<u64>();
     let texts = match &config.scratch {
-        Some(dir) if bytes >= config.scratch_from => TextStore::spill(&mut articles, dir)
-            .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
+        Some(dir) if bytes(&articles) >= config.scratch_from => {
+            TextStore::spill(&mut articles, dir)
+                .with_context(|| format!("setting the article texts aside in {}", dir.display()))?
+        }
         _ => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);

@@ -207,11 +207,7 @@ pub struct Group {
 /// An article's heaviest terms at unit length.
 fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
     let mut terms: Vec<(u32, f32)> = row.filter(|t| t.1 > 0.0).collect();
-    if terms.len() > QUERY_TERMS {
-        terms.select_nth_unstable_by(QUERY_TERMS, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        terms.truncate(QUERY_TERMS);
-    }
-    terms.sort_unstable_by_key(|t| t.0);
+    keep_heaviest(&mut terms, QUERY_TERMS);
     let norm = terms
         .iter()
         .map(|t| f64::from(t.1) * f64::from(t.1))
@@ -223,6 +219,22 @@ fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
             .for_each(|t| t.1 = (f64::from(t.1) / norm) as f32);
     }
     terms
+}
+
+/// Keeps the `k` heaviest of `terms` (of equal weights, the lower term), by term.
+fn keep_heaviest<W: Copy + Into<f64>>(terms: &mut Vec<(u32, W)>, k: usize) {
+    if terms.len() > k {
+        terms.select_nth_unstable_by(k, |a, b| {
+            b.1.into().total_cmp(&a.1.into()).then(a.0.cmp(&b.0))
+        });
+        terms.truncate(k);
+    }
+    terms.sort_unstable_by_key(|t| t.0);
+}
+
+/// How rare a term used by `df` of `n` articles is: the log of the inverse of its share.
+fn log_rarity(df: f64, n: f64) -> f64 {
+    ((n + 1.0) / (df + 1.0)).ln()
 }
 
 /// A term's weight for stories, on top of its IDF: words that many reports use are a beat's
@@ -256,7 +268,7 @@ impl BeatWeight {
             if df > MAX_SHARE * n && df > MAX_SHARE_FROM {
                 return 0.0;
             }
-            let idf = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln().max(f64::MIN_POSITIVE);
+            let idf = log_rarity(df, n) / (n + 1.0).ln().max(f64::MIN_POSITIVE);
             BEAT_FLOOR + (1.0 - BEAT_FLOOR) * idf as f32
         };
         BeatWeight {
@@ -277,15 +289,29 @@ impl BeatWeight {
 /// the stories using it once, with the summed weight beside the story (the scan reads it
 /// without a jump elsewhere in memory), so a story of many reports costs a lookup no more
 /// than one of a single report. A list is kept in the order its stories last used the term,
-/// and only its last [`SCAN_DEPTH`] are read: on a dense feed every common word is in
-/// thousands of open stories, and reading them all made the pass grow with the square of the
-/// articles a day.
+/// and only its last `depth` are read ([`SCAN_DEPTH`] in the pass): on a dense feed every
+/// common word is in thousands of open stories, and reading them all made the pass grow with
+/// the square of the articles a day.
 struct Centroids {
     /// Local term (see [`Locals`]) → (story, its summed weight of the term).
     postings: Vec<Vec<(u32, f32)>>,
+    depth: usize,
 }
 
 impl Centroids {
+    fn new(terms: usize, depth: usize) -> Centroids {
+        Centroids {
+            postings: vec![Vec::new(); terms],
+            depth,
+        }
+    }
+
+    /// The postings of term `t` that are read: the stories that last used it.
+    fn recent(&self, t: u32) -> &[(u32, f32)] {
+        let list = &self.postings[t as usize];
+        &list[list.len().saturating_sub(self.depth)..]
+    }
+
     /// Adds an article's vector `v` (local terms) to story `s`.
     fn add(&mut self, s: u32, v: &[(u32, f32)], new: bool) {
         for &(t, w) in v {
@@ -304,8 +330,8 @@ impl Centroids {
                 }
                 None => list.push((s, w)),
             }
-            if list.len() > 2 * SCAN_DEPTH {
-                list.drain(..list.len() - SCAN_DEPTH);
+            if list.len() > 2 * self.depth {
+                list.drain(..list.len() - self.depth);
             }
         }
     }
@@ -387,17 +413,15 @@ impl Scan<'_> {
     /// thousands of terms and stories; asked for together, the cache misses overlap instead of
     /// coming one after another (the scan at a million articles: 5.6 s -> 4.6 s).
     fn ask_ahead(&self, now: &[(u32, f32)], next: Option<&Vec<(u32, f32)>>) {
-        let postings = &self.centroids.postings;
         for &(t, _) in now {
-            let list = &postings[t as usize];
-            let read = &list[list.len().saturating_sub(SCAN_DEPTH)..];
+            let read = self.centroids.recent(t);
             read.iter()
                 .step_by(8)
                 .chain(read.last())
                 .for_each(|p| prefetch(p));
         }
         for &(t, _) in next.into_iter().flatten() {
-            prefetch(&postings[t as usize]);
+            prefetch(&self.centroids.postings[t as usize]);
         }
     }
 
@@ -421,7 +445,7 @@ impl Scan<'_> {
             // Without branches: which stories are open or met before is no pattern the
             // processor could predict, and a mispredicted branch per posting cost more than
             // the posting's own work.
-            let from = list.len().saturating_sub(SCAN_DEPTH);
+            let from = list.len().saturating_sub(centroids.depth);
             let mut kept = from;
             for i in from..list.len() {
                 let (s, sum) = list[i];
@@ -541,9 +565,7 @@ where
     let mut scan = Scan {
         p,
         stories: Vec::new(),
-        centroids: Centroids {
-            postings: vec![Vec::new(); locals.term.len()],
-        },
+        centroids: Centroids::new(locals.term.len(), SCAN_DEPTH),
         scores: Vec::new(),
         touched: vec![0; QUERY_TERMS * SCAN_DEPTH + 1],
         met: 0,
@@ -585,32 +607,36 @@ where
         ..
     } = scan;
     let mut members: Vec<Vec<usize>> = stories.into_iter().map(|s| s.members).collect();
-    let n_articles = days.len() as f64;
-    let rarity: Vec<f32> = locals
-        .term
-        .iter()
-        .map(|&t| {
-            let df = f64::from(df.get(t as usize).copied().unwrap_or(0));
-            ((n_articles + 1.0) / (df + 1.0)).ln().powi(2) as f32
-        })
-        .collect();
-    let carried_sums: Vec<(Vec<(u32, f32)>, u64)> = carried
-        .iter()
-        .map(|t| (locals.map(&t.centroid), t.articles))
-        .collect();
-    let found = Found {
-        members: &members,
-        scores: &scores,
-        vectors: &vectors,
-        carried: &carried_sums,
+    let roots = if p.rejoin_days == 0 {
+        (0..members.len()).collect()
+    } else {
+        let n_articles = days.len() as f64;
+        let rarity: Vec<f32> = locals
+            .term
+            .iter()
+            .map(|&t| {
+                let df = f64::from(df.get(t as usize).copied().unwrap_or(0));
+                log_rarity(df, n_articles).powi(2) as f32
+            })
+            .collect();
+        let carried_sums: Vec<(Vec<(u32, f32)>, u64)> = carried
+            .iter()
+            .map(|t| (locals.map(&t.centroid), t.articles))
+            .collect();
+        let found = Found {
+            members: &members,
+            scores: &scores,
+            vectors: &vectors,
+            carried: &carried_sums,
+        };
+        rejoin(
+            p,
+            &found,
+            &rarity,
+            |q| article_day(days[order[q]]),
+            block_size,
+        )
     };
-    let roots = rejoin(
-        p,
-        &found,
-        &rarity,
-        |q| article_day(days[order[q]]),
-        block_size,
-    );
     let window = i64::from(p.window_days);
     // What stays open after the last day read: a dated story heard of within the window.
     let end = order.iter().filter_map(|&a| days[a]).max();
@@ -711,7 +737,7 @@ struct Found<'a> {
 /// labelled events score the same). A story a model carries, summed with its earlier
 /// articles, is one to join (never one that joins), so what went quiet at the end of last
 /// week can go on under its id. Returns each story's root: the first story of the ones
-/// joined.
+/// joined. Called only with [`StoryParams::rejoin_days`] above 0.
 fn rejoin(
     p: &StoryParams,
     found: &Found,
@@ -728,9 +754,6 @@ fn rejoin(
     let n_carried = carried.len();
     let n = members.len();
     let mut root: Vec<usize> = (0..n).collect();
-    if p.rejoin_days == 0 {
-        return root;
-    }
     let horizon = i64::from(p.rejoin_days);
     // Per story, its last day and whether it has more than one article: read together for
     // every posting.
@@ -750,33 +773,23 @@ fn rejoin(
                 .iter()
                 .map(|&(t, w)| (t, f64::from(w)))
                 .collect(),
-            (more, before) => {
-                let mut acc: FxHashMap<u32, f64> = FxHashMap::default();
-                for &(t, w) in before.map_or(&[][..], |c| c.0.as_slice()) {
-                    *acc.entry(t).or_default() += f64::from(w);
-                }
-                for &q in more {
-                    for &(t, w) in &vectors[q] {
-                        *acc.entry(t).or_default() += f64::from(w);
-                    }
-                }
-                acc.into_iter().collect()
-            }
+            (more, before) => summed(
+                before
+                    .map(|c| c.0.as_slice())
+                    .into_iter()
+                    .chain(more.iter().map(|&q| vectors[q].as_slice())),
+            )
+            .into_iter()
+            .collect(),
         };
         sum.iter_mut()
             .for_each(|t| t.1 *= f64::from(rarity[t.0 as usize]));
         sum.retain(|t| t.1 > 0.0);
-        if sum.len() > REJOIN_TERMS {
-            sum.select_nth_unstable_by(REJOIN_TERMS, |a, b| {
-                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-            });
-            sum.truncate(REJOIN_TERMS);
-        }
-        sum.sort_unstable_by_key(|t| t.0);
+        keep_heaviest(&mut sum, REJOIN_TERMS);
         let norm = sum.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
         sum.iter().map(|&(t, w)| (t, (w / norm) as f32)).collect()
     };
-    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); rarity.len()];
+    let mut postings = Centroids::new(rarity.len(), REJOIN_DEPTH);
     let mut dot = vec![0.0f64; n];
     let mut met: Vec<usize> = Vec::new();
     let made = |from: usize| -> Vec<Vec<(u32, f32)>> {
@@ -798,8 +811,7 @@ fn rejoin(
                     let several = heard[s].1;
                     if s >= n_carried {
                         for &(t, w) in c {
-                            let list = &postings[t as usize];
-                            for &(r, wr) in &list[list.len().saturating_sub(REJOIN_DEPTH)..] {
+                            for &(r, wr) in postings.recent(t) {
                                 let r = r as usize;
                                 let (last, multi) = heard[r];
                                 if last == UNDATED_STORY
@@ -829,13 +841,7 @@ fn rejoin(
                             root[s] = root[r];
                         }
                     }
-                    for &(t, w) in c {
-                        let list = &mut postings[t as usize];
-                        list.push((s as u32, w));
-                        if list.len() > 2 * REJOIN_DEPTH {
-                            list.drain(..list.len() - REJOIN_DEPTH);
-                        }
-                    }
+                    postings.add(s as u32, c, true);
                 }
             },
             || made(to),
@@ -848,11 +854,7 @@ fn rejoin(
 
 /// A story's centroid as a model keeps it: its [`THREAD_TERMS`] heaviest terms, by column.
 fn thread_centroid(mut terms: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
-    if terms.len() > THREAD_TERMS {
-        terms.select_nth_unstable_by(THREAD_TERMS, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        terms.truncate(THREAD_TERMS);
-    }
-    terms.sort_unstable_by_key(|t| t.0);
+    keep_heaviest(&mut terms, THREAD_TERMS);
     terms
 }
 
@@ -897,16 +899,22 @@ pub struct Threads {
 }
 
 /// The member with the highest dot product with the members' sum (ties: the first read).
+/// The sum of `vectors`, by term, each term's weights added in the order given.
+fn summed<'v>(vectors: impl IntoIterator<Item = &'v [(u32, f32)]>) -> FxHashMap<u32, f64> {
+    let mut sum: FxHashMap<u32, f64> = FxHashMap::default();
+    for v in vectors {
+        for &(t, w) in v {
+            *sum.entry(t).or_default() += f64::from(w);
+        }
+    }
+    sum
+}
+
 fn most_central<'v>(members: &[usize], vector: impl Fn(usize) -> &'v Vec<(u32, f32)>) -> usize {
     if members.len() <= 2 {
         return members[0];
     }
-    let mut centroid: FxHashMap<u32, f64> = FxHashMap::default();
-    for &m in members {
-        for &(t, w) in vector(m) {
-            *centroid.entry(t).or_default() += f64::from(w);
-        }
-    }
+    let centroid = summed(members.iter().map(|&m| vector(m).as_slice()));
     let mut best = (members[0], f64::NEG_INFINITY);
     for &m in members {
         let dot: f64 = vector(m)
@@ -1435,13 +1443,26 @@ mod tests {
     where
         R: Fn(usize) -> Vec<(u32, f32)> + Sync,
     {
+        stories_after(p, rows, days, &Threads::default())
+    }
+
+    /// The same, continuing the stories a model `carried`.
+    fn stories_after<R>(
+        p: &StoryParams,
+        rows: &R,
+        days: &[Option<i32>],
+        carried: &Threads,
+    ) -> Grouping
+    where
+        R: Fn(usize) -> Vec<(u32, f32)> + Sync,
+    {
         let df = document_frequencies(days.len(), rows);
         let input = StoryInput {
             rows,
             df: &df,
             days,
             coverage: &[],
-            carried: &Threads::default(),
+            carried,
         };
         group(p, &input)
     }
@@ -1619,16 +1640,8 @@ mod tests {
         terms.extend([vec![100, 101, 102, 103], vec![100, 101, 102, 104]]);
         days.extend([Some(16), Some(17)]);
         let r = rows(terms);
-        let df = document_frequencies(days.len(), &r);
         let week = |p: &StoryParams| {
-            let input = StoryInput {
-                rows: &r,
-                df: &df,
-                days: &days,
-                coverage: &[],
-                carried: &carried,
-            };
-            let g = group(p, &input);
+            let g = stories_after(p, &r, &days, &carried);
             let at = g.groups.iter().position(|g| g.members.contains(&30));
             at.map(|i| (g.ids[i], g.groups[i].members.clone()))
         };
