@@ -230,94 +230,75 @@ pub fn write(
 /// Writes a run's tables, charts and summary into `dir`; returns their names.
 fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
     let path = |name: &str| dir.join(name);
-    // The articles table (zstd over every text) beside the charts and the explore page: they
-    // share nothing, and the table takes longest.
-    let (tables, charts) = rayon::join(
-        || -> Result<(bool, bool, bool)> {
-            write_parquet_with_texts(&path(ARTICLES), a)?;
-            write_parquet(&path(THEMES), tables::themes(a)?)?;
-            write_parquet(&path(THEME_COUNTS), tables::theme_counts(&a.overview())?)?;
-            write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
-            write_parquet(&path(REJECTS), tables::rejects(a)?)?;
-            write_parquet(&path(TREE), tables::theme_tree(a)?)?;
-            write_parquet(&path(STORIES), tables::stories(a)?)?;
-            let metrics = tables::metrics(a)?;
-            let wrote = metrics.is_some();
-            if let Some(df) = metrics {
-                write_parquet(&path(METRICS), df)?;
-            }
-            let sources = tables::sources(a)?;
-            let wrote_sources = sources.is_some();
-            if let Some(df) = sources {
-                write_parquet(&path(SOURCES), df)?;
-            }
-            let history = tables::history(a)?;
-            let wrote_history = history.is_some();
-            if let Some(df) = history {
-                write_parquet(&path(HISTORY), df)?;
-            }
-            Ok((wrote, wrote_sources, wrote_history))
+    // The articles table (zstd over every text), the other tables, and the charts with the
+    // explore page, side by side: they share nothing, and none is half of the whole.
+    let ((articles, tables), charts) = rayon::join(
+        || {
+            rayon::join(
+                || write_parquet_with_texts(&path(ARTICLES), a),
+                || write_tables(a, dir),
+            )
         },
-        || -> Result<()> {
-            let (frequency, (trends, tree)) = rayon::join(
-                || {
-                    write_atomic(&path(FREQUENCY_PNG), |tmp| {
-                        charts::theme_frequency(&a.overview(), tmp)
-                    })
-                },
-                || {
-                    rayon::join(
-                        || {
-                            write_atomic(&path(TRENDS_PNG), |tmp| {
-                                charts::theme_trends(&a.overview(), tmp)
-                            })
-                        },
-                        || {
-                            write_atomic(&path(TREE_PNG), |tmp| charts::theme_tree(a, tmp)).and(
-                                write_atomic(&path(STORIES_PNG), |tmp| {
-                                    charts::story_lifelines(a, tmp)
-                                }),
-                            )
-                        },
-                    )
-                },
-            );
-            frequency.and(trends).and(tree)?;
-            explore::write(a, &path(EXPLORE))?;
-            Ok(())
-        },
+        || write_charts(a, dir),
     );
-    let (wrote_metrics, wrote_sources, wrote_history) = tables?;
-    charts?;
+    articles?;
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
-    let mut names = vec![
-        ARTICLES,
-        THEMES,
-        THEME_COUNTS,
-        DUPLICATES,
-        REJECTS,
-        TREE,
-        STORIES,
+    let mut names = vec![ARTICLES];
+    names.extend(tables?);
+    names.extend(charts?);
+    names.extend([SUMMARY, EXPLORE]);
+    Ok(names)
+}
+
+/// Every table but the articles'; returns their names.
+fn write_tables(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
+    let path = |name: &str| dir.join(name);
+    write_parquet(&path(THEMES), tables::themes(a)?)?;
+    write_parquet(&path(THEME_COUNTS), tables::theme_counts(&a.overview())?)?;
+    write_parquet(&path(DUPLICATES), tables::duplicates(a)?)?;
+    write_parquet(&path(REJECTS), tables::rejects(a)?)?;
+    write_parquet(&path(TREE), tables::theme_tree(a)?)?;
+    write_parquet(&path(STORIES), tables::stories(a)?)?;
+    let mut names = vec![THEMES, THEME_COUNTS, DUPLICATES, REJECTS, TREE, STORIES];
+    let optional = [
+        (METRICS, tables::metrics(a)?),
+        (HISTORY, tables::history(a)?),
+        (SOURCES, tables::sources(a)?),
     ];
-    if wrote_metrics {
-        names.push(METRICS);
+    for (name, df) in optional {
+        if let Some(df) = df {
+            write_parquet(&path(name), df)?;
+            names.push(name);
+        }
     }
-    if wrote_history {
-        names.push(HISTORY);
+    Ok(names)
+}
+
+/// The charts and the explore page; returns the charts' names.
+fn write_charts(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
+    type Draw = fn(&Analysis, &Path) -> Result<()>;
+    let mut drawn: Vec<(&'static str, Draw)> = Vec::new();
+    // Who covers what, when the input says where each article came from.
+    if tables::has_sources(a) {
+        drawn.push((SOURCES_PNG, charts::source_coverage));
     }
-    if wrote_sources {
-        write_atomic(&path(SOURCES_PNG), |tmp| charts::source_coverage(a, tmp))?;
-        names.extend([SOURCES, SOURCES_PNG]);
-    }
-    names.extend([
-        FREQUENCY_PNG,
-        TRENDS_PNG,
-        TREE_PNG,
-        STORIES_PNG,
-        SUMMARY,
-        EXPLORE,
+    drawn.extend([
+        (
+            FREQUENCY_PNG,
+            (|a, tmp| charts::theme_frequency(&a.overview(), tmp)) as Draw,
+        ),
+        (TRENDS_PNG, |a, tmp| {
+            charts::theme_trends(&a.overview(), tmp)
+        }),
+        (TREE_PNG, charts::theme_tree),
+        (STORIES_PNG, charts::story_lifelines),
     ]);
+    let names = drawn
+        .into_par_iter()
+        .map(|(name, draw)| write_atomic(&dir.join(name), |tmp| draw(a, tmp)).map(|()| name))
+        .collect::<Result<Vec<_>>>()?;
+    explore::write(a, &dir.join(EXPLORE))?;
     Ok(names)
 }
 
