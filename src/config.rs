@@ -46,6 +46,7 @@ pub struct FileConfig {
     pub story_threshold: Option<f64>,
     pub story_window: Option<u32>,
     pub story_rejoin: Option<u32>,
+    pub story_age: Option<u32>,
     pub text_field: Option<String>,
     pub title_field: Option<String>,
     pub date_field: Option<String>,

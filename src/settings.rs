@@ -119,6 +119,7 @@ impl Settings {
                 threshold: first!(story_threshold).unwrap_or(d.stories.threshold),
                 window_days: first!(story_window).unwrap_or(d.stories.window_days),
                 rejoin_days: first!(story_rejoin).unwrap_or(d.stories.rejoin_days),
+                age_days: first!(story_age).unwrap_or(d.stories.age_days),
                 ..d.stories
             },
             period: first!(period).unwrap_or(d.period),

@@ -65,7 +65,17 @@ pub struct StoryParams {
     /// names (0: never).
     pub rejoin_days: u32,
     pub rejoin_threshold: f64,
+    /// Days from a story's first article after which it grows harder to join: its threshold
+    /// rises by [`AGE_GAIN`] of itself for every `age_days` more. The coverage of a beat
+    /// (coffee after the quota talks failed, results notices) runs on day after day and
+    /// would otherwise keep one story open for months; an event's long fight goes on
+    /// through the rejoining, by its names (0: never).
+    pub age_days: u32,
 }
+
+/// How much of itself a story's threshold rises by for every [`StoryParams::age_days`] past
+/// the first.
+const AGE_GAIN: f64 = 0.5;
 
 impl Default for StoryParams {
     fn default() -> Self {
@@ -74,6 +84,7 @@ impl Default for StoryParams {
             window_days: 7,
             rejoin_days: 45,
             rejoin_threshold: 0.4,
+            age_days: 10,
         }
     }
 }
@@ -105,7 +116,18 @@ impl StoryParams {
         cosine("story_threshold", self.threshold)?;
         days("story_window", self.window_days)?;
         cosine("rejoin_threshold", self.rejoin_threshold)?;
-        days("story_rejoin", self.rejoin_days)
+        days("story_rejoin", self.rejoin_days)?;
+        days("story_age", self.age_days)
+    }
+
+    /// The cosine an article needs to join a story whose first article is `age` days before
+    /// it.
+    fn threshold_at(&self, age: i64) -> f64 {
+        if self.age_days == 0 {
+            return self.threshold;
+        }
+        let past = (age as f64 / f64::from(self.age_days) - 1.0).max(0.0);
+        self.threshold * (1.0 + AGE_GAIN * past)
     }
 }
 
@@ -371,6 +393,8 @@ impl Locals {
 /// every other story's, where the scan reads it).
 struct Open {
     members: Vec<usize>,
+    /// The day of its first dated article ([`UNDATED_ARTICLE`]: none yet).
+    first: i64,
 }
 
 /// Days as the scan compares them: an undated article reads every story as open, and so
@@ -474,7 +498,15 @@ impl Scan<'_> {
                 continue;
             }
             let cos = scores[s].1 / norms[s].sqrt().max(f64::MIN_POSITIVE);
-            if cos >= p.threshold && best.is_none_or(|(b, c)| cos > c || (cos == c && s < b)) {
+            let first = stories[s].first;
+            let age = if day == UNDATED_ARTICLE || first == UNDATED_ARTICLE {
+                0
+            } else {
+                day - first
+            };
+            if cos >= p.threshold_at(age)
+                && best.is_none_or(|(b, c)| cos > c || (cos == c && s < b))
+            {
                 best = Some((s, cos));
             }
         }
@@ -482,6 +514,9 @@ impl Scan<'_> {
             Some((s, _)) => {
                 norms[s] += 2.0 * scores[s].1 + 1.0;
                 stories[s].members.push(q);
+                if stories[s].first == UNDATED_ARTICLE {
+                    stories[s].first = day;
+                }
                 if day != UNDATED_ARTICLE {
                     let last = &mut scores[s].0;
                     *last = if *last == UNDATED_STORY {
@@ -493,7 +528,10 @@ impl Scan<'_> {
                 s
             }
             None => {
-                stories.push(Open { members: vec![q] });
+                stories.push(Open {
+                    members: vec![q],
+                    first: day,
+                });
                 norms.push(1.0);
                 scores.push((
                     if day == UNDATED_ARTICLE {
@@ -575,6 +613,7 @@ where
     for (s, t) in carried.iter().enumerate() {
         scan.stories.push(Open {
             members: Vec::new(),
+            first: i64::from(t.first_day),
         });
         scan.norms.push(t.norm_sq);
         scan.scores.push((i64::from(t.last_day), 0.0));
@@ -1612,6 +1651,41 @@ mod tests {
         );
     }
 
+    /// A beat's coverage, one report a day that shares most of its words with the day
+    /// before's, keeps a story open for as long as it runs; past `age_days` from its first
+    /// article a story needs a report ever more like it, so the coverage weeks on starts
+    /// its own.
+    #[test]
+    fn a_story_grows_harder_to_join_as_it_ages() {
+        // Day i: two beat words and six others, sliding a word a day.
+        let terms: Vec<Vec<u32>> = (0..40u32)
+            .map(|i| vec![0, 1, 100 + i, 101 + i, 102 + i, 103 + i, 104 + i, 105 + i])
+            .collect();
+        let days: Vec<Option<i32>> = (0..40).map(Some).collect();
+        let r = rows(terms);
+        let story_of =
+            |g: &Grouping, a: usize| g.groups.iter().position(|g| g.members.contains(&a));
+        let ageless = StoryParams {
+            age_days: 0,
+            ..StoryParams::default()
+        };
+        assert_eq!(groups(&stories_of(&ageless, &r, &days)).len(), 1);
+        let g = stories_of(&StoryParams::default(), &r, &days);
+        assert!(
+            (1..=10).all(|a| story_of(&g, a) == story_of(&g, 0)),
+            "within age_days nothing changes: {:?}",
+            groups(&g)
+        );
+        assert_ne!(story_of(&g, 39), story_of(&g, 0), "{:?}", groups(&g));
+        assert!(
+            g.groups
+                .iter()
+                .all(|s| s.members.windows(2).all(|w| w[1] == w[0] + 1)),
+            "each story a run of days: {:?}",
+            groups(&g)
+        );
+    }
+
     /// A story a model carries can be rejoined too: one that went quiet at the end of last
     /// week and comes back after more than the window goes on under its id, as one run over
     /// both weeks would have it.
@@ -1691,6 +1765,13 @@ mod tests {
                     ..d()
                 },
                 "`story_rejoin`",
+            ),
+            (
+                StoryParams {
+                    age_days: 1000,
+                    ..d()
+                },
+                "`story_age`",
             ),
         ] {
             let message = bad.check().unwrap_err().to_string();

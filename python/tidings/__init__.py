@@ -244,7 +244,7 @@ def _flags(options: Dict[str, Any]) -> Tuple[List[str], Dict[int, str]]:
             for v in value:
                 flags += [single, str(v)]
         elif key in ("k", "k_max", "seed", "min_df", "dims", "restarts", "story_window",
-                     "story_rejoin"):
+                     "story_rejoin", "story_age"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{key} must be an int, not {type(value).__name__}")
             flags += [flag, str(value)]
@@ -552,6 +552,7 @@ def run(
     story_threshold: Optional[float] = None,
     story_window: Optional[int] = None,
     story_rejoin: Optional[int] = None,
+    story_age: Optional[int] = None,
     text_field: Optional[str] = None,
     title_field: Optional[str] = None,
     date_field: Optional[str] = None,
@@ -593,11 +594,13 @@ def run(
     keep_duplicates, duplicate_threshold
         Keep copies instead of setting them aside; the word-shingle Jaccard similarity from
         which an article is a near-duplicate [default: 0.8].
-    story_threshold, story_window, story_rejoin
+    story_threshold, story_window, story_rejoin, story_age
         Cosine similarity of an article's terms to a story's from which it joins the story
         [default: 0.18]; days without an article after which a story is over [default: 7];
         days within which a story that went quiet is rejoined by a later one told in the
-        same rare words, 0 never [default: 45].
+        same rare words, 0 never [default: 45]; days from a story's first article after
+        which it grows harder to join, by half its threshold every as many days more, 0
+        never [default: 10].
     text_field, title_field, date_field
         Columns holding the text, headline and date [text, title, date].
     date

@@ -234,6 +234,10 @@ pub struct RunOptions {
     /// rare words; 0: never [default: 45].
     #[arg(long, value_name = "DAYS")]
     pub story_rejoin: Option<u32>,
+    /// Days from a story's first article after which it grows harder to join: its threshold
+    /// rises by half of itself for every as many days more; 0: never [default: 10].
+    #[arg(long, value_name = "DAYS")]
+    pub story_age: Option<u32>,
     /// Field (JSON Lines) or column (CSV, Parquet) holding the article text [default: text].
     #[arg(long)]
     pub text_field: Option<String>,
@@ -303,6 +307,7 @@ impl RunOptions {
             story_threshold: self.story_threshold,
             story_window: self.story_window,
             story_rejoin: self.story_rejoin,
+            story_age: self.story_age,
             text_field: self.text_field.clone(),
             title_field: self.title_field.clone(),
             date_field: self.date_field.clone(),

@@ -44,6 +44,7 @@ fn defaults() -> BTreeMap<&'static str, String> {
         ("story-threshold", s.stories.threshold.to_string()),
         ("story-window", s.stories.window_days.to_string()),
         ("story-rejoin", s.stories.rejoin_days.to_string()),
+        ("story-age", s.stories.age_days.to_string()),
         ("text-field", s.read.text_field.clone()),
         ("title-field", s.read.title_field.clone()),
         ("date-field", s.read.date_field.clone()),

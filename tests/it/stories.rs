@@ -155,6 +155,7 @@ fn bad_story_settings_are_refused_before_reading() {
             &["--story-rejoin", "1000"][..],
             "--story-rejoin must be at most",
         ),
+        (&["--story-age", "1000"][..], "--story-age must be at most"),
     ] {
         let mut all = vec!["run", "no/such/input"];
         all.extend_from_slice(args);
