@@ -242,11 +242,12 @@ fn write_run(a: &Analysis, dir: &Path) -> Result<Vec<&'static str>> {
         || write_charts(a, dir),
     );
     articles?;
+    let (tables, charts) = (tables?, charts?);
     let summary = summary::render(a);
     write_atomic(&path(SUMMARY), |tmp| Ok(fs::write(tmp, &summary)?))?;
     let mut names = vec![ARTICLES];
-    names.extend(tables?);
-    names.extend(charts?);
+    names.extend(tables);
+    names.extend(charts);
     names.extend([SUMMARY, EXPLORE]);
     Ok(names)
 }
