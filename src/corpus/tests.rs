@@ -32,6 +32,35 @@ fn spilled_texts_read_back_after_rows_are_dropped() {
     assert_eq!(TextStore::default().text(&articles, 0).unwrap(), "");
 }
 
+/// Texts of several megabytes, written by every thread in blocks, come back each whole and
+/// in order.
+#[test]
+fn a_large_spill_reads_back_every_text() {
+    let texts: Vec<String> = (0..3000)
+        .map(|i| format!("Article {i}: {}", "wörds and more words ".repeat(i % 97)))
+        .collect();
+    let mut articles: Vec<Article> = texts
+        .iter()
+        .map(|t| Article {
+            id: t.chars().take(12).collect(),
+            file: "f".into(),
+            line: None,
+            date: None,
+            title: String::new(),
+            text: t.clone(),
+            extra: Default::default(),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store = TextStore::spill(&mut articles, dir.path()).unwrap();
+    let back = store
+        .with_texts(&articles, 0..texts.len(), |t| {
+            t.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert_eq!(back, texts);
+}
+
 #[test]
 fn renamed_ids_never_take_a_real_one() {
     let article = |id: &str| Article {
