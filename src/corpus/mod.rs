@@ -495,6 +495,14 @@ fn date_undated(articles: &mut [Article], date: Option<NaiveDate>) {
 /// Ids key the themes' representative articles, so they must be unique: a repeated id gets a
 /// `~N` suffix and a warning rather than silently shadowing another article.
 fn dedupe_ids(corpus: &mut Corpus) {
+    // Most inputs repeat no id, which one pass over the ids as they are tells (at a million
+    // articles, copying every id into two maps first was a third of a second on one core).
+    let mut ids: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    ids.reserve(corpus.articles.len());
+    if corpus.articles.iter().all(|a| ids.insert(a.id.as_str())) {
+        return;
+    }
+    drop(ids);
     // Every id given, so that a new `a~2` never takes the id of a real article `a~2`.
     let mut taken: std::collections::HashSet<String> =
         corpus.articles.iter().map(|a| a.id.clone()).collect();
