@@ -393,7 +393,8 @@ impl Locals {
 /// every other story's, where the scan reads it).
 struct Open {
     members: Vec<usize>,
-    /// The day of its first dated article ([`UNDATED_ARTICLE`]: none yet).
+    /// The day of its first article ([`UNDATED_ARTICLE`]: a story of undated articles, which
+    /// are read after every dated one).
     first: i64,
 }
 
@@ -514,9 +515,6 @@ impl Scan<'_> {
             Some((s, _)) => {
                 norms[s] += 2.0 * scores[s].1 + 1.0;
                 stories[s].members.push(q);
-                if stories[s].first == UNDATED_ARTICLE {
-                    stories[s].first = day;
-                }
                 if day != UNDATED_ARTICLE {
                     let last = &mut scores[s].0;
                     *last = if *last == UNDATED_STORY {
@@ -645,7 +643,8 @@ where
         norms,
         ..
     } = scan;
-    let mut members: Vec<Vec<usize>> = stories.into_iter().map(|s| s.members).collect();
+    let (mut members, firsts): (Vec<Vec<usize>>, Vec<i64>) =
+        stories.into_iter().map(|s| (s.members, s.first)).unzip();
     let roots = if p.rejoin_days == 0 {
         (0..members.len()).collect()
     } else {
@@ -664,17 +663,12 @@ where
             .collect();
         let found = Found {
             members: &members,
+            first: &firsts,
             scores: &scores,
             vectors: &vectors,
             carried: &carried_sums,
         };
-        rejoin(
-            p,
-            &found,
-            &rarity,
-            |q| article_day(days[order[q]]),
-            block_size,
-        )
+        rejoin(p, found, &rarity, block_size)
     };
     let window = i64::from(p.window_days);
     // What stays open after the last day read: a dated story heard of within the window.
@@ -749,10 +743,11 @@ const REJOIN_TERMS: usize = 20;
 const REJOIN_DEPTH: usize = 4;
 
 /// What the pass found, as the rejoining reads it.
-#[derive(Clone, Copy)]
 struct Found<'a> {
     /// Per story, its members by reading position.
     members: &'a [Vec<usize>],
+    /// Per story, the day of its first article (a carried story's from its model).
+    first: &'a [i64],
     /// Per story, its last day (and the scan's scratch).
     scores: &'a [(i64, f64)],
     /// Per reading position, the article's vector.
@@ -777,19 +772,14 @@ struct Found<'a> {
 /// articles, is one to join (never one that joins), so what went quiet at the end of last
 /// week can go on under its id. Returns each story's root: the first story of the ones
 /// joined. Called only with [`StoryParams::rejoin_days`] above 0.
-fn rejoin(
-    p: &StoryParams,
-    found: &Found,
-    rarity: &[f32],
-    day_of: impl Fn(usize) -> i64 + Sync,
-    block_size: usize,
-) -> Vec<usize> {
+fn rejoin(p: &StoryParams, found: Found, rarity: &[f32], block_size: usize) -> Vec<usize> {
     let Found {
         members,
+        first,
         scores,
         vectors,
         carried,
-    } = *found;
+    } = found;
     let n_carried = carried.len();
     let n = members.len();
     let mut root: Vec<usize> = (0..n).collect();
@@ -802,9 +792,8 @@ fn rejoin(
             (scores[r].0, members[r].len() as u64 + before > 1)
         })
         .collect();
-    let first = |s: usize| members[s].first().map_or(UNDATED_ARTICLE, |&q| day_of(q));
-    // A carried story is a story to join (never one that joins), dated by its last article.
-    let dated = |s: usize| s < n_carried || first(s) != UNDATED_ARTICLE;
+    // A carried story is always dated; it is a story to join, never one that joins.
+    let dated = |s: usize| first[s] != UNDATED_ARTICLE;
     let centroid = |s: usize| -> Vec<(u32, f32)> {
         let mut sum: Vec<(u32, f64)> = match (members[s].as_slice(), carried.get(s)) {
             ([], None) => Vec::new(),
@@ -846,7 +835,7 @@ fn rejoin(
         let ((), more) = rayon::join(
             || {
                 for (s, c) in (from..to).zip(&next) {
-                    let day = first(s);
+                    let day = first[s];
                     let several = heard[s].1;
                     if s >= n_carried {
                         for &(t, w) in c {
@@ -937,7 +926,6 @@ pub struct Threads {
     pub open: Vec<Thread>,
 }
 
-/// The member with the highest dot product with the members' sum (ties: the first read).
 /// The sum of `vectors`, by term, each term's weights added in the order given.
 fn summed<'v>(vectors: impl IntoIterator<Item = &'v [(u32, f32)]>) -> FxHashMap<u32, f64> {
     let mut sum: FxHashMap<u32, f64> = FxHashMap::default();
@@ -949,6 +937,7 @@ fn summed<'v>(vectors: impl IntoIterator<Item = &'v [(u32, f32)]>) -> FxHashMap<
     sum
 }
 
+/// The member with the highest dot product with the members' sum (ties: the first read).
 fn most_central<'v>(members: &[usize], vector: impl Fn(usize) -> &'v Vec<(u32, f32)>) -> usize {
     if members.len() <= 2 {
         return members[0];

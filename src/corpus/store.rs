@@ -9,6 +9,9 @@ use super::*;
 /// cache, which gives way under memory pressure, instead of in the process.
 /// Bytes a thread gathers before each write of the scratch file.
 const SPILL_BLOCK: usize = 1 << 20;
+/// Articles a task writes into its own part of the scratch file: each part is written in
+/// whole blocks but its last, so parts of a few megabytes cost no more writes than one part.
+const SPILL_RUN: usize = 4096;
 
 #[derive(Debug, Default)]
 pub struct TextStore {
@@ -24,9 +27,10 @@ pub(super) struct Spilled {
 }
 
 impl TextStore {
-    /// Moves every article's text into a scratch file in `dir`, leaving `text` empty. Each
-    /// thread writes a run of articles into its own part of the file: at a million articles
-    /// the kernel's copying into new page-cache pages took 4 s of one core, the other idle.
+    /// Moves every article's text into a scratch file in `dir`, leaving `text` empty. Runs of
+    /// articles are written side by side, each into its own part of the file: at a million
+    /// articles the kernel's copying into new page-cache pages took 4 s of one core, the
+    /// other idle.
     pub fn spill(articles: &mut [Article], dir: &Path) -> std::io::Result<TextStore> {
         use rayon::prelude::*;
         let file = tempfile::tempfile_in(dir)?;
@@ -36,10 +40,9 @@ impl TextStore {
             spans.push((at, a.text.len() as u64));
             at += a.text.len() as u64;
         }
-        let run = crate::vectorize::per_thread(articles.len());
         articles
-            .par_chunks_mut(run)
-            .zip(spans.par_chunks(run))
+            .par_chunks_mut(SPILL_RUN)
+            .zip(spans.par_chunks(SPILL_RUN))
             .try_for_each(|(run, spans)| -> std::io::Result<()> {
                 let mut block: Vec<u8> = Vec::with_capacity(SPILL_BLOCK);
                 let mut from = spans.first().map_or(0, |s| s.0);

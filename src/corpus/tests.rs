@@ -36,7 +36,7 @@ fn spilled_texts_read_back_after_rows_are_dropped() {
 /// in order.
 #[test]
 fn a_large_spill_reads_back_every_text() {
-    let texts: Vec<String> = (0..3000)
+    let texts: Vec<String> = (0..9000)
         .map(|i| format!("Article {i}: {}", "wörds and more words ".repeat(i % 97)))
         .collect();
     let mut articles: Vec<Article> = texts
