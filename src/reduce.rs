@@ -344,23 +344,48 @@ impl Lsa {
                 0.0
             }
         });
-        let mut components = par_dot(bt.view(), w.view()).mapv(f64::from);
-        // The largest loading of each column, found in one row-major pass.
-        let mut peaks = vec![0.0f64; dims];
-        for row in components.rows() {
-            for (p, &v) in peaks.iter_mut().zip(row) {
-                if v.abs() > p.abs() {
-                    *p = v;
+        let loadings = par_dot(bt.view(), w.view());
+        let mut components = Array2::<f64>::zeros(loadings.dim());
+        ndarray::Zip::from(&mut components)
+            .and(&loadings)
+            .par_for_each(|c, &l| *c = f64::from(l));
+        // The largest loading of each column (the first, on a tie in size), from blocks of
+        // rows in parallel; blocks are combined in order, so any split finds the same one.
+        let peaks = components
+            .axis_chunks_iter(Axis(0), 1024)
+            .into_par_iter()
+            .map(|block| {
+                let mut peaks = vec![0.0f64; dims];
+                for row in block.rows() {
+                    for (p, &v) in peaks.iter_mut().zip(row) {
+                        if v.abs() > p.abs() {
+                            *p = v;
+                        }
+                    }
                 }
-            }
-        }
-        for mut row in components.rows_mut() {
-            for (v, &p) in row.iter_mut().zip(&peaks) {
-                if p < 0.0 {
-                    *v = -*v;
+                peaks
+            })
+            .reduce(
+                || vec![0.0f64; dims],
+                |mut a, b| {
+                    for (p, q) in a.iter_mut().zip(b) {
+                        if q.abs() > p.abs() {
+                            *p = q;
+                        }
+                    }
+                    a
+                },
+            );
+        components
+            .axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .for_each(|mut row| {
+                for (v, &p) in row.iter_mut().zip(&peaks) {
+                    if p < 0.0 {
+                        *v = -*v;
+                    }
                 }
-            }
-        }
+            });
         (components, singular_values)
     }
 
@@ -387,15 +412,13 @@ impl Lsa {
         // Rows padded as in the fit, and summed by the fit's kernel ([`add_rows`]): at a
         // million articles this product is most of the LSA's time.
         let wide = d.next_multiple_of(LANES);
-        let comps: Vec<f32> = self
-            .components
-            .rows()
-            .into_iter()
-            .flat_map(|row| {
-                let padding = std::iter::repeat_n(0.0, wide - row.len());
-                row.into_iter().map(|&v| v as f32).chain(padding)
-            })
-            .collect();
+        let mut comps = vec![0.0f32; self.components.nrows() * wide];
+        comps
+            .par_chunks_mut(wide.max(1))
+            .zip(self.components.axis_iter(Axis(0)))
+            .for_each(|(out, row)| {
+                out.iter_mut().zip(row).for_each(|(o, &v)| *o = v as f32);
+            });
         let mut data = vec![0.0f64; x.shape().0 * d];
         data.par_chunks_mut(d.max(1)).enumerate().for_each_init(
             || (vec![0.0f32; wide], Vec::new(), Vec::new()),

@@ -783,15 +783,41 @@ fn strip_possessive(word: &str) -> &str {
 /// written: the commonest form mid-sentence ("Gaza", "U.S.", "al", "famine"); for a stem never
 /// seen mid-sentence, its commonest form, lower-cased. Ties are broken alphabetically so
 /// labels are deterministic.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SurfaceForms {
-    /// stem → written form → (uses mid-sentence, all uses).
-    counts: FxHashMap<String, FxHashMap<String, (u32, u32)>>,
+    /// stem → written form → (uses mid-sentence, all uses), in [`SURFACE_SHARDS`] maps by
+    /// the stem's hash, so that merging the forms counted by each thread runs a map per
+    /// thread at once: one thread merging them left the other core idle at the end of
+    /// tokenizing.
+    shards: Vec<FxHashMap<String, Forms>>,
+}
+
+/// A stem's written forms → (uses mid-sentence, all uses).
+type Forms = FxHashMap<String, (u32, u32)>;
+
+const SURFACE_SHARDS: usize = 16;
+
+impl Default for SurfaceForms {
+    fn default() -> Self {
+        SurfaceForms {
+            shards: vec![FxHashMap::default(); SURFACE_SHARDS],
+        }
+    }
 }
 
 impl SurfaceForms {
+    fn shard(stem: &str) -> usize {
+        (stem_hash(stem) >> (64 - SURFACE_SHARDS.trailing_zeros())) as usize
+    }
+
+    fn forms(&self, stem: &str) -> Option<&Forms> {
+        self.shards[Self::shard(stem)].get(stem)
+    }
+
     fn count(&mut self, stem: &str, surface: &str, uses: u32, display: &str, mid: u32) {
-        let forms = self.counts.entry(stem.to_string()).or_default();
+        let forms = self.shards[Self::shard(stem)]
+            .entry(stem.to_string())
+            .or_default();
         // Forms seen only where case says nothing are kept lower case, so a headline's
         // "Famine" and a body's "famine" count as one.
         let form = if mid > 0 { display } else { surface };
@@ -807,30 +833,39 @@ impl SurfaceForms {
         }
     }
 
-    pub fn merge(mut self, mut other: SurfaceForms) -> SurfaceForms {
-        // Fold the smaller into the larger: one thread's forms merge into the next's.
-        if other.counts.len() > self.counts.len() {
-            std::mem::swap(&mut self, &mut other);
-        }
-        for (stem, forms) in other.counts {
-            let mine = self.counts.entry(stem).or_default();
-            for (form, (mid, uses)) in forms {
-                let e = mine.entry(form).or_default();
-                e.0 += mid;
-                e.1 += uses;
-            }
-        }
+    pub fn merge(mut self, other: SurfaceForms) -> SurfaceForms {
+        use rayon::prelude::*;
+        self.shards
+            .par_iter_mut()
+            .zip(other.shards)
+            .for_each(|(mine, mut theirs)| {
+                // Fold the smaller into the larger.
+                if theirs.len() > mine.len() {
+                    std::mem::swap(mine, &mut theirs);
+                }
+                for (stem, forms) in theirs {
+                    let into = mine.entry(stem).or_default();
+                    for (form, (mid, uses)) in forms {
+                        let e = into.entry(form).or_default();
+                        e.0 += mid;
+                        e.1 += uses;
+                    }
+                }
+            });
         self
     }
 
     /// Every stem seen.
     pub fn stems(&self) -> impl Iterator<Item = &str> {
-        self.counts.keys().map(String::as_str)
+        self.shards
+            .iter()
+            .flat_map(|s| s.keys())
+            .map(String::as_str)
     }
 
     /// How one stem is shown.
     pub fn word(&self, stem: &str) -> String {
-        let Some(forms) = self.counts.get(stem) else {
+        let Some(forms) = self.forms(stem) else {
             return stem.to_string();
         };
         let by = |key: fn(&(u32, u32)) -> u32| {

@@ -925,29 +925,66 @@ fn sparse_by_chunks<T: Sync, X: Send>(
     row: impl Fn(&T) -> (Vec<(u32, f32)>, X) + Sync,
 ) -> (Sparse, Vec<X>) {
     const CHUNK: usize = 16_384;
+    // Rows copied into the matrix per block, in parallel: copied by one thread, a chunk's
+    // rows left the other core idle for a fifth of the counting.
+    const BLOCK: usize = 1024;
     let mut indptr = Vec::with_capacity(items.len() + 1);
+    // Filled up to `indptr`'s last entry. The room is allocated zeroed, which takes fresh
+    // pages from the system without writing them: each is first touched by the thread
+    // that copies its rows in. Growing a matrix by `resize` instead wrote every new entry
+    // twice, on one thread: a tenth of the stage's time at 200,000 articles.
     let (mut indices, mut data) = (Vec::new(), Vec::new());
     let mut extra = Vec::with_capacity(items.len());
     indptr.push(0);
     for (i, chunk) in items.chunks(CHUNK).enumerate() {
-        let rows: Vec<(Vec<(u32, f32)>, X)> = chunk.par_iter().map(&row).collect();
+        let (rows, x): (Vec<Vec<(u32, f32)>>, Vec<X>) = chunk.par_iter().map(&row).unzip();
+        extra.extend(x);
         if i == 0 {
             // Room for every row at the first chunk's density (and a little more), so the
             // matrix is not copied as it grows; the last shrink is then in place.
-            let per_row = rows.iter().map(|r| r.0.len()).sum::<usize>() as f64 / chunk.len() as f64;
+            let per_row = rows.iter().map(Vec::len).sum::<usize>() as f64 / chunk.len() as f64;
             let guess = (per_row * items.len() as f64 * 1.05) as usize;
-            indices.reserve(guess);
-            data.reserve(guess);
+            indices = vec![0u32; guess];
+            data = vec![0f32; guess];
         }
-        for (r, x) in rows {
-            for (c, v) in r {
-                indices.push(c);
-                data.push(v);
+        let start = indptr[indptr.len() - 1];
+        let mut blocks = Vec::with_capacity(rows.len().div_ceil(BLOCK));
+        for block in rows.chunks(BLOCK) {
+            for r in block {
+                indptr.push(indptr[indptr.len() - 1] + r.len());
             }
-            indptr.push(indices.len());
-            extra.push(x);
+            blocks.push(block.iter().map(Vec::len).sum::<usize>());
         }
+        let end = indptr[indptr.len() - 1];
+        if end > indices.len() {
+            let room = end.max(indices.len() + indices.len() / 4);
+            indices.resize(room, 0);
+            data.resize(room, 0.0);
+        }
+        let (mut idx_rest, mut val_rest) = (&mut indices[start..end], &mut data[start..end]);
+        let slots: Vec<(&mut [u32], &mut [f32])> = blocks
+            .into_iter()
+            .map(|len| {
+                let (idx, rest) = std::mem::take(&mut idx_rest).split_at_mut(len);
+                idx_rest = rest;
+                let (val, rest) = std::mem::take(&mut val_rest).split_at_mut(len);
+                val_rest = rest;
+                (idx, val)
+            })
+            .collect();
+        rows.into_par_iter()
+            .chunks(BLOCK)
+            .zip(slots)
+            .for_each(|(block, (idx, val))| {
+                for ((c, v), (i, d)) in block.into_iter().flatten().zip(idx.iter_mut().zip(val)) {
+                    *i = c;
+                    *d = v;
+                }
+            });
     }
+    let nnz = indptr[indptr.len() - 1];
+    indices.truncate(nnz);
+    data.truncate(nnz);
     indices.shrink_to_fit();
     data.shrink_to_fit();
     (
