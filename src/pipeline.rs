@@ -118,6 +118,10 @@ pub struct RunConfig {
     /// Texts of fewer bytes than this in all stay in memory even with a `scratch` folder:
     /// writing them out and reading each back costs more than the memory they take.
     pub scratch_from: u64,
+    /// Texts of fewer bytes than this in all keep where each token was written (8 bytes a
+    /// token, about two thirds of the texts' own size), for naming to read how terms are
+    /// written without analysing the texts again; 0 never keeps them. Changes no table.
+    pub spans_below: u64,
     /// Keep the raw term counts in [`Analysis::counts`] (a comparison reads them). A run
     /// drops them once the LSA has read them, rather than hold them through naming and
     /// writing, where the run's peak is.
@@ -937,8 +941,9 @@ fn tokenize_stage(
     times_seen: Vec<usize>,
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
-    let (tokens, surfaces) = tokenize(&articles, analyzer);
     let bytes = |articles: &[Article]| articles.iter().map(|a| a.text.len() as u64).sum::<u64>();
+    let spans = bytes(&articles) < config.spans_below;
+    let (tokens, surfaces) = tokenize_with(&articles, analyzer, spans);
     let texts = match &config.scratch {
         Some(dir) if bytes(&articles) >= config.scratch_from => {
             TextStore::spill(&mut articles, dir)
@@ -1485,13 +1490,22 @@ impl Assigner {
 /// cache (rayon's finer splitting would start many caches cold); runs come back in input
 /// order, and the surface-form counts (integer sums) do not depend on the split.
 pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
+    tokenize_with(articles, analyzer, false)
+}
+
+/// [`tokenize`], the documents keeping their tokens' spans when `spans`.
+fn tokenize_with(
+    articles: &[Article],
+    analyzer: &Analyzer,
+    spans: bool,
+) -> (Vec<Doc>, SurfaceForms) {
     let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
         .par_chunks(crate::vectorize::per_thread(articles.len()))
         .map(|run| {
             let mut cache = analyzer.cache();
             let docs = run
                 .iter()
-                .map(|a| cache.doc(&[&a.title, &a.text]))
+                .map(|a| cache.doc_with(&[&a.title, &a.text], spans))
                 .collect();
             (docs, cache.surface_forms())
         })

@@ -55,8 +55,56 @@ impl Join {
 pub struct Doc {
     pub stems: Vec<u64>,
     joins: Vec<u64>,
+    /// Where each token was written ([`Span`], packed in 8 bytes), when kept: naming reads
+    /// how its terms are written from the texts, and without them must analyse each text it
+    /// reads again (on Reuters, most of the cost of naming the stories). Empty when not kept.
+    spans: Vec<u64>,
     /// Tokens in the headline and the first sentence of the text.
     pub lead: u32,
+}
+
+/// Where a token was written: `parts[part][start..end]`, and whether mid-sentence in the
+/// body (see [`Place`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub part: usize,
+    pub start: usize,
+    pub end: usize,
+    pub mid: bool,
+}
+
+impl Span {
+    pub fn of(place: &Place) -> Span {
+        Span {
+            part: place.part,
+            start: place.start,
+            end: place.end,
+            mid: place.mid,
+        }
+    }
+
+    /// `start` in the low 32 bits, the length in the next 24, the part in 7, then `mid`;
+    /// `None` for a span too far into its text to pack.
+    fn pack(place: &Place) -> Option<u64> {
+        let start = u32::try_from(place.start).ok()?;
+        let len = place.end.checked_sub(place.start)?;
+        (len < 1 << 24 && place.part < 1 << 7).then(|| {
+            u64::from(start)
+                | (len as u64) << 32
+                | (place.part as u64) << 56
+                | u64::from(place.mid) << 63
+        })
+    }
+
+    fn unpack(v: u64) -> Span {
+        let start = (v & 0xffff_ffff) as usize;
+        Span {
+            start,
+            end: start + ((v >> 32) & 0xff_ffff) as usize,
+            part: ((v >> 56) & 0x7f) as usize,
+            mid: v >> 63 == 1,
+        }
+    }
 }
 
 impl Doc {
@@ -77,6 +125,19 @@ impl Doc {
             *word |= (join as u64) << (2 * (i % 32));
         }
         self.stems.push(hash);
+    }
+
+    /// Whether the document kept where each of its tokens was written.
+    pub fn has_spans(&self) -> bool {
+        !self.stems.is_empty() && self.spans.len() == self.stems.len()
+    }
+
+    /// Where token `i` was written, if the document kept its spans.
+    pub fn span(&self, i: usize) -> Option<Span> {
+        if !self.has_spans() {
+            return None;
+        }
+        self.spans.get(i).map(|&v| Span::unpack(v))
     }
 
     /// How token `i` joins token `i - 1` (a break for the first).
@@ -564,14 +625,30 @@ impl TokenCache<'_> {
     /// The document the later stages hold for `parts` read as one: every part but the last
     /// (a headline) and the last part's first sentence make its lead.
     pub fn doc(&mut self, parts: &[&str]) -> Doc {
+        self.doc_with(parts, false)
+    }
+
+    /// [`TokenCache::doc`], keeping where each token was written when `spans` (dropped for a
+    /// text too long to pack them).
+    pub fn doc_with(&mut self, parts: &[&str], spans: bool) -> Doc {
         let mut doc = Doc::default();
         let mut lead = None;
+        let mut packed = spans;
         self.each_token(parts, |t, g| {
             if lead.is_none() && g.ends_sentence && g.last_part {
                 lead = Some(doc.stems.len() as u32);
             }
+            if packed {
+                match Span::pack(&g) {
+                    Some(v) => doc.spans.push(v),
+                    None => packed = false,
+                }
+            }
             doc.push(t.hash, g.join);
         });
+        if !packed {
+            doc.spans = Vec::new();
+        }
         doc.lead = lead.unwrap_or(doc.stems.len() as u32);
         doc
     }
@@ -1023,6 +1100,52 @@ mod tests {
             .map(|s| stem_hash(s))
             .collect();
         assert_eq!(parts, whole);
+    }
+
+    /// A document's kept spans are where analysing its text again finds each token, a
+    /// phrase over several words and a headline's tokens included: naming reads forms from
+    /// either, so the two must agree.
+    #[test]
+    fn kept_spans_are_where_the_tokens_were_written() {
+        let a = Analyzer::english().with_phrases(["Gaza Strip"]);
+        let parts = [
+            "AID FOR THE GAZA STRIP",
+            "Aid reached the Gaza\nStrip on Monday. U.S. officials said famine loomed.",
+        ];
+        let mut cache = a.cache();
+        let doc = cache.doc_with(&parts, true);
+        let mut places = Vec::new();
+        a.cache()
+            .each_token(&parts, |_, p| places.push(Span::of(&p)));
+        assert!(doc.has_spans());
+        assert_eq!(doc.stems.len(), places.len());
+        for (i, p) in places.iter().enumerate() {
+            assert_eq!(doc.span(i), Some(*p), "token {i}");
+        }
+        let phrase = places
+            .iter()
+            .find(|p| p.part == 1 && p.start == 16)
+            .unwrap();
+        assert_eq!(&parts[1][phrase.start..phrase.end], "Gaza\nStrip");
+        assert!(places.iter().any(|p| p.part == 0) && places.iter().any(|p| p.mid));
+        // Without them, or for a text whose spans cannot be packed, there are none.
+        assert!(!cache.doc(&parts).has_spans());
+        let far = Place {
+            join: Join::Break,
+            ends_sentence: false,
+            last_part: true,
+            part: 1,
+            start: 1 << 33,
+            end: (1 << 33) + 4,
+            mid: true,
+        };
+        assert_eq!(Span::pack(&far), None);
+        let near = Place {
+            start: 7,
+            end: 11,
+            ..far
+        };
+        assert_eq!(Span::pack(&near).map(Span::unpack), Some(Span::of(&near)));
     }
 
     #[test]

@@ -32,7 +32,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cluster::Clustering;
 use crate::corpus::{Article, TextStore};
-use crate::text::{rarity, Analyzer, Doc, Join, Language, SurfaceForms, TokenCache};
+use crate::text::{rarity, Analyzer, Doc, Join, Language, Span, SurfaceForms, TokenCache};
 use crate::vectorize::{pair, StemNames};
 
 /// Terms kept per theme, and how many of them make the label.
@@ -379,7 +379,7 @@ pub(crate) struct Written {
 /// Articles already read for how their terms are written, by index, with where each token
 /// stands: a story's terms are looked up a few at a time in the same articles.
 #[derive(Default)]
-pub(crate) struct ReadArticles(FxHashMap<usize, (String, Vec<crate::text::Place>)>);
+pub(crate) struct ReadArticles(FxHashMap<usize, (String, Vec<Span>)>);
 
 /// How each term in `found` is written. A word: its commonest form mid-sentence in the whole
 /// corpus ([`SurfaceForms`]). A phrase: its commonest form mid-sentence in the body of the
@@ -398,41 +398,55 @@ pub(crate) fn written_forms(
     by_doc.sort_unstable();
     // Per phrase: written form → (occurrences, of which inside a longer name).
     let mut counts: FxHashMap<u64, FxHashMap<String, (u32, u32)>> = FxHashMap::default();
+    let mut count = |parts: [&str; 2], first: Span, last: Span, h: u64| {
+        if first.mid && first.part == last.part && first.start < last.end {
+            let text = parts[first.part];
+            let form = written(&text[first.start..last.end]);
+            let inside = is_name(&form)
+                && [true, false].into_iter().any(|before| {
+                    neighbour(text, first.start, last.end, before).is_some_and(is_name)
+                });
+            let e = counts.entry(h).or_default().entry(form).or_default();
+            e.0 += 1;
+            e.1 += u32::from(inside);
+        }
+    };
     for group in by_doc.chunk_by(|a, b| a.0 == b.0) {
         let d = group[0].0;
         let article = &texts.articles[d];
+        let doc = &texts.docs[d];
+        // The scratch file was written by this run: a text that cannot be read back only
+        // leaves its forms uncounted here, and writing articles.parquet reports the failure.
+        if doc.has_spans() {
+            let Ok(body) = texts.texts.text(texts.articles, d) else {
+                continue;
+            };
+            let parts = [article.title.as_str(), body.as_ref()];
+            for &(_, a, b, h) in group {
+                if let (Some(first), Some(last)) = (doc.span(a), doc.span(b)) {
+                    count(parts, first, last, h);
+                }
+            }
+            continue;
+        }
         let (body, places) = match read.0.entry(d) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                // The scratch file was written by this run: a text that cannot be read back
-                // only leaves its forms uncounted here, and writing articles.parquet reports
-                // the failure.
                 let Ok(body) = texts.texts.text(texts.articles, d) else {
                     continue;
                 };
                 let body = body.into_owned();
                 let mut places = Vec::new();
                 cache.each_token(&[article.title.as_str(), &body], |_, place| {
-                    places.push(place)
+                    places.push(Span::of(&place))
                 });
                 e.insert((body, places))
             }
         };
         let parts = [article.title.as_str(), body.as_str()];
         for &(_, a, b, h) in group {
-            let (Some(first), Some(last)) = (places.get(a), places.get(b)) else {
-                continue;
-            };
-            if first.mid && first.part == last.part && first.start < last.end {
-                let text = parts[first.part];
-                let form = written(&text[first.start..last.end]);
-                let inside = is_name(&form)
-                    && [true, false].into_iter().any(|before| {
-                        neighbour(text, first.start, last.end, before).is_some_and(is_name)
-                    });
-                let e = counts.entry(h).or_default().entry(form).or_default();
-                e.0 += 1;
-                e.1 += u32::from(inside);
+            if let (Some(&first), Some(&last)) = (places.get(a), places.get(b)) {
+                count(parts, first, last, h);
             }
         }
     }

@@ -372,6 +372,41 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
     assert_eq!(themes(&a), themes(&b));
 }
 
+/// Naming reads how terms are written from the spans a small corpus keeps, and from the
+/// texts analysed again in a larger one: both must give the same names, byte for byte.
+#[test]
+fn kept_spans_change_no_name() {
+    use tidings::pipeline::{self, RunConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = RunConfig {
+        inputs: vec![
+            sample().join("reuters-sample.jsonl"),
+            repo().join("data/seeds"),
+        ],
+        ..RunConfig::default()
+    };
+    config.settings.cluster.k = Some(8);
+    let analysed = pipeline::analyze(&config).unwrap();
+    config.spans_below = u64::MAX;
+    let spanned = pipeline::analyze(&config).unwrap();
+    let names = |a: &pipeline::Analysis| {
+        let themes: Vec<String> = a.themes.themes.iter().map(|t| t.name.clone()).collect();
+        let stories: Vec<String> = a.stories.stories.iter().map(|s| s.name.clone()).collect();
+        (themes, stories)
+    };
+    let (themes, stories) = names(&spanned);
+    assert_eq!(names(&analysed), (themes.clone(), stories.clone()));
+    // Names of several words, read from the texts, are among them.
+    assert!(stories.iter().any(|n| n.contains(' ')), "{stories:?}");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    tidings::report::write(&analysed, None, &a, None).unwrap();
+    tidings::report::write(&spanned, None, &b, None).unwrap();
+    for t in TABLES {
+        let (x, y) = (fs::read(a.join(t)).unwrap(), fs::read(b.join(t)).unwrap());
+        assert!(x == y, "{t} differs with the spans kept");
+    }
+}
+
 /// The seed only breaks ties: on a corpus with clear structure (eight Reuters topics, k = 8),
 /// two seeds put (nearly) every article in the same theme, and the themes say how stable
 /// they are the same way.
