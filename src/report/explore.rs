@@ -8,6 +8,7 @@ use std::path::Path;
 
 use ndarray::{Array1, Array2, Axis};
 use plotters::style::RGBColor;
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::charts::theme_colour;
@@ -64,7 +65,39 @@ pub fn render(a: &Analysis) -> Result<String> {
     )
 }
 
-fn data(a: &Analysis) -> Result<Value> {
+/// What the page's script reads. Its fields are in name order, as the page has always had
+/// them (serde_json's maps are sorted).
+#[derive(serde::Serialize)]
+struct Page<'a> {
+    articles: usize,
+    period: String,
+    periods: Vec<String>,
+    rows: Vec<Row<'a>>,
+    sampled: bool,
+    sources: Vec<String>,
+    stories: Vec<StoryRow<'a>>,
+    themes: Vec<Value>,
+}
+
+/// An article as an array: [id, headline, day, source (position), theme, story (position),
+/// period (position), snippet]. Serialized straight from the run's strings: built as JSON
+/// values first, the rows took most of the page's time.
+type Row<'a> = (
+    &'a str,
+    &'a str,
+    Option<String>,
+    usize,
+    usize,
+    Option<usize>,
+    Option<usize>,
+    String,
+);
+
+/// A story as an array: [id, name, theme (position), articles, first day, last day], since a
+/// million articles make tens of thousands of stories.
+type StoryRow<'a> = (usize, &'a str, usize, usize, Option<String>, Option<String>);
+
+fn data(a: &Analysis) -> Result<Page<'_>> {
     let themes = &a.themes.themes;
     let o = a.overview();
     let periods: Vec<String> = o.trends.buckets.iter().map(|b| b.to_string()).collect();
@@ -95,20 +128,18 @@ fn data(a: &Analysis) -> Result<Value> {
     // Stories of more than one report, by their place in this list; single reports are
     // their article.
     let mut story_index = vec![None; a.stories.stories.len()];
-    let mut story_rows = Vec::new();
+    let mut story_rows: Vec<StoryRow> = Vec::new();
     for (s, story) in a.stories.stories.iter().enumerate() {
         if story.is_multi() {
             story_index[s] = Some(story_rows.len());
-            // [id, name, theme (position), articles, first day, last day]: as arrays, since a
-            // million articles make tens of thousands of stories.
-            story_rows.push(json!([
+            story_rows.push((
                 story.id,
-                story.name,
+                &story.name,
                 story.theme,
                 story.size(),
                 story.first.map(|d| d.to_string()),
                 story.last.map(|d| d.to_string()),
-            ]));
+            ));
         }
     }
     let story_of: Vec<Option<usize>> = {
@@ -126,39 +157,43 @@ fn data(a: &Analysis) -> Result<Value> {
     } else {
         (0..MAX_ARTICLES).map(|i| i * n / MAX_ARTICLES).collect()
     };
+    // Snippets in parallel (a text may be read back from the scratch file); sources are
+    // numbered in order of first use.
+    let snippets: Vec<String> = shown
+        .par_iter()
+        .map(|&i| Ok(snippet(&a.text(i)?, SNIPPET_CHARS)))
+        .collect::<Result<_>>()?;
     let mut sources: Vec<String> = Vec::new();
     let mut source_index = std::collections::HashMap::new();
     let mut rows = Vec::with_capacity(shown.len());
-    for &i in &shown {
+    for (&i, snippet) in shown.iter().zip(snippets) {
         let art = &a.articles[i];
-        let text = a.text(i)?;
-        let snippet = snippet(&text, SNIPPET_CHARS);
         let source = source_of(art);
         let s = *source_index.entry(source.clone()).or_insert_with(|| {
             sources.push(source);
             sources.len() - 1
         });
-        rows.push(json!([
-            art.id,
-            art.title,
+        rows.push((
+            art.id.as_str(),
+            art.title.as_str(),
             art.date.map(|d| d.to_string()),
             s,
             a.themes.assignments[i],
             story_of[i],
             period_of(i),
             snippet,
-        ]));
+        ));
     }
-    Ok(json!({
-        "period": o.trends.period.to_string(),
-        "periods": periods,
-        "themes": theme_rows,
-        "stories": story_rows,
-        "sources": sources,
-        "articles": n,
-        "sampled": shown.len() < n,
-        "rows": rows,
-    }))
+    Ok(Page {
+        articles: n,
+        period: o.trends.period.to_string(),
+        periods,
+        rows,
+        sampled: shown.len() < n,
+        sources,
+        stories: story_rows,
+        themes: theme_rows,
+    })
 }
 
 /// The themes on a plane: the two leading principal directions of their centroids (scaled
