@@ -120,7 +120,9 @@ pub struct RunConfig {
     pub scratch_from: u64,
     /// Texts of fewer bytes than this in all keep where each token was written (8 bytes a
     /// token, about two thirds of the texts' own size), for naming to read how terms are
-    /// written without analysing the texts again; 0 never keeps them. Changes no table.
+    /// written without analysing the texts again; 0 never keeps them. Changes no table. Meant
+    /// to be at most `scratch_from`: naming reads a spilled text back for every batch of
+    /// terms it looks up in it.
     pub spans_below: u64,
     /// Keep the raw term counts in [`Analysis::counts`] (a comparison reads them). A run
     /// drops them once the LSA has read them, rather than hold them through naming and
@@ -941,14 +943,11 @@ fn tokenize_stage(
     times_seen: Vec<usize>,
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
-    let bytes = |articles: &[Article]| articles.iter().map(|a| a.text.len() as u64).sum::<u64>();
-    let spans = bytes(&articles) < config.spans_below;
-    let (tokens, surfaces) = tokenize_with(&articles, analyzer, spans);
+    let bytes: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
+    let (tokens, surfaces) = tokenize_with(&articles, analyzer, bytes < config.spans_below);
     let texts = match &config.scratch {
-        Some(dir) if bytes(&articles) >= config.scratch_from => {
-            TextStore::spill(&mut articles, dir)
-                .with_context(|| format!("setting the article texts aside in {}", dir.display()))?
-        }
+        Some(dir) if bytes >= config.scratch_from => TextStore::spill(&mut articles, dir)
+            .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
         _ => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);

@@ -1095,9 +1095,9 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
     // One word cache per worker, warm from story to story: analysing each story's words
     // afresh was most of the cost of naming (a worker per rayon job instead started dozens
     // of cold caches). Each worker takes the next story not yet taken, largest first, so
-    // the workers end together (taking every other story, one was left naming alone for a
-    // fifth of the time); a cache only remembers how words analyse, so which worker names
-    // a story changes nothing.
+    // the workers end together (each taking every `workers`-th story, one was left naming
+    // alone for a fifth of the time); a cache only remembers how words analyse, so which
+    // worker names a story changes nothing.
     let mut todo: Vec<usize> = (0..groups.len())
         .filter(|&g| !samples[g].is_empty())
         .collect();

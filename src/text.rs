@@ -50,15 +50,16 @@ impl Join {
 
 /// A document as the later stages hold it: the hashes of its stems in order (8 bytes a
 /// token, no string per token), how each token joins the one before (2 bits a token), and
-/// how many tokens its lead (headline and first sentence) has.
+/// how many tokens its lead (headline and first sentence) has; when kept, where each token
+/// was written. Documents that keep no spans (large corpora, where a million of them are
+/// held) carry nothing for them, not even an empty vector.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Doc {
     pub stems: Vec<u64>,
-    joins: Vec<u64>,
-    /// Where each token was written ([`Span`], packed in 8 bytes), when kept: naming reads
-    /// how its terms are written from the texts, and without them must analyse each text it
-    /// reads again (on Reuters, most of the cost of naming the stories). Empty when not kept.
-    spans: Vec<u64>,
+    /// The joins, 32 to a word; then, when kept, each token's [`Span`] packed in a word.
+    /// Naming reads how its terms are written from the spans; without them it analyses each
+    /// text it reads again (on Reuters, most of the cost of naming the stories).
+    packed: Vec<u64>,
     /// Tokens in the headline and the first sentence of the text.
     pub lead: u32,
 }
@@ -84,7 +85,8 @@ impl Span {
     }
 
     /// `start` in the low 32 bits, the length in the next 24, the part in 7, then `mid`;
-    /// `None` for a span too far into its text to pack.
+    /// `None` for a span too far into its text to pack, or a phrase that runs from a
+    /// headline into the body (its end is in another part).
     fn pack(place: &Place) -> Option<u64> {
         let start = u32::try_from(place.start).ok()?;
         let len = place.end.checked_sub(place.start)?;
@@ -116,33 +118,42 @@ impl Doc {
         }
     }
 
+    /// Adds a token; its join goes in the join words, which must all come before any span.
     fn push(&mut self, hash: u64, join: Join) {
         let i = self.stems.len();
         if i.is_multiple_of(32) {
-            self.joins.push(0);
+            self.packed.push(0);
         }
-        if let Some(word) = self.joins.last_mut() {
+        if let Some(word) = self.packed.last_mut() {
             *word |= (join as u64) << (2 * (i % 32));
         }
         self.stems.push(hash);
     }
 
+    /// Words of `packed` that hold the joins.
+    fn join_words(&self) -> usize {
+        self.stems.len().div_ceil(32)
+    }
+
     /// Whether the document kept where each of its tokens was written.
     pub fn has_spans(&self) -> bool {
-        !self.stems.is_empty() && self.spans.len() == self.stems.len()
+        self.packed.len() == self.join_words() + self.stems.len()
     }
 
     /// Where token `i` was written, if the document kept its spans.
     pub fn span(&self, i: usize) -> Option<Span> {
-        if !self.has_spans() {
+        if !self.has_spans() || i >= self.stems.len() {
             return None;
         }
-        self.spans.get(i).map(|&v| Span::unpack(v))
+        Some(Span::unpack(self.packed[self.join_words() + i]))
     }
 
     /// How token `i` joins token `i - 1` (a break for the first).
     pub fn join(&self, i: usize) -> Join {
-        self.joins
+        if i >= self.stems.len() {
+            return Join::Break;
+        }
+        self.packed
             .get(i / 32)
             .map_or(Join::Break, |w| Join::from_bits(w >> (2 * (i % 32))))
     }
@@ -628,26 +639,27 @@ impl TokenCache<'_> {
         self.doc_with(parts, false)
     }
 
-    /// [`TokenCache::doc`], keeping where each token was written when `spans` (dropped for a
-    /// text too long to pack them).
+    /// [`TokenCache::doc`], keeping where each token was written when `spans` (none are kept
+    /// for a text with a span [`Span::pack`] cannot pack: naming then reads it again).
     pub fn doc_with(&mut self, parts: &[&str], spans: bool) -> Doc {
         let mut doc = Doc::default();
         let mut lead = None;
-        let mut packed = spans;
+        let mut kept: Option<Vec<u64>> = spans.then(Vec::new);
         self.each_token(parts, |t, g| {
             if lead.is_none() && g.ends_sentence && g.last_part {
                 lead = Some(doc.stems.len() as u32);
             }
-            if packed {
+            if let Some(k) = &mut kept {
                 match Span::pack(&g) {
-                    Some(v) => doc.spans.push(v),
-                    None => packed = false,
+                    Some(v) => k.push(v),
+                    None => kept = None,
                 }
             }
             doc.push(t.hash, g.join);
         });
-        if !packed {
-            doc.spans = Vec::new();
+        // After every join word: a span is found by its token's place past them.
+        if let Some(k) = kept {
+            doc.packed.extend(k);
         }
         doc.lead = lead.unwrap_or(doc.stems.len() as u32);
         doc
@@ -873,6 +885,7 @@ pub struct SurfaceForms {
 type Forms = FxHashMap<String, (u32, u32)>;
 
 const SURFACE_SHARDS: usize = 16;
+const _: () = assert!(SURFACE_SHARDS.is_power_of_two() && SURFACE_SHARDS > 1);
 
 impl Default for SurfaceForms {
     fn default() -> Self {
@@ -1128,15 +1141,22 @@ mod tests {
             .unwrap();
         assert_eq!(&parts[1][phrase.start..phrase.end], "Gaza\nStrip");
         assert!(places.iter().any(|p| p.part == 0) && places.iter().any(|p| p.mid));
-        // Without them, or for a text whose spans cannot be packed, there are none.
-        assert!(!cache.doc(&parts).has_spans());
+        // Joins read as before the spans were added after them.
+        let plain = cache.doc(&parts);
+        assert!((0..doc.stems.len()).all(|i| doc.join(i) == plain.join(i)));
+        // Without them, or for a text whose spans cannot be packed, there are none: a phrase
+        // running from the headline into the body, a span too far into its text.
+        assert!(!plain.has_spans() && plain.span(0).is_none());
+        assert!(!cache
+            .doc_with(&["talks in Gaza", "Strip"], true)
+            .has_spans());
         let far = Place {
             join: Join::Break,
             ends_sentence: false,
             last_part: true,
             part: 1,
-            start: 1 << 33,
-            end: (1 << 33) + 4,
+            start: u32::MAX as usize + 1,
+            end: u32::MAX as usize + 5,
             mid: true,
         };
         assert_eq!(Span::pack(&far), None);

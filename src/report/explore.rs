@@ -157,8 +157,8 @@ fn data(a: &Analysis) -> Result<Page<'_>> {
     } else {
         (0..MAX_ARTICLES).map(|i| i * n / MAX_ARTICLES).collect()
     };
-    // Snippets in parallel (a text may be read back from the scratch file); sources are
-    // numbered in order of first use.
+    // Snippets in parallel (a text may be read back from the scratch file; of several that
+    // cannot be, any one is reported); sources are numbered in order of first use.
     let snippets: Vec<String> = shown
         .par_iter()
         .map(|&i| Ok(snippet(&a.text(i)?, SNIPPET_CHARS)))
@@ -261,4 +261,38 @@ fn leading(m: &Array2<f64>, not: Option<&Array1<f64>>) -> Array1<f64> {
         v = next / norm;
     }
     v * value.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page's data reads as it did when built as JSON values, whose keys serde_json
+    /// sorts: the struct's fields must stay in name order.
+    #[test]
+    fn the_page_data_keeps_its_keys_in_name_order() {
+        let page = Page {
+            articles: 2,
+            period: "week".into(),
+            periods: vec!["1987-W10".into()],
+            rows: vec![(
+                "a1",
+                "Oil <rises>",
+                Some("1987-03-02".into()),
+                0,
+                1,
+                None,
+                Some(0),
+                "Oil rose.".into(),
+            )],
+            sampled: false,
+            sources: vec!["wire".into()],
+            stories: vec![(7, "OPEC output", 1, 3, None, Some("1987-03-04".into()))],
+            themes: vec![json!({"id": 0, "name": "crude oil"})],
+        };
+        let direct = serde_json::to_string(&page).unwrap();
+        let as_values = serde_json::to_string(&serde_json::to_value(&page).unwrap()).unwrap();
+        assert_eq!(direct, as_values);
+        assert!(direct.starts_with(r#"{"articles":2,"period":"week","periods""#));
+    }
 }
