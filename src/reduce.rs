@@ -351,31 +351,23 @@ impl Lsa {
             .par_for_each(|c, &l| *c = f64::from(l));
         // The largest loading of each column (the first, on a tie in size), from blocks of
         // rows in parallel; blocks are combined in order, so any split finds the same one.
+        fn keep_larger<'r>(
+            mut peaks: Vec<f64>,
+            row: impl IntoIterator<Item = &'r f64>,
+        ) -> Vec<f64> {
+            for (p, &v) in peaks.iter_mut().zip(row) {
+                if v.abs() > p.abs() {
+                    *p = v;
+                }
+            }
+            peaks
+        }
+        let none = || vec![0.0f64; dims];
         let peaks = components
             .axis_chunks_iter(Axis(0), 1024)
             .into_par_iter()
-            .map(|block| {
-                let mut peaks = vec![0.0f64; dims];
-                for row in block.rows() {
-                    for (p, &v) in peaks.iter_mut().zip(row) {
-                        if v.abs() > p.abs() {
-                            *p = v;
-                        }
-                    }
-                }
-                peaks
-            })
-            .reduce(
-                || vec![0.0f64; dims],
-                |mut a, b| {
-                    for (p, q) in a.iter_mut().zip(b) {
-                        if q.abs() > p.abs() {
-                            *p = q;
-                        }
-                    }
-                    a
-                },
-            );
+            .map(|block| block.rows().into_iter().fold(none(), keep_larger))
+            .reduce(none, |a, b| keep_larger(a, &b));
         components
             .axis_iter_mut(Axis(0))
             .into_par_iter()

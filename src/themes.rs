@@ -398,55 +398,52 @@ pub(crate) fn written_forms(
     by_doc.sort_unstable();
     // Per phrase: written form → (occurrences, of which inside a longer name).
     let mut counts: FxHashMap<u64, FxHashMap<String, (u32, u32)>> = FxHashMap::default();
-    let mut count = |parts: [&str; 2], first: Span, last: Span, h: u64| {
-        if first.mid && first.part == last.part && first.start < last.end {
-            let text = parts[first.part];
-            let form = written(&text[first.start..last.end]);
-            let inside = is_name(&form)
-                && [true, false].into_iter().any(|before| {
-                    neighbour(text, first.start, last.end, before).is_some_and(is_name)
-                });
-            let e = counts.entry(h).or_default().entry(form).or_default();
-            e.0 += 1;
-            e.1 += u32::from(inside);
-        }
-    };
     for group in by_doc.chunk_by(|a, b| a.0 == b.0) {
         let d = group[0].0;
         let article = &texts.articles[d];
         let doc = &texts.docs[d];
-        // The scratch file was written by this run: a text that cannot be read back only
-        // leaves its forms uncounted here, and writing articles.parquet reports the failure.
-        if doc.has_spans() {
+        // Where each token stands: kept with the document, or found by analysing its text
+        // again (once per article, however many batches of terms look it up). The scratch
+        // file was written by this run: a text that cannot be read back only leaves its
+        // forms uncounted here, and writing articles.parquet reports the failure.
+        let (body, places): (std::borrow::Cow<str>, Option<&[Span]>) = if doc.has_spans() {
             let Ok(body) = texts.texts.text(texts.articles, d) else {
                 continue;
             };
-            let parts = [article.title.as_str(), body.as_ref()];
-            for &(_, a, b, h) in group {
-                if let (Some(first), Some(last)) = (doc.span(a), doc.span(b)) {
-                    count(parts, first, last, h);
+            (body, None)
+        } else {
+            let (body, places) = match read.0.entry(d) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let Ok(body) = texts.texts.text(texts.articles, d) else {
+                        continue;
+                    };
+                    let body = body.into_owned();
+                    let mut places = Vec::new();
+                    cache.each_token(&[article.title.as_str(), &body], |_, place| {
+                        places.push(Span::of(&place))
+                    });
+                    e.insert((body, places))
                 }
-            }
-            continue;
-        }
-        let (body, places) = match read.0.entry(d) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let Ok(body) = texts.texts.text(texts.articles, d) else {
-                    continue;
-                };
-                let body = body.into_owned();
-                let mut places = Vec::new();
-                cache.each_token(&[article.title.as_str(), &body], |_, place| {
-                    places.push(Span::of(&place))
-                });
-                e.insert((body, places))
-            }
+            };
+            (body.as_str().into(), Some(places.as_slice()))
         };
-        let parts = [article.title.as_str(), body.as_str()];
+        let span = |i: usize| places.map_or_else(|| doc.span(i), |p| p.get(i).copied());
+        let parts = [article.title.as_str(), body.as_ref()];
         for &(_, a, b, h) in group {
-            if let (Some(&first), Some(&last)) = (places.get(a), places.get(b)) {
-                count(parts, first, last, h);
+            let (Some(first), Some(last)) = (span(a), span(b)) else {
+                continue;
+            };
+            if first.mid && first.part == last.part && first.start < last.end {
+                let text = parts[first.part];
+                let form = written(&text[first.start..last.end]);
+                let inside = is_name(&form)
+                    && [true, false].into_iter().any(|before| {
+                        neighbour(text, first.start, last.end, before).is_some_and(is_name)
+                    });
+                let e = counts.entry(h).or_default().entry(form).or_default();
+                e.0 += 1;
+                e.1 += u32::from(inside);
             }
         }
     }

@@ -729,17 +729,15 @@ impl<'a> Weighted<'a> {
         }
         let nnz = indptr[n];
         let (mut indices, mut data) = (vec![0u32; nnz], vec![0f32; nnz]);
-        let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
-        let (mut idx_rest, mut val_rest) = (indices.as_mut_slice(), data.as_mut_slice());
-        for start in (0..n).step_by(BLOCK) {
-            let end = (start + BLOCK).min(n);
-            let len = indptr[end] - indptr[start];
-            let (idx, rest) = std::mem::take(&mut idx_rest).split_at_mut(len);
-            idx_rest = rest;
-            let (val, rest) = std::mem::take(&mut val_rest).split_at_mut(len);
-            val_rest = rest;
-            blocks.push((start..end, idx, val));
-        }
+        let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+        let lens = starts
+            .iter()
+            .map(|&start| indptr[(start + BLOCK).min(n)] - indptr[start]);
+        let blocks: Vec<_> = starts
+            .iter()
+            .zip(split_by_lengths(&mut indices, &mut data, lens))
+            .map(|(&start, (idx, val))| (start..(start + BLOCK).min(n), idx, val))
+            .collect();
         blocks.into_par_iter().for_each(|(rows, idx, val)| {
             let mut at = 0;
             for i in rows {
@@ -913,6 +911,24 @@ impl DfTable {
     }
 }
 
+/// `a` and `b` cut into consecutive pieces of `lens`, pairwise: the slots that blocks of a
+/// CSR matrix's rows are written into, each by its own job.
+fn split_by_lengths<'m, A, B>(
+    mut a: &'m mut [A],
+    mut b: &'m mut [B],
+    lens: impl IntoIterator<Item = usize>,
+) -> Vec<(&'m mut [A], &'m mut [B])> {
+    lens.into_iter()
+        .map(|len| {
+            let (x, rest) = std::mem::take(&mut a).split_at_mut(len);
+            a = rest;
+            let (y, rest) = std::mem::take(&mut b).split_at_mut(len);
+            b = rest;
+            (x, y)
+        })
+        .collect()
+}
+
 /// Builds a CSR matrix directly from rows whose column indices are sorted and distinct, with
 /// no intermediate triplets (at a million articles those cost gigabytes).
 /// Rows computed in parallel a chunk at a time and appended to one CSR matrix, so that the
@@ -958,20 +974,11 @@ fn sparse_by_chunks<T: Sync, X: Send>(
         // rows per job: zeroing the room first (`resize`) wrote every entry twice, on one
         // thread (a tenth of the stage at 200,000 articles), and zeroing it all up front
         // made the unused end of the guess resident (74 MB at a million).
-        let (mut idx_rest, mut val_rest) = (
+        let slots = split_by_lengths(
             &mut indices.spare_capacity_mut()[..added],
             &mut data.spare_capacity_mut()[..added],
+            blocks,
         );
-        let slots: Vec<_> = blocks
-            .into_iter()
-            .map(|len| {
-                let (idx, rest) = std::mem::take(&mut idx_rest).split_at_mut(len);
-                idx_rest = rest;
-                let (val, rest) = std::mem::take(&mut val_rest).split_at_mut(len);
-                val_rest = rest;
-                (idx, val)
-            })
-            .collect();
         rows.into_par_iter()
             .chunks(BLOCK)
             .zip(slots)

@@ -2,17 +2,17 @@
 
 use super::*;
 
-/// Where the clustered articles' texts are once they have been analysed: in the articles
-/// themselves, or moved to a scratch file ([`TextStore::spill`]). At a million full-length
-/// articles the texts are 3 GiB that nothing reads again until theme naming (the sentences of
-/// a few phrases) and `articles.parquet`; in a file they wait in the operating system's page
-/// cache, which gives way under memory pressure, instead of in the process.
 /// Bytes a thread gathers before each write of the scratch file.
 const SPILL_BLOCK: usize = 1 << 20;
 /// Articles a task writes into its own part of the scratch file: each part is written in
 /// whole blocks but its last, so parts of a few megabytes cost no more writes than one part.
 const SPILL_RUN: usize = 4096;
 
+/// Where the clustered articles' texts are once they have been analysed: in the articles
+/// themselves, or moved to a scratch file ([`TextStore::spill`]). At a million full-length
+/// articles the texts are 3 GiB that nothing reads again until theme naming (the sentences of
+/// a few phrases) and `articles.parquet`; in a file they wait in the operating system's page
+/// cache, which gives way under memory pressure, instead of in the process.
 #[derive(Debug, Default)]
 pub struct TextStore {
     spilled: Option<Spilled>,

@@ -354,13 +354,7 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
     // The scratch file has no name: nothing to clean up, even after a crash.
     assert_eq!(fs::read_dir(&scratch).unwrap().count(), 0);
 
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    tidings::report::write(&held, None, &a, None).unwrap();
-    tidings::report::write(&spilled, None, &b, None).unwrap();
-    for t in TABLES {
-        let (x, y) = (fs::read(a.join(t)).unwrap(), fs::read(b.join(t)).unwrap());
-        assert!(x == y, "{t} differs with the texts set aside");
-    }
+    let (a, b) = same_tables(&held, &spilled, dir.path(), "with the texts set aside");
     let themes = |p: &std::path::Path| {
         let s = fs::read_to_string(p.join("summary.md")).unwrap();
         let from = s.find("## Themes").unwrap();
@@ -398,13 +392,25 @@ fn kept_spans_change_no_name() {
     assert_eq!(names(&analysed), (themes.clone(), stories.clone()));
     // Names of several words, read from the texts, are among them.
     assert!(stories.iter().any(|n| n.contains(' ')), "{stories:?}");
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    tidings::report::write(&analysed, None, &a, None).unwrap();
-    tidings::report::write(&spanned, None, &b, None).unwrap();
+    same_tables(&analysed, &spanned, dir.path(), "with the spans kept");
+}
+
+/// Writes both analyses' reports under `dir` (`a`, `b`), asserts their tables are the same
+/// byte for byte, and returns the two folders.
+fn same_tables(
+    x: &tidings::pipeline::Analysis,
+    y: &tidings::pipeline::Analysis,
+    dir: &std::path::Path,
+    what: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    tidings::report::write(x, None, &a, None).unwrap();
+    tidings::report::write(y, None, &b, None).unwrap();
     for t in TABLES {
-        let (x, y) = (fs::read(a.join(t)).unwrap(), fs::read(b.join(t)).unwrap());
-        assert!(x == y, "{t} differs with the spans kept");
+        let (p, q) = (fs::read(a.join(t)).unwrap(), fs::read(b.join(t)).unwrap());
+        assert!(p == q, "{t} differs {what}");
     }
+    (a, b)
 }
 
 /// The seed only breaks ties: on a corpus with clear structure (eight Reuters topics, k = 8),
