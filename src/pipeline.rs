@@ -16,14 +16,14 @@ use rayon::prelude::*;
 
 use crate::cluster::Clustering;
 use crate::config::SeedTheme;
-use crate::corpus::{self, day_number, Article, Corpus, Reject, TextStore};
+use crate::corpus::{self, day_number, Article, Corpus, Reject, Scratch, TextStore};
 use crate::dedup::{find_duplicates, DedupParams};
 use crate::evaluate::{evaluate, Metrics};
 use crate::model::{Absorbed, Joined, Ledger, SavedTheme, ThemeModel, Undo};
 use crate::reduce::Lsa;
 pub use crate::settings::Settings;
 use crate::stories::{Grouping, Stories, StoryInput};
-use crate::text::{Analyzer, SurfaceForms};
+use crate::text::{Analyzer, SurfaceForms, TokenCache};
 use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
 use crate::trends::Trends;
@@ -120,9 +120,10 @@ pub struct RunConfig {
     pub scratch_from: u64,
     /// Texts of fewer bytes than this in all keep where each token was written (8 bytes a
     /// token, about two thirds of the texts' own size), for naming to read how terms are
-    /// written without analysing the texts again; 0 never keeps them. Changes no table. Meant
-    /// to be at most `scratch_from`: naming reads a spilled text back for every batch of
-    /// terms it looks up in it.
+    /// written without analysing the texts again; 0 never keeps them. Larger texts set
+    /// aside in a scratch file have them noted there instead (2 bytes a token). Changes no
+    /// table. Meant to be at most `scratch_from`: naming reads a spilled text back for every
+    /// batch of terms it looks up in it.
     pub spans_below: u64,
     /// Keep the raw term counts in [`Analysis::counts`] (a comparison reads them). A run
     /// drops them once the LSA has read them, rather than hold them through naming and
@@ -944,10 +945,22 @@ fn tokenize_stage(
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
     let bytes: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
-    let (tokens, surfaces) = tokenize_with(&articles, analyzer, bytes < config.spans_below);
-    let texts = match &config.scratch {
-        Some(dir) if bytes >= config.scratch_from => TextStore::spill(&mut articles, dir)
-            .with_context(|| format!("setting the article texts aside in {}", dir.display()))?,
+    let in_docs = bytes < config.spans_below;
+    let aside = |dir: &PathBuf| format!("setting the article texts aside in {}", dir.display());
+    let scratch = match &config.scratch {
+        Some(dir) if bytes >= config.scratch_from => {
+            Some(Scratch::create(dir, &articles).with_context(|| aside(dir))?)
+        }
+        _ => None,
+    };
+    // Spans too many to keep in memory are set down in the scratch file, as notes.
+    let noted = scratch.as_ref().filter(|_| !in_docs);
+    let (tokens, surfaces, notes) = tokenize_with(&articles, analyzer, in_docs, noted)
+        .with_context(|| config.scratch.as_ref().map(aside).unwrap_or_default())?;
+    let texts = match (scratch, &config.scratch) {
+        (Some(scratch), Some(dir)) => {
+            TextStore::spill_into(scratch, &mut articles, notes).with_context(|| aside(dir))?
+        }
         _ => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);
@@ -1489,33 +1502,71 @@ impl Assigner {
 /// cache (rayon's finer splitting would start many caches cold); runs come back in input
 /// order, and the surface-form counts (integer sums) do not depend on the split.
 pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
-    tokenize_with(articles, analyzer, false)
+    let Ok((docs, surfaces, _)) = tokenize_runs(articles, analyzer, |cache, run| {
+        Ok::<_, std::convert::Infallible>((
+            run.iter()
+                .map(|a| cache.doc(&[&a.title, &a.text]))
+                .collect(),
+            Vec::new(),
+        ))
+    });
+    (docs, surfaces)
 }
 
-/// [`tokenize`], the documents keeping their tokens' spans when `spans`.
+/// [`tokenize`], each document keeping its tokens' spans when `spans`, else, with `noted`,
+/// setting them down there as notes (their places returned, one per article).
 fn tokenize_with(
     articles: &[Article],
     analyzer: &Analyzer,
     spans: bool,
-) -> (Vec<Doc>, SurfaceForms) {
-    let parts: Vec<(Vec<Doc>, SurfaceForms)> = articles
+    noted: Option<&Scratch>,
+) -> std::io::Result<(Vec<Doc>, SurfaceForms, Vec<u64>)> {
+    tokenize_runs(articles, analyzer, |cache, run| match noted {
+        Some(scratch) => {
+            let mut writer = scratch.notes();
+            let mut note = Vec::new();
+            let mut docs = Vec::with_capacity(run.len());
+            for a in run {
+                note.clear();
+                let (doc, ok) = cache.doc_noting_spans(&[&a.title, &a.text], &mut note);
+                writer.push(ok.then_some(note.as_slice()))?;
+                docs.push(doc);
+            }
+            Ok((docs, writer.finish()?))
+        }
+        None => Ok((
+            run.iter()
+                .map(|a| cache.doc_with(&[&a.title, &a.text], spans))
+                .collect(),
+            Vec::new(),
+        )),
+    })
+}
+
+/// Runs `each` over one contiguous run of articles per thread, with the run's token cache,
+/// and joins what the runs give in input order.
+fn tokenize_runs<E: Send>(
+    articles: &[Article],
+    analyzer: &Analyzer,
+    each: impl Fn(&mut TokenCache, &[Article]) -> Result<(Vec<Doc>, Vec<u64>), E> + Sync,
+) -> Result<(Vec<Doc>, SurfaceForms, Vec<u64>), E> {
+    let parts: Vec<(Vec<Doc>, Vec<u64>, SurfaceForms)> = articles
         .par_chunks(crate::vectorize::per_thread(articles.len()))
         .map(|run| {
             let mut cache = analyzer.cache();
-            let docs = run
-                .iter()
-                .map(|a| cache.doc_with(&[&a.title, &a.text], spans))
-                .collect();
-            (docs, cache.surface_forms())
+            let (docs, notes) = each(&mut cache, run)?;
+            Ok((docs, notes, cache.surface_forms()))
         })
-        .collect();
+        .collect::<Result<_, E>>()?;
     let mut docs = Vec::with_capacity(articles.len());
+    let mut notes = Vec::new();
     let mut surfaces = SurfaceForms::default();
-    for (run, forms) in parts {
+    for (run, run_notes, forms) in parts {
         docs.extend(run);
+        notes.extend(run_notes);
         surfaces = surfaces.merge(forms);
     }
-    (docs, surfaces)
+    Ok((docs, surfaces, notes))
 }
 
 /// The TF-IDF rows as a dense matrix (`dims` 0), refused when it would not fit in memory:

@@ -48,6 +48,85 @@ impl Join {
     }
 }
 
+/// Where a document's tokens were written, in two bytes a token where a [`Doc`] packs eight:
+/// for a corpus too large to keep its spans in memory, set down in the scratch file beside
+/// its texts, so naming reads how terms are written without analysing the texts again.
+/// Per token, as LEB128 numbers (a byte each below 128): its gap from the end of the token
+/// before (from the part's start for the first of a part), shifted past two bits for
+/// whether it opens the next part and is mid-sentence; then its length. Written straight
+/// into the note: through serde (bincode's varints) the notes cost a tenth of tokenizing.
+struct SpanNotes<'o> {
+    out: &'o mut Vec<u8>,
+    /// `out`'s length before the note, to take it back.
+    from: usize,
+    part: usize,
+    end: usize,
+    /// A token the form cannot hold: one ending before it starts, or two parts on.
+    failed: bool,
+}
+
+impl<'o> SpanNotes<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        let from = out.len();
+        SpanNotes {
+            out,
+            from,
+            part: 0,
+            end: 0,
+            failed: false,
+        }
+    }
+
+    fn push(&mut self, place: &Place) {
+        let next = place.part == self.part + 1;
+        if next {
+            self.part += 1;
+            self.end = 0;
+        }
+        let gap = place.start.checked_sub(self.end);
+        let len = place.end.checked_sub(place.start);
+        match (gap, len) {
+            (Some(gap), Some(len)) if place.part == self.part && !self.failed => {
+                put_leb128(
+                    self.out,
+                    (gap as u64) << 2 | u64::from(place.mid) << 1 | u64::from(next),
+                );
+                put_leb128(self.out, len as u64);
+                self.end = place.end;
+            }
+            _ => self.failed = true,
+        }
+    }
+
+    /// Whether the note was written; if not, `out` is as it was.
+    fn finish(self) -> bool {
+        if self.failed {
+            self.out.truncate(self.from);
+        }
+        !self.failed
+    }
+}
+
+fn put_leb128(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The number at the start of `bytes`, and the bytes after it.
+fn take_leb128(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v = 0u64;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            return Some((v, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
 /// A document as the later stages hold it: the hashes of its stems in order (8 bytes a
 /// token, no string per token), how each token joins the one before (2 bits a token), and
 /// how many tokens its lead (headline and first sentence) has; when kept, where each token
@@ -96,6 +175,31 @@ impl Span {
                 | (place.part as u64) << 56
                 | u64::from(place.mid) << 63
         })
+    }
+
+    /// Spans as a scratch file's note holds them (see [`SpanNotes`]); `None` for bytes that
+    /// are not such a note.
+    pub fn decode(mut note: &[u8]) -> Option<Vec<Span>> {
+        let mut spans = Vec::new();
+        let (mut part, mut end) = (0usize, 0usize);
+        while !note.is_empty() {
+            let (head, rest) = take_leb128(note)?;
+            let (len, rest) = take_leb128(rest)?;
+            note = rest;
+            if head & 1 == 1 {
+                part += 1;
+                end = 0;
+            }
+            let start = end.checked_add(usize::try_from(head >> 2).ok()?)?;
+            end = start.checked_add(usize::try_from(len).ok()?)?;
+            spans.push(Span {
+                part,
+                start,
+                end,
+                mid: head & 2 == 2,
+            });
+        }
+        Some(spans)
     }
 
     fn unpack(v: u64) -> Span {
@@ -642,25 +746,41 @@ impl TokenCache<'_> {
     /// [`TokenCache::doc`], keeping where each token was written when `spans` (none are kept
     /// for a text with a span [`Span::pack`] cannot pack: naming then reads it again).
     pub fn doc_with(&mut self, parts: &[&str], spans: bool) -> Doc {
-        let mut doc = Doc::default();
-        let mut lead = None;
         let mut kept: Option<Vec<u64>> = spans.then(Vec::new);
-        self.each_token(parts, |t, g| {
-            if lead.is_none() && g.ends_sentence && g.last_part {
-                lead = Some(doc.stems.len() as u32);
-            }
+        let mut doc = self.doc_seeing(parts, |g| {
             if let Some(k) = &mut kept {
-                match Span::pack(&g) {
+                match Span::pack(g) {
                     Some(v) => k.push(v),
                     None => kept = None,
                 }
             }
-            doc.push(t.hash, g.join);
         });
         // After every join word: a span is found by its token's place past them.
         if let Some(k) = kept {
             doc.packed.extend(k);
         }
+        doc
+    }
+
+    /// [`TokenCache::doc`], with where each token was written appended to `note` in the form
+    /// [`SpanNotes`] gives; false (and `note` as it was) for a text that form cannot hold.
+    pub fn doc_noting_spans(&mut self, parts: &[&str], note: &mut Vec<u8>) -> (Doc, bool) {
+        let mut notes = SpanNotes::new(note);
+        let doc = self.doc_seeing(parts, |g| notes.push(g));
+        (doc, notes.finish())
+    }
+
+    /// The document of `parts`, showing `see` where each token stands.
+    fn doc_seeing(&mut self, parts: &[&str], mut see: impl FnMut(&Place)) -> Doc {
+        let mut doc = Doc::default();
+        let mut lead = None;
+        self.each_token(parts, |t, g| {
+            if lead.is_none() && g.ends_sentence && g.last_part {
+                lead = Some(doc.stems.len() as u32);
+            }
+            see(&g);
+            doc.push(t.hash, g.join);
+        });
         doc.lead = lead.unwrap_or(doc.stems.len() as u32);
         doc
     }
@@ -1113,6 +1233,51 @@ mod tests {
             .map(|s| stem_hash(s))
             .collect();
         assert_eq!(parts, whole);
+    }
+
+    /// A text's span notes read back as where analysing it again finds each token, through
+    /// long gaps, long words, a headline, an empty one and a phrase over a line break; a text
+    /// the form cannot hold gives no note and leaves what was written before it.
+    #[test]
+    fn span_notes_are_where_the_tokens_were_written() {
+        let a = Analyzer::english().with_phrases(["Gaza Strip"]);
+        let long_word = "x".repeat(300);
+        let far = format!("Aid{}reached {long_word} Gaza", " -".repeat(200));
+        let texts: [[&str; 2]; 4] = [
+            [
+                "AID FOR THE GAZA STRIP",
+                "Aid reached the Gaza\nStrip on Monday. U.S. officials said famine loomed.",
+            ],
+            ["", "Müller’s café in Zürich; O’Brien — naïve"],
+            ["Headline only", ""],
+            ["", &far],
+        ];
+        let mut cache = a.cache();
+        for parts in texts {
+            let mut note = vec![7u8];
+            let (doc, ok) = cache.doc_noting_spans(&parts, &mut note);
+            assert!(ok, "{parts:?}");
+            assert_eq!(doc, a.cache().doc(&parts));
+            let mut places = Vec::new();
+            a.cache()
+                .each_token(&parts, |_, p| places.push(Span::of(&p)));
+            assert_eq!(Span::decode(&note[1..]), Some(places), "{parts:?}");
+        }
+        // Two bytes a token, where a document packs eight.
+        let mut note = Vec::new();
+        cache.doc_noting_spans(&texts[0], &mut note);
+        assert_eq!(note.len(), 2 * cache.doc(&texts[0]).stems.len());
+        // A part skipped (its tokens two parts on), a phrase ending before it starts.
+        for parts in [
+            &["a word", "", "more words"][..],
+            &["talks in Gaza", "Strip"],
+        ] {
+            let mut note = vec![7u8];
+            let (doc, ok) = cache.doc_noting_spans(parts, &mut note);
+            assert!(!ok && note == [7], "{parts:?}");
+            assert_eq!(doc, a.cache().doc(parts));
+        }
+        assert_eq!(Span::decode(&[0xff]), None);
     }
 
     /// A document's kept spans are where analysing its text again finds each token, a

@@ -402,10 +402,11 @@ pub(crate) fn written_forms(
         let d = group[0].0;
         let article = &texts.articles[d];
         let doc = &texts.docs[d];
-        // Where each token stands: kept with the document, or found by analysing its text
-        // again (once per article, however many batches of terms look it up). The scratch
-        // file was written by this run: a text that cannot be read back only leaves its
-        // forms uncounted here, and writing articles.parquet reports the failure.
+        // Where each token stands: kept with the document, noted beside its spilled text,
+        // or found by analysing its text again (once per article, however many batches of
+        // terms look it up). The scratch file was written by this run: a text that cannot be
+        // read back only leaves its forms uncounted here (a note that cannot, the text
+        // analysed again), and writing articles.parquet reports the failure.
         let (body, places): (std::borrow::Cow<str>, Option<&[Span]>) = if doc.has_spans() {
             let Ok(body) = texts.texts.text(texts.articles, d) else {
                 continue;
@@ -419,9 +420,13 @@ pub(crate) fn written_forms(
                         continue;
                     };
                     let body = body.into_owned();
-                    let mut places = Vec::new();
-                    cache.each_token(&[article.title.as_str(), &body], |_, place| {
-                        places.push(Span::of(&place))
+                    let noted = texts.texts.note(d).ok().flatten();
+                    let places = noted.and_then(|n| Span::decode(&n)).unwrap_or_else(|| {
+                        let mut places = Vec::new();
+                        cache.each_token(&[article.title.as_str(), &body], |_, place| {
+                            places.push(Span::of(&place))
+                        });
+                        places
                     });
                     e.insert((body, places))
                 }

@@ -33,7 +33,7 @@ pub use dates::{
     LATEST_DATE,
 };
 pub use parquet_rows::read_table;
-pub use store::TextStore;
+pub use store::{NoteWriter, Scratch, TextStore};
 
 /// Errors that stop reading altogether (as opposed to per-article rejects).
 #[derive(Debug, thiserror::Error)]

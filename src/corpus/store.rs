@@ -24,6 +24,94 @@ pub(super) struct Spilled {
     file: fs::File,
     /// Each article's text as (offset, length) in the file, in article order.
     spans: Vec<(u64, u64)>,
+    /// Each article's note ([`Scratch::notes`]) as [`NoteWriter`] packs it, in article order;
+    /// empty when none were written.
+    notes: Vec<u64>,
+}
+
+/// A note's place: its offset in the high 40 bits, its length in the low 24.
+const NOTE_LEN_BITS: u32 = 24;
+/// An article without a note.
+const NO_NOTE: u64 = u64::MAX;
+
+/// The scratch file, made before the texts are analysed so that what the analysis learns of
+/// each text can be set down beside it as it goes ([`Scratch::notes`]), rather than held
+/// until the texts are spilled. The texts take the file's start, the notes what follows.
+#[derive(Debug)]
+pub struct Scratch {
+    file: fs::File,
+    /// Where the next block of notes goes; starts past the texts.
+    end: std::sync::atomic::AtomicU64,
+}
+
+impl Scratch {
+    /// An unnamed scratch file in `dir`, with room at its start for the texts of `articles`.
+    pub fn create(dir: &Path, articles: &[Article]) -> std::io::Result<Scratch> {
+        let texts: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
+        Ok(Scratch {
+            file: tempfile::tempfile_in(dir)?,
+            end: texts.into(),
+        })
+    }
+
+    /// A writer of one note per article, for a run of articles in order. Each thread has its
+    /// own; their blocks land wherever the file's end is when they are full, so the notes'
+    /// order in the file depends on the threads, and nothing read back does.
+    pub fn notes(&self) -> NoteWriter<'_> {
+        NoteWriter {
+            scratch: self,
+            block: Vec::with_capacity(SPILL_BLOCK),
+            pending: Vec::new(),
+            index: Vec::new(),
+        }
+    }
+}
+
+/// Writes the notes of a run of articles (see [`Scratch::notes`]).
+pub struct NoteWriter<'s> {
+    scratch: &'s Scratch,
+    block: Vec<u8>,
+    /// Notes in `block`, as (index entry, offset in the block, length).
+    pending: Vec<(usize, usize, usize)>,
+    index: Vec<u64>,
+}
+
+impl NoteWriter<'_> {
+    /// The next article's note; `None` when it has none (readers then do without).
+    pub fn push(&mut self, note: Option<&[u8]>) -> std::io::Result<()> {
+        match note {
+            Some(n) if n.len() < 1 << NOTE_LEN_BITS => {
+                self.pending
+                    .push((self.index.len(), self.block.len(), n.len()));
+                self.block.extend_from_slice(n);
+                self.index.push(0);
+                if self.block.len() >= SPILL_BLOCK {
+                    self.flush()?;
+                }
+            }
+            _ => self.index.push(NO_NOTE),
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let at = self.scratch.end.fetch_add(
+            self.block.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        write_all_at(&self.scratch.file, &self.block, at)?;
+        for (i, from, len) in self.pending.drain(..) {
+            self.index[i] = (at + from as u64) << NOTE_LEN_BITS | len as u64;
+        }
+        self.block.clear();
+        Ok(())
+    }
+
+    /// Where each article's note is, in order, once the last block is written.
+    pub fn finish(mut self) -> std::io::Result<Vec<u64>> {
+        self.flush()?;
+        Ok(self.index)
+    }
 }
 
 impl TextStore {
@@ -32,8 +120,19 @@ impl TextStore {
     /// articles the kernel's copying into new page-cache pages took 4 s of one core, the
     /// other idle.
     pub fn spill(articles: &mut [Article], dir: &Path) -> std::io::Result<TextStore> {
+        let scratch = Scratch::create(dir, articles)?;
+        TextStore::spill_into(scratch, articles, Vec::new())
+    }
+
+    /// [`TextStore::spill`] into `scratch`, whose notes of `articles` are at `notes` (as the
+    /// writers gave them, one per article; empty for none).
+    pub fn spill_into(
+        scratch: Scratch,
+        articles: &mut [Article],
+        notes: Vec<u64>,
+    ) -> std::io::Result<TextStore> {
         use rayon::prelude::*;
-        let file = tempfile::tempfile_in(dir)?;
+        let file = scratch.file;
         let mut spans = Vec::with_capacity(articles.len());
         let mut at = 0u64;
         for a in articles.iter() {
@@ -58,7 +157,7 @@ impl TextStore {
                 write_all_at(&file, &block, from)
             })?;
         Ok(TextStore {
-            spilled: Some(Spilled { file, spans }),
+            spilled: Some(Spilled { file, spans, notes }),
         })
     }
 
@@ -72,7 +171,26 @@ impl TextStore {
         if let Some(s) = &mut self.spilled {
             let mut k = keep.iter();
             s.spans.retain(|_| k.next().copied().unwrap_or(false));
+            if !s.notes.is_empty() {
+                let mut k = keep.iter();
+                s.notes.retain(|_| k.next().copied().unwrap_or(false));
+            }
         }
+    }
+
+    /// Article `i`'s note, when the texts were spilled with notes and it has one.
+    pub fn note(&self, i: usize) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(&at) = self.spilled.as_ref().and_then(|s| s.notes.get(i)) else {
+            return Ok(None);
+        };
+        if at == NO_NOTE {
+            return Ok(None);
+        }
+        let mut note = vec![0u8; (at & ((1 << NOTE_LEN_BITS) - 1)) as usize];
+        if let Some(s) = &self.spilled {
+            read_exact_at(&s.file, &mut note, at >> NOTE_LEN_BITS)?;
+        }
+        Ok(Some(note))
     }
 
     /// Article `i`'s text.

@@ -32,6 +32,48 @@ fn spilled_texts_read_back_after_rows_are_dropped() {
     assert_eq!(TextStore::default().text(&articles, 0).unwrap(), "");
 }
 
+/// Notes written beside the texts by several writers, each flushing blocks as they fill,
+/// come back each to its own article, also after rows are dropped; an article without one
+/// has none, and texts spilled without notes have none.
+#[test]
+fn notes_read_back_with_their_articles() {
+    let mut articles: Vec<Article> = (0..6000)
+        .map(|i| Article {
+            id: i.to_string(),
+            file: "f".into(),
+            line: None,
+            date: None,
+            title: String::new(),
+            text: format!("text {i}"),
+            extra: Default::default(),
+        })
+        .collect();
+    let note = |i: usize| (i % 7 != 3).then(|| vec![(i % 251) as u8; 200 + i % 300]);
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = Scratch::create(dir.path(), &articles).unwrap();
+    // Two runs of articles, their writers taking turns as threads would.
+    let (mut a, mut b) = (scratch.notes(), scratch.notes());
+    for i in 0..3000 {
+        a.push(note(i).as_deref()).unwrap();
+        b.push(note(3000 + i).as_deref()).unwrap();
+    }
+    let mut notes = a.finish().unwrap();
+    notes.extend(b.finish().unwrap());
+    let mut store = TextStore::spill_into(scratch, &mut articles, notes).unwrap();
+    for i in [0, 3, 2999, 3000, 5999] {
+        assert_eq!(store.note(i).unwrap(), note(i), "article {i}");
+        assert_eq!(store.text(&articles, i).unwrap(), format!("text {i}"));
+    }
+    let keep: Vec<bool> = (0..6000).map(|i| i % 2 == 0).collect();
+    store.retain(&keep);
+    assert_eq!(store.note(1).unwrap(), note(2));
+    assert_eq!(store.note(2999).unwrap(), note(5998));
+    assert_eq!(store.note(3000).unwrap(), None);
+    let plain = TextStore::spill(&mut articles, dir.path()).unwrap();
+    assert_eq!(plain.note(0).unwrap(), None);
+    assert_eq!(TextStore::default().note(0).unwrap(), None);
+}
+
 /// Texts of several megabytes, written by every thread in blocks, come back each whole and
 /// in order.
 #[test]

@@ -309,7 +309,7 @@ fn the_theme_tree_holds_every_theme_once() {
 /// The CLI sets the article texts aside in a scratch file after tokenizing when they are many
 /// (a million full-length articles hold 3 GiB of text); that must change nothing a user sees:
 /// the same tables byte for byte, the same headlines (read back from the file for untitled
-/// articles), every text readable, and no file left behind.
+/// articles), every text readable, each with where its tokens are, and no file left behind.
 #[test]
 fn texts_set_aside_after_tokenizing_change_no_output() {
     use tidings::pipeline::{self, RunConfig};
@@ -351,6 +351,18 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
         assert_eq!(spilled.headline(i, 80), held.headline(i, 80));
     }
     assert!(held.articles.iter().any(|a| a.title.is_empty()));
+    // Beside each text, where its tokens were written, as analysing it again finds them.
+    let english = tidings::text::Analyzer::english();
+    for (i, a) in held.articles.iter().enumerate() {
+        let note = spilled.texts.note(i).unwrap().expect("a note");
+        use tidings::text::Span;
+        let mut places = Vec::new();
+        english
+            .cache()
+            .each_token(&[&a.title, &a.text], |_, p| places.push(Span::of(&p)));
+        assert_eq!(Span::decode(&note), Some(places), "article {i}");
+    }
+    assert_eq!(held.texts.note(0).unwrap(), None);
     // The scratch file has no name: nothing to clean up, even after a crash.
     assert_eq!(fs::read_dir(&scratch).unwrap().count(), 0);
 
