@@ -1033,12 +1033,13 @@ fn spread(members: &[usize], n: usize) -> Vec<usize> {
 type Candidates = Vec<(u64, themes::Stat)>;
 
 /// A story's candidate terms: used by at least half its (sampled) articles, two at least.
-fn candidates(docs: &[Doc], sample: &[usize]) -> Candidates {
+fn candidates(
+    map: &mut FxHashMap<u64, themes::Stat>,
+    docs: &[Doc],
+    sample: &[usize],
+) -> Candidates {
     let min_df = (sample.len() as u32).div_ceil(2).max(2);
-    let mut c: Candidates = themes::count_terms(docs, sample, None)
-        .into_iter()
-        .filter(|(_, s)| s.df >= min_df)
-        .collect();
+    let mut c = themes::frequent_terms(map, docs, sample, min_df);
     c.sort_unstable_by_key(|t| t.0);
     c
 }
@@ -1061,11 +1062,11 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
         .collect();
     let cands: Vec<Candidates> = samples
         .par_iter()
-        .map(|s| {
+        .map_init(FxHashMap::default, |map, s| {
             if s.is_empty() {
                 Default::default()
             } else {
-                candidates(docs, s)
+                candidates(map, docs, s)
             }
         })
         .collect();
@@ -1076,12 +1077,7 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
     // sums are the same in any order.
     let df = corpus_sample
         .par_chunks(crate::vectorize::per_thread(corpus_sample.len()))
-        .map(|chunk| {
-            themes::count_terms(docs, chunk, Some(&wanted))
-                .into_iter()
-                .map(|(h, s)| (h, s.df))
-                .collect::<FxHashMap<u64, u32>>()
-        })
+        .map(|chunk| themes::articles_using(docs, chunk, &wanted))
         .reduce(FxHashMap::default, |mut a, b| {
             for (h, n) in b {
                 *a.entry(h).or_default() += n;

@@ -169,6 +169,16 @@ impl Stat {
             self.in_lead = false;
         }
     }
+
+    /// [`Stat::close`] without the weight.
+    fn close_count(&mut self) {
+        if self.uses > 0 {
+            self.df += 1;
+            self.lead += u32::from(self.in_lead);
+            self.uses = 0;
+            self.in_lead = false;
+        }
+    }
 }
 
 /// Hash of a phrase: the phrase so far, then the next stem.
@@ -223,6 +233,73 @@ pub(crate) fn count_terms(
     }
     map.values_mut().for_each(Stat::close);
     map
+}
+
+/// The words and phrases used by at least `min_df` of the articles `members`, with how many
+/// use them and how many in their lead, but no weight (its logarithm per term and article is
+/// not wanted by a story's candidates). A term first met when fewer than `min_df` articles are
+/// left cannot reach it, so from there on only the terms already met are counted. `map` is
+/// emptied first: kept from one story to the next, its room is not grown again each time.
+pub(crate) fn frequent_terms(
+    map: &mut FxHashMap<u64, Stat>,
+    docs: &[Doc],
+    members: &[usize],
+    min_df: u32,
+) -> Vec<(u64, Stat)> {
+    map.clear();
+    let open = members.len().saturating_sub(min_df as usize) + 1;
+    for (k, (&d, at)) in members.iter().zip(1u32..).enumerate() {
+        let doc = &docs[d];
+        each_candidate(doc, |h, words, end| {
+            let e = if k < open {
+                map.entry(h).or_insert(Stat {
+                    words,
+                    ..Stat::default()
+                })
+            } else {
+                match map.get_mut(&h) {
+                    Some(e) => e,
+                    None => return,
+                }
+            };
+            if e.last != at {
+                e.close_count();
+                e.last = at;
+            }
+            e.uses += 1;
+            e.in_lead |= end < doc.lead as usize;
+        });
+    }
+    map.iter_mut()
+        .filter_map(|(&h, s)| {
+            s.close_count();
+            (s.df >= min_df).then_some((h, *s))
+        })
+        .collect()
+}
+
+/// How many of the articles `members` use each of `only`'s words and phrases that they use
+/// (no weight, no lead: how common a story's candidates are in the corpus).
+pub(crate) fn articles_using(
+    docs: &[Doc],
+    members: &[usize],
+    only: &FxHashSet<u64>,
+) -> FxHashMap<u64, u32> {
+    // Per term: articles, and the last (1-based) that used it.
+    let mut map: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+    for (&d, at) in members.iter().zip(1u32..) {
+        each_candidate(&docs[d], |h, _, _| {
+            if !only.contains(&h) {
+                return;
+            }
+            let e = map.entry(h).or_default();
+            if e.1 != at {
+                e.0 += 1;
+                e.1 = at;
+            }
+        });
+    }
+    map.into_iter().map(|(h, (n, _))| (h, n)).collect()
 }
 
 /// A theme's total term weight and its most used words and phrases (see [`shortlist`]).
@@ -1085,17 +1162,21 @@ pub fn build_themes(clustering: &Clustering, texts: &Texts, fixed: usize) -> The
 mod tests {
     use super::*;
 
-    /// Naming's second pass (only shortlisted terms) must give those terms the counts the
-    /// full pass gave them, or names would change with the corpus size.
-    #[test]
-    fn counting_only_some_terms_gives_them_their_full_counts() {
-        let mut x = 7u64;
-        let mut next = move || {
+    /// Numbers that look random, the same every run.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
+        }
+    }
+
+    /// Naming's second pass (only shortlisted terms) must give those terms the counts the
+    /// full pass gave them, or names would change with the corpus size.
+    #[test]
+    fn counting_only_some_terms_gives_them_their_full_counts() {
+        let mut next = xorshift(7);
         let docs: Vec<Doc> = (0..60)
             .map(|_| Doc::from_stems((0..40).map(|_| next() % 30).collect()))
             .collect();
@@ -1111,6 +1192,50 @@ mod tests {
                 (a.weight.to_bits(), a.df, a.lead, a.words),
                 (b.weight.to_bits(), b.df, b.lead, b.words)
             );
+        }
+    }
+
+    /// A story's candidates counted without weights, and with terms first met too late to
+    /// reach `min_df` passed over, are the terms the full count finds that often, with the
+    /// same counts; so are a corpus sample's article counts.
+    #[test]
+    fn counting_frequent_terms_alone_gives_them_their_full_counts() {
+        let mut next = xorshift(11);
+        let docs: Vec<Doc> = (0..40)
+            .map(|i| {
+                // Words of a wider vocabulary the further on: late articles bring new terms.
+                let mut d = Doc::from_stems((0..12).map(|_| next() % (8 + i as u64)).collect());
+                d.lead = (i % 5) as u32;
+                d
+            })
+            .collect();
+        let mut map = FxHashMap::default();
+        for members in [
+            (0..3).collect::<Vec<usize>>(),
+            (0..40).collect(),
+            (5..40).step_by(3).collect(),
+        ] {
+            let full = count_terms(&docs, &members, None);
+            for min_df in 1..=members.len() as u32 {
+                let mut got = frequent_terms(&mut map, &docs, &members, min_df);
+                got.sort_unstable_by_key(|t| t.0);
+                let mut want: Vec<(u64, (u32, u32, u8))> = full
+                    .iter()
+                    .filter(|(_, s)| s.df >= min_df)
+                    .map(|(&h, s)| (h, (s.df, s.lead, s.words)))
+                    .collect();
+                want.sort_unstable_by_key(|t| t.0);
+                let got: Vec<(u64, (u32, u32, u8))> = got
+                    .iter()
+                    .map(|(h, s)| (*h, (s.df, s.lead, s.words)))
+                    .collect();
+                assert_eq!(got, want, "{members:?}, min_df {min_df}");
+            }
+            assert!(full.values().any(|s| s.lead > 0 && s.lead < s.df));
+            let only: FxHashSet<u64> = full.keys().copied().filter(|h| h % 2 == 0).collect();
+            let using = articles_using(&docs, &members, &only);
+            assert_eq!(using.len(), only.len());
+            assert!(only.iter().all(|h| using[h] == full[h].df));
         }
     }
 
