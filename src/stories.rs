@@ -705,6 +705,15 @@ where
             }
         }
     }
+    // Found on both cores: summing every story's vectors, one story after another, took a
+    // million articles' pass half a second on one.
+    let central: Vec<Option<usize>> = members
+        .par_iter()
+        .enumerate()
+        .map(|(s, story)| {
+            (roots[s] == s && !story.is_empty()).then(|| most_central(story, |q| &vectors[q]))
+        })
+        .collect();
     let mut idle = Vec::new();
     let mut groups = Vec::new();
     for (s, story) in members.into_iter().enumerate() {
@@ -723,7 +732,7 @@ where
             }
             continue;
         }
-        let central = order[most_central(&story, |q| &vectors[q])];
+        let central = order[central[s].unwrap_or(story[0])];
         groups.push(Group {
             members: story.into_iter().map(|q| order[q]).collect(),
             central,
