@@ -112,7 +112,8 @@ pub struct RunConfig {
     /// stage boundary with an error.
     pub cancel: Option<Arc<AtomicBool>>,
     /// A folder for a scratch file that holds the article texts from tokenizing until they
-    /// are written (see [`TextStore`]); `None` keeps them in memory, in
+    /// are written, and beside them where their tokens are (see [`TextStore`]; about 2 bytes
+    /// a token: 340 MB at a million full-length articles); `None` keeps them in memory, in
     /// [`Analysis::articles`].
     pub scratch: Option<PathBuf>,
     /// Texts of fewer bytes than this in all stay in memory even with a `scratch` folder:
@@ -945,23 +946,32 @@ fn tokenize_stage(
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
     let bytes: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
-    let in_docs = bytes < config.spans_below;
     let aside = |dir: &PathBuf| format!("setting the article texts aside in {}", dir.display());
     let scratch = match &config.scratch {
-        Some(dir) if bytes >= config.scratch_from => {
-            Some(Scratch::create(dir, &articles).with_context(|| aside(dir))?)
-        }
+        Some(dir) if bytes >= config.scratch_from => Some((
+            dir,
+            Scratch::create(dir, &articles).with_context(|| aside(dir))?,
+        )),
         _ => None,
     };
     // Spans too many to keep in memory are set down in the scratch file, as notes.
-    let noted = scratch.as_ref().filter(|_| !in_docs);
-    let (tokens, surfaces, notes) = tokenize_with(&articles, analyzer, in_docs, noted)
-        .with_context(|| config.scratch.as_ref().map(aside).unwrap_or_default())?;
-    let texts = match (scratch, &config.scratch) {
-        (Some(scratch), Some(dir)) => {
-            TextStore::spill_into(scratch, &mut articles, notes).with_context(|| aside(dir))?
+    let spans = match &scratch {
+        _ if bytes < config.spans_below => Spans::InDocs,
+        Some((_, file)) => Spans::Noted(file),
+        None => Spans::None,
+    };
+    let (tokens, surfaces, notes) =
+        tokenize_with(&articles, analyzer, spans).with_context(|| {
+            let dir = scratch
+                .as_ref()
+                .map_or(String::new(), |s| s.0.display().to_string());
+            format!("noting where each token is in the scratch file in {dir}")
+        })?;
+    let texts = match scratch {
+        Some((dir, file)) => {
+            TextStore::spill_into(file, &mut articles, notes).with_context(|| aside(dir))?
         }
-        _ => TextStore::default(),
+        None => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);
     timer.lap(
@@ -1503,26 +1513,29 @@ impl Assigner {
 /// order, and the surface-form counts (integer sums) do not depend on the split.
 pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
     let Ok((docs, surfaces, _)) = tokenize_runs(articles, analyzer, |cache, run| {
-        Ok::<_, std::convert::Infallible>((
-            run.iter()
-                .map(|a| cache.doc(&[&a.title, &a.text]))
-                .collect(),
-            Vec::new(),
-        ))
+        Ok::<_, std::convert::Infallible>((docs_of(cache, run, false), Vec::new()))
     });
     (docs, surfaces)
 }
 
-/// [`tokenize`], each document keeping its tokens' spans when `spans`, else, with `noted`,
-/// setting them down there as notes (their places returned, one per article).
+/// Where tokenizing keeps where each token was written, for naming to read.
+enum Spans<'s> {
+    None,
+    /// In each document, 8 bytes a token.
+    InDocs,
+    /// In the scratch file, as notes of 2 bytes a token.
+    Noted(&'s Scratch),
+}
+
+/// [`tokenize`], keeping the tokens' spans as `spans` says (the notes' places returned, one
+/// per article, when noted).
 fn tokenize_with(
     articles: &[Article],
     analyzer: &Analyzer,
-    spans: bool,
-    noted: Option<&Scratch>,
+    spans: Spans,
 ) -> std::io::Result<(Vec<Doc>, SurfaceForms, Vec<u64>)> {
-    tokenize_runs(articles, analyzer, |cache, run| match noted {
-        Some(scratch) => {
+    tokenize_runs(articles, analyzer, |cache, run| match spans {
+        Spans::Noted(scratch) => {
             let mut writer = scratch.notes();
             let mut note = Vec::new();
             let mut docs = Vec::with_capacity(run.len());
@@ -1534,13 +1547,15 @@ fn tokenize_with(
             }
             Ok((docs, writer.finish()?))
         }
-        None => Ok((
-            run.iter()
-                .map(|a| cache.doc_with(&[&a.title, &a.text], spans))
-                .collect(),
-            Vec::new(),
-        )),
+        Spans::InDocs => Ok((docs_of(cache, run, true), Vec::new())),
+        Spans::None => Ok((docs_of(cache, run, false), Vec::new())),
     })
+}
+
+fn docs_of(cache: &mut TokenCache, run: &[Article], spans: bool) -> Vec<Doc> {
+    run.iter()
+        .map(|a| cache.doc_with(&[&a.title, &a.text], spans))
+        .collect()
 }
 
 /// Runs `each` over one contiguous run of articles per thread, with the run's token cache,

@@ -706,12 +706,13 @@ where
         }
     }
     // Found on both cores: summing every story's vectors, one story after another, took a
-    // million articles' pass half a second on one.
-    let central: Vec<Option<usize>> = members
+    // million articles' pass half a second on one. (0 for a story not listed.)
+    let central: Vec<usize> = members
         .par_iter()
         .enumerate()
-        .map(|(s, story)| {
-            (roots[s] == s && !story.is_empty()).then(|| most_central(story, |q| &vectors[q]))
+        .map(|(s, story)| match roots[s] == s && !story.is_empty() {
+            true => most_central(story, |q| &vectors[q]),
+            false => 0,
         })
         .collect();
     let mut idle = Vec::new();
@@ -732,7 +733,7 @@ where
             }
             continue;
         }
-        let central = order[central[s].unwrap_or(story[0])];
+        let central = order[central[s]];
         groups.push(Group {
             members: story.into_iter().map(|q| order[q]).collect(),
             central,

@@ -52,8 +52,8 @@ impl Join {
 /// for a corpus too large to keep its spans in memory, set down in the scratch file beside
 /// its texts, so naming reads how terms are written without analysing the texts again.
 /// Per token, as LEB128 numbers (a byte each below 128): its gap from the end of the token
-/// before (from the part's start for the first of a part), shifted past two bits for
-/// whether it opens the next part and is mid-sentence; then its length. Written straight
+/// before (from the part's start for the first of a part) shifted left two bits, with bit 0
+/// set when it opens the next part and bit 1 when it is mid-sentence; then its length. Written straight
 /// into the note: through serde (bincode's varints) the notes cost a tenth of tokenizing.
 struct SpanNotes<'o> {
     out: &'o mut Vec<u8>,
@@ -764,6 +764,7 @@ impl TokenCache<'_> {
 
     /// [`TokenCache::doc`], with where each token was written appended to `note` in the form
     /// [`SpanNotes`] gives; false (and `note` as it was) for a text that form cannot hold.
+    #[must_use]
     pub fn doc_noting_spans(&mut self, parts: &[&str], note: &mut Vec<u8>) -> (Doc, bool) {
         let mut notes = SpanNotes::new(note);
         let doc = self.doc_seeing(parts, |g| notes.push(g));
@@ -1243,7 +1244,7 @@ mod tests {
         let a = Analyzer::english().with_phrases(["Gaza Strip"]);
         let long_word = "x".repeat(300);
         let far = format!("Aid{}reached {long_word} Gaza", " -".repeat(200));
-        let texts: [[&str; 2]; 4] = [
+        let texts: [[&str; 2]; 5] = [
             [
                 "AID FOR THE GAZA STRIP",
                 "Aid reached the Gaza\nStrip on Monday. U.S. officials said famine loomed.",
@@ -1251,6 +1252,8 @@ mod tests {
             ["", "Müller’s café in Zürich; O’Brien — naïve"],
             ["Headline only", ""],
             ["", &far],
+            // A phrase from the headline into the body, ending past where it starts.
+            ["Gaza", "Strip on Monday"],
         ];
         let mut cache = a.cache();
         for parts in texts {
@@ -1265,8 +1268,9 @@ mod tests {
         }
         // Two bytes a token, where a document packs eight.
         let mut note = Vec::new();
-        cache.doc_noting_spans(&texts[0], &mut note);
-        assert_eq!(note.len(), 2 * cache.doc(&texts[0]).stems.len());
+        let (doc, ok) = cache.doc_noting_spans(&texts[0], &mut note);
+        assert!(ok);
+        assert_eq!(note.len(), 2 * doc.stems.len());
         // A part skipped (its tokens two parts on), a phrase ending before it starts.
         for parts in [
             &["a word", "", "more words"][..],

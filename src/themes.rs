@@ -163,14 +163,11 @@ impl Stat {
     fn close(&mut self) {
         if self.uses > 0 {
             self.weight += 1.0 + (self.uses as f32).ln();
-            self.df += 1;
-            self.lead += u32::from(self.in_lead);
-            self.uses = 0;
-            self.in_lead = false;
         }
+        self.close_count();
     }
 
-    /// [`Stat::close`] without the weight.
+    /// [`Stat::close`] without the weight (a story's candidates want none).
     fn close_count(&mut self) {
         if self.uses > 0 {
             self.df += 1;
@@ -497,8 +494,12 @@ pub(crate) fn written_forms(
                         continue;
                     };
                     let body = body.into_owned();
+                    // A note of another length than the document's is not its own: never
+                    // trusted, whatever went wrong.
                     let noted = texts.texts.note(d).ok().flatten();
-                    let places = noted.and_then(|n| Span::decode(&n)).unwrap_or_else(|| {
+                    let decoded = noted.and_then(|n| Span::decode(&n));
+                    let own = decoded.filter(|p| p.len() == doc.stems.len());
+                    let places = own.unwrap_or_else(|| {
                         let mut places = Vec::new();
                         cache.each_token(&[article.title.as_str(), &body], |_, place| {
                             places.push(Span::of(&place))
@@ -516,17 +517,23 @@ pub(crate) fn written_forms(
             let (Some(first), Some(last)) = (span(a), span(b)) else {
                 continue;
             };
-            if first.mid && first.part == last.part && first.start < last.end {
-                let text = parts[first.part];
-                let form = written(&text[first.start..last.end]);
-                let inside = is_name(&form)
-                    && [true, false].into_iter().any(|before| {
-                        neighbour(text, first.start, last.end, before).is_some_and(is_name)
-                    });
-                let e = counts.entry(h).or_default().entry(form).or_default();
-                e.0 += 1;
-                e.1 += u32::from(inside);
+            if !(first.mid && first.part == last.part && first.start < last.end) {
+                continue;
             }
+            let Some((text, span)) = parts
+                .get(first.part)
+                .and_then(|t| Some((*t, t.get(first.start..last.end)?)))
+            else {
+                continue;
+            };
+            let form = written(span);
+            let inside = is_name(&form)
+                && [true, false].into_iter().any(|before| {
+                    neighbour(text, first.start, last.end, before).is_some_and(is_name)
+                });
+            let e = counts.entry(h).or_default().entry(form).or_default();
+            e.0 += 1;
+            e.1 += u32::from(inside);
         }
     }
     let word = |s: &u64| texts.stems.get(s).map(|s| texts.surfaces.word(s));

@@ -33,7 +33,8 @@ pub use dates::{
     LATEST_DATE,
 };
 pub use parquet_rows::read_table;
-pub use store::{NoteWriter, Scratch, TextStore};
+pub(crate) use store::Scratch;
+pub use store::TextStore;
 
 /// Errors that stop reading altogether (as opposed to per-article rejects).
 #[derive(Debug, thiserror::Error)]

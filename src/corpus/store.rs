@@ -29,8 +29,10 @@ pub(super) struct Spilled {
     notes: Vec<u64>,
 }
 
-/// A note's place: its offset in the high 40 bits, its length in the low 24.
+/// A note's place: its offset in the high 40 bits, its length in the low 24 (a note that
+/// does not fit is not kept).
 const NOTE_LEN_BITS: u32 = 24;
+const NOTE_AT_BITS: u32 = 64 - NOTE_LEN_BITS;
 /// An article without a note.
 const NO_NOTE: u64 = u64::MAX;
 
@@ -38,18 +40,21 @@ const NO_NOTE: u64 = u64::MAX;
 /// each text can be set down beside it as it goes ([`Scratch::notes`]), rather than held
 /// until the texts are spilled. The texts take the file's start, the notes what follows.
 #[derive(Debug)]
-pub struct Scratch {
+pub(crate) struct Scratch {
     file: fs::File,
+    /// The texts' bytes, the room left for them.
+    texts: u64,
     /// Where the next block of notes goes; starts past the texts.
     end: std::sync::atomic::AtomicU64,
 }
 
 impl Scratch {
     /// An unnamed scratch file in `dir`, with room at its start for the texts of `articles`.
-    pub fn create(dir: &Path, articles: &[Article]) -> std::io::Result<Scratch> {
-        let texts: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
+    pub(crate) fn create(dir: &Path, articles: &[Article]) -> std::io::Result<Scratch> {
+        let texts = text_bytes(articles);
         Ok(Scratch {
             file: tempfile::tempfile_in(dir)?,
+            texts,
             end: texts.into(),
         })
     }
@@ -57,7 +62,7 @@ impl Scratch {
     /// A writer of one note per article, for a run of articles in order. Each thread has its
     /// own; their blocks land wherever the file's end is when they are full, so the notes'
     /// order in the file depends on the threads, and nothing read back does.
-    pub fn notes(&self) -> NoteWriter<'_> {
+    pub(crate) fn notes(&self) -> NoteWriter<'_> {
         NoteWriter {
             scratch: self,
             block: Vec::with_capacity(SPILL_BLOCK),
@@ -68,7 +73,7 @@ impl Scratch {
 }
 
 /// Writes the notes of a run of articles (see [`Scratch::notes`]).
-pub struct NoteWriter<'s> {
+pub(crate) struct NoteWriter<'s> {
     scratch: &'s Scratch,
     block: Vec<u8>,
     /// Notes in `block`, as (index entry, offset in the block, length).
@@ -78,7 +83,7 @@ pub struct NoteWriter<'s> {
 
 impl NoteWriter<'_> {
     /// The next article's note; `None` when it has none (readers then do without).
-    pub fn push(&mut self, note: Option<&[u8]>) -> std::io::Result<()> {
+    pub(crate) fn push(&mut self, note: Option<&[u8]>) -> std::io::Result<()> {
         match note {
             Some(n) if n.len() < 1 << NOTE_LEN_BITS => {
                 self.pending
@@ -101,14 +106,19 @@ impl NoteWriter<'_> {
         );
         write_all_at(&self.scratch.file, &self.block, at)?;
         for (i, from, len) in self.pending.drain(..) {
-            self.index[i] = (at + from as u64) << NOTE_LEN_BITS | len as u64;
+            let place = at + from as u64;
+            self.index[i] = if place < 1 << NOTE_AT_BITS {
+                place << NOTE_LEN_BITS | len as u64
+            } else {
+                NO_NOTE
+            };
         }
         self.block.clear();
         Ok(())
     }
 
     /// Where each article's note is, in order, once the last block is written.
-    pub fn finish(mut self) -> std::io::Result<Vec<u64>> {
+    pub(crate) fn finish(mut self) -> std::io::Result<Vec<u64>> {
         self.flush()?;
         Ok(self.index)
     }
@@ -124,14 +134,22 @@ impl TextStore {
         TextStore::spill_into(scratch, articles, Vec::new())
     }
 
-    /// [`TextStore::spill`] into `scratch`, whose notes of `articles` are at `notes` (as the
-    /// writers gave them, one per article; empty for none).
-    pub fn spill_into(
+    /// [`TextStore::spill`] into `scratch`, made for these `articles`, whose notes are at
+    /// `notes` (as the writers gave them, one per article; empty for none).
+    pub(crate) fn spill_into(
         scratch: Scratch,
         articles: &mut [Article],
         notes: Vec<u64>,
     ) -> std::io::Result<TextStore> {
         use rayon::prelude::*;
+        if scratch.texts != text_bytes(articles)
+            || !(notes.is_empty() || notes.len() == articles.len())
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the scratch file was made for other articles",
+            ));
+        }
         let file = scratch.file;
         let mut spans = Vec::with_capacity(articles.len());
         let mut at = 0u64;
@@ -169,28 +187,24 @@ impl TextStore {
     /// filtered).
     pub fn retain(&mut self, keep: &[bool]) {
         if let Some(s) = &mut self.spilled {
-            let mut k = keep.iter();
-            s.spans.retain(|_| k.next().copied().unwrap_or(false));
-            if !s.notes.is_empty() {
-                let mut k = keep.iter();
-                s.notes.retain(|_| k.next().copied().unwrap_or(false));
-            }
+            retain_marked(&mut s.spans, keep);
+            retain_marked(&mut s.notes, keep);
         }
     }
 
     /// Article `i`'s note, when the texts were spilled with notes and it has one.
     pub fn note(&self, i: usize) -> std::io::Result<Option<Vec<u8>>> {
-        let Some(&at) = self.spilled.as_ref().and_then(|s| s.notes.get(i)) else {
+        let Some(s) = &self.spilled else {
             return Ok(None);
         };
-        if at == NO_NOTE {
-            return Ok(None);
+        match s.notes.get(i) {
+            Some(&at) if at != NO_NOTE => {
+                let mut note = vec![0u8; (at & ((1 << NOTE_LEN_BITS) - 1)) as usize];
+                read_exact_at(&s.file, &mut note, at >> NOTE_LEN_BITS)?;
+                Ok(Some(note))
+            }
+            _ => Ok(None),
         }
-        let mut note = vec![0u8; (at & ((1 << NOTE_LEN_BITS) - 1)) as usize];
-        if let Some(s) = &self.spilled {
-            read_exact_at(&s.file, &mut note, at >> NOTE_LEN_BITS)?;
-        }
-        Ok(Some(note))
     }
 
     /// Article `i`'s text.
@@ -237,6 +251,16 @@ impl TextStore {
             .collect::<std::io::Result<Vec<&str>>>()?;
         Ok(f(&texts))
     }
+}
+
+fn text_bytes(articles: &[Article]) -> u64 {
+    articles.iter().map(|a| a.text.len() as u64).sum()
+}
+
+/// Keeps the items of `v` marked in `keep`.
+fn retain_marked<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    v.retain(|_| k.next().copied().unwrap_or(false));
 }
 
 #[cfg(unix)]

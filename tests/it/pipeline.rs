@@ -352,12 +352,12 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
     }
     assert!(held.articles.iter().any(|a| a.title.is_empty()));
     // Beside each text, where its tokens were written, as analysing it again finds them.
-    let english = tidings::text::Analyzer::english();
+    let analyzer = config.analyzer();
     for (i, a) in held.articles.iter().enumerate() {
         let note = spilled.texts.note(i).unwrap().expect("a note");
         use tidings::text::Span;
         let mut places = Vec::new();
-        english
+        analyzer
             .cache()
             .each_token(&[&a.title, &a.text], |_, p| places.push(Span::of(&p)));
         assert_eq!(Span::decode(&note), Some(places), "article {i}");
