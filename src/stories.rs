@@ -1040,11 +1040,11 @@ fn spread(members: &[usize], n: usize) -> Vec<usize> {
 }
 
 /// A story's candidate terms (hash and counts), by hash.
-type Candidates = Vec<(u64, themes::Stat)>;
+type Candidates = Vec<(u64, themes::Uses)>;
 
 /// A story's candidate terms: used by at least half its (sampled) articles, two at least.
 fn candidates(
-    map: &mut FxHashMap<u64, themes::Stat>,
+    map: &mut FxHashMap<u64, themes::Uses>,
     docs: &[Doc],
     sample: &[usize],
 ) -> Candidates {
@@ -1189,14 +1189,14 @@ type Offer = (Vec<String>, Option<String>);
 
 /// A story's top terms as written, and its best phrase name when one leads them.
 fn offer(
-    cands: &[(u64, themes::Stat)],
+    cands: &[(u64, themes::Uses)],
     sample: &[usize],
     corpus: &CorpusDf,
     texts: &Texts,
     cache: &mut TokenCache,
 ) -> Offer {
     let n = sample.len().max(1) as f64;
-    let mut scored: Vec<(f64, u64, themes::Stat)> = cands
+    let mut scored: Vec<(f64, u64, themes::Uses)> = cands
         .iter()
         .map(|&(h, s)| (f64::from(s.df + s.lead) / n * corpus.idf(h), h, s))
         .collect();
