@@ -710,9 +710,12 @@ where
     let central: Vec<usize> = members
         .par_iter()
         .enumerate()
-        .map(|(s, story)| match roots[s] == s && !story.is_empty() {
-            true => most_central(story, |q| &vectors[q]),
-            false => 0,
+        .map(|(s, story)| {
+            if roots[s] == s && !story.is_empty() {
+                most_central(story, |q| &vectors[q])
+            } else {
+                0
+            }
         })
         .collect();
     let mut idle = Vec::new();

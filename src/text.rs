@@ -53,8 +53,9 @@ impl Join {
 /// its texts, so naming reads how terms are written without analysing the texts again.
 /// Per token, as LEB128 numbers (a byte each below 128): its gap from the end of the token
 /// before (from the part's start for the first of a part) shifted left two bits, with bit 0
-/// set when it opens the next part and bit 1 when it is mid-sentence; then its length. Written straight
-/// into the note: through serde (bincode's varints) the notes cost a tenth of tokenizing.
+/// set when it opens the next part and bit 1 when it is mid-sentence; then its length.
+/// Written straight into the note: through serde (bincode's varints) the notes cost a tenth
+/// of tokenizing.
 struct SpanNotes<'o> {
     out: &'o mut Vec<u8>,
     /// `out`'s length before the note, to take it back.
@@ -786,6 +787,14 @@ impl TokenCache<'_> {
         doc
     }
 
+    /// Where each token of `parts` was written, found by analysing them: what a document's
+    /// kept spans and a scratch file's notes hold, for a text that has neither.
+    pub fn spans(&mut self, parts: &[&str]) -> Vec<Span> {
+        let mut spans = Vec::new();
+        self.each_token(parts, |_, place| spans.push(Span::of(&place)));
+        spans
+    }
+
     /// Runs the chain over `parts`, read one after another (words never span two parts, as
     /// they never span a line break), calling `emit` for each token with where it stands.
     /// Every part but the last is taken for a headline, whose capitals say nothing.
@@ -1236,6 +1245,12 @@ mod tests {
         assert_eq!(parts, whole);
     }
 
+    /// A headline and a text with a phrase over a line break, a name, an abbreviation.
+    const AID_FOR_GAZA: [&str; 2] = [
+        "AID FOR THE GAZA STRIP",
+        "Aid reached the Gaza\nStrip on Monday. U.S. officials said famine loomed.",
+    ];
+
     /// A text's span notes read back as where analysing it again finds each token, through
     /// long gaps, long words, a headline, an empty one and a phrase over a line break; a text
     /// the form cannot hold gives no note and leaves what was written before it.
@@ -1245,10 +1260,7 @@ mod tests {
         let long_word = "x".repeat(300);
         let far = format!("Aid{}reached {long_word} Gaza", " -".repeat(200));
         let texts: [[&str; 2]; 5] = [
-            [
-                "AID FOR THE GAZA STRIP",
-                "Aid reached the Gaza\nStrip on Monday. U.S. officials said famine loomed.",
-            ],
+            AID_FOR_GAZA,
             ["", "Müller’s café in Zürich; O’Brien — naïve"],
             ["Headline only", ""],
             ["", &far],
@@ -1261,10 +1273,11 @@ mod tests {
             let (doc, ok) = cache.doc_noting_spans(&parts, &mut note);
             assert!(ok, "{parts:?}");
             assert_eq!(doc, a.cache().doc(&parts));
-            let mut places = Vec::new();
-            a.cache()
-                .each_token(&parts, |_, p| places.push(Span::of(&p)));
-            assert_eq!(Span::decode(&note[1..]), Some(places), "{parts:?}");
+            assert_eq!(
+                Span::decode(&note[1..]),
+                Some(a.cache().spans(&parts)),
+                "{parts:?}"
+            );
         }
         // Two bytes a token, where a document packs eight.
         let mut note = Vec::new();
@@ -1290,15 +1303,10 @@ mod tests {
     #[test]
     fn kept_spans_are_where_the_tokens_were_written() {
         let a = Analyzer::english().with_phrases(["Gaza Strip"]);
-        let parts = [
-            "AID FOR THE GAZA STRIP",
-            "Aid reached the Gaza\nStrip on Monday. U.S. officials said famine loomed.",
-        ];
+        let parts = AID_FOR_GAZA;
         let mut cache = a.cache();
         let doc = cache.doc_with(&parts, true);
-        let mut places = Vec::new();
-        a.cache()
-            .each_token(&parts, |_, p| places.push(Span::of(&p)));
+        let places = a.cache().spans(&parts);
         assert!(doc.has_spans());
         assert_eq!(doc.stems.len(), places.len());
         for (i, p) in places.iter().enumerate() {

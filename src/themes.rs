@@ -237,6 +237,18 @@ pub(crate) struct Uses {
     last_lead: u32,
 }
 
+impl Uses {
+    /// A use in article `at` (1-based, articles read in order), in its lead or not.
+    fn count(&mut self, at: u32, in_lead: bool) {
+        self.df += u32::from(self.last != at);
+        self.last = at;
+        if in_lead {
+            self.lead += u32::from(self.last_lead != at);
+            self.last_lead = at;
+        }
+    }
+}
+
 /// The words and phrases used by at least `min_df` of the articles `members`, with how many
 /// use them and how many in their lead. A term first met when fewer than `min_df` articles are
 /// left cannot reach it, so from there on only the terms already met are counted. `map` is
@@ -260,12 +272,7 @@ pub(crate) fn frequent_terms(
                     None => return,
                 }
             };
-            e.df += u32::from(e.last != at);
-            e.last = at;
-            if end < doc.lead as usize {
-                e.lead += u32::from(e.last_lead != at);
-                e.last_lead = at;
-            }
+            e.count(at, end < doc.lead as usize);
         });
     }
     map.iter()
@@ -281,21 +288,15 @@ pub(crate) fn articles_using(
     members: &[usize],
     only: &FxHashSet<u64>,
 ) -> FxHashMap<u64, u32> {
-    // Per term: articles, and the last (1-based) that used it.
-    let mut map: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+    let mut map: FxHashMap<u64, Uses> = FxHashMap::default();
     for (&d, at) in members.iter().zip(1u32..) {
         each_candidate(&docs[d], |h, _, _| {
-            if !only.contains(&h) {
-                return;
-            }
-            let e = map.entry(h).or_default();
-            if e.1 != at {
-                e.0 += 1;
-                e.1 = at;
+            if only.contains(&h) {
+                map.entry(h).or_default().count(at, false);
             }
         });
     }
-    map.into_iter().map(|(h, (n, _))| (h, n)).collect()
+    map.into_iter().map(|(h, u)| (h, u.df)).collect()
 }
 
 /// A theme's total term weight and its most used words and phrases (see [`shortlist`]).
@@ -454,6 +455,19 @@ pub(crate) struct Written {
 #[derive(Default)]
 pub(crate) struct ReadArticles(FxHashMap<usize, (String, Vec<Span>)>);
 
+/// Article `d`'s text and where each of its tokens stands: from its note beside the spilled
+/// text, or by analysing the text again. A note of another length than the document's is not
+/// its own, and is never trusted, whatever went wrong. `None` when the text cannot be read.
+fn read_places(texts: &Texts, d: usize, cache: &mut TokenCache) -> Option<(String, Vec<Span>)> {
+    let body = texts.texts.text(texts.articles, d).ok()?.into_owned();
+    let noted = texts.texts.note(d).ok().flatten();
+    let decoded = noted.and_then(|n| Span::decode(&n));
+    let places = decoded
+        .filter(|p| p.len() == texts.docs[d].stems.len())
+        .unwrap_or_else(|| cache.spans(&[texts.articles[d].title.as_str(), &body]));
+    Some((body, places))
+}
+
 /// How each term in `found` is written. A word: its commonest form mid-sentence in the whole
 /// corpus ([`SurfaceForms`]). A phrase: its commonest form mid-sentence in the body of the
 /// articles it was found in, read from the text, so "al-Hol", "U.S. trade" and "European
@@ -489,23 +503,10 @@ pub(crate) fn written_forms(
             let (body, places) = match read.0.entry(d) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    let Ok(body) = texts.texts.text(texts.articles, d) else {
+                    let Some(read) = read_places(texts, d, cache) else {
                         continue;
                     };
-                    let body = body.into_owned();
-                    // A note of another length than the document's is not its own: never
-                    // trusted, whatever went wrong.
-                    let noted = texts.texts.note(d).ok().flatten();
-                    let decoded = noted.and_then(|n| Span::decode(&n));
-                    let own = decoded.filter(|p| p.len() == doc.stems.len());
-                    let places = own.unwrap_or_else(|| {
-                        let mut places = Vec::new();
-                        cache.each_token(&[article.title.as_str(), &body], |_, place| {
-                            places.push(Span::of(&place))
-                        });
-                        places
-                    });
-                    e.insert((body, places))
+                    e.insert(read)
                 }
             };
             (body.as_str().into(), Some(places.as_slice()))

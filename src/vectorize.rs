@@ -745,25 +745,25 @@ impl<'a> Weighted<'a> {
         }
         let nnz = indptr[n];
         let (mut indices, mut data) = (vec![0u32; nnz], vec![0f32; nnz]);
-        let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
-        let lens = starts
-            .iter()
-            .map(|&start| indptr[(start + BLOCK).min(n)] - indptr[start]);
-        let blocks: Vec<_> = starts
-            .iter()
-            .zip(split_by_lengths(&mut indices, &mut data, lens))
-            .map(|(&start, (idx, val))| (start..(start + BLOCK).min(n), idx, val))
+        let ranges: Vec<std::ops::Range<usize>> = (0..n)
+            .step_by(BLOCK)
+            .map(|start| start..(start + BLOCK).min(n))
             .collect();
-        blocks.into_par_iter().for_each(|(rows, idx, val)| {
-            let mut at = 0;
-            for i in rows {
-                for (c, v) in self.row(source(i)) {
-                    idx[at] = c;
-                    val[at] = v;
-                    at += 1;
+        let lens = ranges.iter().map(|r| indptr[r.end] - indptr[r.start]);
+        let slots = split_by_lengths(&mut indices, &mut data, lens);
+        ranges
+            .into_par_iter()
+            .zip(slots)
+            .for_each(|(rows, (idx, val))| {
+                let mut at = 0;
+                for i in rows {
+                    for (c, v) in self.row(source(i)) {
+                        idx[at] = c;
+                        val[at] = v;
+                        at += 1;
+                    }
                 }
-            }
-        });
+            });
         Sparse::new((n, self.model.n_terms()), indptr, indices, data)
     }
 }

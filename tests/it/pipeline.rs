@@ -313,6 +313,7 @@ fn the_theme_tree_holds_every_theme_once() {
 #[test]
 fn texts_set_aside_after_tokenizing_change_no_output() {
     use tidings::pipeline::{self, RunConfig};
+    use tidings::text::Span;
     let dir = tempfile::tempdir().unwrap();
     // Every third article untitled, so its headline comes from its text.
     let corpus = dir.path().join("in.jsonl");
@@ -353,13 +354,10 @@ fn texts_set_aside_after_tokenizing_change_no_output() {
     assert!(held.articles.iter().any(|a| a.title.is_empty()));
     // Beside each text, where its tokens were written, as analysing it again finds them.
     let analyzer = config.analyzer();
+    let mut cache = analyzer.cache();
     for (i, a) in held.articles.iter().enumerate() {
         let note = spilled.texts.note(i).unwrap().expect("a note");
-        use tidings::text::Span;
-        let mut places = Vec::new();
-        analyzer
-            .cache()
-            .each_token(&[&a.title, &a.text], |_, p| places.push(Span::of(&p)));
+        let places = cache.spans(&[&a.title, &a.text]);
         assert_eq!(Span::decode(&note), Some(places), "article {i}");
     }
     assert_eq!(held.texts.note(0).unwrap(), None);
