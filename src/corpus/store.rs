@@ -215,9 +215,16 @@ impl TextStore {
     ) -> std::io::Result<std::borrow::Cow<'a, str>> {
         match &self.spilled {
             None => Ok(std::borrow::Cow::Borrowed(articles[i].text.as_str())),
-            Some(_) => self
-                .with_texts(articles, i..i + 1, |t| t[0].to_string())
-                .map(std::borrow::Cow::Owned),
+            // Read straight into the string's own buffer: naming reads hundreds of thousands
+            // of texts one at a time.
+            Some(s) => {
+                let (at, len) = s.spans[i];
+                let mut buf = vec![0u8; len as usize];
+                read_exact_at(&s.file, &mut buf, at)?;
+                String::from_utf8(buf)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            }
         }
     }
 
