@@ -323,42 +323,6 @@ impl Buckets {
         }
     }
 
-    /// The place of the last kept article before place `p` in its bucket among the articles
-    /// before `from`, all decided. The articles between are few (a block's bucket-mates),
-    /// unless the bucket is boilerplate: then they are searched past.
-    fn kept_before_block(&self, p: usize, from: usize) -> u32 {
-        let key = self.places[p].key;
-        let limit = (from * BANDS) as u32;
-        for q in (0..p).rev().take(8) {
-            let place = &self.places[q];
-            if place.key != key {
-                return NONE;
-            }
-            if place.slot < limit {
-                return place.kept;
-            }
-        }
-        let q = self
-            .places
-            .partition_point(|x| (x.key, x.slot) < (key, limit));
-        match q.checked_sub(1).map(|q| &self.places[q]) {
-            Some(place) if place.key == key => place.kept,
-            _ => NONE,
-        }
-    }
-
-    /// Adds the articles of the chain of kept places from `at` (at most
-    /// [`MAX_BUCKET_CANDIDATES`]) to `out`.
-    fn chain(&self, mut at: u32, out: &mut Vec<u32>) {
-        for _ in 0..MAX_BUCKET_CANDIDATES {
-            if at == NONE {
-                break;
-            }
-            out.push(self.article(at));
-            at = self.kept_before(at as usize);
-        }
-    }
-
     fn article(&self, p: u32) -> u32 {
         self.places[p as usize].slot / BANDS as u32
     }
@@ -366,8 +330,7 @@ impl Buckets {
 
 /// Finds the copies among `texts`, in order: each text is compared with the kept texts before
 /// it, so the first copy seen is the one kept. Fingerprints are computed in parallel; the
-/// articles are decided in order (compared ahead in parallel, [`DECIDE_BLOCK`]), so the result
-/// does not depend on the number of threads.
+/// matching itself is sequential, so the result does not depend on the number of threads.
 pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
     let prints: Vec<Fingerprint> = texts.par_iter().map(|t| fingerprint(t)).collect();
     duplicates_among(&prints, params)
@@ -378,34 +341,6 @@ pub fn find_duplicates(texts: &[&str], params: &DedupParams) -> Dedup {
 /// with another (in order) are those of the whole corpus: an article that shares neither is
 /// kept, and is no other's candidate.
 pub fn duplicates_among(prints: &[Fingerprint], params: &DedupParams) -> Dedup {
-    decide(prints, params, DECIDE_BLOCK)
-}
-
-/// Articles compared ahead at a time. Each is compared in parallel with the kept articles
-/// before its block, whose fate is settled; then the block is decided in order, and only an
-/// article with a kept bucket-mate inside its block is compared again. Deciding one article
-/// after another, comparing included, took a million syndicated articles 3.6 s on one core.
-/// Small enough that few articles have a kept bucket-mate in their own block.
-const DECIDE_BLOCK: usize = 512;
-
-/// An article compared with the kept articles before its block: each candidate (ascending)
-/// with its similarity when within reach, and the best of them.
-#[derive(Default)]
-struct Ahead {
-    similar: Vec<(u32, Option<f64>)>,
-    best: Option<(usize, f64)>,
-}
-
-/// The nearest of `similar` at `threshold` or above; of equally near ones, the first kept.
-fn nearest(similar: impl Iterator<Item = (usize, f64)>, threshold: f64) -> Option<(usize, f64)> {
-    similar
-        .filter(|&(_, s)| s >= threshold)
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-}
-
-/// [`duplicates_among`], `block` articles compared ahead at a time (any size gives the same
-/// copies).
-fn decide(prints: &[Fingerprint], params: &DedupParams, block: usize) -> Dedup {
     // Sized for every article up front: growing the map would rehash it, in this sequential
     // part, several times over (holding old and new tables at once).
     let mut exact: FxHashMap<u64, u32> =
@@ -415,89 +350,60 @@ fn decide(prints: &[Fingerprint], params: &DedupParams, block: usize) -> Dedup {
     let mut duplicates = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
     let allowed = allowed_differences(params.threshold);
-    let similarity = |i: usize, c: u32| {
-        allowed
-            .and_then(|a| similarity_within(&prints[i].signature, &prints[c as usize].signature, a))
-    };
-    let mut from = 0;
-    while from < prints.len() {
-        let to = (from + block.max(1)).min(prints.len());
-        let ahead: Vec<Ahead> = (from..to)
-            .into_par_iter()
-            .map(|i| {
-                if exact.contains_key(&prints[i].exact) {
-                    return Ahead::default();
+    for (i, fp) in prints.iter().enumerate() {
+        let places: [u32; BANDS] = buckets.place_of[i * BANDS..(i + 1) * BANDS]
+            .try_into()
+            .expect("BANDS places per article");
+        let copy_of = if let Some(&first) = exact.get(&fp.exact) {
+            Some((first as usize, 1.0, true))
+        } else {
+            candidates.clear();
+            for &p in &places {
+                let mut at = buckets.kept_before(p as usize);
+                for _ in 0..MAX_BUCKET_CANDIDATES {
+                    if at == NONE {
+                        break;
+                    }
+                    candidates.push(buckets.article(at));
+                    at = buckets.kept_before(at as usize);
                 }
-                let mut c = Vec::new();
-                for &p in &buckets.place_of[i * BANDS..(i + 1) * BANDS] {
-                    buckets.chain(buckets.kept_before_block(p as usize, from), &mut c);
-                }
-                c.sort_unstable();
-                c.dedup();
-                let similar: Vec<(u32, Option<f64>)> =
-                    c.iter().map(|&c| (c, similarity(i, c))).collect();
-                let best = nearest(
-                    similar.iter().filter_map(|&(c, s)| Some((c as usize, s?))),
-                    params.threshold,
-                );
-                Ahead { similar, best }
-            })
-            .collect();
-        for (i, ahead) in (from..to).zip(ahead) {
-            let fp = &prints[i];
-            let places: [u32; BANDS] = buckets.place_of[i * BANDS..(i + 1) * BANDS]
-                .try_into()
-                .expect("BANDS places per article");
-            let in_block = |at: u32| at != NONE && buckets.article(at) as usize >= from;
-            let copy_of = if let Some(&first) = exact.get(&fp.exact) {
-                Some((first as usize, 1.0, true))
-            } else if !places
-                .iter()
-                .any(|&p| in_block(buckets.kept_before(p as usize)))
-            {
-                // No kept bucket-mate in the block: the candidates are those compared ahead.
-                ahead.best.map(|(first, sim)| (first, sim, false))
-            } else {
-                candidates.clear();
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            allowed
+                .and_then(|allowed| {
+                    candidates
+                        .iter()
+                        .filter_map(|&c| {
+                            similarity_within(&fp.signature, &prints[c as usize].signature, allowed)
+                                .map(|s| (c as usize, s))
+                        })
+                        .filter(|&(_, s)| s >= params.threshold)
+                        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                })
+                .map(|(first, sim)| (first, sim, false))
+        };
+        match copy_of {
+            Some((first, similarity, exact)) => {
+                duplicates.push(Duplicate {
+                    index: i,
+                    duplicate_of: first,
+                    similarity,
+                    exact,
+                });
+                times_seen[first] += 1;
+                times_seen[i] = 0;
                 for &p in &places {
-                    buckets.chain(buckets.kept_before(p as usize), &mut candidates);
+                    buckets.places[p as usize].kept = buckets.kept_before(p as usize);
                 }
-                candidates.sort_unstable();
-                candidates.dedup();
-                let known = |c: u32| {
-                    ahead
-                        .similar
-                        .binary_search_by_key(&c, |e| e.0)
-                        .map_or_else(|_| similarity(i, c), |k| ahead.similar[k].1)
-                };
-                let similar = candidates
-                    .iter()
-                    .filter_map(|&c| Some((c as usize, known(c)?)));
-                nearest(similar, params.threshold).map(|(first, sim)| (first, sim, false))
-            };
-            match copy_of {
-                Some((first, similarity, exact)) => {
-                    duplicates.push(Duplicate {
-                        index: i,
-                        duplicate_of: first,
-                        similarity,
-                        exact,
-                    });
-                    times_seen[first] += 1;
-                    times_seen[i] = 0;
-                    for &p in &places {
-                        buckets.places[p as usize].kept = buckets.kept_before(p as usize);
-                    }
-                }
-                None => {
-                    exact.insert(fp.exact, i as u32);
-                    for &p in &places {
-                        buckets.places[p as usize].kept = p;
-                    }
+            }
+            None => {
+                exact.insert(fp.exact, i as u32);
+                for &p in &places {
+                    buckets.places[p as usize].kept = p;
                 }
             }
         }
-        from = to;
     }
     Dedup {
         duplicates,
@@ -645,50 +551,6 @@ mod tests {
             (d.duplicates[0].index, d.duplicates[0].duplicate_of),
             (40, 0)
         );
-    }
-
-    /// Families of copies, some near enough to be set aside and some reworded too far to be
-    /// (kept, each the bucket-mate of the others), exact copies among them, in mixed order:
-    /// comparing ahead in blocks of any size finds what comparing one at a time does.
-    #[test]
-    fn blocks_of_any_size_find_the_same_copies() {
-        let mut texts: Vec<String> = Vec::new();
-        for round in 0..6 {
-            for story in 0..12 {
-                let words: Vec<String> = (0..90)
-                    .map(|j| {
-                        // `round` words of a later round changed: the first near copies,
-                        // the later ones too far.
-                        if j % 17 == story % 5 && j / 17 < round {
-                            format!("r{round}s{story}x{j}")
-                        } else {
-                            format!("w{story}x{j}")
-                        }
-                    })
-                    .collect();
-                texts.push(words.join(" "));
-                if (round + story) % 5 == 0 {
-                    texts.push(texts[texts.len() - 1].to_uppercase());
-                }
-            }
-        }
-        let prints: Vec<Fingerprint> = texts.iter().map(|t| fingerprint(t)).collect();
-        let params = DedupParams::default();
-        let one_at_a_time = decide(&prints, &params, 1);
-        let near = one_at_a_time.duplicates.iter().filter(|d| !d.exact).count();
-        let exact = one_at_a_time.duplicates.len() - near;
-        let kept = one_at_a_time.times_seen.iter().filter(|&&n| n > 0).count();
-        assert!(
-            near > 10 && exact > 10 && kept > 24,
-            "{near} {exact} {kept}"
-        );
-        for block in [2, 3, 7, 16, 64, DECIDE_BLOCK, 10_000] {
-            assert_eq!(
-                decide(&prints, &params, block),
-                one_at_a_time,
-                "block {block}"
-            );
-        }
     }
 
     #[test]
