@@ -223,7 +223,9 @@ impl TextStore {
                 read_exact_at(&s.file, &mut buf, at)?;
                 String::from_utf8(buf)
                     .map(std::borrow::Cow::Owned)
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+                    .map_err(|e| {
+                        std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())
+                    })
             }
         }
     }
