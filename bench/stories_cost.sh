@@ -11,9 +11,11 @@
 # what the stories add. The second build is made in a temporary git worktree, so the checkout
 # is not touched, into a target directory of its own beside the usual one.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-corpus=${1:?usage: stories_cost.sh CORPUS [PAIRS] [FLAGS...]}
+usage="usage: stories_cost.sh CORPUS [PAIRS] [FLAGS...]"
+corpus=$(realpath -- "${1:?$usage}")
 pairs=${2:-2}
+[[ $pairs =~ ^[1-9][0-9]*$ ]] || { echo "PAIRS must be a whole number above 0; $usage" >&2; exit 2; }
+cd "$(dirname "$0")/.."
 shift $(($# < 2 ? $# : 2))
 flags=("$@")
 [ ${#flags[@]} -gt 0 ] || flags=(--k 20)
@@ -23,14 +25,20 @@ work=$(mktemp -d)
 cleanup() {
   git worktree remove --force "$work/tree" > /dev/null 2>&1 || true
   rm -rf "$work"
+  git worktree prune
 }
 trap cleanup EXIT
 
 cargo build --release -q
 cp "$CARGO_TARGET_DIR/release/tidings" "$work/with"
 git worktree add -q --detach "$work/tree" HEAD
-# Uncommitted changes count as the checkout's: carry them into the worktree first.
-git diff HEAD | git -C "$work/tree" apply --allow-empty
+# Uncommitted changes to tracked files count as the checkout's: carry them into the worktree
+# first (new files are not carried; commit or add them).
+if [ -n "$(git ls-files --others --exclude-standard src)" ]; then
+  echo "warning: untracked files under src/ are not in the build without stories" >&2
+fi
+git diff --binary --no-color --no-ext-diff --no-textconv --src-prefix=a/ --dst-prefix=b/ HEAD |
+  git -C "$work/tree" apply --allow-empty
 git -C "$work/tree" apply "$PWD/bench/no-stories.patch"
 # A target directory of its own: cargo names a package's artifacts without its path, so the
 # two checkouts would overwrite each other's in one (and the checkout's binary would be left
@@ -53,7 +61,7 @@ for ((i = 0; i < pairs; i++)); do
   if ((i % 2 == 0)); then one with; one without; else one without; one with; fi
 done
 median() { # side, column
-  cut -d' ' -f"$2" "$work/$1.runs" | sort -n |
+  cut -d' ' -f"$2" "$work/$1.runs" | LC_ALL=C sort -n |
     awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 awk -v w="$(median with 1)" -v o="$(median without 1)" \
