@@ -945,7 +945,7 @@ fn tokenize_stage(
     times_seen: Vec<usize>,
     timer: &mut StageTimer,
 ) -> Result<Tokenized> {
-    let bytes: u64 = articles.iter().map(|a| a.text.len() as u64).sum();
+    let bytes = corpus::text_bytes(&articles);
     let aside = |dir: &PathBuf| format!("setting the article texts aside in {}", dir.display());
     let scratch = match &config.scratch {
         Some(dir) if bytes >= config.scratch_from => Some((

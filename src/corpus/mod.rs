@@ -33,8 +33,8 @@ pub use dates::{
     LATEST_DATE,
 };
 pub use parquet_rows::read_table;
-pub(crate) use store::Scratch;
 pub use store::TextStore;
+pub(crate) use store::{text_bytes, Scratch};
 
 /// Errors that stop reading altogether (as opposed to per-article rejects).
 #[derive(Debug, thiserror::Error)]

@@ -198,11 +198,9 @@ impl TextStore {
             return Ok(None);
         };
         match s.notes.get(i) {
-            Some(&at) if at != NO_NOTE => {
-                let mut note = vec![0u8; (at & ((1 << NOTE_LEN_BITS) - 1)) as usize];
-                read_exact_at(&s.file, &mut note, at >> NOTE_LEN_BITS)?;
-                Ok(Some(note))
-            }
+            Some(&at) if at != NO_NOTE => s
+                .read(at >> NOTE_LEN_BITS, at & ((1 << NOTE_LEN_BITS) - 1))
+                .map(Some),
             _ => Ok(None),
         }
     }
@@ -219,13 +217,9 @@ impl TextStore {
             // of texts one at a time.
             Some(s) => {
                 let (at, len) = s.spans[i];
-                let mut buf = vec![0u8; len as usize];
-                read_exact_at(&s.file, &mut buf, at)?;
-                String::from_utf8(buf)
+                String::from_utf8(s.read(at, len)?)
                     .map(std::borrow::Cow::Owned)
-                    .map_err(|e| {
-                        std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())
-                    })
+                    .map_err(|e| not_text(e.utf8_error()))
             }
         }
     }
@@ -248,21 +242,34 @@ impl TextStore {
         };
         // Spans are in file order: rows dropped after spilling leave gaps, read over.
         let start = first.0;
-        let mut buf = vec![0u8; (last.0 + last.1 - start) as usize];
-        read_exact_at(&s.file, &mut buf, start)?;
+        let buf = s.read(start, last.0 + last.1 - start)?;
         let texts = spans
             .iter()
             .map(|&(at, len)| {
                 let from = (at - start) as usize;
-                std::str::from_utf8(&buf[from..from + len as usize])
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+                std::str::from_utf8(&buf[from..from + len as usize]).map_err(not_text)
             })
             .collect::<std::io::Result<Vec<&str>>>()?;
         Ok(f(&texts))
     }
 }
 
-fn text_bytes(articles: &[Article]) -> u64 {
+impl Spilled {
+    /// `len` bytes of the file from `at`: a text, a run of texts, or a note.
+    fn read(&self, at: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; len as usize];
+        read_exact_at(&self.file, &mut buf, at)?;
+        Ok(buf)
+    }
+}
+
+/// Bytes read back from the scratch file that are not the text written there.
+fn not_text(e: std::str::Utf8Error) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+}
+
+/// The articles' texts' size in bytes: what decides whether they are set aside.
+pub(crate) fn text_bytes(articles: &[Article]) -> u64 {
     articles.iter().map(|a| a.text.len() as u64).sum()
 }
 
