@@ -254,13 +254,14 @@ fn keep_heaviest<W: Copy + Into<f64>>(terms: &mut Vec<(u32, W)>, k: usize) {
     terms.sort_unstable_by_key(|t| t.0);
 }
 
-/// [`keep_heaviest`] of positive weights, which order as their bits do: one integer key a
+/// [`keep_heaviest`] of positive weights, which order as their bits do: one integer key per
 /// term (weight descending, then term) instead of two float comparisons, in a selection made
-/// for every article of the pass. Terms that come by term, as rows do, stay as they came.
+/// for every article of the pass. No more than `k` terms that come by term, as rows do, are
+/// not sorted again.
 fn keep_heaviest_weights(terms: &mut Vec<(u32, f32)>, k: usize) {
     debug_assert!(terms.iter().all(|t| t.1 > 0.0));
     if terms.len() > k {
-        terms.select_nth_unstable_by_key(k, |t| u64::from(!t.1.to_bits()) << 32 | u64::from(t.0));
+        terms.select_nth_unstable_by_key(k, |t| (u64::from(!t.1.to_bits()) << 32) | u64::from(t.0));
         terms.truncate(k);
         terms.sort_unstable_by_key(|t| t.0);
     } else if !terms.is_sorted_by_key(|t| t.0) {
@@ -1477,23 +1478,34 @@ pub fn source_of(a: &Article) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
 
     proptest::proptest! {
         /// The pass's selection keeps what the general one keeps, in the same order: ties of
         /// weight (the lower term first), rows that come by term or not, fewer terms than kept.
         #[test]
         fn heaviest_weights_are_kept_as_any_weights_are(
-            weights in proptest::collection::vec(1u8..6, 0..90),
+            terms in proptest::collection::btree_set(proptest::num::u32::ANY, 0..90),
+            weights in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (1u8..6).prop_map(|w| f32::from(w) / 7.0),
+                    proptest::num::f32::POSITIVE | proptest::num::f32::NORMAL
+                        | proptest::num::f32::SUBNORMAL,
+                    proptest::strategy::Just(f32::INFINITY),
+                    proptest::strategy::Just(f32::MAX),
+                    proptest::strategy::Just(f32::MIN_POSITIVE),
+                ],
+                90,
+            ),
+            order in proptest::collection::vec(proptest::num::u32::ANY, 90),
             shuffled in proptest::bool::ANY,
             k in 1usize..70,
         ) {
-            let mut terms: Vec<(u32, f32)> = weights
-                .iter()
-                .enumerate()
-                .map(|(t, &w)| (t as u32 * 3, f32::from(w) / 7.0))
-                .collect();
+            let mut terms: Vec<(u32, f32)> = terms.into_iter().zip(weights).collect();
             if shuffled {
-                terms.reverse();
+                let mut keyed: Vec<(u32, (u32, f32))> = order.into_iter().zip(terms).collect();
+                keyed.sort_by_key(|e| e.0);
+                terms = keyed.into_iter().map(|e| e.1).collect();
             }
             let mut general = terms.clone();
             keep_heaviest(&mut general, k);
