@@ -229,7 +229,7 @@ pub struct Group {
 /// An article's heaviest terms at unit length.
 fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
     let mut terms: Vec<(u32, f32)> = row.filter(|t| t.1 > 0.0).collect();
-    keep_heaviest_positive(&mut terms, QUERY_TERMS);
+    keep_heaviest(&mut terms, QUERY_TERMS);
     let norm = terms
         .iter()
         .map(|t| f64::from(t.1) * f64::from(t.1))
@@ -243,25 +243,41 @@ fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
     terms
 }
 
-/// Keeps the `k` heaviest of `terms` (of equal weights, the lower term), by term.
-fn keep_heaviest<W: Copy + Into<f64>>(terms: &mut Vec<(u32, W)>, k: usize) {
-    if terms.len() > k {
-        terms.select_nth_unstable_by(k, |a, b| {
-            b.1.into().total_cmp(&a.1.into()).then(a.0.cmp(&b.0))
-        });
-        terms.truncate(k);
-    }
-    terms.sort_unstable_by_key(|t| t.0);
+/// A term's weight, never negative: such floats order as their bits do, so a term's place in
+/// [`keep_heaviest`] is one integer key (weight descending, then term), not two float
+/// comparisons, in a selection made for every article of the pass.
+trait Weight: Copy {
+    type Key: Ord;
+    fn key(self, term: u32) -> Self::Key;
+    fn is_sign_positive(self) -> bool;
 }
 
-/// [`keep_heaviest`] of positive weights, which order as their bits do: one integer key per
-/// term (weight descending, then term) instead of two float comparisons, in a selection made
-/// for every article of the pass. Rows come sorted by term, so `k` or fewer in order are left
-/// as they are.
-fn keep_heaviest_positive(terms: &mut Vec<(u32, f32)>, k: usize) {
-    debug_assert!(terms.iter().all(|t| t.1 > 0.0));
+impl Weight for f32 {
+    type Key = u64;
+    fn key(self, term: u32) -> u64 {
+        (u64::from(!self.to_bits()) << 32) | u64::from(term)
+    }
+    fn is_sign_positive(self) -> bool {
+        f32::is_sign_positive(self)
+    }
+}
+
+impl Weight for f64 {
+    type Key = u128;
+    fn key(self, term: u32) -> u128 {
+        (u128::from(!self.to_bits()) << 32) | u128::from(term)
+    }
+    fn is_sign_positive(self) -> bool {
+        f64::is_sign_positive(self)
+    }
+}
+
+/// Keeps the `k` heaviest of `terms` (of equal weights, the lower term), by term. Rows come
+/// sorted by term, so `k` or fewer in order are left as they are.
+fn keep_heaviest<W: Weight>(terms: &mut Vec<(u32, W)>, k: usize) {
+    debug_assert!(terms.iter().all(|t| t.1.is_sign_positive()));
     if terms.len() > k {
-        terms.select_nth_unstable_by_key(k, |t| (u64::from(!t.1.to_bits()) << 32) | u64::from(t.0));
+        terms.select_nth_unstable_by_key(k, |t| t.1.key(t.0));
         terms.truncate(k);
         terms.sort_unstable_by_key(|t| t.0);
     } else if !terms.is_sorted_by_key(|t| t.0) {
@@ -1490,8 +1506,9 @@ mod tests {
             ..Config::default()
         })]
 
-        /// The pass's selection keeps what the general one keeps, in the same order: ties of
-        /// weight (the lower term first), rows that come by term or not, fewer terms than kept.
+        /// The selection by integer keys keeps what comparing the weights keeps, in the same
+        /// order: ties of weight (the lower term first), rows that come by term or not, fewer
+        /// terms than kept.
         #[test]
         fn heaviest_positive_weights_are_kept_as_any_weights_are(
             terms in proptest::collection::btree_set(any::<u32>(), 0..90),
@@ -1516,11 +1533,23 @@ mod tests {
                 keyed.sort_by_key(|e| e.0);
                 terms = keyed.into_iter().map(|e| e.1).collect();
             }
+            let mut wide: Vec<(u32, f64)> = terms.iter().map(|&(t, w)| (t, f64::from(w))).collect();
             let mut general = terms.clone();
-            keep_heaviest(&mut general, k);
-            keep_heaviest_positive(&mut terms, k);
-            prop_assert_eq!(terms, general);
+            by_comparing_weights(&mut general, k);
+            keep_heaviest(&mut terms, k);
+            prop_assert_eq!(&terms, &general);
+            keep_heaviest(&mut wide, k);
+            prop_assert_eq!(wide, general.iter().map(|&(t, w)| (t, f64::from(w))).collect::<Vec<_>>());
         }
+    }
+
+    /// [`keep_heaviest`] as the weights' order defines it, floats compared.
+    fn by_comparing_weights(terms: &mut Vec<(u32, f32)>, k: usize) {
+        if terms.len() > k {
+            terms.select_nth_unstable_by(k, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            terms.truncate(k);
+        }
+        terms.sort_unstable_by_key(|t| t.0);
     }
 
     /// Per term, the rows of `n` that have it: [`StoryInput::df`] from the rows alone.
