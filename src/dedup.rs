@@ -139,11 +139,45 @@ fn word_hashes(text: &str) -> Vec<u64> {
 /// [`duplicates_among`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fingerprint {
+    signature: Signature,
     exact: u64,
-    signature: [u32; SIGNATURE],
     /// The signature's band keys, computed with it in parallel (they are sorted into
     /// [`Buckets`] before the sequential matching).
     bands: [u64; BANDS],
+}
+
+/// Rows of a [`Half`]: the signature's, then rows equal in every signature, so that a half
+/// fills whole cache lines.
+const PADDED: usize = 128;
+
+/// A signature's 32-bit values split in halves, the low 16 bits of every row before the high
+/// ones. The sequential matching reads a candidate's signature from anywhere in memory, and
+/// most candidates differ on too many rows: they are ruled out on their low halves alone, four
+/// aligned cache lines, where the whole signature was eight unaligned ones. Only a candidate
+/// that passes is compared on its high halves as well, so the similarity is that of the
+/// 32-bit values.
+#[derive(Debug, Clone, PartialEq)]
+struct Signature {
+    low: Half,
+    high: Half,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[repr(align(64))]
+struct Half([u16; PADDED]);
+
+impl Signature {
+    fn new(values: &[u32; SIGNATURE]) -> Signature {
+        let (mut low, mut high) = (Half([0; PADDED]), Half([0; PADDED]));
+        for ((l, h), &v) in low.0.iter_mut().zip(&mut high.0).zip(values) {
+            (*l, *h) = (v as u16, (v >> 16) as u16);
+        }
+        Signature { low, high }
+    }
+
+    fn value(&self, row: usize) -> u32 {
+        u32::from(self.high.0[row]) << 16 | u32::from(self.low.0[row])
+    }
 }
 
 /// Bytes of [`Fingerprint::to_bytes`].
@@ -164,9 +198,7 @@ impl Fingerprint {
         let mut out = Vec::with_capacity(FINGERPRINT_BYTES);
         out.extend(self.exact.to_le_bytes());
         self.bands.iter().for_each(|b| out.extend(b.to_le_bytes()));
-        self.signature
-            .iter()
-            .for_each(|v| out.extend(v.to_le_bytes()));
+        (0..SIGNATURE).for_each(|r| out.extend(self.signature.value(r).to_le_bytes()));
         out
     }
 
@@ -188,8 +220,8 @@ impl Fingerprint {
             .zip(values.chunks_exact(4))
             .for_each(|(v, c)| *v = u32::from_le_bytes(c.try_into().expect("4 bytes")));
         Some(Fingerprint {
+            signature: Signature::new(&signature),
             exact,
-            signature,
             bands,
         })
     }
@@ -238,30 +270,38 @@ pub fn fingerprint(text: &str) -> Fingerprint {
             .fold(b as u64, |acc, &r| mix(acc.rotate_left(32) ^ r as u64));
     }
     Fingerprint {
+        signature: Signature::new(&signature),
         exact,
-        signature,
         bands,
     }
 }
 
-/// Rows of a signature compared at a time before checking whether too many already differ.
-const ROWS_AT_A_TIME: usize = 24;
+/// Rows compared at a time before checking whether too many already differ: a cache line of
+/// low halves.
+const ROWS_AT_A_TIME: usize = 32;
 
-/// The similarity of two signatures, or `None` as soon as more than `allowed` rows differ:
-/// most candidates share a band by chance or are reworded copies well below the threshold,
-/// and a signature is eight cache lines, read from anywhere in memory.
-fn similarity_within(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE], allowed: usize) -> Option<f64> {
+/// The similarity of two signatures, or `None` once more than `allowed` rows differ: most
+/// candidates share a band by chance or are reworded copies well below the threshold, and
+/// rows whose low halves differ differ, so their low halves, read a line at a time, rule
+/// most out.
+fn similarity_within(a: &Signature, b: &Signature, allowed: usize) -> Option<f64> {
     let mut differ = 0;
     for (x, y) in a
+        .low
+        .0
         .chunks_exact(ROWS_AT_A_TIME)
-        .zip(b.chunks_exact(ROWS_AT_A_TIME))
+        .zip(b.low.0.chunks_exact(ROWS_AT_A_TIME))
     {
         differ += x.iter().zip(y).filter(|(x, y)| x != y).count();
         if differ > allowed {
             return None;
         }
     }
-    Some((SIGNATURE - differ) as f64 / SIGNATURE as f64)
+    let differ = (a.low.0.iter().zip(&a.high.0))
+        .zip(b.low.0.iter().zip(&b.high.0))
+        .filter(|(x, y)| x != y)
+        .count();
+    (differ <= allowed).then(|| (SIGNATURE - differ) as f64 / SIGNATURE as f64)
 }
 
 /// Most rows two signatures may differ on and still be similar at `threshold`, by the same
@@ -521,13 +561,28 @@ mod tests {
     fn a_comparison_stops_once_the_threshold_is_out_of_reach() {
         assert_eq!(allowed_differences(0.8), Some(24));
         assert_eq!(allowed_differences(1.0), Some(0));
-        let a = [7u32; SIGNATURE];
-        let mut b = a;
-        b[..24].iter_mut().for_each(|v| *v = 8);
-        assert_eq!(similarity_within(&a, &b, 24), Some(0.8));
-        b[SIGNATURE - 1] = 8;
-        assert_eq!(similarity_within(&a, &b, 24), None);
+        let same = [7u32; SIGNATURE];
+        let a = Signature::new(&same);
+        let mut values = same;
+        values[..24].iter_mut().for_each(|v| *v = 8);
+        assert_eq!(
+            similarity_within(&a, &Signature::new(&values), 24),
+            Some(0.8)
+        );
+        values[SIGNATURE - 1] = 8;
+        assert_eq!(similarity_within(&a, &Signature::new(&values), 24), None);
         assert_eq!(similarity_within(&a, &a, 0), Some(1.0));
+        // Rows that agree on their low halves only still differ.
+        let mut values = same;
+        values[..24].iter_mut().for_each(|v| *v = 8);
+        values[24] = 7 | 1 << 16;
+        assert_eq!(similarity_within(&a, &Signature::new(&values), 24), None);
+        values[24] = 7;
+        values[0] = 7 | 1 << 20;
+        assert_eq!(
+            similarity_within(&a, &Signature::new(&values), 24),
+            Some(0.8)
+        );
     }
 
     #[test]
