@@ -88,7 +88,8 @@ fn step(h: u64, c: u64) -> u64 {
     (h ^ c).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
-/// Hashes of the words of a text, lower-cased on the fly (no per-word allocation).
+/// Hashes of the words of a text, lower-cased on the fly (no per-word allocation). News is
+/// mostly ASCII, whose bytes need no decoding as characters.
 fn word_hashes(text: &str) -> Vec<u64> {
     if text.is_ascii() {
         ascii_word_hashes(text.as_bytes())
@@ -113,13 +114,16 @@ const WORD_BYTE: [u8; 128] = {
 
 /// [`word_hashes`] of ASCII text, as [`any_word_hashes`] makes them. Each byte's step of a
 /// word's hash waits on the last, so the text is read as two halves at once, cut between
-/// words, each with its own chain; and without a branch per byte, which word ends the
-/// processor could not guess (the byte loop was most of the fingerprinting).
+/// words, each with its own chain; and without a branch per byte: where words end is no
+/// pattern the processor can guess, and the byte loop is most of the fingerprinting.
 fn ascii_word_hashes(bytes: &[u8]) -> Vec<u64> {
+    debug_assert!(bytes.is_ascii());
+    // Bytes are masked to seven bits where the table is read, which is all ASCII has: the
+    // reads need no bounds check.
     let mid = bytes.len() / 2;
     let cut = bytes[mid..]
         .iter()
-        .position(|&b| WORD_BYTE[usize::from(b)] == 0)
+        .position(|&b| WORD_BYTE[usize::from(b & 0x7f)] == 0)
         .map_or(bytes.len(), |p| mid + p);
     let (a, b) = bytes.split_at(cut);
     // A word takes at least one byte and the gap after it one more.
@@ -127,25 +131,25 @@ fn ascii_word_hashes(bytes: &[u8]) -> Vec<u64> {
     let (mut na, mut nb) = (0, 0);
     let (mut ha, mut hb) = (0u64, 0u64);
     let (mut ia, mut ib) = (false, false);
-    let step = |h: &mut u64, in_word: &mut bool, n: &mut usize, out: &mut [u64], byte: u8| {
+    let feed = |h: &mut u64, in_word: &mut bool, n: &mut usize, out: &mut [u64], byte: u8| {
         let c = WORD_BYTE[usize::from(byte & 0x7f)];
         let alnum = c != 0;
         out[*n] = *h;
         *n += usize::from(*in_word & !alnum);
-        let stepped = (*h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3);
+        let stepped = step(*h, u64::from(c));
         *h = if alnum { stepped } else { 0 };
         *in_word = alnum;
     };
     let common = a.len().min(b.len());
     for (&x, &y) in a[..common].iter().zip(&b[..common]) {
-        step(&mut ha, &mut ia, &mut na, &mut wa, x);
-        step(&mut hb, &mut ib, &mut nb, &mut wb, y);
+        feed(&mut ha, &mut ia, &mut na, &mut wa, x);
+        feed(&mut hb, &mut ib, &mut nb, &mut wb, y);
     }
     for &x in &a[common..] {
-        step(&mut ha, &mut ia, &mut na, &mut wa, x);
+        feed(&mut ha, &mut ia, &mut na, &mut wa, x);
     }
     for &y in &b[common..] {
-        step(&mut hb, &mut ib, &mut nb, &mut wb, y);
+        feed(&mut hb, &mut ib, &mut nb, &mut wb, y);
     }
     if ia {
         wa[na] = ha;
@@ -221,6 +225,7 @@ pub struct Fingerprint {
 /// Rows of a [`Half`]: the signature's, then rows equal in every signature, so that a half
 /// fills whole cache lines.
 const PADDED: usize = 128;
+const _: () = assert!(SIGNATURE <= PADDED && PADDED.is_multiple_of(ROWS_AT_A_TIME));
 
 /// A signature's 32-bit values split in halves, the low 16 bits of every row before the high
 /// ones. The sequential matching reads a candidate's signature from anywhere in memory, and
@@ -369,10 +374,12 @@ fn similarity_within(a: &Signature, b: &Signature, allowed: usize) -> Option<f64
             return None;
         }
     }
-    let differ = (a.low.0.iter().zip(&a.high.0))
-        .zip(b.low.0.iter().zip(&b.high.0))
-        .filter(|(x, y)| x != y)
-        .count();
+    // Rows whose low halves agree differ when their high halves do.
+    let differ = differ
+        + (a.low.0.iter().zip(&a.high.0))
+            .zip(b.low.0.iter().zip(&b.high.0))
+            .filter(|((al, ah), (bl, bh))| al == bl && ah != bh)
+            .count();
     (differ <= allowed).then(|| (SIGNATURE - differ) as f64 / SIGNATURE as f64)
 }
 
@@ -543,6 +550,21 @@ mod tests {
         #[test]
         fn ascii_words_hash_as_any_text_does(text in "[a-zA-Z0-9 .,'\\n-]{0,80}") {
             prop_assert_eq!(ascii_word_hashes(text.as_bytes()), any_word_hashes(&text));
+        }
+    }
+
+    #[test]
+    fn long_ascii_words_and_texts_hash_as_any_text_does() {
+        let long = "a".repeat(1000);
+        let texts = [
+            long.clone(),
+            format!("a {long}"),
+            format!("{long} b"),
+            format!("Shr 25 cts vs 21 cts. {LONG_STORY} {long}"),
+            LONG_STORY.repeat(3),
+        ];
+        for text in &texts {
+            assert_eq!(ascii_word_hashes(text.as_bytes()), any_word_hashes(text));
         }
     }
 

@@ -53,9 +53,9 @@ fn stop_on_signals() -> Option<Arc<AtomicBool>> {
 }
 
 /// Input below which a run keeps mimalloc's 1 s purge delay (a gzip file counts four times
-/// its size): about 450,000 full-length articles. Below it the peak is a few gigabytes at
-/// most, and memory returned at once came back as page faults: 10 ms made 100,000 and 200,000
-/// full-length articles 4-12% slower for 11-17% less at the peak.
+/// its size): about 480,000 full-length articles. Below it the peak stays at a few gigabytes,
+/// and memory handed back after 10 ms is soon needed again and comes back as page faults,
+/// costing more time than the lower peak is worth (figures in docs/quality.md, *Memory*).
 #[cfg(target_os = "linux")]
 const SMALL_INPUT: u64 = 1 << 30;
 
@@ -63,13 +63,11 @@ const SMALL_INPUT: u64 = 1 << 30;
 ///
 /// Transparent huge pages go off: the allocator asks for 2 MiB pages, and on virtual machines
 /// that hand freed memory back to the host each one faults heavily, so a run spends much of
-/// its time in page faults. On large input (a million articles), freed memory is returned
-/// after 10 ms instead of
-/// mimalloc's 1 s: the stages free and allocate hundreds of megabytes in bursts, and the long
-/// delay lets a burst's new memory arrive before the old is returned, raising the peak.
-/// Returning at once (0 ms) would make every small free a system call. Short runs keep the
-/// default delay: returning at once made them a fifth slower at 10,000 articles (measured in
-/// docs/quality.md).
+/// its time in page faults. On input over [`SMALL_INPUT`], freed memory is returned after
+/// 10 ms instead of mimalloc's 1 s: the stages free and allocate hundreds of megabytes in
+/// bursts, and the long delay lets a burst's new memory arrive before the old is returned,
+/// raising the peak. Returning at once (0 ms) would make every small free a system call.
+/// Smaller runs keep the default delay (see [`SMALL_INPUT`]).
 /// `MIMALLOC_ALLOW_THP` and `MIMALLOC_PURGE_DELAY`, when set, decide instead.
 #[cfg(target_os = "linux")]
 fn memory_policy_for(inputs: &[PathBuf]) {
@@ -164,7 +162,7 @@ pub fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    /// Small pages only below the threshold, counting a folder's files (once, through a
+    /// The 1 s purge delay only below the threshold, counting a folder's files (once, through a
     /// link loop), gzip at four times its size, and nothing for a path that is not there
     /// (the run reports it).
     #[test]
