@@ -91,16 +91,18 @@ fn step(h: u64, c: u64) -> u64 {
 /// Hashes of the words of a text, lower-cased on the fly (no per-word allocation). News is
 /// mostly ASCII, whose bytes need no decoding as characters.
 fn word_hashes(text: &str) -> Vec<u64> {
-    if text.is_ascii() {
-        ascii_word_hashes(text.as_bytes())
+    // Outside ASCII, news mostly has punctuation and spaces (curly quotes, dashes, no-break
+    // spaces): they only part words, as every byte of them does in the byte reading.
+    if text.is_ascii() || text.chars().all(|c| c.is_ascii() || !c.is_alphanumeric()) {
+        byte_word_hashes(text.as_bytes())
     } else {
         any_word_hashes(text)
     }
 }
 
-/// Each ASCII byte lower-cased when it is a letter or digit, else 0.
-const WORD_BYTE: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// Each byte lower-cased when it is an ASCII letter or digit, else 0.
+const WORD_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -112,18 +114,17 @@ const WORD_BYTE: [u8; 128] = {
     t
 };
 
-/// [`word_hashes`] of ASCII text, as [`any_word_hashes`] makes them. Each byte's step of a
+/// [`word_hashes`] of text whose only letters and digits are ASCII, as [`any_word_hashes`]
+/// makes them (any other character parts words, and so does each of its bytes). Each byte's
+/// step of a
 /// word's hash waits on the last, so the text is read as two halves at once, cut between
 /// words, each with its own chain; and without a branch per byte: where words end is no
 /// pattern the processor can guess, and the byte loop is most of the fingerprinting.
-fn ascii_word_hashes(bytes: &[u8]) -> Vec<u64> {
-    debug_assert!(bytes.is_ascii());
-    // Bytes are masked to seven bits where the table is read, which is all ASCII has: the
-    // reads need no bounds check.
+fn byte_word_hashes(bytes: &[u8]) -> Vec<u64> {
     let mid = bytes.len() / 2;
     let cut = bytes[mid..]
         .iter()
-        .position(|&b| WORD_BYTE[usize::from(b & 0x7f)] == 0)
+        .position(|&b| WORD_BYTE[usize::from(b)] == 0)
         .map_or(bytes.len(), |p| mid + p);
     let (a, b) = bytes.split_at(cut);
     // A word takes at least one byte and the gap after it one more.
@@ -132,7 +133,7 @@ fn ascii_word_hashes(bytes: &[u8]) -> Vec<u64> {
     let (mut ha, mut hb) = (0u64, 0u64);
     let (mut ia, mut ib) = (false, false);
     let feed = |h: &mut u64, in_word: &mut bool, n: &mut usize, out: &mut [u64], byte: u8| {
-        let c = WORD_BYTE[usize::from(byte & 0x7f)];
+        let c = WORD_BYTE[usize::from(byte)];
         let alnum = c != 0;
         out[*n] = *h;
         *n += usize::from(*in_word & !alnum);
@@ -545,11 +546,23 @@ mod tests {
             ..Config::default()
         })]
 
-        /// ASCII text read as two halves at once, without branches, gives the words' hashes
-        /// the general reading gives: words at the cut, at either end, runs of gaps, one byte.
+        /// Text read by its bytes, as two halves at once without branches, gives the words'
+        /// hashes the general reading gives: words at the cut, at either end, runs of gaps,
+        /// one byte, punctuation and spaces from outside ASCII.
         #[test]
-        fn ascii_words_hash_as_any_text_does(text in "[a-zA-Z0-9 .,'\\n-]{0,80}") {
-            prop_assert_eq!(ascii_word_hashes(text.as_bytes()), any_word_hashes(&text));
+        fn ascii_words_hash_as_any_text_does(
+            text in "[a-zA-Z0-9 .,'\\n\u{2019}\u{201c}\u{2014}\u{a0}-]{0,80}",
+        ) {
+            prop_assert_eq!(byte_word_hashes(text.as_bytes()), any_word_hashes(&text));
+        }
+
+        /// Text whose letters are all ASCII is read by its bytes, and text with letters from
+        /// outside ASCII as characters: either way, the same hashes.
+        #[test]
+        fn any_text_hashes_as_its_characters_do(
+            text in "[a-zA-Z0-9 .,'\\n\u{2019}\u{201c}\u{2014}\u{2026}\u{a0}\u{3000}éÜßİ]{0,80}",
+        ) {
+            prop_assert_eq!(word_hashes(&text), any_word_hashes(&text));
         }
     }
 
@@ -564,7 +577,7 @@ mod tests {
             LONG_STORY.repeat(3),
         ];
         for text in &texts {
-            assert_eq!(ascii_word_hashes(text.as_bytes()), any_word_hashes(text));
+            assert_eq!(byte_word_hashes(text.as_bytes()), any_word_hashes(text));
         }
     }
 
