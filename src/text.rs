@@ -686,10 +686,9 @@ impl<'a> PlainWords<'a> {
     /// Characters outside ASCII read here: none is a letter, digit, joiner or format
     /// character. The single quotation marks join letters or digits as an apostrophe does
     /// (MidNumLet); the others end a word (Other).
-    const PUNCTUATION: [char; 16] = [
+    const PUNCTUATION: [char; 15] = [
         '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2013}', '\u{2014}',
-        '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{b7}', '\u{a3}', '\u{20ac}',
-        '\u{b0}',
+        '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
     ];
 
     /// The words of `text`, or `None` when it has a character outside ASCII and
@@ -1259,9 +1258,9 @@ mod tests {
         /// letters or digits, curly quotes, underscores, marks at either end, any ASCII.
         #[test]
         fn plain_words_are_the_unicode_words(
-            marks in "[aZ09_:.,;'\" \n\r\t(\u{2018}\u{2019}\u{201c}\u{2014}\u{2026}\u{a0}\u{ab}\u{20ac}-]{0,40}",
+            marks in "[aZ09_:.,;'\" \n\r\t(\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
             any in "[\\x00-\\x7f]{0,60}",
-            words in "([a-z]{1,3}|[0-9]{1,3})([.,:;'\u{2019}\u{2018} ]|\u{2014}|\u{201d})?",
+            words in "([a-z]{1,3}|[0-9]{1,3})([.,:;'\u{2019}\u{2018}\u{2013}\u{a0} ]|\u{2014}|\u{201d})?",
         ) {
             let repeated = words.repeat(5);
             for text in [&marks, &any, &repeated] {
@@ -1279,6 +1278,8 @@ mod tests {
     fn text_with_other_characters_is_left_to_the_general_segmenter() {
         assert!(PlainWords::of("caf\u{e9}").is_none());
         assert!(PlainWords::of("co\u{ad}operate").is_none());
+        // The middle dot joins letters ("l·l"), as no other mark outside ASCII here does.
+        assert!(PlainWords::of("col\u{b7}lecci").is_none());
         assert!(PlainWords::of("it\u{2019}s \u{201c}plain\u{201d}").is_some());
     }
 
