@@ -683,9 +683,12 @@ struct PlainWords<'a> {
 }
 
 impl<'a> PlainWords<'a> {
-    /// Characters outside ASCII read here: none is a letter, digit, joiner or format
-    /// character. The single quotation marks join letters or digits as an apostrophe does
-    /// (MidNumLet); the others end a word (Other).
+    /// Characters outside ASCII read here: none is a letter, digit, zero-width joiner, or
+    /// format or combining mark. The single quotation marks join letters or digits as an
+    /// apostrophe does (MidNumLet); the others end a word (Other). Look-alikes are not all
+    /// Other and need rules of their own before they are added: the narrow no-break space
+    /// (U+202F) joins as an underscore does, the one-dot leader (U+2024) and the middle dot
+    /// (U+00B7) join letters, and most other spaces (U+2000-U+200A) keep together.
     const PUNCTUATION: [char; 15] = [
         '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2013}', '\u{2014}',
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
@@ -704,7 +707,8 @@ impl<'a> PlainWords<'a> {
         })
     }
 
-    /// The length of the mark at `i` that joins two letters (`letters`) or two digits, or 0.
+    /// The length of the mark at `i` when it is one that joins two letters (`letters`) or two
+    /// digits, whatever follows it, or 0.
     fn joining_mark(&self, i: usize, letters: bool) -> usize {
         match self.bytes.get(i..).unwrap_or_default() {
             // A curly single quotation mark, as an apostrophe.
@@ -905,30 +909,33 @@ impl TokenCache<'_> {
         for (p, part) in parts.iter().enumerate() {
             let body = p + 1 == parts.len();
             let mut prev: Option<(usize, usize)> = None;
-            let mut word = |start: usize, end: usize| {
+            let mut word = |start: usize, raw: &str| {
                 let gap = match prev {
                     Some((s, e)) => Gap::read(&part[s..e], &part[e..start]),
                     None => Gap::START,
                 };
-                prev = Some((start, end));
+                prev = Some((start, start + raw.len()));
                 self.slots.push(Slot {
-                    key: stem_hash(&part[start..end]),
+                    key: stem_hash(raw),
                     kind: Kind::default(),
                     gap,
                     body,
                     part: p,
                     start,
-                    end,
+                    end: start + raw.len(),
                 });
             };
-            // All-ASCII text has a path of its own in the general segmenter, as fast.
-            match PlainWords::of(part).filter(|_| !part.is_ascii()) {
-                Some(words) => words.for_each(|(start, end)| word(start, end)),
-                None => {
-                    for (start, raw) in part.unicode_word_indices() {
-                        word(start, start + raw.len());
-                    }
-                }
+            // All-ASCII text has a path of its own in the general segmenter, faster there.
+            let plain = if part.is_ascii() {
+                None
+            } else {
+                PlainWords::of(part)
+            };
+            match plain {
+                Some(words) => words.for_each(|(start, end)| word(start, &part[start..end])),
+                None => part
+                    .unicode_word_indices()
+                    .for_each(|(start, raw)| word(start, raw)),
             }
         }
         // The words are looked up in a loop of their own: each lookup is a likely cache
