@@ -676,7 +676,7 @@ impl Gap {
 /// boundaries, UAX #29, and of the pieces between them those with a letter or digit), as
 /// `(start, end)`. For such text the rules come down to these few; the general segmenter
 /// looks up every character's class in Unicode's tables as soon as one character is not
-/// ASCII, and a curly apostrophe in an article doubled the time to tokenize it.
+/// ASCII, so that a curly apostrophe makes an article take twice as long to tokenize.
 struct PlainWords<'a> {
     bytes: &'a [u8],
     at: usize,
