@@ -694,13 +694,16 @@ impl<'a> PlainWords<'a> {
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
     ];
 
-    /// The words of `text`, or `None` when it has a character outside ASCII and
+    /// The words of `text`, or `None` when it has a character outside ASCII, the Latin
+    /// letters with accents (U+00C0-U+017F, all of them letters to UAX #29) and
     /// [`PlainWords::PUNCTUATION`].
     fn of(text: &'a str) -> Option<Self> {
         let plain = text.is_ascii()
-            || text
-                .chars()
-                .all(|c| c.is_ascii() || Self::PUNCTUATION.contains(&c));
+            || text.chars().all(|c| {
+                c.is_ascii()
+                    || matches!(c, '\u{c0}'..='\u{17f}') && c != '\u{d7}' && c != '\u{f7}'
+                    || Self::PUNCTUATION.contains(&c)
+            });
         plain.then_some(PlainWords {
             bytes: text.as_bytes(),
             at: 0,
@@ -721,42 +724,69 @@ impl<'a> PlainWords<'a> {
     }
 }
 
+/// What a character is to [`PlainWords`].
+#[derive(Clone, Copy, PartialEq)]
+enum Plain {
+    Letter,
+    Digit,
+    Underscore,
+    Other,
+}
+
+impl PlainWords<'_> {
+    /// The class of the character starting at byte `i` and its length; any byte that starts
+    /// no letter, digit or underscore is taken for one character of class Other (a gap is a
+    /// gap, however many bytes its characters take).
+    fn class(&self, i: usize) -> (Plain, usize) {
+        match self.bytes.get(i..).unwrap_or_default() {
+            [c, ..] if c.is_ascii_alphabetic() => (Plain::Letter, 1),
+            [c, ..] if c.is_ascii_digit() => (Plain::Digit, 1),
+            [b'_', ..] => (Plain::Underscore, 1),
+            // Latin letters with accents (U+00C0-U+017F but the signs × and ÷).
+            [0xc3, c, ..] if *c != 0x97 && *c != 0xb7 => (Plain::Letter, 2),
+            [0xc4 | 0xc5, _, ..] => (Plain::Letter, 2),
+            _ => (Plain::Other, 1),
+        }
+    }
+}
+
 impl Iterator for PlainWords<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
-        let b = self.bytes;
-        // Letters, digits and the underscore join each other (WB5, WB8-10, WB13a-b).
-        let joins = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let n = self.bytes.len();
         let mut i = self.at;
         loop {
-            while i < b.len() && !joins(b[i]) {
+            while i < n && self.class(i).0 == Plain::Other {
                 i += 1;
             }
-            if i == b.len() {
+            if i == n {
                 self.at = i;
                 return None;
             }
             let start = i;
             let mut alphanumeric = false;
             loop {
-                while i < b.len() && joins(b[i]) {
-                    alphanumeric |= b[i] != b'_';
-                    i += 1;
+                // Letters, digits and the underscore join each other (WB5, WB8-10, WB13a-b).
+                let mut last = Plain::Other;
+                while i < n {
+                    let (class, len) = self.class(i);
+                    if class == Plain::Other {
+                        break;
+                    }
+                    alphanumeric |= class != Plain::Underscore;
+                    last = class;
+                    i += len;
                 }
                 // One mark between two letters (WB6-7: "U.S", "don't", "a:b") or two digits
                 // (WB11-12: "50,000", "7.7") does not end the word.
-                let prev = b[i - 1];
-                let (letters, digits) = (prev.is_ascii_alphabetic(), prev.is_ascii_digit());
-                let mark = if letters || digits {
-                    self.joining_mark(i, letters)
-                } else {
-                    0
+                let mark = match last {
+                    Plain::Letter | Plain::Digit => self.joining_mark(i, last == Plain::Letter),
+                    _ => 0,
                 };
                 let joined = mark > 0
-                    && b.get(i + mark).is_some_and(|&next| {
-                        (letters && next.is_ascii_alphabetic()) || (digits && next.is_ascii_digit())
-                    });
+                    && matches!(last, Plain::Letter | Plain::Digit)
+                    && self.class(i + mark).0 == last;
                 if !joined {
                     break;
                 }
@@ -1262,15 +1292,18 @@ mod tests {
         })]
 
         /// Plain text is cut into the words the general segmenter finds: marks between
-        /// letters or digits, curly quotes, underscores, marks at either end, any ASCII.
+        /// letters or digits, curly quotes, accented Latin letters, underscores, marks at
+        /// either end, any ASCII.
         #[test]
         fn plain_words_are_the_unicode_words(
-            marks in "[aZ09_:.,;'\" \n\r\t(\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
+            marks in "[aZ09_éÜßİłÿ:.,;'\" \n\r\t(\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
             any in "[\\x00-\\x7f]{0,60}",
-            words in "([a-z]{1,3}|[0-9]{1,3})([.,:;'\u{2019}\u{2018}\u{2013}\u{a0} ]|\u{2014}|\u{201d})?",
+            latin in "[\u{c0}-\u{17f}a-z0-9 .,'\u{2019}_]{0,40}",
+            words in "([a-zéÜßİłÿ]{1,3}|[0-9]{1,3})([.,:;'\u{2019}\u{2018}\u{2013}\u{a0} ]|\u{2014}|\u{201d})?",
         ) {
             let repeated = words.repeat(5);
-            for text in [&marks, &any, &repeated] {
+            let latin: String = latin.replace(['\u{d7}', '\u{f7}'], " ");
+            for text in [&marks, &any, &repeated, &latin] {
                 let plain: Vec<(usize, usize)> = PlainWords::of(text).expect("plain").collect();
                 let general: Vec<(usize, usize)> = text
                     .unicode_word_indices()
@@ -1283,7 +1316,9 @@ mod tests {
 
     #[test]
     fn text_with_other_characters_is_left_to_the_general_segmenter() {
-        assert!(PlainWords::of("caf\u{e9}").is_none());
+        assert!(PlainWords::of("caf\u{e9}").is_some());
+        assert!(PlainWords::of("\u{3b1}\u{3b8}\u{3ae}\u{3bd}\u{3b1}").is_none());
+        assert!(PlainWords::of("3\u{d7}4").is_none());
         assert!(PlainWords::of("co\u{ad}operate").is_none());
         // The middle dot joins letters ("l·l"), as no other mark outside ASCII here does.
         assert!(PlainWords::of("col\u{b7}lecci").is_none());
