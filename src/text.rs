@@ -671,8 +671,8 @@ impl Gap {
     }
 }
 
-/// The words of a text whose characters are ASCII or common punctuation and spaces
-/// ([`PlainWords::PUNCTUATION`]), as `unicode_word_indices` finds them (Unicode's word
+/// The words of a text whose characters are ASCII, accented Latin letters or common
+/// punctuation and spaces ([`PlainWords::PUNCTUATION`]), as `unicode_word_indices` finds them (Unicode's word
 /// boundaries, UAX #29, and of the pieces between them those with a letter or digit), as
 /// `(start, end)`. For such text the rules come down to these few; the general segmenter
 /// looks up every character's class in Unicode's tables as soon as one character is not
