@@ -671,19 +671,21 @@ impl Gap {
     }
 }
 
-/// The words of a text whose characters are ASCII, accented Latin letters or common
-/// punctuation and spaces ([`PlainWords::PUNCTUATION`]), as `unicode_word_indices` finds them (Unicode's word
-/// boundaries, UAX #29, and of the pieces between them those with a letter or digit), as
-/// `(start, end)`. For such text the rules come down to these few; the general segmenter
-/// looks up every character's class in Unicode's tables as soon as one character is not
-/// ASCII, so that a curly apostrophe makes an article take twice as long to tokenize.
+/// The words of a text whose characters are ASCII, accented Latin letters (U+00C0-U+017F but
+/// × and ÷) or common punctuation and spaces ([`PlainWords::PUNCTUATION`]), as
+/// `unicode_word_indices` finds them (Unicode's word boundaries, UAX #29, and of the pieces
+/// between them those with a letter or digit), as `(start, end)`. For such text the rules
+/// come down to these few; the general segmenter looks up every character's class in
+/// Unicode's tables as soon as one character is not ASCII, so that a curly apostrophe makes
+/// an article take twice as long to tokenize.
 struct PlainWords<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> PlainWords<'a> {
-    /// Characters outside ASCII read here: none is a letter, digit, zero-width joiner, or
+    /// The characters outside ASCII, besides the accented letters, read here: none is a
+    /// letter, digit, zero-width joiner, or
     /// format or combining mark. The single quotation marks join letters or digits as an
     /// apostrophe does (MidNumLet); the others end a word (Other). Look-alikes are not all
     /// Other and need rules of their own before they are added: the narrow no-break space
@@ -694,14 +696,14 @@ impl<'a> PlainWords<'a> {
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
     ];
 
-    /// The words of `text`, or `None` when it has a character outside ASCII, the Latin
-    /// letters with accents (U+00C0-U+017F, all of them letters to UAX #29) and
+    /// The words of `text`, or `None` when it has a character outside ASCII, the accented
+    /// Latin letters (U+00C0-U+017F but × and ÷, all letters to UAX #29) and
     /// [`PlainWords::PUNCTUATION`].
     fn of(text: &'a str) -> Option<Self> {
         let plain = text.is_ascii()
             || text.chars().all(|c| {
                 c.is_ascii()
-                    || matches!(c, '\u{c0}'..='\u{17f}') && c != '\u{d7}' && c != '\u{f7}'
+                    || matches!(c, '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}')
                     || Self::PUNCTUATION.contains(&c)
             });
         plain.then_some(PlainWords {
@@ -784,9 +786,7 @@ impl Iterator for PlainWords<'_> {
                     Plain::Letter | Plain::Digit => self.joining_mark(i, last == Plain::Letter),
                     _ => 0,
                 };
-                let joined = mark > 0
-                    && matches!(last, Plain::Letter | Plain::Digit)
-                    && self.class(i + mark).0 == last;
+                let joined = mark > 0 && self.class(i + mark).0 == last;
                 if !joined {
                     break;
                 }
@@ -1315,10 +1315,13 @@ mod tests {
     }
 
     #[test]
-    fn text_with_other_characters_is_left_to_the_general_segmenter() {
+    fn only_plain_text_is_read_by_plain_words() {
         assert!(PlainWords::of("caf\u{e9}").is_some());
         assert!(PlainWords::of("\u{3b1}\u{3b8}\u{3ae}\u{3bd}\u{3b1}").is_none());
         assert!(PlainWords::of("3\u{d7}4").is_none());
+        assert!(PlainWords::of("6\u{f7}3").is_none());
+        assert!(PlainWords::of("cafe\u{301}").is_none());
+        assert!(PlainWords::of("\u{180}").is_none());
         assert!(PlainWords::of("co\u{ad}operate").is_none());
         // The middle dot joins letters ("l·l"), as no other mark outside ASCII here does.
         assert!(PlainWords::of("col\u{b7}lecci").is_none());
