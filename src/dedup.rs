@@ -126,43 +126,61 @@ fn byte_word_hashes(bytes: &[u8]) -> Vec<u64> {
         .position(|&b| WORD_BYTE[usize::from(b)] == 0)
         .map_or(bytes.len(), |p| mid + p);
     let (a, b) = bytes.split_at(cut);
-    // A word takes at least one byte and the gap after it one more.
-    let (mut wa, mut wb) = (vec![0u64; a.len() / 2 + 1], vec![0u64; b.len() / 2 + 1]);
-    let (mut na, mut nb) = (0, 0);
-    let (mut ha, mut hb) = (0u64, 0u64);
-    let (mut ia, mut ib) = (false, false);
-    let feed = |h: &mut u64, in_word: &mut bool, n: &mut usize, out: &mut [u64], byte: u8| {
-        let c = WORD_BYTE[usize::from(byte)];
-        let alnum = c != 0;
-        out[*n] = *h;
-        *n += usize::from(*in_word & !alnum);
-        let stepped = step(*h, u64::from(c));
-        *h = if alnum { stepped } else { 0 };
-        *in_word = alnum;
-    };
+    let (mut first, mut second) = (Chain::for_bytes(a.len()), Chain::for_bytes(b.len()));
     let common = a.len().min(b.len());
     for (&x, &y) in a[..common].iter().zip(&b[..common]) {
-        feed(&mut ha, &mut ia, &mut na, &mut wa, x);
-        feed(&mut hb, &mut ib, &mut nb, &mut wb, y);
+        first.feed(x);
+        second.feed(y);
     }
-    for &x in &a[common..] {
-        feed(&mut ha, &mut ia, &mut na, &mut wa, x);
+    a[common..].iter().for_each(|&x| first.feed(x));
+    b[common..].iter().for_each(|&y| second.feed(y));
+    let mut hashes = first.finish();
+    hashes.extend_from_slice(&second.finish());
+    hashes.iter_mut().for_each(|h| *h = mix(*h));
+    hashes
+}
+
+/// One run of bytes' words as [`byte_word_hashes`] reads them: the hash of the word being
+/// read, and the words ended so far, written to a slot that each byte writes whether or not
+/// a word ended there.
+struct Chain {
+    hash: u64,
+    in_word: bool,
+    words: Vec<u64>,
+    ended: usize,
+}
+
+impl Chain {
+    /// A word takes at least one byte and the gap after it one more.
+    fn for_bytes(n: usize) -> Chain {
+        Chain {
+            hash: 0,
+            in_word: false,
+            words: vec![0; n / 2 + 1],
+            ended: 0,
+        }
     }
-    for &y in &b[common..] {
-        feed(&mut hb, &mut ib, &mut nb, &mut wb, y);
+
+    #[inline(always)]
+    fn feed(&mut self, byte: u8) {
+        let c = WORD_BYTE[usize::from(byte)];
+        let alnum = c != 0;
+        self.words[self.ended] = self.hash;
+        self.ended += usize::from(self.in_word & !alnum);
+        let stepped = step(self.hash, u64::from(c));
+        self.hash = if alnum { stepped } else { 0 };
+        self.in_word = alnum;
     }
-    if ia {
-        wa[na] = ha;
-        na += 1;
+
+    /// The words' unmixed hashes, the last word's too.
+    fn finish(mut self) -> Vec<u64> {
+        if self.in_word {
+            self.words[self.ended] = self.hash;
+            self.ended += 1;
+        }
+        self.words.truncate(self.ended);
+        self.words
     }
-    if ib {
-        wb[nb] = hb;
-        nb += 1;
-    }
-    wa.truncate(na);
-    wa.extend_from_slice(&wb[..nb]);
-    wa.iter_mut().for_each(|h| *h = mix(*h));
-    wa
 }
 
 /// [`word_hashes`] of any text. Bytes below 128 are taken as they are, the rest decoded as

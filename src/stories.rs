@@ -246,19 +246,15 @@ fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
 /// A term's weight, never negative: such floats order as their bits do, so a term's place in
 /// [`keep_heaviest`] is one integer key (weight descending, then term), not two float
 /// comparisons, in a selection made for every article of the pass.
-trait Weight: Copy {
+trait Weight: Copy + Into<f64> {
     type Key: Ord;
     fn key(self, term: u32) -> Self::Key;
-    fn is_sign_positive(self) -> bool;
 }
 
 impl Weight for f32 {
     type Key = u64;
     fn key(self, term: u32) -> u64 {
         (u64::from(!self.to_bits()) << 32) | u64::from(term)
-    }
-    fn is_sign_positive(self) -> bool {
-        f32::is_sign_positive(self)
     }
 }
 
@@ -267,15 +263,12 @@ impl Weight for f64 {
     fn key(self, term: u32) -> u128 {
         (u128::from(!self.to_bits()) << 32) | u128::from(term)
     }
-    fn is_sign_positive(self) -> bool {
-        f64::is_sign_positive(self)
-    }
 }
 
 /// Keeps the `k` heaviest of `terms` (of equal weights, the lower term), by term. Rows come
 /// sorted by term, so `k` or fewer in order are left as they are.
 fn keep_heaviest<W: Weight>(terms: &mut Vec<(u32, W)>, k: usize) {
-    debug_assert!(terms.iter().all(|t| t.1.is_sign_positive()));
+    debug_assert!(terms.iter().all(|t| t.1.into().is_sign_positive()));
     if terms.len() > k {
         terms.select_nth_unstable_by_key(k, |t| t.1.key(t.0));
         terms.truncate(k);

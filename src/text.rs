@@ -683,33 +683,55 @@ struct PlainWords<'a> {
     at: usize,
 }
 
+/// What a character is to [`PlainWords`].
+#[derive(Clone, Copy, PartialEq)]
+enum Plain {
+    Letter,
+    Digit,
+    Underscore,
+    Other,
+}
+
 impl<'a> PlainWords<'a> {
     /// The characters outside ASCII, besides the accented letters, read here: none is a
-    /// letter, digit, zero-width joiner, or
-    /// format or combining mark. The single quotation marks join letters or digits as an
-    /// apostrophe does (MidNumLet); the others end a word (Other). Look-alikes are not all
-    /// Other and need rules of their own before they are added: the narrow no-break space
-    /// (U+202F) joins as an underscore does, the one-dot leader (U+2024) and the middle dot
-    /// (U+00B7) join letters, and most other spaces (U+2000-U+200A) keep together.
+    /// letter, digit, zero-width joiner, or format or combining mark. The single quotation
+    /// marks join letters or digits as an apostrophe does (MidNumLet); the others end a word
+    /// (Other). Look-alikes are not all Other and need rules of their own before they are
+    /// added: the narrow no-break space (U+202F) joins as an underscore does, the one-dot
+    /// leader (U+2024) and the middle dot (U+00B7) join letters, and most other spaces
+    /// (U+2000-U+200A) keep together.
     const PUNCTUATION: [char; 15] = [
         '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2013}', '\u{2014}',
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
     ];
 
     /// The words of `text`, or `None` when it has a character outside ASCII, the accented
-    /// Latin letters (U+00C0-U+017F but × and ÷, all letters to UAX #29) and
-    /// [`PlainWords::PUNCTUATION`].
+    /// Latin letters ([`PlainWords::class`]) and [`PlainWords::PUNCTUATION`].
     fn of(text: &'a str) -> Option<Self> {
-        let plain = text.is_ascii()
-            || text.chars().all(|c| {
-                c.is_ascii()
-                    || matches!(c, '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}')
-                    || Self::PUNCTUATION.contains(&c)
-            });
-        plain.then_some(PlainWords {
+        let words = PlainWords {
             bytes: text.as_bytes(),
             at: 0,
-        })
+        };
+        let plain = text.char_indices().all(|(i, c)| {
+            c.is_ascii() || words.class(i).0 == Plain::Letter || Self::PUNCTUATION.contains(&c)
+        });
+        plain.then_some(words)
+    }
+
+    /// The class of the character starting at byte `i` and its length; any byte that starts
+    /// no letter, digit or underscore is taken for one character of class Other (a gap is a
+    /// gap, however many bytes its characters take).
+    fn class(&self, i: usize) -> (Plain, usize) {
+        match self.bytes.get(i..).unwrap_or_default() {
+            [c, ..] if c.is_ascii_alphabetic() => (Plain::Letter, 1),
+            [c, ..] if c.is_ascii_digit() => (Plain::Digit, 1),
+            [b'_', ..] => (Plain::Underscore, 1),
+            // Latin letters with accents, all letters to UAX #29: U+00C0-U+017F but the signs
+            // × and ÷.
+            [0xc3, c, ..] if *c != 0x97 && *c != 0xb7 => (Plain::Letter, 2),
+            [0xc4 | 0xc5, _, ..] => (Plain::Letter, 2),
+            _ => (Plain::Other, 1),
+        }
     }
 
     /// The length of the mark at `i` when it is one that joins two letters (`letters`) or two
@@ -722,32 +744,6 @@ impl<'a> PlainWords<'a> {
             [b':', ..] if letters => 1,
             [b',' | b';', ..] if !letters => 1,
             _ => 0,
-        }
-    }
-}
-
-/// What a character is to [`PlainWords`].
-#[derive(Clone, Copy, PartialEq)]
-enum Plain {
-    Letter,
-    Digit,
-    Underscore,
-    Other,
-}
-
-impl PlainWords<'_> {
-    /// The class of the character starting at byte `i` and its length; any byte that starts
-    /// no letter, digit or underscore is taken for one character of class Other (a gap is a
-    /// gap, however many bytes its characters take).
-    fn class(&self, i: usize) -> (Plain, usize) {
-        match self.bytes.get(i..).unwrap_or_default() {
-            [c, ..] if c.is_ascii_alphabetic() => (Plain::Letter, 1),
-            [c, ..] if c.is_ascii_digit() => (Plain::Digit, 1),
-            [b'_', ..] => (Plain::Underscore, 1),
-            // Latin letters with accents (U+00C0-U+017F but the signs × and ÷).
-            [0xc3, c, ..] if *c != 0x97 && *c != 0xb7 => (Plain::Letter, 2),
-            [0xc4 | 0xc5, _, ..] => (Plain::Letter, 2),
-            _ => (Plain::Other, 1),
         }
     }
 }
