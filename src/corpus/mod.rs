@@ -408,7 +408,7 @@ fn decode_utf8_at(
     first_line: u64,
     offset: usize,
 ) -> (String, Option<String>) {
-    match String::from_utf8(bytes) {
+    match utf8_string(bytes) {
         Ok(s) => (s, None),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
@@ -421,6 +421,23 @@ fn decode_utf8_at(
             (String::from_utf8_lossy(&bytes).into_owned(), Some(warning))
         }
     }
+}
+
+/// `bytes` as text. Checked with SIMD (`simdutf8`): std's check is fast for ASCII only, and
+/// on Cyrillic text reading and reading back the texts checked them for 7.5% of a run. Where
+/// a check fails, std's says where.
+fn utf8_string(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: the bytes were just found to be UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8(bytes)
+    }
+}
+
+/// [`utf8_string`] of bytes borrowed.
+fn utf8_str(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
 }
 
 /// Turns one record (a JSON object, a CSV or Parquet row) into an article, or says why not.

@@ -217,7 +217,7 @@ impl TextStore {
             // of texts one at a time.
             Some(s) => {
                 let (at, len) = s.spans[i];
-                String::from_utf8(s.read(at, len)?)
+                super::utf8_string(s.read(at, len)?)
                     .map(std::borrow::Cow::Owned)
                     .map_err(|e| not_text(e.utf8_error()))
             }
@@ -247,7 +247,7 @@ impl TextStore {
             .iter()
             .map(|&(at, len)| {
                 let from = (at - start) as usize;
-                std::str::from_utf8(&buf[from..from + len as usize]).map_err(not_text)
+                super::utf8_str(&buf[from..from + len as usize]).map_err(not_text)
             })
             .collect::<std::io::Result<Vec<&str>>>()?;
         Ok(f(&texts))
