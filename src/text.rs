@@ -671,8 +671,9 @@ impl Gap {
     }
 }
 
-/// The words of a text whose characters are ASCII, accented Latin letters (U+00C0-U+017F but
-/// × and ÷) or common punctuation and spaces ([`PlainWords::PUNCTUATION`]), as
+/// The words of a text whose characters are ASCII, the letters and digits of the alphabets
+/// written with two bytes ([`PlainWords::two_byte`]: Latin, Greek, Cyrillic, Armenian, Arabic)
+/// or common punctuation and spaces ([`PlainWords::PUNCTUATION`]), as
 /// `unicode_word_indices` finds them (Unicode's word boundaries, UAX #29, and of the pieces
 /// between them those with a letter or digit), as `(start, end)`. For such text the rules
 /// come down to these few; the general segmenter looks up every character's class in
@@ -693,27 +694,29 @@ enum Plain {
 }
 
 impl<'a> PlainWords<'a> {
-    /// The characters outside ASCII, besides the accented letters, read here: none is a
+    /// The characters outside ASCII, besides the letters and digits, read here: none is a
     /// letter, digit, zero-width joiner, or format or combining mark. The single quotation
-    /// marks join letters or digits as an apostrophe does (MidNumLet); the others end a word
-    /// (Other). Look-alikes are not all Other and need rules of their own before they are
-    /// added: the narrow no-break space (U+202F) joins as an underscore does, the one-dot
-    /// leader (U+2024) and the middle dot (U+00B7) join letters, and most other spaces
-    /// (U+2000-U+200A) keep together.
-    const PUNCTUATION: [char; 15] = [
+    /// marks join letters or digits as an apostrophe does (MidNumLet); the Arabic comma, date
+    /// separator and thousands separator join digits as the comma does (MidNum); the others
+    /// end a word (Other). Look-alikes are not all Other and need rules of their own before
+    /// they are added: the narrow no-break space (U+202F) joins as an underscore does, the
+    /// one-dot leader (U+2024) and the middle dot (U+00B7) join letters, the Arabic decimal
+    /// separator (U+066B) is a digit, and most other spaces (U+2000-U+200A) keep together.
+    const PUNCTUATION: [char; 22] = [
         '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2013}', '\u{2014}',
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
+        '\u{60c}', '\u{60d}', '\u{66c}', '\u{61b}', '\u{61f}', '\u{66a}', '\u{6d4}',
     ];
 
-    /// The words of `text`, or `None` when it has a character outside ASCII, the accented
-    /// Latin letters ([`PlainWords::class`]) and [`PlainWords::PUNCTUATION`].
+    /// The words of `text`, or `None` when it has a character outside ASCII, the letters and
+    /// digits of [`PlainWords::two_byte`] and [`PlainWords::PUNCTUATION`].
     fn of(text: &'a str) -> Option<Self> {
         let words = PlainWords {
             bytes: text.as_bytes(),
             at: 0,
         };
         let plain = text.char_indices().all(|(i, c)| {
-            c.is_ascii() || words.class(i).0 == Plain::Letter || Self::PUNCTUATION.contains(&c)
+            c.is_ascii() || words.class(i).0 != Plain::Other || Self::PUNCTUATION.contains(&c)
         });
         plain.then_some(words)
     }
@@ -726,11 +729,35 @@ impl<'a> PlainWords<'a> {
             [c, ..] if c.is_ascii_alphabetic() => (Plain::Letter, 1),
             [c, ..] if c.is_ascii_digit() => (Plain::Digit, 1),
             [b'_', ..] => (Plain::Underscore, 1),
-            // Latin letters with accents, all letters to UAX #29: U+00C0-U+017F but the signs
-            // × and ÷.
-            [0xc3, c, ..] if *c != 0x97 && *c != 0xb7 => (Plain::Letter, 2),
-            [0xc4 | 0xc5, _, ..] => (Plain::Letter, 2),
+            // A character of two bytes: only a lead byte matches, never a continuation byte
+            // stepped onto inside a gap.
+            &[lead @ 0xc2..=0xdf, next, ..] => {
+                match Self::two_byte(u32::from(lead & 0x1f) << 6 | u32::from(next & 0x3f)) {
+                    Plain::Other => (Plain::Other, 1),
+                    class => (class, 2),
+                }
+            }
             _ => (Plain::Other, 1),
+        }
+    }
+
+    /// The class of code point `c`, written with two bytes. The letters and digits here are
+    /// those that are letters or digits to UAX #29 (ALetter, Numeric) and to
+    /// `char::is_alphanumeric` alike: accented Latin but the signs × and ÷, Greek, Cyrillic,
+    /// Armenian and Arabic, and the Arabic-Indic digits. Hebrew letters have rules of their
+    /// own, and the marks that combine with letters join what they follow: neither is read
+    /// here.
+    fn two_byte(c: u32) -> Plain {
+        match c {
+            0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0x24f => Plain::Letter,
+            0x370..=0x374 | 0x376..=0x377 | 0x37a..=0x37d | 0x37f | 0x386 | 0x388..=0x38a => {
+                Plain::Letter
+            }
+            0x38c | 0x38e..=0x3a1 | 0x3a3..=0x3f5 | 0x3f7..=0x481 | 0x48a..=0x52f => Plain::Letter,
+            0x531..=0x556 | 0x560..=0x588 => Plain::Letter,
+            0x620..=0x64a | 0x66e..=0x66f | 0x671..=0x6d3 | 0x6d5 => Plain::Letter,
+            0x660..=0x669 | 0x6f0..=0x6f9 => Plain::Digit,
+            _ => Plain::Other,
         }
     }
 
@@ -743,6 +770,8 @@ impl<'a> PlainWords<'a> {
             [b'.' | b'\'', ..] => 1,
             [b':', ..] if letters => 1,
             [b',' | b';', ..] if !letters => 1,
+            // The Arabic comma, date separator and thousands separator, as the comma.
+            [0xd8, 0x8c | 0x8d, ..] | [0xd9, 0xac, ..] if !letters => 2,
             _ => 0,
         }
     }
@@ -1295,11 +1324,22 @@ mod tests {
             marks in "[aZ09_éÜßİłÿ:.,;'\" \n\r\t(\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
             any in "[\\x00-\\x7f]{0,60}",
             latin in "[\u{c0}-\u{17f}a-z0-9 .,'\u{2019}_]{0,40}",
+            alphabets in "[\u{80}-\u{7ff}a0 .,:;'\u{2019}_]{0,40}",
+            arabic in "([\u{620}-\u{64a}\u{660}-\u{669}0-9]{1,4}[ .,:'\u{60c}\u{60d}\u{66c}\u{61f}\u{6d4}]?){0,10}",
             words in "([a-zéÜßİłÿ]{1,3}|[0-9]{1,3})([.,:;'\u{2019}\u{2018}\u{2013}\u{a0} ]|\u{2014}|\u{201d})?",
         ) {
             let repeated = words.repeat(5);
             let latin: String = latin.replace(['\u{d7}', '\u{f7}'], " ");
-            for text in [&marks, &any, &repeated, &latin] {
+            // Of the characters of two bytes, those read here: the rest go to the segmenter.
+            let alphabets: String = alphabets
+                .chars()
+                .map(|c| {
+                    let readable = c.is_ascii()
+                        || PlainWords::of(c.encode_utf8(&mut [0; 4])).is_some();
+                    if readable { c } else { ' ' }
+                })
+                .collect();
+            for text in [&marks, &any, &repeated, &latin, &alphabets, &arabic] {
                 let plain: Vec<(usize, usize)> = PlainWords::of(text).expect("plain").collect();
                 let general: Vec<(usize, usize)> = text
                     .unicode_word_indices()
@@ -1313,11 +1353,17 @@ mod tests {
     #[test]
     fn only_plain_text_is_read_by_plain_words() {
         assert!(PlainWords::of("caf\u{e9}").is_some());
-        assert!(PlainWords::of("\u{3b1}\u{3b8}\u{3ae}\u{3bd}\u{3b1}").is_none());
         assert!(PlainWords::of("3\u{d7}4").is_none());
         assert!(PlainWords::of("6\u{f7}3").is_none());
         assert!(PlainWords::of("cafe\u{301}").is_none());
-        assert!(PlainWords::of("\u{180}").is_none());
+        assert!(PlainWords::of("\u{250}").is_none());
+        assert!(
+            PlainWords::of("\u{3b1}\u{3b8}\u{3ae}\u{3bd}\u{3b1} \u{43c}\u{438}\u{440}").is_some()
+        );
+        // Hebrew letters have rules of their own, and a combining mark joins what it follows.
+        assert!(PlainWords::of("\u{5e9}\u{5dc}\u{5d5}\u{5dd}").is_none());
+        assert!(PlainWords::of("\u{643}\u{64e}\u{62a}\u{64e}\u{628}\u{64e}").is_none());
+        assert!(PlainWords::of("\u{661}\u{66b}\u{665}").is_none());
         assert!(PlainWords::of("co\u{ad}operate").is_none());
         // The middle dot joins letters ("l·l"), as no other mark outside ASCII here does.
         assert!(PlainWords::of("col\u{b7}lecci").is_none());
