@@ -696,16 +696,19 @@ enum Plain {
 impl<'a> PlainWords<'a> {
     /// The characters outside ASCII, besides the letters and digits, read here: none is a
     /// letter, digit, zero-width joiner, or format or combining mark. The single quotation
-    /// marks join letters or digits as an apostrophe does (MidNumLet); the Arabic comma, date
-    /// separator and thousands separator join digits as the comma does (MidNum); the others
-    /// end a word (Other). Look-alikes are not all Other and need rules of their own before
-    /// they are added: the narrow no-break space (U+202F) joins as an underscore does, the
-    /// one-dot leader (U+2024) and the middle dot (U+00B7) join letters, the Arabic decimal
-    /// separator (U+066B) is a digit, and most other spaces (U+2000-U+200A) keep together.
-    const PUNCTUATION: [char; 22] = [
+    /// marks join letters or digits as an apostrophe does (MidNumLet); the middle dot and the
+    /// Greek ano teleia join letters as the colon does (MidLetter: "l·l"); the Greek question
+    /// mark and the Arabic comma, date separator and thousands separator join digits as the
+    /// comma does (MidNum); the others end a word (Other). Look-alikes are not all Other and
+    /// need rules of their own before they are added: the narrow no-break space (U+202F)
+    /// joins as an underscore does, the one-dot leader (U+2024) joins letters and digits, the
+    /// Arabic decimal separator (U+066B) is a digit, and most other spaces (U+2000-U+200A) keep
+    /// together.
+    const PUNCTUATION: [char; 25] = [
         '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2013}', '\u{2014}',
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
-        '\u{60c}', '\u{60d}', '\u{66c}', '\u{61b}', '\u{61f}', '\u{66a}', '\u{6d4}',
+        '\u{b7}', '\u{387}', '\u{37e}', '\u{60c}', '\u{60d}', '\u{66c}', '\u{61b}', '\u{61f}',
+        '\u{66a}', '\u{6d4}',
     ];
 
     /// The words of `text`, or `None` when it has a character outside ASCII, the letters and
@@ -769,9 +772,12 @@ impl<'a> PlainWords<'a> {
             [0xe2, 0x80, 0x98 | 0x99, ..] => 3,
             [b'.' | b'\'', ..] => 1,
             [b':', ..] if letters => 1,
+            // The middle dot and the ano teleia, as the colon.
+            [0xc2, 0xb7, ..] | [0xce, 0x87, ..] if letters => 2,
             [b',' | b';', ..] if !letters => 1,
-            // The Arabic comma, date separator and thousands separator, as the comma.
-            [0xd8, 0x8c | 0x8d, ..] | [0xd9, 0xac, ..] if !letters => 2,
+            // The Greek question mark and the Arabic comma, date separator and thousands
+            // separator, as the comma.
+            [0xcd, 0xbe, ..] | [0xd8, 0x8c | 0x8d, ..] | [0xd9, 0xac, ..] if !letters => 2,
             _ => 0,
         }
     }
@@ -1321,7 +1327,7 @@ mod tests {
         /// either end, any ASCII.
         #[test]
         fn plain_words_are_the_unicode_words(
-            marks in "[aZ09_éÜßİłÿ:.,;'\" \n\r\t(\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
+            marks in "[aZ09_éÜßİłÿαЖ٣:.,;'\" \n\r\t(\u{b7}\u{387}\u{37e}\u{60c}\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
             any in "[\\x00-\\x7f]{0,60}",
             latin in "[\u{c0}-\u{17f}a-z0-9 .,'\u{2019}_]{0,40}",
             alphabets in "[\u{80}-\u{7ff}a0 .,:;'\u{2019}_]{0,40}",
@@ -1365,8 +1371,6 @@ mod tests {
         assert!(PlainWords::of("\u{643}\u{64e}\u{62a}\u{64e}\u{628}\u{64e}").is_none());
         assert!(PlainWords::of("\u{661}\u{66b}\u{665}").is_none());
         assert!(PlainWords::of("co\u{ad}operate").is_none());
-        // The middle dot joins letters ("l·l"), as no other mark outside ASCII here does.
-        assert!(PlainWords::of("col\u{b7}lecci").is_none());
         assert!(PlainWords::of("it\u{2019}s \u{201c}plain\u{201d}").is_some());
     }
 
