@@ -690,6 +690,10 @@ enum Plain {
     Letter,
     Digit,
     Underscore,
+    /// A mark that combines with the letter or digit before it (UAX #29's Extend): a
+    /// decomposed accent, an Arabic vowel sign. The rules see through it to that character
+    /// (WB4), so it neither ends a word nor joins one.
+    Mark,
     Other,
 }
 
@@ -718,8 +722,24 @@ impl<'a> PlainWords<'a> {
             bytes: text.as_bytes(),
             at: 0,
         };
+        // A mark is read only where it follows a letter or digit (or another mark after one):
+        // after a gap, a sentence's end or a mark that joins, it takes that character's part,
+        // which the general segmenter knows; and some marks are letters to
+        // `char::is_alphanumeric`, which would make a word of an underscore.
+        let mut after_alphanumeric = false;
         let plain = text.char_indices().all(|(i, c)| {
-            c.is_ascii() || words.class(i).0 != Plain::Other || Self::PUNCTUATION.contains(&c)
+            let class = words.class(i).0;
+            let read = match class {
+                Plain::Mark => after_alphanumeric,
+                Plain::Other => c.is_ascii() || Self::PUNCTUATION.contains(&c),
+                _ => true,
+            };
+            after_alphanumeric = match class {
+                Plain::Letter | Plain::Digit => true,
+                Plain::Mark => after_alphanumeric,
+                _ => false,
+            };
+            read
         });
         plain.then_some(words)
     }
@@ -747,11 +767,12 @@ impl<'a> PlainWords<'a> {
     /// The class of code point `c`, written with two bytes. The letters and digits here are
     /// those that are letters or digits to UAX #29 (ALetter, Numeric) and to
     /// `char::is_alphanumeric` alike: accented Latin but the signs × and ÷, Greek, Cyrillic,
-    /// Armenian and Arabic, and the Arabic-Indic digits. Hebrew letters have rules of their
-    /// own, and the marks that combine with letters join what they follow: neither is read
-    /// here.
+    /// Armenian and Arabic, and the Arabic-Indic digits; the marks are the combining accents
+    /// and the Cyrillic and Arabic marks (all Extend). Hebrew letters have rules of their own
+    /// and are not read here.
     fn two_byte(c: u32) -> Plain {
         match c {
+            0x300..=0x36f | 0x483..=0x489 | 0x64b..=0x65f | 0x670 => Plain::Mark,
             0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0x24f => Plain::Letter,
             0x370..=0x374 | 0x376..=0x377 | 0x37a..=0x37d | 0x37f | 0x386 | 0x388..=0x38a => {
                 Plain::Letter
@@ -804,11 +825,14 @@ impl Iterator for PlainWords<'_> {
                 let mut last = Plain::Other;
                 while i < n {
                     let (class, len) = self.class(i);
-                    if class == Plain::Other {
-                        break;
+                    match class {
+                        Plain::Other => break,
+                        Plain::Mark => {}
+                        _ => {
+                            alphanumeric |= class != Plain::Underscore;
+                            last = class;
+                        }
                     }
-                    alphanumeric |= class != Plain::Underscore;
-                    last = class;
                     i += len;
                 }
                 // One mark between two letters (WB6-7: "U.S", "don't", "a:b") or two digits
@@ -1356,19 +1380,54 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(Config {
+            cases: 3000,
+            rng_seed: RngSeed::Fixed(20261207),
+            failure_persistence: None,
+            ..Config::default()
+        })]
+
+        /// Combining marks after letters and digits (decomposed accents, Arabic vowel signs)
+        /// are inside the word, as the general segmenter has them, wherever the word is
+        /// joined or cut; text with a mark anywhere else is left to the segmenter.
+        #[test]
+        fn marks_stay_with_their_letters(
+            words in "([aé0\u{628}\u{661}\u{3b1}][\u{301}\u{308}\u{345}\u{64b}\u{650}\u{670}\u{483}]{0,2}[ .,:'\u{2019}\u{b7}\u{60c}]?){1,12}",
+            odd in "[a0_ .'\u{301}\u{64b}]{0,12}",
+        ) {
+            prop_assert!(PlainWords::of(&words).is_some(), "{:?}", words);
+            for text in [&words, &odd] {
+                if let Some(plain) = PlainWords::of(text) {
+                    let plain: Vec<(usize, usize)> = plain.collect();
+                    let general: Vec<(usize, usize)> = text
+                        .unicode_word_indices()
+                        .map(|(s, w)| (s, s + w.len()))
+                        .collect();
+                    prop_assert_eq!(plain, general, "{:?}", text);
+                }
+            }
+        }
+    }
+
     #[test]
     fn only_plain_text_is_read_by_plain_words() {
         assert!(PlainWords::of("caf\u{e9}").is_some());
         assert!(PlainWords::of("3\u{d7}4").is_none());
         assert!(PlainWords::of("6\u{f7}3").is_none());
-        assert!(PlainWords::of("cafe\u{301}").is_none());
+        assert!(PlainWords::of("cafe\u{301}").is_some());
         assert!(PlainWords::of("\u{250}").is_none());
         assert!(
             PlainWords::of("\u{3b1}\u{3b8}\u{3ae}\u{3bd}\u{3b1} \u{43c}\u{438}\u{440}").is_some()
         );
-        // Hebrew letters have rules of their own, and a combining mark joins what it follows.
+        // Hebrew letters have rules of their own.
         assert!(PlainWords::of("\u{5e9}\u{5dc}\u{5d5}\u{5dd}").is_none());
-        assert!(PlainWords::of("\u{643}\u{64e}\u{62a}\u{64e}\u{628}\u{64e}").is_none());
+        assert!(PlainWords::of("\u{643}\u{64e}\u{62a}\u{64e}\u{628}\u{64e}").is_some());
+        // A mark after a gap or a joining mark takes that character's part.
+        assert!(PlainWords::of(" \u{301}").is_none());
+        assert!(PlainWords::of("\u{301}a").is_none());
+        assert!(PlainWords::of("a.\u{301}b").is_none());
+        assert!(PlainWords::of("_\u{64b}").is_none());
         assert!(PlainWords::of("\u{661}\u{66b}\u{665}").is_none());
         assert!(PlainWords::of("co\u{ad}operate").is_none());
         assert!(PlainWords::of("it\u{2019}s \u{201c}plain\u{201d}").is_some());
