@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use rustc_hash::FxHashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 const ENGLISH_STOP_WORDS: &str = include_str!("../assets/stopwords/english.txt");
@@ -506,6 +507,18 @@ impl Analyzer {
     /// What the chain makes of one word form: its normalised form, and the term it yields
     /// unless a filter drops it.
     fn word(&self, raw: &str) -> Word {
+        // Text from some systems writes "é" as "e" and a combining accent (NFD): composed,
+        // it meets the stop words and the stemmer as they expect, and is the same term as
+        // the same word composed. (Each word form is read once per thread: the cache keeps
+        // what it made of it.)
+        let composed: String;
+        let raw = match unicode_normalization::is_nfc_quick(raw.chars()) {
+            unicode_normalization::IsNormalized::Yes => raw,
+            _ => {
+                composed = raw.nfc().collect();
+                &composed
+            }
+        };
         let w = normalise(raw);
         let norm = match self.language {
             Language::English => strip_possessive(&w),
@@ -1477,6 +1490,23 @@ mod tests {
             ["aid", "reached", "gaza strip", "al sharaa", "met", "envoys"]
         );
         assert_eq!(t.stems[2], "gaza_strip");
+    }
+
+    /// A word written decomposed (a letter and a combining accent) is the word composed:
+    /// the same stem and surface, and a stop word still a stop word.
+    #[test]
+    fn decomposed_words_are_the_composed_ones() {
+        use unicode_normalization::UnicodeNormalization;
+        let text = "L'économie d'Israël et les négociations sur la famine à Gaza";
+        let nfd: String = text.nfd().collect();
+        assert_ne!(nfd, text);
+        let fr = Analyzer::new(Language::French);
+        let (composed, decomposed) = (fr.analyze(text), fr.analyze(&nfd));
+        assert_eq!(decomposed.surfaces, composed.surfaces);
+        assert_eq!(decomposed.stems, composed.stems);
+        let mut cache = fr.cache();
+        let (a, b) = (cache.doc(&[text]), cache.doc(&[&nfd]));
+        assert_eq!(a.stems, b.stems);
     }
 
     #[test]
