@@ -663,10 +663,16 @@ impl Gap {
             match c {
                 '\n' => newlines += 1,
                 c if c.is_whitespace() => {}
-                '.' | '!' | '?' | '\u{2026}' => {
+                // Full stops, question and exclamation marks, the ellipsis; the Arabic question
+                // mark and full stop, the Greek question mark, the Devanagari danda, the
+                // ideographic and full-width ones.
+                '.' | '!' | '?' | '\u{2026}' | '\u{61f}' | '\u{6d4}' | '\u{37e}' | '\u{964}'
+                | '\u{965}' | '\u{3002}' | '\u{ff01}' | '\u{ff0e}' | '\u{ff1f}' => {
                     (starts, ends, other) = (true, true, true);
                 }
-                ':' | '"' | '\u{201c}' | '\u{2018}' | '\'' | '\u{ab}' | '(' | '[' => {
+                // What opens a quotation or a clause, and Spanish's opening ¿ and ¡.
+                ':' | '"' | '\u{201c}' | '\u{2018}' | '\u{201e}' | '\'' | '\u{ab}' | '(' | '['
+                | '\u{bf}' | '\u{a1}' => {
                     (starts, other) = (true, true);
                 }
                 _ => other = true,
@@ -1712,6 +1718,16 @@ mod tests {
         );
         // Headline (3 tokens) and first sentence (7): "officials" starts the second.
         assert_eq!(doc.lead, 10);
+        // The lead ends at a sentence's end in other scripts too: an Arabic question mark, a
+        // Greek one, a Devanagari danda.
+        for body in [
+            "\u{645}\u{627}\u{630}\u{627} \u{62d}\u{62f}\u{62b}\u{61f} \u{642}\u{627}\u{644}",
+            "\u{3c4}\u{3b9} \u{3ad}\u{3b3}\u{3b9}\u{3bd}\u{3b5}\u{37e} \u{3b5}\u{3af}\u{3c0}\u{3b5}",
+            "\u{915}\u{94d}\u{92f}\u{93e} \u{939}\u{941}\u{906}\u{964} \u{915}\u{939}\u{93e}",
+        ] {
+            let doc = Analyzer::english().cache().doc(&[body]);
+            assert_eq!((doc.lead, doc.stems.len()), (2, 3), "{body}");
+        }
     }
     #[test]
     fn rarity_in_the_language_at_large() {
