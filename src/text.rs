@@ -507,18 +507,10 @@ impl Analyzer {
     /// What the chain makes of one word form: its normalised form, and the term it yields
     /// unless a filter drops it.
     fn word(&self, raw: &str) -> Word {
-        // Text from some systems writes "é" as "e" and a combining accent (NFD): composed,
-        // it meets the stop words and the stemmer as they expect, and is the same term as
-        // the same word composed. (Each word form is read once per thread: the cache keeps
-        // what it made of it.)
-        let composed: String;
-        let raw = match unicode_normalization::is_nfc_quick(raw.chars()) {
-            unicode_normalization::IsNormalized::Yes => raw,
-            _ => {
-                composed = raw.nfc().collect();
-                &composed
-            }
-        };
+        // Shown composed too. (Each word form is read once per thread: the cache keeps what
+        // it made of it.)
+        let raw = composed(raw);
+        let raw = raw.as_ref();
         let w = normalise(raw);
         let norm = match self.language {
             Language::English => strip_possessive(&w),
@@ -690,9 +682,10 @@ impl Gap {
     }
 }
 
-/// The words of a text whose characters are ASCII, the letters and digits of the alphabets
-/// written with two bytes ([`PlainWords::two_byte`]: Latin, Greek, Cyrillic, Armenian, Arabic)
-/// or common punctuation and spaces ([`PlainWords::PUNCTUATION`]), as
+/// The words of a text whose characters are ASCII, the letters, digits and combining marks
+/// of the alphabets written with two bytes ([`PlainWords::two_byte`]: Latin, Greek, Cyrillic,
+/// Armenian, Arabic; a mark only after a letter or digit) or common punctuation and spaces
+/// ([`PlainWords::PUNCTUATION`]), as
 /// `unicode_word_indices` finds them (Unicode's word boundaries, UAX #29, and of the pieces
 /// between them those with a letter or digit), as `(start, end)`. For such text the rules
 /// come down to these few; the general segmenter looks up every character's class in
@@ -717,8 +710,9 @@ enum Plain {
 }
 
 impl<'a> PlainWords<'a> {
-    /// The characters outside ASCII, besides the letters and digits, read here: none is a
-    /// letter, digit, zero-width joiner, or format or combining mark. The single quotation
+    /// The characters outside ASCII, besides the letters, digits and marks of
+    /// [`PlainWords::two_byte`], read here: none is a letter, digit, zero-width joiner, or
+    /// format or combining mark. The single quotation
     /// marks join letters or digits as an apostrophe does (MidNumLet); the middle dot and the
     /// Greek ano teleia join letters as the colon does (MidLetter: "l·l"); the Greek question
     /// mark and the Arabic comma, date separator and thousands separator join digits as the
@@ -734,8 +728,9 @@ impl<'a> PlainWords<'a> {
         '\u{66a}', '\u{6d4}',
     ];
 
-    /// The words of `text`, or `None` when it has a character outside ASCII, the letters and
-    /// digits of [`PlainWords::two_byte`] and [`PlainWords::PUNCTUATION`].
+    /// The words of `text`, or `None` when it has a character outside ASCII, the letters,
+    /// digits and marks of [`PlainWords::two_byte`] and [`PlainWords::PUNCTUATION`], or a mark
+    /// that follows no letter or digit.
     fn of(text: &'a str) -> Option<Self> {
         let words = PlainWords {
             bytes: text.as_bytes(),
@@ -764,8 +759,8 @@ impl<'a> PlainWords<'a> {
     }
 
     /// The class of the character starting at byte `i` and its length; any byte that starts
-    /// no letter, digit or underscore is taken for one character of class Other (a gap is a
-    /// gap, however many bytes its characters take).
+    /// no letter, digit, underscore or mark is taken for one character of class Other (a gap
+    /// is a gap, however many bytes its characters take).
     fn class(&self, i: usize) -> (Plain, usize) {
         match self.bytes.get(i..).unwrap_or_default() {
             [c, ..] if c.is_ascii_alphabetic() => (Plain::Letter, 1),
@@ -840,7 +835,8 @@ impl Iterator for PlainWords<'_> {
             let start = i;
             let mut alphanumeric = false;
             loop {
-                // Letters, digits and the underscore join each other (WB5, WB8-10, WB13a-b).
+                // Letters, digits and the underscore join each other (WB5, WB8-10, WB13a-b);
+                // a mark goes with what it follows, and the rules see through it (WB4).
                 let mut last = Plain::Other;
                 while i < n {
                     let (class, len) = self.class(i);
@@ -1159,13 +1155,24 @@ impl TokenCache<'_> {
 
 /// Lower case, with typographic apostrophes folded to ASCII so Syria’s and Syria's agree.
 fn normalise(word: &str) -> String {
-    word.chars()
+    composed(word)
+        .chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
             '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ff07}' | '`' | '\u{00b4}' => '\'',
             c => c,
         })
         .collect()
+}
+
+/// `word` composed (NFC). Text from some systems writes "é" as "e" and a combining accent
+/// (NFD): composed, it meets the stop words, the phrases and the stemmer as they are written,
+/// and is the same term as the word composed.
+fn composed(word: &str) -> std::borrow::Cow<'_, str> {
+    match unicode_normalization::is_nfc_quick(word.chars()) {
+        unicode_normalization::IsNormalized::Yes => word.into(),
+        _ => word.nfc().collect::<String>().into(),
+    }
 }
 
 /// French, Italian and Catalan elide articles and pronouns: l'économie, d'Israël, qu'il.
@@ -1366,8 +1373,9 @@ mod tests {
         })]
 
         /// Plain text is cut into the words the general segmenter finds: marks between
-        /// letters or digits, curly quotes, accented Latin letters, underscores, marks at
-        /// either end, any ASCII.
+        /// letters or digits, curly quotes, the letters and digits written with two bytes
+        /// (accented Latin, Greek, Cyrillic, Arabic), Arabic words with their separators,
+        /// underscores, marks at either end, any ASCII.
         #[test]
         fn plain_words_are_the_unicode_words(
             marks in "[aZ09_éÜßİłÿαЖ٣:.,;'\" \n\r\t(\u{b7}\u{387}\u{37e}\u{60c}\u{2018}\u{2019}\u{201c}\u{201d}\u{201e}\u{2013}\u{2014}\u{2026}\u{2022}\u{a0}\u{ab}\u{bb}\u{a3}\u{20ac}\u{b0}-]{0,40}",
@@ -1503,6 +1511,17 @@ mod tests {
         let mut cache = fr.cache();
         let (a, b) = (cache.doc(&[text]), cache.doc(&[&nfd]));
         assert_eq!(a.stems, b.stems);
+        // A stop word or a phrase given decomposed meets the text either way.
+        let user = |w: &str| w.nfd().collect::<String>();
+        let fr = Analyzer::new(Language::French)
+            .with_stop_words([user("négociations")])
+            .with_phrases([user("famine à Gaza")]);
+        for t in [text, &nfd] {
+            assert_eq!(
+                fr.analyze(t).surfaces,
+                ["économie", "israël", "famine à gaza"]
+            );
+        }
     }
 
     #[test]
