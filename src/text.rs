@@ -721,11 +721,11 @@ impl<'a> PlainWords<'a> {
     /// joins as an underscore does, the one-dot leader (U+2024) joins letters and digits, the
     /// Arabic decimal separator (U+066B) is a digit, and most other spaces (U+2000-U+200A) keep
     /// together.
-    const PUNCTUATION: [char; 25] = [
+    const PUNCTUATION: [char; 27] = [
         '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2013}', '\u{2014}',
         '\u{2026}', '\u{2022}', '\u{a0}', '\u{ab}', '\u{bb}', '\u{a3}', '\u{20ac}', '\u{b0}',
         '\u{b7}', '\u{387}', '\u{37e}', '\u{60c}', '\u{60d}', '\u{66c}', '\u{61b}', '\u{61f}',
-        '\u{66a}', '\u{6d4}',
+        '\u{66a}', '\u{6d4}', '\u{964}', '\u{965}',
     ];
 
     /// The words of `text`, or `None` when it has a character outside ASCII, the letters,
@@ -774,7 +774,33 @@ impl<'a> PlainWords<'a> {
                     class => (class, 2),
                 }
             }
+            // Of three bytes, U+0800-U+0FFF: Devanagari and Tamil.
+            &[0xe0, second, third, ..] => {
+                match Self::indic(u32::from(second & 0x3f) << 6 | u32::from(third & 0x3f)) {
+                    Plain::Other => (Plain::Other, 1),
+                    class => (class, 3),
+                }
+            }
             _ => (Plain::Other, 1),
+        }
+    }
+
+    /// The class of code point `c` in Devanagari (Hindi, Marathi, Nepali) or Tamil, as UAX #29
+    /// has it: letters, digits, and the vowel signs, virama and other marks that combine with
+    /// the letter before them.
+    fn indic(c: u32) -> Plain {
+        match c {
+            0x904..=0x939 | 0x93d | 0x950 | 0x958..=0x961 | 0x971..=0x97f => Plain::Letter,
+            0x900..=0x903 | 0x93a..=0x93c | 0x93e..=0x94f | 0x951..=0x957 | 0x962..=0x963 => {
+                Plain::Mark
+            }
+            0xb83 | 0xb85..=0xb8a | 0xb8e..=0xb90 | 0xb92..=0xb95 | 0xb99..=0xb9a | 0xb9c => {
+                Plain::Letter
+            }
+            0xb9e..=0xb9f | 0xba3..=0xba4 | 0xba8..=0xbaa | 0xbae..=0xbb9 | 0xbd0 => Plain::Letter,
+            0xb82 | 0xbbe..=0xbc2 | 0xbc6..=0xbc8 | 0xbca..=0xbcd | 0xbd7 => Plain::Mark,
+            0x966..=0x96f | 0xbe6..=0xbef => Plain::Digit,
+            _ => Plain::Other,
         }
     }
 
@@ -1402,16 +1428,22 @@ mod tests {
             }
         }
 
-        /// Combining marks after letters and digits (decomposed accents, Arabic vowel signs)
-        /// are inside the word, as the general segmenter has them, wherever the word is
-        /// joined or cut; text with a mark anywhere else is left to the segmenter.
+        /// Combining marks after letters and digits (decomposed accents, Arabic vowel signs,
+        /// Devanagari's and Tamil's vowel signs and virama) are inside the word, as the
+        /// general segmenter has them, wherever the word is joined or cut; text with a mark
+        /// anywhere else is left to the segmenter.
         #[test]
         fn marks_stay_with_their_letters(
             words in "([aé0\u{628}\u{661}\u{3b1}][\u{301}\u{308}\u{345}\u{64b}\u{650}\u{670}\u{483}]{0,2}[ .,:'\u{2019}\u{b7}\u{60c}]?){1,12}",
-            odd in "[a0_ .'\u{301}\u{64b}]{0,12}",
+            odd in "[a0_ .'\u{301}\u{64b}\u{93f}\u{bcd}]{0,12}",
+            indic in "([\u{900}-\u{97f}\u{b80}-\u{bff}][\u{93e}-\u{94d}\u{bbe}-\u{bcd}]{0,2}[ .,:'\u{964}]?){1,12}",
+            hindi in "([\u{915}-\u{939}\u{966}-\u{96f}][\u{900}-\u{903}\u{93e}-\u{94d}]{0,2}[ .,:'\u{964}]?){1,12}",
+            tamil in "([கஙசஜஞடணதநபமயரலவழளறனஷஸஹ௧][\u{b82}ாிுெ்]{0,2}[ .,:']?){1,12}",
         ) {
-            prop_assert!(PlainWords::of(&words).is_some(), "{:?}", words);
-            for text in [&words, &odd] {
+            for plain in [&words, &hindi, &tamil] {
+                prop_assert!(PlainWords::of(plain).is_some(), "{:?}", plain);
+            }
+            for text in [&words, &odd, &indic, &hindi, &tamil] {
                 if let Some(plain) = PlainWords::of(text) {
                     let plain: Vec<(usize, usize)> = plain.collect();
                     prop_assert_eq!(plain, general_words(text), "{:?}", text);
