@@ -684,8 +684,8 @@ impl Gap {
 
 /// The words of a text whose characters are ASCII, the letters, digits and combining marks
 /// of the alphabets written with two bytes ([`PlainWords::two_byte`]: Latin, Greek, Cyrillic,
-/// Armenian, Arabic; a mark only after a letter or digit) or common punctuation and spaces
-/// ([`PlainWords::PUNCTUATION`]), as
+/// Armenian, Arabic) and of Devanagari and Tamil ([`PlainWords::indic`]), a mark only after a
+/// letter or digit, or common punctuation and spaces ([`PlainWords::PUNCTUATION`]), as
 /// `unicode_word_indices` finds them (Unicode's word boundaries, UAX #29, and of the pieces
 /// between them those with a letter or digit), as `(start, end)`. For such text the rules
 /// come down to these few; the general segmenter looks up every character's class in
@@ -711,7 +711,7 @@ enum Plain {
 
 impl<'a> PlainWords<'a> {
     /// The characters outside ASCII, besides the letters, digits and marks of
-    /// [`PlainWords::two_byte`], read here: none is a letter, digit, zero-width joiner, or
+    /// [`PlainWords::two_byte`] and [`PlainWords::indic`], read here: none is a letter, digit, zero-width joiner, or
     /// format or combining mark. The single quotation
     /// marks join letters or digits as an apostrophe does (MidNumLet); the middle dot and the
     /// Greek ano teleia join letters as the colon does (MidLetter: "l·l"); the Greek question
@@ -729,8 +729,8 @@ impl<'a> PlainWords<'a> {
     ];
 
     /// The words of `text`, or `None` when it has a character outside ASCII, the letters,
-    /// digits and marks of [`PlainWords::two_byte`] and [`PlainWords::PUNCTUATION`], or a mark
-    /// that follows no letter or digit.
+    /// digits and marks of [`PlainWords::two_byte`] and [`PlainWords::indic`] and
+    /// [`PlainWords::PUNCTUATION`], or a mark that follows no letter or digit.
     fn of(text: &'a str) -> Option<Self> {
         let words = PlainWords {
             bytes: text.as_bytes(),
