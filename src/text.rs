@@ -1770,8 +1770,10 @@ mod tests {
         // Headline (3 tokens) and first sentence (7): "officials" starts the second.
         assert_eq!(doc.lead, 10);
         // The lead ends at a sentence's end in other scripts too: an Arabic question mark, a
-        // Greek one, a Devanagari danda.
+        // Greek one, a Devanagari danda, an Arabic full stop, an ideographic one.
         for body in [
+            "\u{645}\u{627}\u{630}\u{627} \u{62d}\u{62f}\u{62b}\u{6d4} \u{642}\u{627}\u{644}",
+            "\u{645}\u{627}\u{630}\u{627} \u{62d}\u{62f}\u{62b}\u{3002}\u{642}\u{627}\u{644}",
             "\u{645}\u{627}\u{630}\u{627} \u{62d}\u{62f}\u{62b}\u{61f} \u{642}\u{627}\u{644}",
             "\u{3c4}\u{3b9} \u{3ad}\u{3b3}\u{3b9}\u{3bd}\u{3b5}\u{37e} \u{3b5}\u{3af}\u{3c0}\u{3b5}",
             "\u{915}\u{94d}\u{92f}\u{93e} \u{939}\u{941}\u{906}\u{964} \u{915}\u{939}\u{93e}",
