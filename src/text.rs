@@ -1194,7 +1194,7 @@ fn normalise(word: &str) -> String {
 /// `word` composed (NFC). Text from some systems writes "é" as "e" and a combining accent
 /// (NFD): composed, it meets the stop words, the phrases and the stemmer as they are written,
 /// and is the same term as the word composed.
-fn composed(word: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn composed(word: &str) -> std::borrow::Cow<'_, str> {
     match unicode_normalization::is_nfc_quick(word.chars()) {
         unicode_normalization::IsNormalized::Yes => word.into(),
         _ => word.nfc().collect::<String>().into(),

@@ -384,7 +384,8 @@ pub(crate) fn find(
 }
 
 /// A span of text as a term is shown: spaces collapsed, apostrophes folded, possessives
-/// dropped, and an abbreviation's final period restored ("U.S."). Written into `out`
+/// dropped, an abbreviation's final period restored ("U.S."), and composed (NFC), so a phrase
+/// written both ways counts as one form. Written into `out`
 /// (cleared): naming reads millions of spans at a million articles, and a string per word
 /// and per span was most of the cost of counting their forms.
 fn written_into(span: &str, out: &mut String) {
@@ -408,6 +409,9 @@ fn written_into(span: &str, out: &mut String) {
     }
     if out.rsplit(' ').next().is_some_and(|w| w.contains('.')) && !out.ends_with('.') {
         out.push('.');
+    }
+    if let std::borrow::Cow::Owned(composed) = crate::text::composed(out) {
+        *out = composed;
     }
 }
 
@@ -1191,6 +1195,8 @@ mod tests {
             ("x's's", "x"),
             ("'s", "'s"),
             ("", ""),
+            // Decomposed ("a" and a combining tilde), shown composed, as the words are read.
+            ("Sa\u{303}o Paulo's", "S\u{e3}o Paulo"),
         ];
         for (span, shown) in cases {
             written_into(span, &mut out);
