@@ -628,7 +628,9 @@ impl Gap {
 
     /// Classifies `gap`, the text between `prev` (a word) and the next word. A period right
     /// after a word with an inner period ("U.S.") is the abbreviation's, not a sentence's.
-    fn read(prev: &str, gap: &str) -> Gap {
+    /// In Greek (`greek`) the semicolon is the question mark: Unicode's own Greek question
+    /// mark is the semicolon once text is normalised, as most Greek text is.
+    fn read(prev: &str, gap: &str, greek: bool) -> Gap {
         if gap == " " {
             return Gap {
                 join: Join::Joined,
@@ -655,6 +657,7 @@ impl Gap {
             match c {
                 '\n' => newlines += 1,
                 c if c.is_whitespace() => {}
+                ';' if greek => (starts, ends, other) = (true, true, true),
                 // Full stops, question and exclamation marks, the ellipsis; the Arabic question
                 // mark and full stop, the Greek question mark, the Devanagari danda, the
                 // ideographic and full-width ones.
@@ -1032,12 +1035,13 @@ impl TokenCache<'_> {
     /// Finds the words of `parts` and what each is (into `slots`).
     fn read(&mut self, parts: &[&str]) {
         self.slots.clear();
+        let greek = self.analyzer.language == Language::Greek;
         for (p, part) in parts.iter().enumerate() {
             let body = p + 1 == parts.len();
             let mut prev: Option<(usize, usize)> = None;
             let mut word = |start: usize, raw: &str| {
                 let gap = match prev {
-                    Some((s, e)) => Gap::read(&part[s..e], &part[e..start]),
+                    Some((s, e)) => Gap::read(&part[s..e], &part[e..start], greek),
                     None => Gap::START,
                 };
                 prev = Some((start, start + raw.len()));
@@ -1781,6 +1785,18 @@ mod tests {
             let doc = Analyzer::english().cache().doc(&[body]);
             assert_eq!((doc.lead, doc.stems.len()), (2, 3), "{body}");
         }
+        // In Greek the semicolon is the question mark; elsewhere it ends no sentence.
+        let body =
+            "\u{3c4}\u{3b9} \u{3ad}\u{3b3}\u{3b9}\u{3bd}\u{3b5}; \u{3b5}\u{3af}\u{3c0}\u{3b5}";
+        let greek = Analyzer::new(Language::Greek).with_stop_words(Vec::<String>::new());
+        let (g, e) = (
+            greek.cache().doc(&[body]),
+            Analyzer::english().cache().doc(&[body]),
+        );
+        assert_eq!(
+            (g.lead as usize, e.lead as usize),
+            (g.stems.len() - 1, e.stems.len())
+        );
     }
     #[test]
     fn rarity_in_the_language_at_large() {
