@@ -94,8 +94,10 @@ fn step(h: u64, c: u64) -> u64 {
 /// decoding as characters.
 fn word_hashes(text: &str) -> Vec<u64> {
     // Outside ASCII, news mostly has punctuation and spaces (curly quotes, dashes, no-break
-    // spaces): they only part words, as every byte of them does in the byte reading.
-    let parts_words = |c: char| !(c.is_alphanumeric() || is_combining_mark(c));
+    // spaces): they only part words (0 in the table), as every byte of them does in the byte
+    // reading.
+    let table = points();
+    let parts_words = |c: char| table.get(c as usize) == Some(&0);
     if text.is_ascii() || text.chars().all(|c| c.is_ascii() || parts_words(c)) {
         byte_word_hashes(text.as_bytes())
     } else {

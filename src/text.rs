@@ -511,7 +511,7 @@ impl Analyzer {
         // it made of it.)
         let raw = composed(raw);
         let raw = raw.as_ref();
-        let w = normalise(raw);
+        let w = lower(raw);
         let norm = match self.language {
             Language::English => strip_possessive(&w),
             _ => strip_elision(&w),
@@ -528,7 +528,7 @@ impl Analyzer {
                 hash: stem_hash(&stem),
                 stem: stem.into(),
                 surface: norm.into(),
-                display: display_form(raw, norm).into(),
+                display: display_form(raw, &w, norm).into(),
             }
         });
         Word {
@@ -714,12 +714,12 @@ enum Plain {
 
 impl<'a> PlainWords<'a> {
     /// The characters outside ASCII, besides the letters, digits and marks of
-    /// [`PlainWords::two_byte`] and [`PlainWords::indic`], read here: none is a letter, digit, zero-width joiner, or
-    /// format or combining mark. The single quotation
-    /// marks join letters or digits as an apostrophe does (MidNumLet); the middle dot and the
-    /// Greek ano teleia join letters as the colon does (MidLetter: "l·l"); the Greek question
-    /// mark and the Arabic comma, date separator and thousands separator join digits as the
-    /// comma does (MidNum); the others end a word (Other). Look-alikes are not all Other and
+    /// [`PlainWords::two_byte`] and [`PlainWords::indic`], read here: none is a letter, digit,
+    /// zero-width joiner, or format or combining mark. The single quotation marks join
+    /// letters or digits as an apostrophe does (MidNumLet); the middle dot and the Greek ano
+    /// teleia join letters as the colon does (MidLetter: "l·l"); the Greek question mark and
+    /// the Arabic comma, date separator and thousands separator join digits as the comma does
+    /// (MidNum); the others end a word (Other). Look-alikes are not all Other and
     /// need rules of their own before they are added: the narrow no-break space (U+202F)
     /// joins as an underscore does, the one-dot leader (U+2024) joins letters and digits, the
     /// Arabic decimal separator (U+066B) is a digit, and most other spaces (U+2000-U+200A) keep
@@ -745,10 +745,15 @@ impl<'a> PlainWords<'a> {
         // `char::is_alphanumeric`, which would make a word of an underscore.
         let mut after_alphanumeric = false;
         let plain = text.char_indices().all(|(i, c)| {
+            // Most of a text is ASCII, read without asking its class.
+            if c.is_ascii() {
+                after_alphanumeric = c.is_ascii_alphanumeric();
+                return true;
+            }
             let class = words.class(i).0;
             let read = match class {
                 Plain::Mark => after_alphanumeric,
-                Plain::Other => c.is_ascii() || Self::PUNCTUATION.contains(&c),
+                Plain::Other => Self::PUNCTUATION.contains(&c),
                 _ => true,
             };
             after_alphanumeric = match class {
@@ -765,26 +770,27 @@ impl<'a> PlainWords<'a> {
     /// no letter, digit, underscore or mark is taken for one character of class Other (a gap
     /// is a gap, however many bytes its characters take).
     fn class(&self, i: usize) -> (Plain, usize) {
-        match self.bytes.get(i..).unwrap_or_default() {
+        let (class, len) = match self.bytes.get(i..).unwrap_or_default() {
             [c, ..] if c.is_ascii_alphabetic() => (Plain::Letter, 1),
             [c, ..] if c.is_ascii_digit() => (Plain::Digit, 1),
             [b'_', ..] => (Plain::Underscore, 1),
             // A character of two bytes: only a lead byte matches, never a continuation byte
             // stepped onto inside a gap.
-            &[lead @ 0xc2..=0xdf, next, ..] => {
-                match Self::two_byte(u32::from(lead & 0x1f) << 6 | u32::from(next & 0x3f)) {
-                    Plain::Other => (Plain::Other, 1),
-                    class => (class, 2),
-                }
-            }
+            &[lead @ 0xc2..=0xdf, next, ..] => (
+                Self::two_byte(u32::from(lead & 0x1f) << 6 | u32::from(next & 0x3f)),
+                2,
+            ),
             // Of three bytes, U+0800-U+0FFF: Devanagari and Tamil.
-            &[0xe0, second, third, ..] => {
-                match Self::indic(u32::from(second & 0x3f) << 6 | u32::from(third & 0x3f)) {
-                    Plain::Other => (Plain::Other, 1),
-                    class => (class, 3),
-                }
-            }
+            &[0xe0, second, third, ..] => (
+                Self::indic(u32::from(second & 0x3f) << 6 | u32::from(third & 0x3f)),
+                3,
+            ),
             _ => (Plain::Other, 1),
+        };
+        if class == Plain::Other {
+            (Plain::Other, 1)
+        } else {
+            (class, len)
         }
     }
 
@@ -814,8 +820,9 @@ impl<'a> PlainWords<'a> {
     /// and the Cyrillic and Arabic marks (all Extend). Hebrew letters have rules of their own
     /// and are not read here.
     fn two_byte(c: u32) -> Plain {
+        // Letters first, marks last: the ranges are tried in about this order, and with the
+        // marks first tokenizing Cyrillic text took 1.60 s where it takes 1.42 s.
         match c {
-            0x300..=0x36f | 0x483..=0x489 | 0x64b..=0x65f | 0x670 => Plain::Mark,
             0xc0..=0xd6 | 0xd8..=0xf6 | 0xf8..=0x24f => Plain::Letter,
             0x370..=0x374 | 0x376..=0x377 | 0x37a..=0x37d | 0x37f | 0x386 | 0x388..=0x38a => {
                 Plain::Letter
@@ -824,6 +831,7 @@ impl<'a> PlainWords<'a> {
             0x531..=0x556 | 0x560..=0x588 => Plain::Letter,
             0x620..=0x64a | 0x66e..=0x66f | 0x671..=0x6d3 | 0x6d5 => Plain::Letter,
             0x660..=0x669 | 0x6f0..=0x6f9 => Plain::Digit,
+            0x300..=0x36f | 0x483..=0x489 | 0x64b..=0x65f | 0x670 => Plain::Mark,
             _ => Plain::Other,
         }
     }
@@ -1183,16 +1191,25 @@ impl TokenCache<'_> {
     }
 }
 
-/// Lower case, with typographic apostrophes folded to ASCII so Syria’s and Syria's agree.
+/// A word as the filters compare it: composed ([`composed`]) and [`lower`]ed.
 fn normalise(word: &str) -> String {
-    composed(word)
-        .chars()
+    lower(&composed(word))
+}
+
+/// Lower case, with typographic apostrophes folded to ASCII so Syria’s and Syria's agree.
+fn lower(word: &str) -> String {
+    word.chars()
         .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ff07}' | '`' | '\u{00b4}' => '\'',
-            c => c,
-        })
+        .map(fold_apostrophe)
         .collect()
+}
+
+/// A typographic apostrophe as the ASCII one.
+fn fold_apostrophe(c: char) -> char {
+    match c {
+        '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ff07}' | '`' | '\u{00b4}' => '\'',
+        c => c,
+    }
 }
 
 /// `word` composed (NFC). Text from some systems writes "é" as "e" and a combining accent
@@ -1223,19 +1240,12 @@ fn is_contraction(word: &str) -> bool {
 }
 
 /// A word as written, for display: case kept, apostrophes folded and possessive dropped as in
-/// `norm` (its lower-case form), and an abbreviation's final period restored ("U.S." is
-/// found as the word "U.S", the sentence's period left out).
-fn display_form(raw: &str, norm: &str) -> String {
-    let folded: String = raw
-        .chars()
-        .map(|c| match c {
-            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ff07}' | '`' | '\u{00b4}' => '\'',
-            c => c,
-        })
-        .collect();
+/// `norm` (a slice of `lower`, its [`lower`]ed form), and an abbreviation's final period
+/// restored ("U.S." is found as the word "U.S", the sentence's period left out).
+fn display_form(raw: &str, lower: &str, norm: &str) -> String {
+    let folded: String = raw.chars().map(fold_apostrophe).collect();
     // `norm` is a slice of the lower-cased word; find the same span in the original, which
     // has as many characters wherever lower-casing does not change the length.
-    let lower = normalise(raw);
     let mut shown = match lower.find(norm) {
         Some(at) if lower.len() == folded.len() => folded[at..at + norm.len()].to_string(),
         _ => norm.to_string(),
