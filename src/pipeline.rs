@@ -1035,7 +1035,7 @@ fn vectorize_stage(
         has_terms,
         counts,
         coverage,
-    } = Terms::count(&model, &kept.tokens);
+    } = Terms::count(&model, &kept.tokens, config.keep_counts);
     let mut with_terms = Kept::default();
     let rows = kept
         .articles
@@ -1152,9 +1152,17 @@ struct Terms {
 }
 
 impl Terms {
-    fn count(model: &TfidfModel, tokens: &[Doc]) -> Terms {
-        let (counts, coverage) = model.counts_and_coverage(tokens);
-        let has_terms: Vec<bool> = counts.outer_iterator().map(|r| r.nnz() > 0).collect();
+    /// Counts of every column with `all_columns`, else of those clustering reads.
+    fn count(model: &TfidfModel, tokens: &[Doc], all_columns: bool) -> Terms {
+        let single_words = (!all_columns).then(|| model.single_words()).flatten();
+        let (mut counts, mut seen) = model.counts_of(tokens, single_words.as_deref());
+        // Articles that use no single word of a vocabulary that has some are clustered on
+        // every term (`TfidfModel::clustering_weights`), so those must be counted after all.
+        if single_words.is_some() && counts.nnz() == 0 && seen.iter().any(|s| s.has_terms) {
+            (counts, seen) = model.counts_of(tokens, None);
+        }
+        let has_terms: Vec<bool> = seen.iter().map(|s| s.has_terms).collect();
+        let coverage: Vec<f64> = seen.iter().map(|s| s.coverage).collect();
         // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
         let (counts, coverage) = if has_terms.iter().all(|&k| k) {
             (counts, coverage)
@@ -1490,7 +1498,7 @@ impl Assigner {
     /// bigrams as a whole run would be only if that were true of all of it.
     pub fn assign(&self, articles: &[Article], max_distance: Option<f64>) -> Result<Vec<Placed>> {
         let (tokens, _) = tokenize(articles, &self.analyzer);
-        let terms = Terms::count(&self.tfidf, &tokens);
+        let terms = Terms::count(&self.tfidf, &tokens, false);
         drop(tokens);
         let weights = self.tfidf.clustering_weights(&terms.counts);
         let vectors = project(self.lsa.as_ref(), &weights)?;
@@ -1698,5 +1706,37 @@ pub fn location(r: &Reject) -> String {
     match r.line {
         Some(l) => format!("{}:{l}", r.file),
         None => r.file.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only the single words are counted for clustering, unless no article uses one: then it
+    /// is clustered on every term (as `TfidfModel::clustering_weights` does), so all are.
+    #[test]
+    fn articles_using_no_single_word_are_counted_on_every_term() {
+        let m = TfidfModel::from_parts(
+            vec!["aid".into(), "gaza famin".into()],
+            vec![1.5, 2.0],
+            vec![2, 1],
+            4,
+            true,
+            true,
+        );
+        let analyzer = Analyzer::english();
+        let docs = |texts: &[&str]| -> Vec<Doc> {
+            let tokens: Vec<_> = texts.iter().map(|t| analyzer.analyze(t)).collect();
+            crate::vectorize::prepare(&tokens).0
+        };
+        let mixed = Terms::count(&m, &docs(&["Gaza famine", "aid"]), false);
+        assert_eq!(mixed.has_terms, [true, true]);
+        assert_eq!(mixed.counts.indices(), [0]);
+        let phrases = Terms::count(&m, &docs(&["Gaza famine", "the Gaza famine"]), false);
+        assert_eq!(phrases.has_terms, [true, true]);
+        assert_eq!(phrases.counts.indices(), [1, 1]);
+        let all = Terms::count(&m, &docs(&["Gaza famine", "aid"]), true);
+        assert_eq!(all.counts.indices(), [1, 0]);
     }
 }
