@@ -752,10 +752,9 @@ impl Together {
 const RARITY_ARTICLES: f64 = 5.0;
 
 /// Articles (over all themes' samples) above which naming counts terms twice rather than
-/// hold every theme's full counts at once: twenty themes' full samples are held. At 100,000
-/// syndicated articles they take 50 MiB more, at a million the run's peak is elsewhere and
-/// the same, and the second pass took a fifth of naming (0.66 s -> 0.52 s at 100,000).
-const RECOUNT_ABOVE: usize = 20 * NAMING_SAMPLE;
+/// hold every theme's full counts at once. Below it the counts are small, and the second
+/// pass would cost more time than the memory is worth.
+const RECOUNT_ABOVE: usize = 40_000;
 
 /// Name candidates looked at per theme (a larger theme may have taken the best).
 const NAME_CANDIDATES: usize = 5;
