@@ -52,7 +52,9 @@ fn main() {
     let names = stem_names(&surfaces);
     let params = TfidfParams::default().check().expect("default parameters");
     let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
-    let (counts, (matrix, coverage)) = fastest(runs, || model.counts_and_coverage(&docs));
+    // As a run counts: the single words clustering and the stories read.
+    let (counts, (matrix, seen)) = fastest(runs, || model.clustering_counts(&docs));
+    let coverage: Vec<f64> = seen.iter().map(|s| s.coverage).collect();
     let (weight, rows) = fastest(runs, || model.clustering_rows(&matrix));
     let (lsa, (_, vectors)) = fastest(runs, || {
         Lsa::fit_transform(model.clustering_weights(&matrix), 100, 42)

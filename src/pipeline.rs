@@ -126,9 +126,9 @@ pub struct RunConfig {
     /// table. Meant to be at most `scratch_from`: naming reads a spilled text back for every
     /// batch of terms it looks up in it.
     pub spans_below: u64,
-    /// Keep the raw term counts in [`Analysis::counts`] (a comparison reads them). A run
-    /// drops them once the LSA has read them, rather than hold them through naming and
-    /// writing, where the run's peak is.
+    /// Count every term and keep the counts in [`Analysis::counts`] (a comparison reads
+    /// them). A run counts only the single words clustering and the stories read, and drops
+    /// them after the story pass.
     pub keep_counts: bool,
 }
 
@@ -1145,7 +1145,8 @@ fn read_stage(
 struct Terms {
     /// Per token document: does it have a vocabulary term (a row below)?
     has_terms: Vec<bool>,
-    /// Raw counts of the articles with terms (articles × vocabulary).
+    /// Raw counts of the articles with terms (articles × vocabulary; the single words only
+    /// unless every column was asked for).
     counts: Sparse,
     /// Per article with terms: the share of its TF-IDF mass on vocabulary terms.
     coverage: Vec<f64>,
@@ -1154,13 +1155,11 @@ struct Terms {
 impl Terms {
     /// Counts of every column with `all_columns`, else of those clustering reads.
     fn count(model: &TfidfModel, tokens: &[Doc], all_columns: bool) -> Terms {
-        let single_words = (!all_columns).then(|| model.single_words()).flatten();
-        let (mut counts, mut seen) = model.counts_of(tokens, single_words.as_deref());
-        // Articles that use no single word of a vocabulary that has some are clustered on
-        // every term (`TfidfModel::clustering_weights`), so those must be counted after all.
-        if single_words.is_some() && counts.nnz() == 0 && seen.iter().any(|s| s.has_terms) {
-            (counts, seen) = model.counts_of(tokens, None);
-        }
+        let (counts, seen) = if all_columns {
+            model.counts_of(tokens, None)
+        } else {
+            model.clustering_counts(tokens)
+        };
         let has_terms: Vec<bool> = seen.iter().map(|s| s.has_terms).collect();
         let coverage: Vec<f64> = seen.iter().map(|s| s.coverage).collect();
         // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
@@ -1706,37 +1705,5 @@ pub fn location(r: &Reject) -> String {
     match r.line {
         Some(l) => format!("{}:{l}", r.file),
         None => r.file.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Only the single words are counted for clustering, unless no article uses one: then it
-    /// is clustered on every term (as `TfidfModel::clustering_weights` does), so all are.
-    #[test]
-    fn articles_using_no_single_word_are_counted_on_every_term() {
-        let m = TfidfModel::from_parts(
-            vec!["aid".into(), "gaza famin".into()],
-            vec![1.5, 2.0],
-            vec![2, 1],
-            4,
-            true,
-            true,
-        );
-        let analyzer = Analyzer::english();
-        let docs = |texts: &[&str]| -> Vec<Doc> {
-            let tokens: Vec<_> = texts.iter().map(|t| analyzer.analyze(t)).collect();
-            crate::vectorize::prepare(&tokens).0
-        };
-        let mixed = Terms::count(&m, &docs(&["Gaza famine", "aid"]), false);
-        assert_eq!(mixed.has_terms, [true, true]);
-        assert_eq!(mixed.counts.indices(), [0]);
-        let phrases = Terms::count(&m, &docs(&["Gaza famine", "the Gaza famine"]), false);
-        assert_eq!(phrases.has_terms, [true, true]);
-        assert_eq!(phrases.counts.indices(), [1, 1]);
-        let all = Terms::count(&m, &docs(&["Gaza famine", "aid"]), true);
-        assert_eq!(all.counts.indices(), [1, 0]);
     }
 }
