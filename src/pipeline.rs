@@ -960,18 +960,16 @@ fn tokenize_stage(
         Some((_, file)) => Spans::Noted(file),
         None => Spans::None,
     };
-    let (tokens, surfaces, notes) =
-        tokenize_with(&articles, analyzer, spans).with_context(|| {
-            let dir = scratch
-                .as_ref()
-                .map_or(String::new(), |s| s.0.display().to_string());
-            format!("noting where each token is in the scratch file in {dir}")
-        })?;
-    let texts = match scratch {
-        Some((dir, file)) => {
-            TextStore::spill_into(file, &mut articles, notes).with_context(|| aside(dir))?
-        }
-        None => TextStore::default(),
+    // Each text goes to the scratch file once it is analysed, rather than all of them after
+    // the last: the texts (2.2 GB at a million articles) and the tokens made from them were
+    // held together, and made the run's peak.
+    let places = scratch.as_ref().map(|_| Scratch::text_places(&articles));
+    let spill = scratch.as_ref().map(|s| &s.1).zip(places.as_deref());
+    let (tokens, surfaces, notes) = tokenize_with(&mut articles, analyzer, spans, spill)
+        .with_context(|| aside(scratch.as_ref().map_or(&PathBuf::new(), |s| s.0)))?;
+    let texts = match (scratch, places) {
+        (Some((_, file)), Some(places)) => file.into_store(places, notes),
+        _ => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);
     timer.lap(
@@ -1519,8 +1517,12 @@ impl Assigner {
 /// cache (rayon's finer splitting would start many caches cold); runs come back in input
 /// order, and the surface-form counts (integer sums) do not depend on the split.
 pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, SurfaceForms) {
-    let Ok((docs, surfaces, _)) = tokenize_runs(articles, analyzer, |cache, run| {
-        Ok::<_, std::convert::Infallible>((docs_of(cache, run, false), Vec::new()))
+    let runs = articles.chunks(crate::vectorize::per_thread(articles.len()));
+    let Ok((docs, surfaces, _)) = tokenize_runs(runs.collect(), analyzer, |cache, run| {
+        let docs = run
+            .iter()
+            .map(|a| cache.doc_with(&[&a.title, &a.text], false));
+        Ok::<_, std::convert::Infallible>((docs.collect(), Vec::new()))
     });
     (docs, surfaces)
 }
@@ -1535,52 +1537,64 @@ enum Spans<'s> {
 }
 
 /// [`tokenize`], keeping the tokens' spans as `spans` says (the notes' places returned, one
-/// per article, when noted).
+/// per article, when noted), and with `spill` moving each text, once analysed, to its place
+/// in the scratch file (see [`Scratch::text_places`]).
 fn tokenize_with(
-    articles: &[Article],
+    articles: &mut [Article],
     analyzer: &Analyzer,
     spans: Spans,
+    spill: Option<(&Scratch, &[(u64, u64)])>,
 ) -> std::io::Result<(Vec<Doc>, SurfaceForms, Vec<u64>)> {
-    tokenize_runs(articles, analyzer, |cache, run| match spans {
-        Spans::Noted(scratch) => {
-            let mut writer = scratch.notes();
-            let mut note = Vec::new();
-            let mut docs = Vec::with_capacity(run.len());
-            for a in run {
-                note.clear();
-                let (doc, ok) = cache.doc_noting_spans(&[&a.title, &a.text], &mut note);
-                writer.push(ok.then_some(note.as_slice()))?;
-                docs.push(doc);
+    let per_run = crate::vectorize::per_thread(articles.len());
+    let runs: Vec<(usize, &mut [Article])> = articles
+        .chunks_mut(per_run)
+        .enumerate()
+        .map(|(r, run)| (r * per_run, run))
+        .collect();
+    tokenize_runs(runs, analyzer, |cache, (first, run)| {
+        let mut notes = match spans {
+            Spans::Noted(scratch) => Some(scratch.notes()),
+            _ => None,
+        };
+        let mut texts = spill.map(|(scratch, places)| scratch.texts_from(places[first].0));
+        let mut note = Vec::new();
+        let mut docs = Vec::with_capacity(run.len());
+        for a in run {
+            let parts = [a.title.as_str(), a.text.as_str()];
+            docs.push(match &mut notes {
+                Some(writer) => {
+                    note.clear();
+                    let (doc, ok) = cache.doc_noting_spans(&parts, &mut note);
+                    writer.push(ok.then_some(note.as_slice()))?;
+                    doc
+                }
+                None => cache.doc_with(&parts, matches!(spans, Spans::InDocs)),
+            });
+            if let Some(texts) = &mut texts {
+                texts.push(&std::mem::take(&mut a.text))?;
             }
-            Ok((docs, writer.finish()?))
         }
-        Spans::InDocs => Ok((docs_of(cache, run, true), Vec::new())),
-        Spans::None => Ok((docs_of(cache, run, false), Vec::new())),
+        texts.map_or(Ok(()), |t| t.finish())?;
+        Ok((docs, notes.map_or(Ok(Vec::new()), |w| w.finish())?))
     })
 }
 
-fn docs_of(cache: &mut TokenCache, run: &[Article], spans: bool) -> Vec<Doc> {
-    run.iter()
-        .map(|a| cache.doc_with(&[&a.title, &a.text], spans))
-        .collect()
-}
-
-/// Runs `each` over one contiguous run of articles per thread, with the run's token cache,
-/// and joins what the runs give in input order.
-fn tokenize_runs<E: Send>(
-    articles: &[Article],
+/// Runs `each` over `runs`, one contiguous run of articles per thread, with the run's token
+/// cache, and joins what the runs give in input order.
+fn tokenize_runs<R: Send, E: Send>(
+    runs: Vec<R>,
     analyzer: &Analyzer,
-    each: impl Fn(&mut TokenCache, &[Article]) -> Result<(Vec<Doc>, Vec<u64>), E> + Sync,
+    each: impl Fn(&mut TokenCache, R) -> Result<(Vec<Doc>, Vec<u64>), E> + Sync,
 ) -> Result<(Vec<Doc>, SurfaceForms, Vec<u64>), E> {
-    let parts: Vec<(Vec<Doc>, Vec<u64>, SurfaceForms)> = articles
-        .par_chunks(crate::vectorize::per_thread(articles.len()))
+    let parts: Vec<(Vec<Doc>, Vec<u64>, SurfaceForms)> = runs
+        .into_par_iter()
         .map(|run| {
             let mut cache = analyzer.cache();
             let (docs, notes) = each(&mut cache, run)?;
             Ok((docs, notes, cache.surface_forms()))
         })
         .collect::<Result<_, E>>()?;
-    let mut docs = Vec::with_capacity(articles.len());
+    let mut docs = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
     let mut notes = Vec::new();
     let mut surfaces = SurfaceForms::default();
     for (run, run_notes, forms) in parts {

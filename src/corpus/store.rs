@@ -59,6 +59,40 @@ impl Scratch {
         })
     }
 
+    /// Where each of `articles`' texts goes in the file, as (offset, length), in order.
+    pub(crate) fn text_places(articles: &[Article]) -> Vec<(u64, u64)> {
+        let mut at = 0u64;
+        articles
+            .iter()
+            .map(|a| {
+                let place = (at, a.text.len() as u64);
+                at += place.1;
+                place
+            })
+            .collect()
+    }
+
+    /// A writer of a run of texts in order, the first at `at` (see [`Scratch::text_places`]).
+    pub(crate) fn texts_from(&self, at: u64) -> TextWriter<'_> {
+        TextWriter {
+            scratch: self,
+            block: Vec::with_capacity(SPILL_BLOCK),
+            at,
+        }
+    }
+
+    /// The store of texts written at `places` (see [`Scratch::text_places`]) with notes at
+    /// `notes` (one per article, as the note writers gave them; empty for none).
+    pub(crate) fn into_store(self, places: Vec<(u64, u64)>, notes: Vec<u64>) -> TextStore {
+        TextStore {
+            spilled: Some(Spilled {
+                file: self.file,
+                spans: places,
+                notes,
+            }),
+        }
+    }
+
     /// A writer of one note per article, for a run of articles in order. Each thread has its
     /// own; their blocks land wherever the file's end is when they are full, so the notes'
     /// order in the file depends on the threads, and nothing read back does.
@@ -69,6 +103,38 @@ impl Scratch {
             pending: Vec::new(),
             index: Vec::new(),
         }
+    }
+}
+
+/// Writes the texts of a run of articles into their part of the file, a block at a time
+/// (see [`Scratch::texts_from`]).
+pub(crate) struct TextWriter<'s> {
+    scratch: &'s Scratch,
+    block: Vec<u8>,
+    /// Where `block` goes.
+    at: u64,
+}
+
+impl TextWriter<'_> {
+    /// The run's next text.
+    pub(crate) fn push(&mut self, text: &str) -> std::io::Result<()> {
+        self.block.extend_from_slice(text.as_bytes());
+        if self.block.len() >= SPILL_BLOCK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        write_all_at(&self.scratch.file, &self.block, self.at)?;
+        self.at += self.block.len() as u64;
+        self.block.clear();
+        Ok(())
+    }
+
+    /// Writes what is left of the run.
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        self.flush()
     }
 }
 
@@ -150,33 +216,18 @@ impl TextStore {
                 "the scratch file was made for other articles",
             ));
         }
-        let file = scratch.file;
-        let mut spans = Vec::with_capacity(articles.len());
-        let mut at = 0u64;
-        for a in articles.iter() {
-            spans.push((at, a.text.len() as u64));
-            at += a.text.len() as u64;
-        }
+        let places = Scratch::text_places(articles);
         articles
             .par_chunks_mut(SPILL_RUN)
-            .zip(spans.par_chunks(SPILL_RUN))
-            .try_for_each(|(run, spans)| -> std::io::Result<()> {
-                let mut block: Vec<u8> = Vec::with_capacity(SPILL_BLOCK);
-                let mut from = spans.first().map_or(0, |s| s.0);
+            .zip(places.par_chunks(SPILL_RUN))
+            .try_for_each(|(run, places)| -> std::io::Result<()> {
+                let mut texts = scratch.texts_from(places.first().map_or(0, |p| p.0));
                 for a in run {
-                    let text = std::mem::take(&mut a.text);
-                    block.extend_from_slice(text.as_bytes());
-                    if block.len() >= SPILL_BLOCK {
-                        write_all_at(&file, &block, from)?;
-                        from += block.len() as u64;
-                        block.clear();
-                    }
+                    texts.push(&std::mem::take(&mut a.text))?;
                 }
-                write_all_at(&file, &block, from)
+                texts.finish()
             })?;
-        Ok(TextStore {
-            spilled: Some(Spilled { file, spans, notes }),
-        })
+        Ok(scratch.into_store(places, notes))
     }
 
     pub fn is_spilled(&self) -> bool {
