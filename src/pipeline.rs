@@ -963,13 +963,16 @@ fn tokenize_stage(
     // Each text goes to the scratch file once it is analysed, rather than all of them after
     // the last: the texts (2.2 GB at a million articles) and the tokens made from them were
     // held together, and made the run's peak.
-    let places = scratch.as_ref().map(|_| Scratch::text_places(&articles));
-    let spill = scratch.as_ref().map(|s| &s.1).zip(places.as_deref());
-    let (tokens, surfaces, notes) = tokenize_with(&mut articles, analyzer, spans, spill)
-        .with_context(|| aside(scratch.as_ref().map_or(&PathBuf::new(), |s| s.0)))?;
-    let texts = match (scratch, places) {
-        (Some((_, file)), Some(places)) => file.into_store(places, notes),
-        _ => TextStore::default(),
+    let (tokens, surfaces, notes) = tokenize_with(
+        &mut articles,
+        analyzer,
+        spans,
+        scratch.as_ref().map(|s| &s.1),
+    )
+    .with_context(|| scratch.as_ref().map_or("tokenizing".into(), |s| aside(s.0)))?;
+    let texts = match scratch {
+        Some((_, file)) => file.into_store(notes),
+        None => TextStore::default(),
     };
     let stem_names = stem_names(&surfaces);
     timer.lap(
@@ -1538,12 +1541,12 @@ enum Spans<'s> {
 
 /// [`tokenize`], keeping the tokens' spans as `spans` says (the notes' places returned, one
 /// per article, when noted), and with `spill` moving each text, once analysed, to its place
-/// in the scratch file (see [`Scratch::text_places`]).
+/// in the scratch file.
 fn tokenize_with(
     articles: &mut [Article],
     analyzer: &Analyzer,
     spans: Spans,
-    spill: Option<(&Scratch, &[(u64, u64)])>,
+    spill: Option<&Scratch>,
 ) -> std::io::Result<(Vec<Doc>, SurfaceForms, Vec<u64>)> {
     let per_run = crate::vectorize::per_thread(articles.len());
     let runs: Vec<(usize, &mut [Article])> = articles
@@ -1556,7 +1559,8 @@ fn tokenize_with(
             Spans::Noted(scratch) => Some(scratch.notes()),
             _ => None,
         };
-        let mut texts = spill.map(|(scratch, places)| scratch.texts_from(places[first].0));
+        let mut texts = spill.map(|scratch| scratch.texts_from(first));
+        let in_docs = matches!(spans, Spans::InDocs);
         let mut note = Vec::new();
         let mut docs = Vec::with_capacity(run.len());
         for a in run {
@@ -1568,7 +1572,7 @@ fn tokenize_with(
                     writer.push(ok.then_some(note.as_slice()))?;
                     doc
                 }
-                None => cache.doc_with(&parts, matches!(spans, Spans::InDocs)),
+                None => cache.doc_with(&parts, in_docs),
             });
             if let Some(texts) = &mut texts {
                 texts.push(&std::mem::take(&mut a.text))?;

@@ -53,10 +53,11 @@ fn stop_on_signals() -> Option<Arc<AtomicBool>> {
 }
 
 /// Input below which a run keeps mimalloc's 1 s purge delay (a gzip file counts four times
-/// its size): about 1.3 million full-length articles. Below it memory handed back after 10 ms
+/// its size): about 1.4 million full-length articles. Below it memory handed back after 10 ms
 /// is soon needed again and comes back as page faults, costing more time than the lower peak
 /// is worth: a million full-length articles take 5% less time with 1 s, and peak at 4.2-4.3
-/// GiB (figures in docs/quality.md, *Memory*).
+/// GiB (figures in docs/quality.md, *Memory*; nothing between a million and the threshold
+/// was measured).
 #[cfg(target_os = "linux")]
 const SMALL_INPUT: u64 = 3 << 30;
 

@@ -9,8 +9,8 @@ const SPILL_BLOCK: usize = 1 << 20;
 const SPILL_RUN: usize = 4096;
 
 /// Where the clustered articles' texts are once they have been analysed: in the articles
-/// themselves, or moved to a scratch file ([`TextStore::spill`]). At a million full-length
-/// articles the texts are 3 GiB that nothing reads again until theme naming (the sentences of
+/// themselves, or moved to a scratch file ([`Scratch::texts_from`]). At a million full-length
+/// articles the texts are 2.2 GB that nothing reads again until theme naming (the sentences of
 /// a few phrases) and `articles.parquet`; in a file they wait in the operating system's page
 /// cache, which gives way under memory pressure, instead of in the process.
 #[derive(Debug, Default)]
@@ -36,14 +36,14 @@ const NOTE_AT_BITS: u32 = 64 - NOTE_LEN_BITS;
 /// An article without a note.
 const NO_NOTE: u64 = u64::MAX;
 
-/// The scratch file, made before the texts are analysed so that what the analysis learns of
-/// each text can be set down beside it as it goes ([`Scratch::notes`]), rather than held
-/// until the texts are spilled. The texts take the file's start, the notes what follows.
+/// The scratch file, made before the texts are analysed so that each text, and what the
+/// analysis learns of it ([`Scratch::notes`]), can be set down as it is analysed. The texts
+/// take the file's start, each at a place known up front, the notes what follows.
 #[derive(Debug)]
 pub(crate) struct Scratch {
     file: fs::File,
-    /// The texts' bytes, the room left for them.
-    texts: u64,
+    /// Each article's text as (offset, length), in article order.
+    places: Vec<(u64, u64)>,
     /// Where the next block of notes goes; starts past the texts.
     end: std::sync::atomic::AtomicU64,
 }
@@ -51,43 +51,38 @@ pub(crate) struct Scratch {
 impl Scratch {
     /// An unnamed scratch file in `dir`, with room at its start for the texts of `articles`.
     pub(crate) fn create(dir: &Path, articles: &[Article]) -> std::io::Result<Scratch> {
-        let texts = text_bytes(articles);
-        Ok(Scratch {
-            file: tempfile::tempfile_in(dir)?,
-            texts,
-            end: texts.into(),
-        })
-    }
-
-    /// Where each of `articles`' texts goes in the file, as (offset, length), in order.
-    pub(crate) fn text_places(articles: &[Article]) -> Vec<(u64, u64)> {
         let mut at = 0u64;
-        articles
+        let places: Vec<(u64, u64)> = articles
             .iter()
             .map(|a| {
                 let place = (at, a.text.len() as u64);
                 at += place.1;
                 place
             })
-            .collect()
+            .collect();
+        Ok(Scratch {
+            file: tempfile::tempfile_in(dir)?,
+            places,
+            end: at.into(),
+        })
     }
 
-    /// A writer of a run of texts in order, the first at `at` (see [`Scratch::text_places`]).
-    pub(crate) fn texts_from(&self, at: u64) -> TextWriter<'_> {
+    /// A writer of the texts of a run of articles in order, from article `first`'s.
+    pub(crate) fn texts_from(&self, first: usize) -> TextWriter<'_> {
         TextWriter {
             scratch: self,
             block: Vec::with_capacity(SPILL_BLOCK),
-            at,
+            at: self.places.get(first).map_or(0, |p| p.0),
         }
     }
 
-    /// The store of texts written at `places` (see [`Scratch::text_places`]) with notes at
-    /// `notes` (one per article, as the note writers gave them; empty for none).
-    pub(crate) fn into_store(self, places: Vec<(u64, u64)>, notes: Vec<u64>) -> TextStore {
+    /// The store of the texts written, with each article's note at `notes` (as the note
+    /// writers gave them; empty for none).
+    pub(crate) fn into_store(self, notes: Vec<u64>) -> TextStore {
         TextStore {
             spilled: Some(Spilled {
                 file: self.file,
-                spans: places,
+                spans: self.places,
                 notes,
             }),
         }
@@ -191,10 +186,9 @@ impl NoteWriter<'_> {
 }
 
 impl TextStore {
-    /// Moves every article's text into a scratch file in `dir`, leaving `text` empty. Runs of
-    /// articles are written side by side, each into its own part of the file: at a million
-    /// articles the kernel's copying into new page-cache pages took 4 s of one core, the
-    /// other idle.
+    /// Moves every article's text into a scratch file in `dir`, leaving `text` empty, runs of
+    /// articles side by side, each into its own part of the file. (A run sets its texts aside
+    /// as it tokenizes them instead, with [`Scratch::texts_from`].)
     pub fn spill(articles: &mut [Article], dir: &Path) -> std::io::Result<TextStore> {
         let scratch = Scratch::create(dir, articles)?;
         TextStore::spill_into(scratch, articles, Vec::new())
@@ -208,26 +202,29 @@ impl TextStore {
         notes: Vec<u64>,
     ) -> std::io::Result<TextStore> {
         use rayon::prelude::*;
-        if scratch.texts != text_bytes(articles)
-            || !(notes.is_empty() || notes.len() == articles.len())
-        {
+        let same = scratch.places.len() == articles.len()
+            && scratch
+                .places
+                .iter()
+                .zip(articles.iter())
+                .all(|(p, a)| p.1 == a.text.len() as u64);
+        if !same || !(notes.is_empty() || notes.len() == articles.len()) {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 "the scratch file was made for other articles",
             ));
         }
-        let places = Scratch::text_places(articles);
         articles
             .par_chunks_mut(SPILL_RUN)
-            .zip(places.par_chunks(SPILL_RUN))
-            .try_for_each(|(run, places)| -> std::io::Result<()> {
-                let mut texts = scratch.texts_from(places.first().map_or(0, |p| p.0));
+            .enumerate()
+            .try_for_each(|(r, run)| -> std::io::Result<()> {
+                let mut texts = scratch.texts_from(r * SPILL_RUN);
                 for a in run {
                     texts.push(&std::mem::take(&mut a.text))?;
                 }
                 texts.finish()
             })?;
-        Ok(scratch.into_store(places, notes))
+        Ok(scratch.into_store(notes))
     }
 
     pub fn is_spilled(&self) -> bool {

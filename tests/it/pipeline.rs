@@ -306,12 +306,13 @@ fn the_theme_tree_holds_every_theme_once() {
     }
 }
 
-/// The CLI sets the article texts aside in a scratch file after tokenizing when they are many
-/// (a million full-length articles hold 3 GiB of text); that must change nothing a user sees:
+/// The CLI sets the article texts aside in a scratch file as it tokenizes them when they are
+/// many (a million full-length articles hold 2.2 GB of text); that must change nothing a user
+/// sees:
 /// the same tables byte for byte, the same headlines (read back from the file for untitled
 /// articles), every text readable, each with where its tokens are, and no file left behind.
 #[test]
-fn texts_set_aside_after_tokenizing_change_no_output() {
+fn texts_set_aside_as_they_are_tokenized_change_no_output() {
     use tidings::pipeline::{self, RunConfig};
     use tidings::text::Span;
     let dir = tempfile::tempdir().unwrap();
