@@ -957,7 +957,7 @@ fn tokenize_stage(
     // Spans too many to keep in memory are set down in the scratch file, as notes.
     let spans = match &scratch {
         _ if bytes < config.spans_below => Spans::InDocs,
-        Some((_, file)) => Spans::Noted(file),
+        Some(_) => Spans::Noted,
         None => Spans::None,
     };
     // Each text goes to the scratch file once it is analysed, rather than all of them after
@@ -1531,17 +1531,18 @@ pub fn tokenize(articles: &[Article], analyzer: &Analyzer) -> (Vec<Doc>, Surface
 }
 
 /// Where tokenizing keeps where each token was written, for naming to read.
-enum Spans<'s> {
+#[derive(Clone, Copy, PartialEq)]
+enum Spans {
     None,
     /// In each document, 8 bytes a token.
     InDocs,
-    /// In the scratch file, as notes of 2 bytes a token.
-    Noted(&'s Scratch),
+    /// In the scratch file the texts go to, as notes of 2 bytes a token.
+    Noted,
 }
 
 /// [`tokenize`], keeping the tokens' spans as `spans` says (the notes' places returned, one
 /// per article, when noted), and with `spill` moving each text, once analysed, to its place
-/// in the scratch file.
+/// in the scratch file, where the notes go too.
 fn tokenize_with(
     articles: &mut [Article],
     analyzer: &Analyzer,
@@ -1555,12 +1556,9 @@ fn tokenize_with(
         .map(|(r, run)| (r * per_run, run))
         .collect();
     tokenize_runs(runs, analyzer, |cache, (first, run)| {
-        let mut notes = match spans {
-            Spans::Noted(scratch) => Some(scratch.notes()),
-            _ => None,
-        };
+        let mut notes = spill.filter(|_| spans == Spans::Noted).map(Scratch::notes);
         let mut texts = spill.map(|scratch| scratch.texts_from(first));
-        let in_docs = matches!(spans, Spans::InDocs);
+        let in_docs = spans == Spans::InDocs;
         let mut note = Vec::new();
         let mut docs = Vec::with_capacity(run.len());
         for a in run {
@@ -1583,8 +1581,9 @@ fn tokenize_with(
     })
 }
 
-/// Runs `each` over `runs`, one contiguous run of articles per thread, with the run's token
-/// cache, and joins what the runs give in input order.
+/// Runs `each` over `runs` (one contiguous run of articles per thread, as the callers cut
+/// them with `per_thread`), with the run's token cache, and joins what the runs give in
+/// input order.
 fn tokenize_runs<R: Send, E: Send>(
     runs: Vec<R>,
     analyzer: &Analyzer,
