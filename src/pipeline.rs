@@ -728,6 +728,21 @@ fn analyze_checked(
         analyzer: &analyzer,
     };
     let words = model.words_with(&counts);
+    // How many articles use each word, for the story pass: a vocabulary fitted on these very
+    // articles has counted them already.
+    let fitted_here = matches!(
+        &config.mode,
+        Mode::Fit(FitMode {
+            vocabulary: None,
+            ..
+        })
+    );
+    let df = if fitted_here {
+        words.fitted_df()
+    } else {
+        words.df()
+    };
+    debug_assert!(!fitted_here || df == words.df());
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let days: Vec<Option<i32>> = dates.iter().map(|d| d.map(day_number)).collect();
     // Each side timed on its own: the stage log gives both, and they overlap.
@@ -744,7 +759,7 @@ fn analyze_checked(
         || {
             timed(|| {
                 let s = &config.settings.stories;
-                find_stories(s, carried, &words, &coverage, &tokens, &days)
+                find_stories(s, carried, &words, &df, &coverage, &tokens, &days)
             })
         },
     );
@@ -1239,17 +1254,18 @@ fn cluster_stage(
 /// phrases: two reports of one event share its names and places far more often than two-word
 /// phrases (F1 0.77 against 0.61). Found without the themes, so concurrently with their
 /// naming: the pass reads the articles one after another, which leaves a core to the naming.
+/// `df`: per column of `words`, the articles using it ([`crate::vectorize::WordsWith::df`]).
 pub fn find_stories(
     params: &crate::stories::StoryParams,
     carried: &crate::stories::Threads,
     words: &crate::vectorize::WordsWith,
+    df: &[u32],
     coverage: &[f64],
     docs: &[crate::text::Doc],
     days: &[Option<i32>],
 ) -> Grouping {
-    let df = words.df();
     let input = StoryInput {
-        df: &df,
+        df,
         rows: |i: usize| {
             let d = &docs[i];
             words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
