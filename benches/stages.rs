@@ -53,7 +53,7 @@ fn main() {
     let params = TfidfParams::default().check().expect("default parameters");
     let (fit, model) = fastest(runs, || params.fit(&docs, &names).expect("a vocabulary"));
     // As a run counts: the single words clustering and the stories read.
-    let (counts, (matrix, seen)) = fastest(runs, || model.clustering_counts(&docs));
+    let (counts, (matrix, seen, leads)) = fastest(runs, || model.clustering_counts(&docs, true));
     let coverage: Vec<f64> = seen.iter().map(|s| s.coverage).collect();
     let (weight, rows) = fastest(runs, || model.clustering_rows(&matrix));
     let (lsa, (_, vectors)) = fastest(runs, || {
@@ -76,7 +76,7 @@ fn main() {
             &words,
             &df,
             &coverage,
-            &docs,
+            &leads,
             &days,
         )
     });

@@ -28,7 +28,7 @@ use crate::themes::{build_themes, Texts, Theme, ThemeSet};
 use crate::tree::ThemeTree;
 use crate::trends::Trends;
 use crate::vectorize::{
-    select_rows, stem_names, Doc, Sparse, StemNames, TfidfModel, ValidTfidfParams, Weighted,
+    select_rows, stem_names, Doc, Leads, Sparse, StemNames, TfidfModel, ValidTfidfParams, Weighted,
 };
 
 /// What a run does with the articles it reads. Each mode carries what only it uses, so a run
@@ -717,6 +717,7 @@ fn analyze_checked(
         stem_names,
         counts,
         coverage,
+        leads,
     } = v;
     let analysed = Texts {
         docs: &tokens,
@@ -759,11 +760,11 @@ fn analyze_checked(
         || {
             timed(|| {
                 let s = &config.settings.stories;
-                find_stories(s, carried, &words, &df, &coverage, &tokens, &days)
+                find_stories(s, carried, &words, &df, &coverage, &leads, &days)
             })
         },
     );
-    drop(days);
+    drop((days, leads));
     let (themes, named_warnings) = named?;
     warnings.extend(named_warnings);
     let k = clustering.k;
@@ -1021,6 +1022,7 @@ struct Vectorized {
     stem_names: StemNames,
     counts: Sparse,
     coverage: Vec<f64>,
+    leads: Leads,
 }
 
 /// The vocabulary (fitted, given, or the model's) and each article's counts. Articles with no
@@ -1051,7 +1053,8 @@ fn vectorize_stage(
         has_terms,
         counts,
         coverage,
-    } = Terms::count(&model, &kept.tokens, config.keep_counts);
+        leads,
+    } = Terms::count(&model, &kept.tokens, config.keep_counts, true);
     let mut with_terms = Kept::default();
     let rows = kept
         .articles
@@ -1080,6 +1083,7 @@ fn vectorize_stage(
         stem_names,
         counts,
         coverage,
+        leads,
     })
 }
 
@@ -1166,30 +1170,34 @@ struct Terms {
     counts: Sparse,
     /// Per article with terms: the share of its TF-IDF mass on vocabulary terms.
     coverage: Vec<f64>,
+    /// Per article with terms: the columns of its lead, which stories count once more.
+    leads: Leads,
 }
 
 impl Terms {
-    /// Counts of every column with `all_columns`, else of those clustering reads.
-    fn count(model: &TfidfModel, tokens: &[Doc], all_columns: bool) -> Terms {
-        let (counts, seen) = if all_columns {
-            model.counts_of(tokens, None)
+    /// Counts of every column with `all_columns`, else of those clustering reads; with
+    /// `leads`, the columns of each article's lead, for stories.
+    fn count(model: &TfidfModel, tokens: &[Doc], all_columns: bool, leads: bool) -> Terms {
+        let (counts, seen, leads) = if all_columns {
+            model.counts_with_leads(tokens, None, leads)
         } else {
-            model.clustering_counts(tokens)
+            model.clustering_counts(tokens, leads)
         };
         let has_terms: Vec<bool> = seen.iter().map(|s| s.has_terms).collect();
         let coverage: Vec<f64> = seen.iter().map(|s| s.coverage).collect();
         // Rows of articles without vocabulary terms were empty: dropping them needs no recount.
-        let (counts, coverage) = if has_terms.iter().all(|&k| k) {
-            (counts, coverage)
+        let (counts, coverage, leads) = if has_terms.iter().all(|&k| k) {
+            (counts, coverage, leads)
         } else {
             let rows: Vec<usize> = (0..has_terms.len()).filter(|&i| has_terms[i]).collect();
             let coverage = rows.iter().map(|&r| coverage[r]).collect();
-            (select_rows(&counts, &rows), coverage)
+            (select_rows(&counts, &rows), coverage, leads.select(&rows))
         };
         Terms {
             has_terms,
             counts,
             coverage,
+            leads,
         }
     }
 }
@@ -1261,15 +1269,12 @@ pub fn find_stories(
     words: &crate::vectorize::WordsWith,
     df: &[u32],
     coverage: &[f64],
-    docs: &[crate::text::Doc],
+    leads: &Leads,
     days: &[Option<i32>],
 ) -> Grouping {
     let input = StoryInput {
         df,
-        rows: |i: usize| {
-            let d = &docs[i];
-            words.row(i, &d.stems[..(d.lead as usize).min(d.stems.len())])
-        },
+        rows: |i: usize| words.row(i, leads.of(i)),
         days,
         coverage,
         carried,
@@ -1514,7 +1519,7 @@ impl Assigner {
     /// bigrams as a whole run would be only if that were true of all of it.
     pub fn assign(&self, articles: &[Article], max_distance: Option<f64>) -> Result<Vec<Placed>> {
         let (tokens, _) = tokenize(articles, &self.analyzer);
-        let terms = Terms::count(&self.tfidf, &tokens, false);
+        let terms = Terms::count(&self.tfidf, &tokens, false, false);
         drop(tokens);
         let weights = self.tfidf.clustering_weights(&terms.counts);
         let vectors = project(self.lsa.as_ref(), &weights)?;

@@ -495,20 +495,47 @@ impl TfidfModel {
     /// column); coverage, and whether a document has a vocabulary term, over every term
     /// whatever `keep` marks.
     pub fn counts_of(&self, docs: &[Doc], keep: Option<&[bool]>) -> (Sparse, Vec<Seen>) {
+        let (counts, seen, _) = self.counts_with_leads(docs, keep, false);
+        (counts, seen)
+    }
+
+    /// [`TfidfModel::counts_of`], and with `leads` the columns of each document's lead among
+    /// those counted (else none): the story pass counts the lead once more, and finding its
+    /// words' columns again there (a likely cache miss each, in a vocabulary of hundreds of
+    /// thousands of terms) took it a third of a second at a million articles.
+    pub fn counts_with_leads(
+        &self,
+        docs: &[Doc],
+        keep: Option<&[bool]>,
+        leads: bool,
+    ) -> (Sparse, Vec<Seen>, Leads) {
         let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
         let tf = self.tf_table();
-        sparse_by_chunks(docs, self.n_terms(), |doc| {
+        let (counts, seen) = sparse_by_chunks(docs, self.n_terms(), |doc| {
             let mut terms: Vec<u64> = Vec::with_capacity(doc.stems.len() * 2);
             each_term(doc, self.bigrams, |h| terms.push(h));
             self.index.warm(&terms);
             let mut columns: Vec<u32> = Vec::with_capacity(terms.len());
             let mut unseen_terms: Vec<u64> = Vec::new();
-            for h in terms {
+            // The lead is the first stems, which [`each_term`] gives first.
+            let lead = if leads {
+                (doc.lead as usize).min(doc.stems.len())
+            } else {
+                0
+            };
+            let mut lead_columns = Vec::with_capacity(lead);
+            for (i, h) in terms.into_iter().enumerate() {
                 match self.index.get(h) {
-                    Some(c) => columns.push(c),
+                    Some(c) => {
+                        if i < lead && keep.is_none_or(|k| k[c as usize]) {
+                            lead_columns.push(c);
+                        }
+                        columns.push(c);
+                    }
                     None => unseen_terms.push(h),
                 }
             }
+            lead_columns.sort_unstable();
             let mut row = Vec::new();
             let mut known = 0.0;
             // Every column summed, in column order, so that coverage does not depend on
@@ -529,26 +556,36 @@ impl TfidfModel {
             let coverage = if all > 0.0 { (known / all).sqrt() } else { 0.0 };
             (
                 row,
-                Seen {
-                    coverage,
-                    has_terms: !columns.is_empty(),
-                },
+                (
+                    Seen {
+                        coverage,
+                        has_terms: !columns.is_empty(),
+                    },
+                    lead_columns,
+                ),
             )
-        })
+        });
+        let (seen, lead_columns): (Vec<Seen>, Vec<Vec<u32>>) = seen.into_iter().unzip();
+        let leads = if leads {
+            Leads::new(lead_columns)
+        } else {
+            Leads::default()
+        };
+        (counts, seen, leads)
     }
 
     /// The counts clustering and stories read ([`TfidfModel::clustering_columns`]): of the
     /// single words, which are three in five of all counts (14.3 of 24.4 million at 100,000
     /// syndicated articles), unless no document uses one and every term is read.
-    pub fn clustering_counts(&self, docs: &[Doc]) -> (Sparse, Vec<Seen>) {
+    pub fn clustering_counts(&self, docs: &[Doc], leads: bool) -> (Sparse, Vec<Seen>, Leads) {
         let Some(words) = self.single_words() else {
-            return self.counts_of(docs, None);
+            return self.counts_with_leads(docs, None, leads);
         };
-        let (counts, seen) = self.counts_of(docs, Some(&words));
+        let (counts, seen, lead_columns) = self.counts_with_leads(docs, Some(&words), leads);
         if counts.nnz() == 0 && seen.iter().any(|s| s.has_terms) {
-            return self.counts_of(docs, None);
+            return self.counts_with_leads(docs, None, leads);
         }
-        (counts, seen)
+        (counts, seen, lead_columns)
     }
 
     /// Per column, whether it is a single word; `None` when none is.
@@ -625,6 +662,47 @@ pub struct Seen {
     pub has_terms: bool,
 }
 
+/// Per document, the columns of its lead's words (the headline and first sentence), one per
+/// use, ascending.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leads {
+    starts: Vec<usize>,
+    columns: Vec<u32>,
+}
+
+impl Leads {
+    fn new(leads: Vec<Vec<u32>>) -> Leads {
+        let mut starts = Vec::with_capacity(leads.len() + 1);
+        starts.push(0);
+        let mut columns = Vec::with_capacity(leads.iter().map(Vec::len).sum());
+        for lead in leads {
+            columns.extend_from_slice(&lead);
+            starts.push(columns.len());
+        }
+        Leads { starts, columns }
+    }
+
+    /// Document `d`'s lead columns (none when leads were not asked for).
+    pub fn of(&self, d: usize) -> &[u32] {
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&a), Some(&b)) => &self.columns[a..b],
+            _ => &[],
+        }
+    }
+
+    /// The leads of the documents `rows`, in that order.
+    pub fn select(&self, rows: &[usize]) -> Leads {
+        let mut starts = Vec::with_capacity(rows.len() + 1);
+        starts.push(0);
+        let mut columns = Vec::new();
+        for &r in rows {
+            columns.extend_from_slice(self.of(r));
+            starts.push(columns.len());
+        }
+        Leads { starts, columns }
+    }
+}
+
 /// Single-word TF-IDF rows of a count matrix, each with more words counted in as it is read
 /// and not normalised: stories count an article's lead twice this way, without a second
 /// count matrix (at a million articles, gigabytes).
@@ -681,16 +759,14 @@ impl WordsWith<'_> {
             .collect()
     }
 
-    /// Row `r` with each of `extra` (stems) counted once more, columns ascending.
-    pub fn row(&self, r: usize, extra: &[u64]) -> Vec<(u32, f32)> {
-        // Each lookup is a likely cache miss; loaded together first, they overlap.
-        self.model.index.warm(extra);
+    /// Row `r` with each of `extra` (columns, ascending) counted once more, columns
+    /// ascending.
+    pub fn row(&self, r: usize, extra: &[u32]) -> Vec<(u32, f32)> {
         let mut more: Vec<u32> = extra
             .iter()
-            .filter_map(|&h| self.model.index.get(h))
+            .copied()
             .filter(|&c| self.keep[c as usize])
             .collect();
-        more.sort_unstable();
         let span = self.counts.indptr().outer_inds_sz(r);
         let (indices, counts) = (
             &self.counts.indices()[span.clone()],
@@ -1129,13 +1205,52 @@ mod tests {
         .unwrap()
         .fit(&d.0, &d.1)
         .unwrap();
-        let (counts, _) = m.clustering_counts(&d.0);
+        let (counts, _, _) = m.clustering_counts(&d.0, false);
         let words = m.words_with(&counts);
         let counted = words.df();
         assert!(counted.contains(&4) && counted.contains(&0));
         assert_eq!(words.fitted_df(), counted);
-        let (other, _) = m.clustering_counts(&d.0[..2]);
+        let (other, _, _) = m.clustering_counts(&d.0[..2], false);
         assert_ne!(m.words_with(&other).df(), counted);
+    }
+
+    /// A document's lead columns are those of the vocabulary's words among its first `lead`
+    /// stems, one per use, ascending (a word out of the vocabulary is not among them); the
+    /// story pass counts them once more in the document's row.
+    #[test]
+    fn leads_are_the_columns_of_the_lead_words() {
+        let (mut d, names) = docs(&[
+            "famine aid Gaza famine zebra convoys",
+            "aid Gaza stalls famine",
+            "convoys stalls",
+            "famine Gaza aid",
+        ]);
+        (d[0].lead, d[1].lead, d[2].lead, d[3].lead) = (5, 1, 2, 0);
+        let m = TfidfParams {
+            max_df: 1.0,
+            ..Default::default()
+        }
+        .check()
+        .unwrap()
+        .fit(&d, &names)
+        .unwrap();
+        let c = |t: &str| m.term_index(t).unwrap() as u32;
+        assert!(m.term_index("zebra").is_none());
+        let (counts, _, leads) = m.clustering_counts(&d, true);
+        assert!(m.clustering_counts(&d, false).2.of(0).is_empty());
+        let mut first = vec![c("famin"), c("aid"), c("gaza"), c("famin")];
+        first.sort_unstable();
+        assert_eq!(leads.of(0), first);
+        let mut third = [c("convoy"), c("stall")];
+        third.sort_unstable();
+        assert_eq!(
+            (leads.of(1), leads.of(2), leads.of(3)),
+            (&[c("aid")][..], &third[..], &[][..])
+        );
+        assert_eq!(leads.select(&[1, 0]).of(1), first);
+        let words = m.words_with(&counts);
+        let famine = |row: Vec<(u32, f32)>| row.iter().find(|e| e.0 == c("famin")).unwrap().1;
+        assert!(famine(words.row(0, leads.of(0))) > famine(words.row(0, &[])));
     }
 
     /// A fitted model's column index (built from the hashes counted) is the one its saved
@@ -1318,7 +1433,7 @@ mod tests {
             "aid",
         ]);
         let (all, seen_all) = m.counts_of(&d, None);
-        let (counted, seen) = m.clustering_counts(&d);
+        let (counted, seen, _) = m.clustering_counts(&d, false);
         assert_eq!(seen, seen_all);
         let has: Vec<bool> = seen.iter().map(|s| s.has_terms).collect();
         assert_eq!(has, [true, true, false, true]);
@@ -1329,7 +1444,7 @@ mod tests {
             m.clustering_weights(&all).to_sparse()
         );
         let (d, _) = docs(&["Gaza famine", "the Gaza famine"]);
-        let (phrases, seen) = m.clustering_counts(&d);
+        let (phrases, seen, _) = m.clustering_counts(&d, false);
         assert_eq!(phrases.indices(), [1, 1]);
         assert!(seen.iter().all(|s| s.has_terms));
     }
