@@ -23,15 +23,14 @@ pub fn date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column> {
 }
 
 pub(super) fn string_list(name: &str, lists: &[Vec<String>]) -> Column {
-    let series: Vec<Series> = lists
-        .iter()
-        .map(|l| Series::new("".into(), l.as_slice()))
-        .collect();
-    if series.is_empty() {
-        return Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String)))
-            .into_column();
+    // Built in place: a Series per row cost a quarter of a second for the stories of a
+    // million articles (a hundred thousand rows).
+    let values = lists.iter().map(Vec::len).sum();
+    let mut list = ListStringChunkedBuilder::new(name.into(), lists.len(), values);
+    for l in lists {
+        list.append_values_iter(l.iter().map(String::as_str));
     }
-    Series::new(name.into(), series).into_column()
+    list.finish().into_column()
 }
 
 /// Core columns of the articles table; carried-through fields that collide get an `input_`
@@ -539,30 +538,26 @@ pub fn stories(a: &Analysis) -> Result<DataFrame> {
     let int = |f: &dyn Fn(&crate::stories::Story) -> usize| -> Vec<i64> {
         s.iter().map(|x| f(x) as i64).collect()
     };
-    let per_day: Vec<Series> = s
-        .iter()
-        .map(|x| {
-            let counts: Vec<i32> = match (x.first, x.last) {
-                (Some(first), Some(last)) => {
-                    let mut c = vec![0i32; (last - first).num_days() as usize + 1];
-                    for &m in &x.members {
-                        if let Some(d) = a.articles[m].date {
-                            c[(d - first).num_days() as usize] += 1;
-                        }
-                    }
-                    c
+    let mut per_day = ListPrimitiveChunkedBuilder::<Int32Type>::new(
+        "per_day".into(),
+        s.len(),
+        0,
+        DataType::Int32,
+    );
+    let mut counts: Vec<i32> = Vec::new();
+    for x in s {
+        counts.clear();
+        if let (Some(first), Some(last)) = (x.first, x.last) {
+            counts.resize((last - first).num_days() as usize + 1, 0);
+            for &m in &x.members {
+                if let Some(d) = a.articles[m].date {
+                    counts[(d - first).num_days() as usize] += 1;
                 }
-                _ => Vec::new(),
-            };
-            Series::new("".into(), counts)
-        })
-        .collect();
-    let per_day = if per_day.is_empty() {
-        Series::new_empty("per_day".into(), &DataType::List(Box::new(DataType::Int32)))
-            .into_column()
-    } else {
-        Series::new("per_day".into(), per_day).into_column()
-    };
+            }
+        }
+        per_day.append_slice(&counts);
+    }
+    let per_day = per_day.finish().into_column();
     Ok(DataFrame::new(
         s.len(),
         vec![
