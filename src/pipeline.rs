@@ -707,6 +707,7 @@ fn analyze_checked(
 
     let Vectorized {
         model,
+        fitted_here,
         kept: Kept {
             articles,
             tokens,
@@ -729,21 +730,6 @@ fn analyze_checked(
         analyzer: &analyzer,
     };
     let words = model.words_with(&counts);
-    // How many articles use each word, for the story pass: a vocabulary fitted on these very
-    // articles has counted them already.
-    let fitted_here = matches!(
-        &config.mode,
-        Mode::Fit(FitMode {
-            vocabulary: None,
-            ..
-        })
-    );
-    let df = if fitted_here {
-        words.fitted_df()
-    } else {
-        words.df()
-    };
-    debug_assert!(!fitted_here || df == words.df());
     let dates: Vec<_> = articles.iter().map(|a| a.date).collect();
     let days: Vec<Option<i32>> = dates.iter().map(|d| d.map(day_number)).collect();
     // Each side timed on its own: the stage log gives both, and they overlap.
@@ -760,6 +746,14 @@ fn analyze_checked(
         || {
             timed(|| {
                 let s = &config.settings.stories;
+                // How many articles use each word: a vocabulary fitted on these very
+                // articles has counted them already.
+                let df = if fitted_here {
+                    words.fitted_df()
+                } else {
+                    words.df()
+                };
+                debug_assert!(!fitted_here || df == words.df());
                 find_stories(s, carried, &words, &df, &coverage, &leads, &days)
             })
         },
@@ -1013,9 +1007,13 @@ fn tokenize_stage(
     })
 }
 
-/// The articles with vocabulary terms, their counts, and what naming needs of the tokens.
+/// The articles with vocabulary terms, their counts, what naming needs of the tokens and
+/// what stories need of the counts.
 struct Vectorized {
     model: TfidfModel,
+    /// Whether `model` was fitted on these very articles (its document frequencies are
+    /// theirs).
+    fitted_here: bool,
     kept: Kept,
     texts: TextStore,
     surfaces: SurfaceForms,
@@ -1039,15 +1037,18 @@ fn vectorize_stage(
         surfaces,
         stem_names,
     } = t;
-    let model = match &config.mode {
-        Mode::Assign(m) | Mode::Update(m) => m.model.tfidf(),
+    let (model, fitted_here) = match &config.mode {
+        Mode::Assign(m) | Mode::Update(m) => (m.model.tfidf(), false),
         Mode::Fit(FitMode {
             vocabulary: Some(given),
             ..
-        }) => given.as_ref().clone(),
-        Mode::Fit(_) => tfidf_params
-            .fit(&kept.tokens, &stem_names)
-            .context("building the vocabulary")?,
+        }) => (given.as_ref().clone(), false),
+        Mode::Fit(_) => (
+            tfidf_params
+                .fit(&kept.tokens, &stem_names)
+                .context("building the vocabulary")?,
+            true,
+        ),
     };
     let Terms {
         has_terms,
@@ -1077,6 +1078,7 @@ fn vectorize_stage(
     texts.retain(&has_terms);
     Ok(Vectorized {
         model,
+        fitted_here,
         kept: with_terms,
         texts,
         surfaces,
@@ -1262,7 +1264,8 @@ fn cluster_stage(
 /// phrases: two reports of one event share its names and places far more often than two-word
 /// phrases (F1 0.77 against 0.61). Found without the themes, so concurrently with their
 /// naming: the pass reads the articles one after another, which leaves a core to the naming.
-/// `df`: per column of `words`, the articles using it ([`crate::vectorize::WordsWith::df`]).
+/// `df`: per column of `words`, the articles using it ([`crate::vectorize::WordsWith::df`]);
+/// `leads`: each article's lead columns, counted once more.
 pub fn find_stories(
     params: &crate::stories::StoryParams,
     carried: &crate::stories::Threads,
@@ -1272,6 +1275,7 @@ pub fn find_stories(
     leads: &Leads,
     days: &[Option<i32>],
 ) -> Grouping {
+    debug_assert_eq!(leads.len(), days.len());
     let input = StoryInput {
         df,
         rows: |i: usize| words.row(i, leads.of(i)),

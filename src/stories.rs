@@ -190,8 +190,8 @@ pub struct Stories {
 pub struct StoryInput<'a, R> {
     pub rows: R,
     /// Per term (column of the rows), the articles whose row has it: the caller holds the
-    /// counts they come from (`vectorize::WordsWith::df`), at less cost than reading every
-    /// row once more.
+    /// counts or the vocabulary they come from (`vectorize::WordsWith::df`, `fitted_df`), at
+    /// less cost than reading every row once more.
     pub df: &'a [u32],
     pub days: &'a [Option<i32>],
     /// Each article's share of its TF-IDF length on vocabulary terms: the rest is words too

@@ -517,24 +517,24 @@ impl TfidfModel {
             self.index.warm(&terms);
             let mut columns: Vec<u32> = Vec::with_capacity(terms.len());
             let mut unseen_terms: Vec<u64> = Vec::new();
-            // The lead is the first stems, which [`each_term`] gives first.
+            // The lead is the first stems, which [`each_term`] gives first: its columns are
+            // the first found.
             let lead = if leads {
                 (doc.lead as usize).min(doc.stems.len())
             } else {
                 0
             };
-            let mut lead_columns = Vec::with_capacity(lead);
+            let mut lead_columns = 0;
             for (i, h) in terms.into_iter().enumerate() {
                 match self.index.get(h) {
-                    Some(c) => {
-                        if i < lead && keep.is_none_or(|k| k[c as usize]) {
-                            lead_columns.push(c);
-                        }
-                        columns.push(c);
-                    }
+                    Some(c) => columns.push(c),
                     None => unseen_terms.push(h),
                 }
+                if i + 1 == lead {
+                    lead_columns = columns.len();
+                }
             }
+            let mut lead_columns = columns[..lead_columns].to_vec();
             lead_columns.sort_unstable();
             let mut row = Vec::new();
             let mut known = 0.0;
@@ -682,6 +682,15 @@ impl Leads {
         Leads { starts, columns }
     }
 
+    /// How many documents it holds the leads of (none when leads were not asked for).
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Document `d`'s lead columns (none when leads were not asked for).
     pub fn of(&self, d: usize) -> &[u32] {
         match (self.starts.get(d), self.starts.get(d + 1)) {
@@ -692,6 +701,9 @@ impl Leads {
 
     /// The leads of the documents `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Leads {
+        if self.is_empty() {
+            return Leads::default();
+        }
         let mut starts = Vec::with_capacity(rows.len() + 1);
         starts.push(0);
         let mut columns = Vec::new();
@@ -759,8 +771,7 @@ impl WordsWith<'_> {
             .collect()
     }
 
-    /// Row `r` with each of `extra` (columns, ascending) counted once more, columns
-    /// ascending.
+    /// Row `r` with each of `extra` (columns) counted once more, columns ascending.
     pub fn row(&self, r: usize, extra: &[u32]) -> Vec<(u32, f32)> {
         let mut more: Vec<u32> = extra
             .iter()
@@ -1185,6 +1196,18 @@ mod tests {
         prepare(&tokens)
     }
 
+    /// A vocabulary of every term in two documents or more, however common.
+    fn fit_every_term(docs: &[Doc], names: &StemNames) -> TfidfModel {
+        TfidfParams {
+            max_df: 1.0,
+            ..Default::default()
+        }
+        .check()
+        .unwrap()
+        .fit(docs, names)
+        .unwrap()
+    }
+
     /// The document frequencies a model was fitted with are those its counts of the same
     /// documents give, phrases left out as the stories read them; a model fitted on other
     /// documents has its own, which is why runs with a saved model count them.
@@ -1197,14 +1220,7 @@ mod tests {
             "aid aid aid",
             "nothing of the vocabulary",
         ]);
-        let m = TfidfParams {
-            max_df: 1.0,
-            ..Default::default()
-        }
-        .check()
-        .unwrap()
-        .fit(&d.0, &d.1)
-        .unwrap();
+        let m = fit_every_term(&d.0, &d.1);
         let (counts, _, _) = m.clustering_counts(&d.0, false);
         let words = m.words_with(&counts);
         let counted = words.df();
@@ -1226,14 +1242,7 @@ mod tests {
             "famine Gaza aid",
         ]);
         (d[0].lead, d[1].lead, d[2].lead, d[3].lead) = (5, 1, 2, 0);
-        let m = TfidfParams {
-            max_df: 1.0,
-            ..Default::default()
-        }
-        .check()
-        .unwrap()
-        .fit(&d, &names)
-        .unwrap();
+        let m = fit_every_term(&d, &names);
         let c = |t: &str| m.term_index(t).unwrap() as u32;
         assert!(m.term_index("zebra").is_none());
         let (counts, _, leads) = m.clustering_counts(&d, true);
@@ -1262,14 +1271,7 @@ mod tests {
             "aid convoys reach Gaza famine areas",
             "famine warnings as aid convoys stall in Gaza",
         ]);
-        let m = TfidfParams {
-            max_df: 1.0,
-            ..Default::default()
-        }
-        .check()
-        .unwrap()
-        .fit(&d.0, &d.1)
-        .unwrap();
+        let m = fit_every_term(&d.0, &d.1);
         assert!(
             m.vocabulary.iter().any(|t| t.contains(' ')),
             "{:?}",

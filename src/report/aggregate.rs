@@ -221,7 +221,7 @@ fn themes_table(model: &ThemeModel, themes: &[Theme]) -> Result<DataFrame> {
                 "top_terms",
                 &themes
                     .iter()
-                    .map(|t| t.top_terms.clone())
+                    .map(|t| t.top_terms.as_slice())
                     .collect::<Vec<_>>(),
             ),
             Column::new(
