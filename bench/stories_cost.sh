@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What stories add to a run: this checkout built as it is and with its story pass skipped
-# (bench/no-stories.patch: no story is found, named, written or charted), run on one corpus
-# taking turns in both orders (with, without, without, with, ...), since this machine charges
-# a run for pages the run before it has just returned.
+# (bench/no-stories.patch: no story is found, named, written or charted, and no article's
+# lead columns are kept for it), run on one corpus taking turns in both orders (with,
+# without, without, with, ...), since this machine charges a run for pages the run before it
+# has just returned.
 #
 #   bash bench/stories_cost.sh CORPUS [PAIRS] [TIDINGS FLAGS...]
 #
