@@ -68,13 +68,12 @@ fn main() {
     // The story pass as a run makes it.
     let words = model.words_with(&matrix);
     let days: Vec<Option<i32>> = articles.iter().map(|a| a.date.map(day_number)).collect();
-    let df = words.fitted_df();
     let (pass, grouping) = fastest(runs, || {
         pipeline::find_stories(
             &StoryParams::default(),
             &Threads::default(),
             &words,
-            &df,
+            &words.fitted_df(),
             &coverage,
             &leads,
             &days,

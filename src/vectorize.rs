@@ -499,8 +499,8 @@ impl TfidfModel {
         (counts, seen)
     }
 
-    /// [`TfidfModel::counts_of`], and with `leads` the columns of each document's lead among
-    /// those counted (else none): the story pass counts the lead once more, and finding its
+    /// [`TfidfModel::counts_of`], and with `leads` the vocabulary's columns of each
+    /// document's lead (else none): the story pass counts the lead once more, and finding its
     /// words' columns again there (a likely cache miss each, in a vocabulary of hundreds of
     /// thousands of terms) took it a third of a second at a million articles.
     pub fn counts_with_leads(
@@ -511,7 +511,13 @@ impl TfidfModel {
     ) -> (Sparse, Vec<Seen>, Leads) {
         let unseen_idf = (1.0 + self.n_docs as f64).ln() + 1.0;
         let tf = self.tf_table();
-        let (counts, seen) = sparse_by_chunks(docs, self.n_terms(), |doc| {
+        let mut seen = Vec::with_capacity(docs.len());
+        let mut lead_columns = if leads {
+            Leads::with_capacity(docs.len())
+        } else {
+            Leads::default()
+        };
+        let row = |doc: &Doc| {
             let mut terms: Vec<u64> = Vec::with_capacity(doc.stems.len() * 2);
             each_term(doc, self.bigrams, |h| terms.push(h));
             self.index.warm(&terms);
@@ -524,18 +530,18 @@ impl TfidfModel {
             } else {
                 0
             };
-            let mut lead_columns = 0;
+            let mut lead_end = 0;
             for (i, h) in terms.into_iter().enumerate() {
                 match self.index.get(h) {
                     Some(c) => columns.push(c),
                     None => unseen_terms.push(h),
                 }
                 if i + 1 == lead {
-                    lead_columns = columns.len();
+                    lead_end = columns.len();
                 }
             }
-            let mut lead_columns = columns[..lead_columns].to_vec();
-            lead_columns.sort_unstable();
+            let mut lead = columns[..lead_end].to_vec();
+            lead.sort_unstable();
             let mut row = Vec::new();
             let mut known = 0.0;
             // Every column summed, in column order, so that coverage does not depend on
@@ -554,24 +560,21 @@ impl TfidfModel {
             });
             let all = known + unseen;
             let coverage = if all > 0.0 { (known / all).sqrt() } else { 0.0 };
-            (
-                row,
-                (
-                    Seen {
-                        coverage,
-                        has_terms: !columns.is_empty(),
-                    },
-                    lead_columns,
-                ),
-            )
-        });
-        let (seen, lead_columns): (Vec<Seen>, Vec<Vec<u32>>) = seen.into_iter().unzip();
-        let leads = if leads {
-            Leads::new(lead_columns)
-        } else {
-            Leads::default()
+            let seen = Seen {
+                coverage,
+                has_terms: !columns.is_empty(),
+            };
+            (row, (seen, lead))
         };
-        (counts, seen, leads)
+        let counts = sparse_by_chunks(docs, self.n_terms(), row, |chunk| {
+            for (s, lead) in chunk {
+                seen.push(s);
+                if leads {
+                    lead_columns.push(&lead);
+                }
+            }
+        });
+        (counts, seen, lead_columns)
     }
 
     /// The counts clustering and stories read ([`TfidfModel::clustering_columns`]): of the
@@ -671,15 +674,20 @@ pub struct Leads {
 }
 
 impl Leads {
-    fn new(leads: Vec<Vec<u32>>) -> Leads {
-        let mut starts = Vec::with_capacity(leads.len() + 1);
+    /// Room for `n` documents' leads, none yet.
+    fn with_capacity(n: usize) -> Leads {
+        let mut starts = Vec::with_capacity(n + 1);
         starts.push(0);
-        let mut columns = Vec::with_capacity(leads.iter().map(Vec::len).sum());
-        for lead in leads {
-            columns.extend_from_slice(&lead);
-            starts.push(columns.len());
+        Leads {
+            starts,
+            columns: Vec::new(),
         }
-        Leads { starts, columns }
+    }
+
+    /// Adds the next document's lead.
+    fn push(&mut self, lead: &[u32]) {
+        self.columns.extend_from_slice(lead);
+        self.starts.push(self.columns.len());
     }
 
     /// How many documents it holds the leads of (none when leads were not asked for).
@@ -704,14 +712,14 @@ impl Leads {
         if self.is_empty() {
             return Leads::default();
         }
-        let mut starts = Vec::with_capacity(rows.len() + 1);
-        starts.push(0);
-        let mut columns = Vec::new();
+        let mut chosen = Leads::with_capacity(rows.len());
+        chosen
+            .columns
+            .reserve(rows.iter().map(|&r| self.of(r).len()).sum());
         for &r in rows {
-            columns.extend_from_slice(self.of(r));
-            starts.push(columns.len());
+            chosen.push(self.of(r));
         }
-        Leads { starts, columns }
+        chosen
     }
 }
 
@@ -771,13 +779,10 @@ impl WordsWith<'_> {
             .collect()
     }
 
-    /// Row `r` with each of `extra` (columns) counted once more, columns ascending.
+    /// Row `r` with each of `extra` (columns, ascending) counted once more, columns
+    /// ascending.
     pub fn row(&self, r: usize, extra: &[u32]) -> Vec<(u32, f32)> {
-        let mut more: Vec<u32> = extra
-            .iter()
-            .copied()
-            .filter(|&c| self.keep[c as usize])
-            .collect();
+        debug_assert!(extra.is_sorted());
         let span = self.counts.indptr().outer_inds_sz(r);
         let (indices, counts) = (
             &self.counts.indices()[span.clone()],
@@ -793,12 +798,16 @@ impl WordsWith<'_> {
             n += usize::from(self.keep[c as usize]);
         }
         out.truncate(n);
-        each_run(&mut more, |c, n| {
+        for run in extra.chunk_by(|a, b| a == b) {
+            let (c, n) = (run[0], run.len());
+            if !self.keep[c as usize] {
+                continue;
+            }
             match out.binary_search_by_key(&c, |e| e.0) {
                 Ok(i) => out[i].1 += n as f32,
                 Err(i) => out.insert(i, (c, n as f32)),
             }
-        });
+        }
         for e in &mut out {
             e.1 = (self.tf.get(f64::from(e.1)) * self.model.idf[e.0 as usize]) as f32;
         }
@@ -1095,23 +1104,24 @@ fn split_by_lengths<'m, A, B>(
 /// Rows computed in parallel a chunk at a time and appended to one CSR matrix, so that the
 /// per-row vectors of only one chunk exist beside it: built all at once, they would be a
 /// second, fragmented copy of the matrix at the run's peak. Rows keep their order, so the
-/// matrix is the same whatever the threads.
+/// matrix is the same whatever the threads. What each row gives beside its entries goes to
+/// `take` a chunk at a time, in order, for the same reason.
 fn sparse_by_chunks<T: Sync, X: Send>(
     items: &[T],
     n_cols: usize,
     row: impl Fn(&T) -> (Vec<(u32, f32)>, X) + Sync,
-) -> (Sparse, Vec<X>) {
+    mut take: impl FnMut(Vec<X>),
+) -> Sparse {
     const CHUNK: usize = 16_384;
     // Rows copied into the matrix per block, in parallel: copied by one thread, a chunk's
     // rows left the other core idle for a fifth of the counting.
     const BLOCK: usize = 1024;
     let mut indptr = Vec::with_capacity(items.len() + 1);
     let (mut indices, mut data) = (Vec::new(), Vec::new());
-    let mut extra = Vec::with_capacity(items.len());
     indptr.push(0);
     for (i, chunk) in items.chunks(CHUNK).enumerate() {
         let (rows, x): (Vec<Vec<(u32, f32)>>, Vec<X>) = chunk.par_iter().map(&row).unzip();
-        extra.extend(x);
+        take(x);
         if i == 0 {
             // Room for every row at the first chunk's density (and a little more), so the
             // matrix is not copied as it grows; the last shrink is then in place.
@@ -1162,10 +1172,7 @@ fn sparse_by_chunks<T: Sync, X: Send>(
     }
     indices.shrink_to_fit();
     data.shrink_to_fit();
-    (
-        Sparse::new((items.len(), n_cols), indptr, indices, data),
-        extra,
-    )
+    Sparse::new((items.len(), n_cols), indptr, indices, data)
 }
 
 /// The rows `rows` of `m`, in that order, copied slice by slice into one CSR matrix (for
