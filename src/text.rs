@@ -1205,7 +1205,7 @@ fn lower(word: &str) -> String {
 }
 
 /// A typographic apostrophe as the ASCII one.
-fn fold_apostrophe(c: char) -> char {
+pub(crate) fn fold_apostrophe(c: char) -> char {
     match c {
         '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ff07}' | '`' | '\u{00b4}' => '\'',
         c => c,

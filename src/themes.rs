@@ -395,10 +395,7 @@ fn written_into(span: &str, out: &mut String) {
             out.push(' ');
         }
         let start = out.len();
-        out.extend(word.chars().map(|c| match c {
-            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '\u{00b4}' => '\'',
-            c => c,
-        }));
+        out.extend(word.chars().map(crate::text::fold_apostrophe));
         let bare = out[start..]
             .trim_end_matches("'s")
             .trim_end_matches("'S")
@@ -1191,6 +1188,8 @@ mod tests {
             ("Reuters\u{2019}s", "Reuters"),
             ("  Gaza \t famine\n", "Gaza famine"),
             ("O\u{2019}Brien's  bid", "O'Brien bid"),
+            // The fullwidth apostrophe, folded as the tokenizer folds it.
+            ("O\u{ff07}Brien\u{ff07}s", "O'Brien"),
             ("Exchange Commission's", "Exchange Commission"),
             ("x's's", "x"),
             ("'s", "'s"),
