@@ -190,30 +190,8 @@ impl TextStore {
     /// articles side by side, each into its own part of the file. (A run sets its texts aside
     /// as it tokenizes them instead, with [`Scratch::texts_from`].)
     pub fn spill(articles: &mut [Article], dir: &Path) -> std::io::Result<TextStore> {
-        let scratch = Scratch::create(dir, articles)?;
-        TextStore::spill_into(scratch, articles, Vec::new())
-    }
-
-    /// [`TextStore::spill`] into `scratch`, made for these `articles`, whose notes are at
-    /// `notes` (as the writers gave them, one per article; empty for none).
-    pub(crate) fn spill_into(
-        scratch: Scratch,
-        articles: &mut [Article],
-        notes: Vec<u64>,
-    ) -> std::io::Result<TextStore> {
         use rayon::prelude::*;
-        let same = scratch.places.len() == articles.len()
-            && scratch
-                .places
-                .iter()
-                .zip(articles.iter())
-                .all(|(p, a)| p.1 == a.text.len() as u64);
-        if !same || !(notes.is_empty() || notes.len() == articles.len()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "the scratch file was made for other articles",
-            ));
-        }
+        let scratch = Scratch::create(dir, articles)?;
         articles
             .par_chunks_mut(SPILL_RUN)
             .enumerate()
@@ -224,7 +202,7 @@ impl TextStore {
                 }
                 texts.finish()
             })?;
-        Ok(scratch.into_store(notes))
+        Ok(scratch.into_store(Vec::new()))
     }
 
     pub fn is_spilled(&self) -> bool {

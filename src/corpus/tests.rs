@@ -60,7 +60,13 @@ fn notes_read_back_with_their_articles() {
     }
     let mut notes = a.finish().unwrap();
     notes.extend(b.finish().unwrap());
-    let mut store = TextStore::spill_into(scratch, &mut articles, notes).unwrap();
+    // The texts written as a run writes them, beside the notes.
+    let mut texts = scratch.texts_from(0);
+    for a in &mut articles {
+        texts.push(&std::mem::take(&mut a.text)).unwrap();
+    }
+    texts.finish().unwrap();
+    let mut store = scratch.into_store(notes);
     for i in 0..6000 {
         assert_eq!(store.note(i).unwrap(), note(i), "article {i}");
     }
