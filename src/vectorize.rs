@@ -586,7 +586,9 @@ impl TfidfModel {
         };
         let (counts, seen, lead_columns) = self.counts_with_leads(docs, Some(&words), leads);
         if counts.nnz() == 0 && seen.iter().any(|s| s.has_terms) {
-            return self.counts_with_leads(docs, None, leads);
+            // A lead's columns do not depend on the columns kept: those found are kept.
+            let (counts, seen, _) = self.counts_with_leads(docs, None, false);
+            return (counts, seen, lead_columns);
         }
         (counts, seen, lead_columns)
     }
