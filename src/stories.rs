@@ -1044,15 +1044,16 @@ fn main_theme(members: &[usize], themes: &[usize], n_themes: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// How common each of `wanted` is in the corpus (articles using it, over `sampled` articles).
+/// How common each story's candidate terms are in the corpus: the articles using each, of
+/// `articles` sampled.
 struct CorpusDf {
-    df: FxHashMap<u64, u32>,
+    df: themes::ArticlesUsing,
     articles: f64,
 }
 
 impl CorpusDf {
     fn idf(&self, term: u64) -> f64 {
-        let df = f64::from(self.df.get(&term).copied().unwrap_or(0));
+        let df = f64::from(self.df.get(term));
         ((self.articles + 1.0) / (df + 1.0)).ln() + 1.0
     }
 }
@@ -1107,20 +1108,9 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
             }
         })
         .collect();
-    let wanted: FxHashSet<u64> = cands.iter().flatten().map(|c| c.0).collect();
     let all: Vec<usize> = (0..docs.len()).collect();
     let corpus_sample = spread(&all, DF_SAMPLE);
-    // Counted a block at a time in parallel; each block's counts are whole numbers, so the
-    // sums are the same in any order.
-    let df = corpus_sample
-        .par_chunks(crate::vectorize::per_thread(corpus_sample.len()))
-        .map(|chunk| themes::articles_using(docs, chunk, &wanted))
-        .reduce(FxHashMap::default, |mut a, b| {
-            for (h, n) in b {
-                *a.entry(h).or_default() += n;
-            }
-            a
-        });
+    let df = themes::articles_using(docs, &corpus_sample, cands.iter().flatten().map(|c| c.0));
     let corpus = CorpusDf {
         df,
         articles: corpus_sample.len() as f64,
