@@ -33,7 +33,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::cluster::Clustering;
 use crate::corpus::{Article, TextStore};
 use crate::text::{rarity, Analyzer, Doc, Join, Language, Span, SurfaceForms, TokenCache};
-use crate::vectorize::{pair, StemNames};
+use crate::vectorize::{pair, StemNames, TermTable};
 
 /// Terms kept per theme, and how many of them make the label.
 pub const TOP_TERMS: usize = 10;
@@ -288,7 +288,7 @@ pub(crate) fn frequent_terms(
 /// million articles), nearly every lookup was a cache miss.
 pub(crate) struct ArticlesUsing {
     /// Per part, each term's count and the last article (1-based) counted.
-    parts: Vec<FxHashMap<u64, (u32, u32)>>,
+    parts: Vec<TermTable<(u32, u32)>>,
 }
 
 const USING_PARTS: usize = 256;
@@ -303,10 +303,19 @@ fn using_part(h: u64) -> usize {
     ((h ^ (h >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9) >> 56) as usize
 }
 
+/// A slot no term holds.
+const NO_TERM: (u32, u32) = (u32::MAX, u32::MAX);
+
 impl ArticlesUsing {
     /// The articles counted that use `term` (0 for a term not in the set).
     pub(crate) fn get(&self, term: u64) -> u32 {
-        self.parts[using_part(term)].get(&term).map_or(0, |c| c.0)
+        self.parts[using_part(term)].get(term).map_or(0, |c| c.0)
+    }
+
+    /// Loads where `terms` are, together: each is a likely cache miss, and loaded together
+    /// the misses overlap (see [`TermTable::warm`]).
+    pub(crate) fn warm(&self, terms: impl Iterator<Item = u64>) {
+        std::hint::black_box(terms.fold(0, |acc, h| acc ^ self.parts[using_part(h)].peek(h)));
     }
 }
 
@@ -323,9 +332,14 @@ pub(crate) fn articles_using(
     for h in only {
         keys[using_part(h)].push(h);
     }
-    let mut parts: Vec<FxHashMap<u64, (u32, u32)>> = keys
+    let mut parts: Vec<TermTable<(u32, u32)>> = keys
         .into_par_iter()
-        .map(|k| k.into_iter().map(|h| (h, (0, 0))).collect())
+        .map(|k| {
+            let slots = (k.len() * 2).next_power_of_two().max(16);
+            let mut table = TermTable::with_slots(slots, NO_TERM);
+            k.into_iter().for_each(|h| *table.value(h) = (0, 0));
+            table
+        })
         .collect();
     let threads = rayon::current_num_threads().max(1);
     let mut set_out: Vec<Vec<Vec<(u64, u32)>>> = vec![vec![Vec::new(); USING_PARTS]; threads];
@@ -345,7 +359,7 @@ pub(crate) fn articles_using(
         parts.par_iter_mut().enumerate().for_each(|(p, map)| {
             for out in &set_out {
                 for &(h, at) in &out[p] {
-                    if let Some(c) = map.get_mut(&h) {
+                    if let Some(c) = map.get_mut(h) {
                         *c = (c.0 + u32::from(c.1 != at), at);
                     }
                 }

@@ -952,7 +952,7 @@ impl TfTable<'_> {
 /// ([`TermTable::warm`]), so their misses overlap, and the lookups that follow find them in
 /// cache.
 #[derive(Clone, PartialEq)]
-struct TermTable<V> {
+pub(crate) struct TermTable<V> {
     slots: Vec<(u64, V)>,
     len: usize,
     shift: u32,
@@ -970,7 +970,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     /// zeroed from the allocator: fresh zeroed pages are first mapped to the kernel's shared
     /// zero page by the lookups that read them, and the first count written to each then
     /// costs a second fault and a TLB flush on every core.
-    fn with_slots(n: usize, free: V) -> Self {
+    pub(crate) fn with_slots(n: usize, free: V) -> Self {
         let mut slots = Vec::with_capacity(n);
         slots.resize(n, (0, free));
         TermTable {
@@ -995,13 +995,20 @@ impl<V: Copy + PartialEq> TermTable<V> {
         i
     }
 
-    fn get(&self, h: u64) -> Option<V> {
+    pub(crate) fn get(&self, h: u64) -> Option<V> {
         let value = self.slots[self.position(h)].1;
         (value != self.free).then_some(value)
     }
 
+    /// `h`'s value when it is held.
+    pub(crate) fn get_mut(&mut self, h: u64) -> Option<&mut V> {
+        let i = self.position(h);
+        let free = self.free;
+        Some(&mut self.slots[i].1).filter(|v| **v != free)
+    }
+
     /// Loads `h`'s home slot: an independent load with no branch on what it finds.
-    fn peek(&self, h: u64) -> u64 {
+    pub(crate) fn peek(&self, h: u64) -> u64 {
         self.slots[self.home(h)].0
     }
 
@@ -1011,7 +1018,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     }
 
     /// `h`'s value, `free` if it is new (then it counts as held: the caller sets it).
-    fn value(&mut self, h: u64) -> &mut V {
+    pub(crate) fn value(&mut self, h: u64) -> &mut V {
         if (self.len + 1) * 2 > self.slots.len() {
             let bigger = Self::with_slots(self.slots.len() * 2, self.free);
             for (h, v) in std::mem::replace(self, bigger).into_entries() {
