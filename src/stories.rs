@@ -1110,7 +1110,11 @@ fn name_groups(groups: &[Group], texts: &Texts) -> Vec<(String, Vec<String>)> {
         .collect();
     let all: Vec<usize> = (0..docs.len()).collect();
     let corpus_sample = spread(&all, DF_SAMPLE);
-    let df = themes::articles_using(docs, &corpus_sample, cands.iter().flatten().map(|c| c.0));
+    let df = themes::articles_using(
+        docs,
+        &corpus_sample,
+        cands.iter().flatten().map(|c| c.0).collect(),
+    );
     let corpus = CorpusDf {
         df,
         articles: corpus_sample.len() as f64,
@@ -1217,7 +1221,8 @@ fn offer(
     // A few dozen lookups loaded at a time, among hundreds of thousands of terms: one after
     // another, they were a fifth of the naming.
     for some in cands.chunks(32) {
-        corpus.df.warm(some.iter().map(|c| c.0));
+        let terms: Vec<u64> = some.iter().map(|c| c.0).collect();
+        corpus.df.warm(&terms);
         scored.extend(
             some.iter()
                 .map(|&(h, s)| (f64::from(s.df + s.lead) / n * corpus.idf(h), h, s)),

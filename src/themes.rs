@@ -282,25 +282,13 @@ pub(crate) fn frequent_terms(
 }
 
 /// How many of a run of articles use each of a set of words and phrases (see
-/// [`articles_using`]). The set is kept in [`USING_PARTS`] parts by hash, each small enough
-/// to stay in the processor's cache while a block of articles' terms that fall in it are
-/// looked up: looked up in one table of millions of terms (the stories' candidates at a
-/// million articles), nearly every lookup was a cache miss.
+/// [`articles_using`]), in the fit's open-addressing table ([`TermTable`]), whose slots an
+/// article's lookups can load together: the stories' candidates at a million articles are
+/// millions of terms, and one lookup after another each waited on its own cache miss.
+#[derive(Clone)]
 pub(crate) struct ArticlesUsing {
-    /// Per part, each term's count and the last article (1-based) counted.
-    parts: Vec<TermTable<(u32, u32)>>,
-}
-
-const USING_PARTS: usize = 256;
-/// Articles whose terms are set out by part at a time: some 300 terms each, 16 bytes a term
-/// (20 MB). A part's table stays in the cache only while its lookups come several to each of
-/// its slots: at 128 articles they were one or two, and the lookups took 1.1-2.2 times as long.
-const USING_BLOCK: usize = 4096;
-
-/// A term's part: from its own bits, mixed otherwise than the tables hash it (a part of terms
-/// alike in the table's hash would crowd its slots).
-fn using_part(h: u64) -> usize {
-    ((h ^ (h >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9) >> 56) as usize
+    /// Each term's count and the last article (1-based) counted.
+    table: TermTable<(u32, u32)>,
 }
 
 /// A slot no term holds.
@@ -309,64 +297,50 @@ const NO_TERM: (u32, u32) = (u32::MAX, u32::MAX);
 impl ArticlesUsing {
     /// The articles counted that use `term` (0 for a term not in the set).
     pub(crate) fn get(&self, term: u64) -> u32 {
-        self.parts[using_part(term)].get(term).map_or(0, |c| c.0)
+        self.table.get(term).map_or(0, |c| c.0)
     }
 
     /// Loads where `terms` are, together: each is a likely cache miss, and loaded together
     /// the misses overlap (see [`TermTable::warm`]).
-    pub(crate) fn warm(&self, terms: impl Iterator<Item = u64>) {
-        std::hint::black_box(terms.fold(0, |acc, h| acc ^ self.parts[using_part(h)].peek(h)));
+    pub(crate) fn warm(&self, terms: &[u64]) {
+        self.table.warm(terms);
     }
 }
 
 /// How many of the articles `members` use each of the words and phrases `only` (given any
 /// number of times; no weight, no lead: how common a story's candidates are in the corpus).
-/// Counted a block of articles at a time: each thread sets out its share's terms by part, then
-/// each part's terms are looked up, the parts in parallel, in article order.
-pub(crate) fn articles_using(
-    docs: &[Doc],
-    members: &[usize],
-    only: impl Iterator<Item = u64>,
-) -> ArticlesUsing {
-    let mut keys: Vec<Vec<u64>> = vec![Vec::new(); USING_PARTS];
-    for h in only {
-        keys[using_part(h)].push(h);
-    }
-    let mut parts: Vec<TermTable<(u32, u32)>> = keys
-        .into_par_iter()
-        .map(|k| {
-            let slots = (k.len() * 2).next_power_of_two().max(16);
-            let mut table = TermTable::with_slots(slots, NO_TERM);
-            k.into_iter().for_each(|h| *table.value(h) = (0, 0));
-            table
-        })
-        .collect();
-    let threads = rayon::current_num_threads().max(1);
-    let mut set_out: Vec<Vec<Vec<(u64, u32)>>> = vec![vec![Vec::new(); USING_PARTS]; threads];
-    for (b, block) in members.chunks(USING_BLOCK).enumerate() {
-        let share = block.len().div_ceil(threads);
-        set_out.par_iter_mut().enumerate().for_each(|(t, out)| {
-            out.iter_mut().for_each(Vec::clear);
-            let from = (t * share).min(block.len());
-            let to = (from + share).min(block.len());
-            for (i, &d) in block[from..to].iter().enumerate() {
-                let at = (b * USING_BLOCK + from + i + 1) as u32;
-                each_candidate(&docs[d], |h, _, _| out[using_part(h)].push((h, at)));
-            }
-        });
-        // Each thread's share follows the one before it, so each part's terms come in
-        // article order, and an article's repeated term is counted once.
-        parts.par_iter_mut().enumerate().for_each(|(p, map)| {
-            for out in &set_out {
-                for &(h, at) in &out[p] {
-                    if let Some(c) = map.get_mut(h) {
+/// Each thread counts a run of the articles in a copy of the table, an article's lookups
+/// loaded together; the copies' counts are then added up.
+pub(crate) fn articles_using(docs: &[Doc], members: &[usize], mut only: Vec<u64>) -> ArticlesUsing {
+    only.par_sort_unstable();
+    only.dedup();
+    let mut table = TermTable::with_slots((only.len() * 2).next_power_of_two().max(16), NO_TERM);
+    only.into_iter().for_each(|h| *table.value(h) = (0, 0));
+    let empty = ArticlesUsing { table };
+    let counted: Vec<ArticlesUsing> = members
+        .par_chunks(crate::vectorize::per_thread(members.len()))
+        .map(|run| {
+            let mut using = empty.clone();
+            let mut terms = Vec::new();
+            for (&d, at) in run.iter().zip(1u32..) {
+                terms.clear();
+                each_candidate(&docs[d], |h, _, _| terms.push(h));
+                using.warm(&terms);
+                for &h in &terms {
+                    if let Some(c) = using.table.get_mut(h) {
                         *c = (c.0 + u32::from(c.1 != at), at);
                     }
                 }
             }
-        });
-    }
-    ArticlesUsing { parts }
+            using
+        })
+        .collect();
+    let mut counted = counted.into_iter();
+    let Some(mut all) = counted.next() else {
+        return empty;
+    };
+    counted.for_each(|more| all.table.add_counts(&more.table));
+    all
 }
 
 /// A theme's total term weight and its most used words and phrases (see [`shortlist`]).
@@ -1341,17 +1315,17 @@ mod tests {
                 assert_eq!(got, want, "{members:?}, min_df {min_df}");
             }
             assert!(full.values().any(|s| s.lead > 0 && s.lead < s.df));
-            // Counted whatever the block: articles_using's blocks and threads' shares.
+            // Counted whatever the threads' runs, each in its own copy of the tables.
             let only: Vec<u64> = full.keys().copied().filter(|h| h % 2 == 0).collect();
-            let many: Vec<usize> = (0..USING_BLOCK * 2 + 7)
-                .map(|i| members[i % members.len()])
-                .collect();
-            let using = articles_using(&docs, &many, only.iter().chain(&only).copied());
+            let many: Vec<usize> = (0..1001).map(|i| members[i % members.len()]).collect();
+            let using = articles_using(&docs, &many, [only.clone(), only.clone()].concat());
             let counted = count_terms(&docs, &many, None);
             assert!(only.iter().all(|h| using.get(*h) == counted[h].df));
-            let using = articles_using(&docs, &members, only.iter().copied());
+            let using = articles_using(&docs, &members, only.clone());
             assert!(only.iter().all(|h| using.get(*h) == full[h].df));
             assert_eq!(using.get(u64::MAX), 0);
+            let none = articles_using(&docs, &[], only.clone());
+            assert!(only.iter().all(|h| none.get(*h) == 0));
         }
     }
 

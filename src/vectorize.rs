@@ -1013,7 +1013,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     }
 
     /// Loads the home slots of `hashes`, which the processor issues together.
-    fn warm(&self, hashes: &[u64]) {
+    pub(crate) fn warm(&self, hashes: &[u64]) {
         std::hint::black_box(hashes.iter().fold(0, |acc, &h| acc ^ self.peek(h)));
     }
 
@@ -1038,6 +1038,20 @@ impl<V: Copy + PartialEq> TermTable<V> {
     fn into_entries(self) -> impl Iterator<Item = (u64, V)> {
         let free = self.free;
         self.slots.into_iter().filter(move |s| s.1 != free)
+    }
+}
+
+impl TermTable<(u32, u32)> {
+    /// Adds `other`'s counts (the first of each pair) to this table's, slot by slot: `other`
+    /// is a copy of this table counted apart, its terms in the same slots.
+    pub(crate) fn add_counts(&mut self, other: &TermTable<(u32, u32)>) {
+        debug_assert!(self.slots.len() == other.slots.len() && self.len == other.len);
+        let free = self.free;
+        for (a, b) in self.slots.iter_mut().zip(&other.slots) {
+            if a.1 != free {
+                a.1 .0 += b.1 .0;
+            }
+        }
     }
 }
 
