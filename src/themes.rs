@@ -302,7 +302,7 @@ impl ArticlesUsing {
 
     /// Loads where `terms` are, together: each is a likely cache miss, and loaded together
     /// the misses overlap (see [`TermTable::warm`]).
-    pub(crate) fn warm(&self, terms: &[u64]) {
+    pub(crate) fn warm(&self, terms: impl IntoIterator<Item = u64>) {
         self.table.warm(terms);
     }
 }
@@ -311,11 +311,13 @@ impl ArticlesUsing {
 /// number of times; no weight, no lead: how common a story's candidates are in the corpus).
 /// Each thread counts a run of the articles in a copy of the table, an article's lookups
 /// loaded together; the copies' counts are then added up.
-pub(crate) fn articles_using(docs: &[Doc], members: &[usize], mut only: Vec<u64>) -> ArticlesUsing {
-    only.par_sort_unstable();
-    only.dedup();
-    let mut table = TermTable::with_slots((only.len() * 2).next_power_of_two().max(16), NO_TERM);
-    only.into_iter().for_each(|h| *table.value(h) = (0, 0));
+pub(crate) fn articles_using(
+    docs: &[Doc],
+    members: &[usize],
+    only: impl Iterator<Item = u64>,
+) -> ArticlesUsing {
+    let mut table = TermTable::with_slots(16, NO_TERM);
+    only.for_each(|h| *table.value(h) = (0, 0));
     let empty = ArticlesUsing { table };
     let counted: Vec<ArticlesUsing> = members
         .par_chunks(crate::vectorize::per_thread(members.len()))
@@ -325,7 +327,7 @@ pub(crate) fn articles_using(docs: &[Doc], members: &[usize], mut only: Vec<u64>
             for (&d, at) in run.iter().zip(1u32..) {
                 terms.clear();
                 each_candidate(&docs[d], |h, _, _| terms.push(h));
-                using.warm(&terms);
+                using.warm(terms.iter().copied());
                 for &h in &terms {
                     if let Some(c) = using.table.get_mut(h) {
                         *c = (c.0 + u32::from(c.1 != at), at);
@@ -1318,13 +1320,13 @@ mod tests {
             // Counted whatever the threads' runs, each in its own copy of the tables.
             let only: Vec<u64> = full.keys().copied().filter(|h| h % 2 == 0).collect();
             let many: Vec<usize> = (0..1001).map(|i| members[i % members.len()]).collect();
-            let using = articles_using(&docs, &many, [only.clone(), only.clone()].concat());
+            let using = articles_using(&docs, &many, only.iter().chain(&only).copied());
             let counted = count_terms(&docs, &many, None);
             assert!(only.iter().all(|h| using.get(*h) == counted[h].df));
-            let using = articles_using(&docs, &members, only.clone());
+            let using = articles_using(&docs, &members, only.iter().copied());
             assert!(only.iter().all(|h| using.get(*h) == full[h].df));
             assert_eq!(using.get(u64::MAX), 0);
-            let none = articles_using(&docs, &[], only.clone());
+            let none = articles_using(&docs, &[], only.iter().copied());
             assert!(only.iter().all(|h| none.get(*h) == 0));
         }
     }

@@ -520,7 +520,7 @@ impl TfidfModel {
         let row = |doc: &Doc| {
             let mut terms: Vec<u64> = Vec::with_capacity(doc.stems.len() * 2);
             each_term(doc, self.bigrams, |h| terms.push(h));
-            self.index.warm(&terms);
+            self.index.warm(terms.iter().copied());
             let mut columns: Vec<u32> = Vec::with_capacity(terms.len());
             let mut unseen_terms: Vec<u64> = Vec::new();
             // The lead is the first stems, which [`each_term`] gives first: its columns are
@@ -1008,13 +1008,13 @@ impl<V: Copy + PartialEq> TermTable<V> {
     }
 
     /// Loads `h`'s home slot: an independent load with no branch on what it finds.
-    pub(crate) fn peek(&self, h: u64) -> u64 {
+    fn peek(&self, h: u64) -> u64 {
         self.slots[self.home(h)].0
     }
 
     /// Loads the home slots of `hashes`, which the processor issues together.
-    pub(crate) fn warm(&self, hashes: &[u64]) {
-        std::hint::black_box(hashes.iter().fold(0, |acc, &h| acc ^ self.peek(h)));
+    pub(crate) fn warm(&self, hashes: impl IntoIterator<Item = u64>) {
+        std::hint::black_box(hashes.into_iter().fold(0, |acc, h| acc ^ self.peek(h)));
     }
 
     /// `h`'s value, `free` if it is new (then it counts as held: the caller sets it).
@@ -1402,7 +1402,7 @@ mod tests {
         }
         assert_eq!(index.get(same[5]), None);
         assert_eq!(index.get(u64::MAX), None);
-        index.warm(&same);
+        index.warm(same.iter().copied());
     }
 
     #[test]
