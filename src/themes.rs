@@ -1317,7 +1317,7 @@ mod tests {
                 assert_eq!(got, want, "{members:?}, min_df {min_df}");
             }
             assert!(full.values().any(|s| s.lead > 0 && s.lead < s.df));
-            // Counted whatever the threads' runs, each in its own copy of the tables.
+            // Counted whatever the threads' runs, each in its own copy of the table.
             let only: Vec<u64> = full.keys().copied().filter(|h| h % 2 == 0).collect();
             let many: Vec<usize> = (0..1001).map(|i| members[i % members.len()]).collect();
             let using = articles_using(&docs, &many, only.iter().chain(&only).copied());
