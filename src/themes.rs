@@ -319,10 +319,19 @@ pub(crate) fn articles_using(
     let mut table = TermTable::with_slots(16, NO_TERM);
     only.for_each(|h| *table.value(h) = (0, 0));
     let empty = ArticlesUsing { table };
-    let counted: Vec<ArticlesUsing> = members
-        .par_chunks(crate::vectorize::per_thread(members.len()))
-        .map(|run| {
-            let mut using = empty.clone();
+    let runs: Vec<&[usize]> = members
+        .chunks(crate::vectorize::per_thread(members.len()))
+        .collect();
+    if runs.is_empty() {
+        return empty;
+    }
+    // One copy per run but the last, which counts in the table itself.
+    let mut copies: Vec<ArticlesUsing> = (1..runs.len()).map(|_| empty.clone()).collect();
+    copies.push(empty);
+    let counted: Vec<ArticlesUsing> = copies
+        .into_par_iter()
+        .zip(runs)
+        .map(|(mut using, run)| {
             let mut terms = Vec::new();
             for (&d, at) in run.iter().zip(1u32..) {
                 terms.clear();
@@ -338,9 +347,7 @@ pub(crate) fn articles_using(
         })
         .collect();
     let mut counted = counted.into_iter();
-    let Some(mut all) = counted.next() else {
-        return empty;
-    };
+    let mut all = counted.next().expect("one run at least");
     counted.for_each(|more| all.table.add_counts(&more.table));
     all
 }
