@@ -33,7 +33,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::cluster::Clustering;
 use crate::corpus::{Article, TextStore};
 use crate::text::{rarity, Analyzer, Doc, Join, Language, Span, SurfaceForms, TokenCache};
-use crate::vectorize::{pair, StemNames, TermTable};
+use crate::vectorize::{pair, DfTable, StemNames};
 
 /// Terms kept per theme, and how many of them make the label.
 pub const TOP_TERMS: usize = 10;
@@ -282,17 +282,16 @@ pub(crate) fn frequent_terms(
 }
 
 /// How many of a run of articles use each of a set of words and phrases (see
-/// [`articles_using`]), in the fit's open-addressing table ([`TermTable`]), whose slots an
+/// [`articles_using`]), in the fit's document-frequency table ([`DfTable`]), whose slots an
 /// article's lookups can load together: the stories' candidates at a million articles are
 /// millions of terms, and one lookup after another each waited on its own cache miss.
 #[derive(Clone)]
 pub(crate) struct ArticlesUsing {
-    /// Each term's count and the last article (1-based) counted.
-    table: TermTable<(u32, u32)>,
+    table: DfTable,
 }
 
-/// A slot no term holds.
-const NO_TERM: (u32, u32) = (u32::MAX, u32::MAX);
+/// The last article of a term held but not yet counted (articles count from 1).
+const NOT_COUNTED: u32 = u32::MAX;
 
 impl ArticlesUsing {
     /// The articles counted that use `term` (0 for a term not in the set).
@@ -316,8 +315,8 @@ pub(crate) fn articles_using(
     members: &[usize],
     only: impl Iterator<Item = u64>,
 ) -> ArticlesUsing {
-    let mut table = TermTable::with_slots(16, NO_TERM);
-    only.for_each(|h| *table.value(h) = (0, 0));
+    let mut table = DfTable::default();
+    only.for_each(|h| *table.value(h) = (0, NOT_COUNTED));
     let empty = ArticlesUsing { table };
     let runs: Vec<&[usize]> = members
         .chunks(crate::vectorize::per_thread(members.len()))
@@ -338,9 +337,7 @@ pub(crate) fn articles_using(
                 each_candidate(&docs[d], |h, _, _| terms.push(h));
                 using.warm(terms.iter().copied());
                 for &h in &terms {
-                    if let Some(c) = using.table.get_mut(h) {
-                        *c = (c.0 + u32::from(c.1 != at), at);
-                    }
+                    using.table.count_held(h, at);
                 }
             }
             using

@@ -970,7 +970,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     /// zeroed from the allocator: fresh zeroed pages are first mapped to the kernel's shared
     /// zero page by the lookups that read them, and the first count written to each then
     /// costs a second fault and a TLB flush on every core.
-    pub(crate) fn with_slots(n: usize, free: V) -> Self {
+    fn with_slots(n: usize, free: V) -> Self {
         let mut slots = Vec::with_capacity(n);
         slots.resize(n, (0, free));
         TermTable {
@@ -1001,7 +1001,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     }
 
     /// `h`'s value when it is held.
-    pub(crate) fn get_mut(&mut self, h: u64) -> Option<&mut V> {
+    fn get_mut(&mut self, h: u64) -> Option<&mut V> {
         let i = self.position(h);
         let free = self.free;
         Some(&mut self.slots[i].1).filter(|v| **v != free)
@@ -1041,20 +1041,6 @@ impl<V: Copy + PartialEq> TermTable<V> {
     }
 }
 
-impl TermTable<(u32, u32)> {
-    /// Adds `other`'s counts (the first of each pair) to this table's, slot by slot: `other`
-    /// is a copy of this table counted apart, its terms in the same slots.
-    pub(crate) fn add_counts(&mut self, other: &TermTable<(u32, u32)>) {
-        debug_assert!(self.slots.len() == other.slots.len() && self.len == other.len);
-        let free = self.free;
-        for (a, b) in self.slots.iter_mut().zip(&other.slots) {
-            if a.1 != free {
-                a.1 .0 += b.1 .0;
-            }
-        }
-    }
-}
-
 /// Term hash → column.
 type ColumnIndex = TermTable<u32>;
 
@@ -1071,7 +1057,8 @@ impl ColumnIndex {
 }
 
 /// Term hash → (document frequency, last document counted, 1-based).
-type DfTable = TermTable<(u32, u32)>;
+/// Term hash → (documents counted, the last of them, 1-based).
+pub(crate) type DfTable = TermTable<(u32, u32)>;
 
 impl Default for DfTable {
     fn default() -> Self {
@@ -1082,9 +1069,31 @@ impl Default for DfTable {
 impl DfTable {
     /// Counts `h` in document `d` (once per document: `d` only grows).
     fn count(&mut self, h: u64, d: u32) {
-        let v = self.value(h);
+        Self::once(self.value(h), d);
+    }
+
+    /// Counts `h` in document `d` as [`DfTable::count`] does, when the table holds `h`.
+    pub(crate) fn count_held(&mut self, h: u64, d: u32) {
+        if let Some(v) = self.get_mut(h) {
+            Self::once(v, d);
+        }
+    }
+
+    fn once(v: &mut (u32, u32), d: u32) {
         if v.1 != d {
             *v = (v.0 + 1, d);
+        }
+    }
+
+    /// Adds `other`'s counts to this table's, slot by slot: `other` is a copy of this table
+    /// counted apart, its terms in the same slots (unlike [`DfTable::add`]'s tables).
+    pub(crate) fn add_counts(&mut self, other: &DfTable) {
+        debug_assert!(self.slots.len() == other.slots.len() && self.len == other.len);
+        let free = self.free;
+        for (a, b) in self.slots.iter_mut().zip(&other.slots) {
+            if a.1 != free {
+                a.1 .0 += b.1 .0;
+            }
         }
     }
 
