@@ -508,15 +508,16 @@ struct Place {
 
 impl Buckets {
     fn new(prints: &[Fingerprint]) -> Buckets {
-        let mut places: Vec<Place> = prints
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, fp)| {
-                (0..BANDS).map(move |b| Place {
-                    key: fp.bands[b],
-                    slot: (i * BANDS + b) as u32,
-                    kept: NONE,
-                })
+        // By slot, so that rayon writes each place straight where it goes: gathered article
+        // by article (`flat_map_iter`), the places of unknown count were collected in pieces
+        // and copied together, and at a million articles (20 million places, 320 MB) that
+        // took longer than sorting them.
+        let mut places: Vec<Place> = (0..prints.len() * BANDS)
+            .into_par_iter()
+            .map(|slot| Place {
+                key: prints[slot / BANDS].bands[slot % BANDS],
+                slot: slot as u32,
+                kept: NONE,
             })
             .collect();
         places.par_sort_unstable();
