@@ -247,7 +247,7 @@ fn query(row: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
 /// [`keep_heaviest`] is one integer key (weight descending, then term), not two float
 /// comparisons, in a selection made for every article of the pass.
 trait Weight: Copy + Into<f64> {
-    type Key: Ord;
+    type Key: Ord + Copy;
     fn key(self, term: u32) -> Self::Key;
 }
 
@@ -266,10 +266,18 @@ impl Weight for f64 {
 }
 
 /// Keeps the `k` heaviest of `terms` (of equal weights, the lower term), by term. Rows come
-/// sorted by term, so `k` or fewer in order are left as they are.
+/// sorted by term, so `k` or fewer in order are left as they are, and of more, the lightest
+/// key kept is found among the keys alone and the terms lighter than it dropped in place,
+/// the rest left in order: selecting among the terms themselves shuffles them, and sorting
+/// the kept ones back was a third of the selection made for every article of the pass.
+/// Terms are distinct, so keys are.
 fn keep_heaviest<W: Weight>(terms: &mut Vec<(u32, W)>, k: usize) {
     debug_assert!(terms.iter().all(|t| t.1.into().is_sign_positive()));
-    if terms.len() > k {
+    if terms.len() > k && terms.is_sorted_by_key(|t| t.0) {
+        let mut keys: Vec<W::Key> = terms.iter().map(|t| t.1.key(t.0)).collect();
+        let (_, &mut bar, _) = keys.select_nth_unstable(k);
+        terms.retain(|t| t.1.key(t.0) < bar);
+    } else if terms.len() > k {
         terms.select_nth_unstable_by_key(k, |t| t.1.key(t.0));
         terms.truncate(k);
         terms.sort_unstable_by_key(|t| t.0);
