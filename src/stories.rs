@@ -266,11 +266,10 @@ impl Weight for f64 {
 }
 
 /// Keeps the `k` heaviest of `terms` (of equal weights, the lower term), by term. Rows come
-/// sorted by term, so `k` or fewer in order are left as they are, and of more, the lightest
-/// key kept is found among the keys alone and the terms lighter than it dropped in place,
-/// the rest left in order: selecting among the terms themselves shuffles them, and sorting
-/// the kept ones back was a third of the selection made for every article of the pass.
-/// Terms are distinct, so keys are.
+/// sorted by term, so `k` or fewer in order are left as they are, and of more, the heaviest
+/// term left out is found among the keys alone and it and the lighter ones dropped in place,
+/// the rest staying in order: selecting among the terms themselves shuffles them, and they
+/// were sorted back by term for every article of the pass. Terms are distinct, so keys are.
 fn keep_heaviest<W: Weight>(terms: &mut Vec<(u32, W)>, k: usize) {
     debug_assert!(terms.iter().all(|t| t.1.into().is_sign_positive()));
     if terms.len() > k && terms.is_sorted_by_key(|t| t.0) {
