@@ -269,10 +269,11 @@ impl Weight for f64 {
 /// sorted by term, so `k` or fewer in order are left as they are, and of more, the heaviest
 /// term left out is found among the keys alone and it and the lighter ones dropped in place,
 /// the rest staying in order: selecting among the terms themselves shuffles them, and they
-/// were sorted back by term for every article of the pass. Terms are distinct, so keys are.
+/// were sorted back by term for every article of the pass. (That needs each term once, so
+/// that keys are distinct: terms out of order or repeated are selected and sorted.)
 fn keep_heaviest<W: Weight>(terms: &mut Vec<(u32, W)>, k: usize) {
     debug_assert!(terms.iter().all(|t| t.1.into().is_sign_positive()));
-    if terms.len() > k && terms.is_sorted_by_key(|t| t.0) {
+    if terms.len() > k && terms.windows(2).all(|w| w[0].0 < w[1].0) {
         let mut keys: Vec<W::Key> = terms.iter().map(|t| t.1.key(t.0)).collect();
         let (_, &mut bar, _) = keys.select_nth_unstable(k);
         terms.retain(|t| t.1.key(t.0) < bar);
