@@ -1056,7 +1056,6 @@ impl ColumnIndex {
     }
 }
 
-/// Term hash → (document frequency, last document counted, 1-based).
 /// Term hash → (documents counted, the last of them, 1-based).
 pub(crate) type DfTable = TermTable<(u32, u32)>;
 
