@@ -285,13 +285,9 @@ pub(crate) fn frequent_terms(
 /// [`articles_using`]), in the fit's document-frequency table ([`DfTable`]), whose slots an
 /// article's lookups can load together: the stories' candidates at a million articles are
 /// millions of terms, and one lookup after another each waited on its own cache miss.
-#[derive(Clone)]
 pub(crate) struct ArticlesUsing {
     table: DfTable,
 }
-
-/// The last article of a term held but not yet counted (articles count from 1).
-const NOT_COUNTED: u32 = u32::MAX;
 
 impl ArticlesUsing {
     /// The articles counted that use `term` (0 for a term not in the set).
@@ -316,37 +312,36 @@ pub(crate) fn articles_using(
     only: impl Iterator<Item = u64>,
 ) -> ArticlesUsing {
     let mut table = DfTable::default();
-    only.for_each(|h| *table.value(h) = (0, NOT_COUNTED));
-    let empty = ArticlesUsing { table };
+    only.for_each(|h| table.hold(h));
     let runs: Vec<&[usize]> = members
         .chunks(crate::vectorize::per_thread(members.len()))
         .collect();
     if runs.is_empty() {
-        return empty;
+        return ArticlesUsing { table };
     }
     // One copy per run but the last, which counts in the table itself.
-    let mut copies: Vec<ArticlesUsing> = (1..runs.len()).map(|_| empty.clone()).collect();
-    copies.push(empty);
-    let counted: Vec<ArticlesUsing> = copies
+    let mut copies: Vec<DfTable> = (1..runs.len()).map(|_| table.clone()).collect();
+    copies.push(table);
+    let counted: Vec<DfTable> = copies
         .into_par_iter()
         .zip(runs)
-        .map(|(mut using, run)| {
+        .map(|(mut table, run)| {
             let mut terms = Vec::new();
             for (&d, at) in run.iter().zip(1u32..) {
                 terms.clear();
                 each_candidate(&docs[d], |h, _, _| terms.push(h));
-                using.warm(terms.iter().copied());
+                table.warm(terms.iter().copied());
                 for &h in &terms {
-                    using.table.count_held(h, at);
+                    table.count_held(h, at);
                 }
             }
-            using
+            table
         })
         .collect();
     let mut counted = counted.into_iter();
-    let mut all = counted.next().expect("one run at least");
-    counted.for_each(|more| all.table.add_counts(&more.table));
-    all
+    let mut table = counted.next().expect("one run at least");
+    counted.for_each(|more| table.add_counts(&more));
+    ArticlesUsing { table }
 }
 
 /// A theme's total term weight and its most used words and phrases (see [`shortlist`]).

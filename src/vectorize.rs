@@ -1018,7 +1018,7 @@ impl<V: Copy + PartialEq> TermTable<V> {
     }
 
     /// `h`'s value, `free` if it is new (then it counts as held: the caller sets it).
-    pub(crate) fn value(&mut self, h: u64) -> &mut V {
+    fn value(&mut self, h: u64) -> &mut V {
         if (self.len + 1) * 2 > self.slots.len() {
             let bigger = Self::with_slots(self.slots.len() * 2, self.free);
             for (h, v) in std::mem::replace(self, bigger).into_entries() {
@@ -1069,6 +1069,12 @@ impl DfTable {
     /// Counts `h` in document `d` (once per document: `d` only grows).
     fn count(&mut self, h: u64, d: u32) {
         Self::once(self.value(h), d);
+    }
+
+    /// Holds `h` with no document counted, for [`DfTable::count_held`] to count: a table of
+    /// only the terms wanted. (Not `free`, which is no term, and no document's number.)
+    pub(crate) fn hold(&mut self, h: u64) {
+        *self.value(h) = (0, u32::MAX);
     }
 
     /// Counts `h` in document `d` as [`DfTable::count`] does, when the table holds `h`.
