@@ -29,3 +29,18 @@ pub mod timeline;
 pub mod tree;
 pub mod trends;
 pub mod vectorize;
+
+/// Asks for the cache line holding `at` without waiting for it: the stages whose sequential
+/// loops read scattered memory (de-duplication's candidates, the story pass's postings) ask
+/// for what they will read next while they work on what they have.
+#[inline(always)]
+pub(crate) fn prefetch<T>(at: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing into the program and never faults,
+    // whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}

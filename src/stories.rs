@@ -23,6 +23,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::corpus::{day_number, from_day_number, Article};
 use crate::error::{Error, Result};
+use crate::prefetch;
 use crate::text::{snippet, Doc, TokenCache};
 use crate::themes::{self, Texts};
 
@@ -580,19 +581,6 @@ impl Scan<'_> {
         *met = 0;
         centroids.add(s as u32, v, best.is_none());
     }
-}
-
-/// Asks for the cache line holding `at` without waiting for it.
-#[inline(always)]
-fn prefetch<T>(at: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint: it reads nothing into the program and never faults,
-    // whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
 }
 
 /// Single-pass clustering of every article (read by day, then index).
