@@ -280,6 +280,47 @@ impl TextStore {
     }
 }
 
+impl TextStore {
+    /// The texts of articles `rows` end to end, and where each one ends in them: what a
+    /// Parquet text column holds, handed over without a string made for each text. Spilled
+    /// texts are read in one piece, which becomes the buffer returned (the gaps left by
+    /// dropped rows closed in place). Not checked as UTF-8 here: whoever makes them a column
+    /// checks the whole buffer at once.
+    pub fn joined(
+        &self,
+        articles: &[Article],
+        rows: std::ops::Range<usize>,
+    ) -> std::io::Result<(Vec<u8>, Vec<usize>)> {
+        let mut ends = Vec::with_capacity(rows.len());
+        let Some(s) = &self.spilled else {
+            let texts = &articles[rows];
+            let mut bytes = Vec::with_capacity(texts.iter().map(|a| a.text.len()).sum());
+            for a in texts {
+                bytes.extend_from_slice(a.text.as_bytes());
+                ends.push(bytes.len());
+            }
+            return Ok((bytes, ends));
+        };
+        let spans = &s.spans[rows];
+        let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+            return Ok((Vec::new(), ends));
+        };
+        let start = first.0;
+        let mut bytes = s.read(start, last.0 + last.1 - start)?;
+        let mut end = 0;
+        for &(at, len) in spans {
+            let from = (at - start) as usize;
+            if from != end {
+                bytes.copy_within(from..from + len as usize, end);
+            }
+            end += len as usize;
+            ends.push(end);
+        }
+        bytes.truncate(end);
+        Ok((bytes, ends))
+    }
+}
+
 impl Spilled {
     /// `len` bytes of the file from `at`: a text, a run of texts, or a note.
     fn read(&self, at: u64, len: u64) -> std::io::Result<Vec<u8>> {

@@ -28,6 +28,35 @@ fn spilled_texts_read_back_after_rows_are_dropped() {
         })
         .unwrap();
     assert_eq!(all, [texts[0], texts[2], texts[3]]);
+    // Joined, the gap left by the dropped row closed; in memory, the same.
+    let joined = |store: &TextStore, articles: &[Article], rows| {
+        let (bytes, ends) = store.joined(articles, rows).unwrap();
+        let mut start = 0;
+        ends.iter()
+            .map(|&end| {
+                let text = std::str::from_utf8(&bytes[start..end]).unwrap().to_string();
+                start = end;
+                text
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(joined(&store, &articles, 0..3), all);
+    assert_eq!(joined(&store, &articles, 1..3), all[1..]);
+    assert!(joined(&store, &articles, 2..2).is_empty());
+    let kept: Vec<Article> = all
+        .iter()
+        .map(|t| Article {
+            text: t.clone(),
+            ..articles[0].clone()
+        })
+        .collect();
+    assert_eq!(joined(&TextStore::default(), &kept, 0..3), all);
+    // A text dropped between two kept ones leaves a gap in the file.
+    let mut articles = kept.clone();
+    let mut store = TextStore::spill(&mut articles, dir.path()).unwrap();
+    store.retain(&[true, false, true]);
+    articles.remove(1);
+    assert_eq!(joined(&store, &articles, 0..2), [texts[0], texts[3]]);
     assert_eq!(store.with_texts(&articles, 1..1, |t| t.len()).unwrap(), 0);
     assert_eq!(TextStore::default().text(&articles, 0).unwrap(), "");
 }

@@ -17,7 +17,8 @@ use std::sync::atomic::AtomicBool;
 
 use crate::error::Result;
 use polars::io::parquet::write::get_encodings;
-use polars::prelude::{CompatLevel, DataFrame, ParquetCompression, SchemaExt};
+use polars::prelude::{ArrowField, CompatLevel, DataFrame, ParquetCompression, SchemaExt};
+use polars_arrow::array::Array;
 use polars_parquet::write::{
     array_to_columns, compress, fallible_streaming_iterator, CompressedPage, DynIter,
     DynStreamingIterator, FileWriter, StatisticsOptions, Version, WriteOptions,
@@ -65,15 +66,17 @@ pub(crate) fn write_parquet(path: &Path, df: DataFrame) -> Result<()> {
 
 /// The articles table, its texts added a row group at a time.
 fn write_parquet_with_texts(path: &Path, a: &Analysis) -> Result<()> {
-    let texts = |rows: std::ops::Range<usize>| tables::article_texts(a, rows);
-    let late: LateColumn = (tables::TEXT_COLUMN, &texts);
+    let texts = |rows: std::ops::Range<usize>| tables::article_text_array(a, rows);
+    let late: LateColumn = (tables::TEXT_COLUMN, "text", &texts);
     write_parquet_parts(path, tables::articles_without_text(a)?, Some(late))
 }
 
-/// A column made for each row group's rows as it is written, at this position.
+/// A column made for each row group's rows as it is written, at this position and with this
+/// name, as the Arrow array the encoder reads.
 type LateColumn<'a> = (
     usize,
-    &'a (dyn Fn(std::ops::Range<usize>) -> Result<polars::prelude::Column> + Sync),
+    &'a str,
+    &'a (dyn Fn(std::ops::Range<usize>) -> Result<Box<dyn Array>> + Sync),
 );
 
 /// Writes `df` (with `late`'s column inserted into every row group) as Parquet.
@@ -105,18 +108,15 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
         },
         ..options
     };
-    let with_late = |mut part: DataFrame, start: usize| -> Result<DataFrame> {
-        if let Some((at, column)) = late {
-            part.insert_column(at, column(start..start + part.height())?)?;
-        }
-        Ok(part)
-    };
     // Strings as plain `large_string`, not polars' newer `string_view`: the schema stored in
     // the file is what pyarrow hands pandas, and pandas (3.x with pyarrow 26) cannot turn a
     // list of string views into a column. Polars' own writer always stores the newest types.
-    let arrow_schema = with_late(df.slice(0, 0), 0)?
-        .schema()
-        .to_arrow(CompatLevel::oldest());
+    let mut arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
+    if let Some((at, name, column)) = late {
+        // Nullable, as polars makes every field.
+        let field = ArrowField::new(name.into(), column(0..0)?.dtype().clone(), true);
+        arrow_schema.insert_at_index(at, name.into(), field)?;
+    }
     let encodings = get_encodings(&arrow_schema);
     write_atomic(path, |tmp| {
         // Buffered: the writer emits page headers and the footer a field at a time, which
@@ -132,18 +132,25 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
             let groups = window
                 .par_iter()
                 .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
-                    let mut part = with_late(df.slice(start as i64, rows), start)?;
+                    let mut part = df.slice(start as i64, rows);
                     part.rechunk_mut();
+                    let late = match late {
+                        Some((at, _, column)) => Some((at, column(start..start + part.height())?)),
+                        None => None,
+                    };
                     let mut columns = Vec::new();
+                    let mut offset = 0;
                     for batch in part.iter_chunks(CompatLevel::oldest(), false) {
-                        for (c, ((array, field), encoding)) in batch
-                            .columns()
-                            .iter()
-                            .zip(&fields)
-                            .zip(encodings.iter())
-                            .enumerate()
+                        let height = batch.height();
+                        let mut arrays = batch.into_arrays();
+                        if let Some((at, array)) = &late {
+                            arrays.insert(*at, array.sliced(offset, height));
+                        }
+                        offset += height;
+                        for (c, ((array, field), encoding)) in
+                            arrays.iter().zip(&fields).zip(encodings.iter()).enumerate()
                         {
-                            let options = if late.is_some_and(|(at, _)| at == c) {
+                            let options = if late.as_ref().is_some_and(|(at, _)| *at == c) {
                                 late_options
                             } else {
                                 options
@@ -350,8 +357,12 @@ mod tests {
         let texts = df.column("text").expect("text").clone();
         let at = df.get_column_index("text").expect("text");
         let rest = df.drop("text").expect("drop");
-        let slice = |rows: std::ops::Range<usize>| Ok(texts.slice(rows.start as i64, rows.len()));
-        write_parquet_parts(&late, rest, Some((at, &slice))).expect("written");
+        let slice = |rows: std::ops::Range<usize>| {
+            let part = texts.slice(rows.start as i64, rows.len());
+            let part = part.as_materialized_series().rechunk();
+            Ok(part.to_arrow(0, CompatLevel::oldest()))
+        };
+        write_parquet_parts(&late, rest, Some((at, "text", &slice))).expect("written");
         let (back, late_groups) = read(&late);
         assert_eq!(late_groups, groups);
         assert!(back.equals_missing(&df));
