@@ -278,9 +278,7 @@ impl TextStore {
             .collect::<std::io::Result<Vec<&str>>>()?;
         Ok(f(&texts))
     }
-}
 
-impl TextStore {
     /// The texts of articles `rows` end to end, and where each one ends in them: what a
     /// Parquet text column holds, handed over without a string made for each text. Spilled
     /// texts are read in one piece, which becomes the buffer returned (the gaps left by

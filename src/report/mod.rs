@@ -134,7 +134,7 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
                 .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
                     let mut part = df.slice(start as i64, rows);
                     part.rechunk_mut();
-                    let late = match late {
+                    let late_array = match late {
                         Some((at, _, column)) => Some((at, column(start..start + part.height())?)),
                         None => None,
                     };
@@ -143,14 +143,14 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
                     for batch in part.iter_chunks(CompatLevel::oldest(), false) {
                         let height = batch.height();
                         let mut arrays = batch.into_arrays();
-                        if let Some((at, array)) = &late {
+                        if let Some((at, array)) = &late_array {
                             arrays.insert(*at, array.sliced(offset, height));
                         }
                         offset += height;
                         for (c, ((array, field), encoding)) in
                             arrays.iter().zip(&fields).zip(encodings.iter()).enumerate()
                         {
-                            let options = if late.as_ref().is_some_and(|(at, _)| *at == c) {
+                            let options = if late.is_some_and(|(at, _, _)| at == c) {
                                 late_options
                             } else {
                                 options

@@ -88,9 +88,10 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
 /// Where the text sits among the articles table's columns.
 pub const TEXT_COLUMN: usize = 11;
 
-/// The `text` column of articles `rows`: added to the articles table a row group at a time
-/// when it is written ([`super::write_parquet_with_texts`]), as a copy of every text at once
-/// would be the largest allocation of a million-article run.
+/// The `text` column of articles `rows`, for the articles table as a whole ([`articles`]);
+/// when the table is written, each row group's texts are read as they are written instead
+/// ([`article_text_array`]), as a copy of every text at once would be the largest allocation
+/// of a million-article run.
 pub fn article_texts(a: &Analysis, rows: std::ops::Range<usize>) -> Result<Column> {
     a.texts
         .with_texts(&a.articles, rows, |texts| Column::new("text".into(), texts))
