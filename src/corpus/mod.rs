@@ -435,11 +435,6 @@ fn utf8_string(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
     }
 }
 
-/// [`utf8_string`] of bytes borrowed.
-fn utf8_str(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
-    simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
-}
-
 /// Turns one record (a JSON object, a CSV or Parquet row) into an article, or says why not.
 fn record_to_article(
     file: &str,

@@ -250,35 +250,6 @@ impl TextStore {
         }
     }
 
-    /// Calls `f` with the texts of articles `rows`, read from the file in one piece when
-    /// spilled.
-    pub fn with_texts<R>(
-        &self,
-        articles: &[Article],
-        rows: std::ops::Range<usize>,
-        f: impl FnOnce(&[&str]) -> R,
-    ) -> std::io::Result<R> {
-        let Some(s) = &self.spilled else {
-            let texts: Vec<&str> = articles[rows].iter().map(|a| a.text.as_str()).collect();
-            return Ok(f(&texts));
-        };
-        let spans = &s.spans[rows];
-        let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
-            return Ok(f(&[]));
-        };
-        // Spans are in file order: rows dropped after spilling leave gaps, read over.
-        let start = first.0;
-        let buf = s.read(start, last.0 + last.1 - start)?;
-        let texts = spans
-            .iter()
-            .map(|&(at, len)| {
-                let from = (at - start) as usize;
-                super::utf8_str(&buf[from..from + len as usize]).map_err(not_text)
-            })
-            .collect::<std::io::Result<Vec<&str>>>()?;
-        Ok(f(&texts))
-    }
-
     /// The texts of articles `rows` end to end, and where each one ends in them: what a
     /// Parquet text column holds, handed over without a string made for each text. Spilled
     /// texts are read in one piece, which becomes the buffer returned (the gaps left by

@@ -88,19 +88,16 @@ pub fn articles(a: &Analysis) -> Result<DataFrame> {
 /// Where the text sits among the articles table's columns.
 pub const TEXT_COLUMN: usize = 11;
 
-/// The `text` column of articles `rows`, for the articles table as a whole ([`articles`]);
-/// when the table is written, each row group's texts are read as they are written instead
-/// ([`article_text_array`]), as a copy of every text at once would be the largest allocation
-/// of a million-article run.
+/// The `text` column of articles `rows` ([`article_text_array`] as a polars column), for the
+/// articles table as a whole ([`articles`]).
 pub fn article_texts(a: &Analysis, rows: std::ops::Range<usize>) -> Result<Column> {
-    a.texts
-        .with_texts(&a.articles, rows, |texts| Column::new("text".into(), texts))
-        .context("reading back the article texts set aside after tokenizing")
+    Ok(Series::from_arrow("text".into(), article_text_array(a, rows)?)?.into())
 }
 
-/// [`article_texts`] as the Arrow array the Parquet encoder reads, made from the buffer
-/// the texts are read back into: at a million full-length articles, a column of strings and
-/// its cast to that array were two more copies of 2.2 GB, in memory first touched.
+/// The texts of articles `rows` as the Arrow array the Parquet encoder reads, made from the
+/// buffer they are read back into. Writing the articles table adds them a row group at a time
+/// (`report::write_parquet_with_texts`): every text at once would be the largest allocation
+/// of a million-article run, and a column of strings cast to this array was two more copies.
 pub fn article_text_array(
     a: &Analysis,
     rows: std::ops::Range<usize>,
