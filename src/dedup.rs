@@ -8,6 +8,8 @@ use rustc_hash::FxHashMap;
 use rayon::prelude::*;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::prefetch;
+
 /// Words per shingle: long enough that unrelated stories rarely share shingles, short enough
 /// that a changed word costs only a few.
 const SHINGLE: usize = 5;
@@ -574,7 +576,7 @@ pub fn duplicates_among(prints: &[Fingerprint], params: &DedupParams) -> Dedup {
             // Each band's walk starts at the place before the article's own: asked for at
             // once, the twenty scattered lines arrive together instead of one per band.
             for &p in &places {
-                crate::prefetch(&buckets.places[(p as usize).saturating_sub(1)]);
+                prefetch(&buckets.places[(p as usize).saturating_sub(1)]);
             }
             for &p in &places {
                 let mut at = buckets.kept_before(p as usize);
@@ -584,7 +586,7 @@ pub fn duplicates_among(prints: &[Fingerprint], params: &DedupParams) -> Dedup {
                     }
                     let c = buckets.article(at);
                     // Asked for now, its signature arrives while the other bands are walked.
-                    crate::prefetch(prints[c as usize].signature.low.0.as_ptr());
+                    prefetch(prints[c as usize].signature.low.0.as_ptr());
                     candidates.push(c);
                     at = buckets.kept_before(at as usize);
                 }

@@ -134,17 +134,16 @@ fn write_parquet_parts(path: &Path, mut df: DataFrame, late: Option<LateColumn>)
                 .map(|&start| -> Result<(u64, Vec<Vec<CompressedPage>>)> {
                     let mut part = df.slice(start as i64, rows);
                     part.rechunk_mut();
-                    let late_array = match late {
-                        Some((at, _, column)) => Some((at, column(start..start + part.height())?)),
-                        None => None,
-                    };
+                    let late_array = late
+                        .map(|(_, _, column)| column(start..start + part.height()))
+                        .transpose()?;
                     let mut columns = Vec::new();
                     let mut offset = 0;
                     for batch in part.iter_chunks(CompatLevel::oldest(), false) {
                         let height = batch.height();
                         let mut arrays = batch.into_arrays();
-                        if let Some((at, array)) = &late_array {
-                            arrays.insert(*at, array.sliced(offset, height));
+                        if let (Some((at, _, _)), Some(array)) = (late, &late_array) {
+                            arrays.insert(at, array.sliced(offset, height));
                         }
                         offset += height;
                         for (c, ((array, field), encoding)) in
