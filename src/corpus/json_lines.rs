@@ -77,6 +77,12 @@ pub(super) fn read_json_lines(
     corpus.warnings.extend(decoding);
     let mut parsed = parsed.into_inner().expect("no parsing task panics");
     parsed.sort_by_key(|&(i, _, _)| i);
+    // Room for every block's articles at once: grown block by block, the list was copied
+    // into twice its size several times over (at a million articles, 100,000 pages first
+    // touched, on one core).
+    corpus
+        .articles
+        .reserve(parsed.iter().map(|(_, part, _)| part.articles.len()).sum());
     let mut any_line = false;
     for (_, part, any) in parsed {
         corpus.articles.extend(part.articles);
