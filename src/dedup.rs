@@ -498,6 +498,16 @@ fn allowed_differences(threshold: f64) -> Option<usize> {
         .map(|m| SIGNATURE - m)
 }
 
+/// `values` as atomics, for threads to write at places no two share (std's own
+/// `AtomicU32::from_mut_slice` is not stable yet). The cells borrow `values` for as long as
+/// they live.
+fn as_cells(values: &mut [u32]) -> &[AtomicU32] {
+    const _: () = assert!(std::mem::align_of::<AtomicU32>() == std::mem::align_of::<u32>());
+    // SAFETY: `AtomicU32` has the size and bit validity of `u32`, and here its alignment
+    // (checked above); the unique borrow of `values` is held by the returned cells.
+    unsafe { &*(values as *mut [u32] as *const [AtomicU32]) }
+}
+
 /// Every article's band keys, sorted: a band bucket is a run of equal keys, its members in
 /// input order, so an article's earlier bucket-mates are read from the places just before
 /// its own, near each other in memory, where chains through a hash map of the last member
@@ -538,12 +548,7 @@ impl Buckets {
         // Every slot's place, written on both cores: each write lands somewhere in a table of
         // 80 MB at a million articles, and one core waited on them one after another.
         let mut place_of = vec![0u32; places.len()];
-        let cells: &[AtomicU32] = {
-            let slots: &mut [u32] = &mut place_of;
-            // SAFETY: `AtomicU32` has the size, alignment and bit validity of `u32`, and the
-            // borrow of `place_of` is unique for the cells' lifetime.
-            unsafe { &*(slots as *mut [u32] as *const [AtomicU32]) }
-        };
+        let cells = as_cells(&mut place_of);
         places
             .par_iter()
             .enumerate()
